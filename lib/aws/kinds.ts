@@ -1,0 +1,118 @@
+// The AWS live checks: which declared resources get a status call, with what, where. Pure planning;
+// the calls themselves are in ./sdk, loaded only when a call is made.
+
+import { field, knownStr } from "../plain";
+import { readOptions, timeoutSecondsOption } from "../options";
+import { type CallSpec, failure, type Outcome } from "../live/outcome";
+import type { LiveKind, PlannedCheck, RoundContext } from "../live/round";
+import { ofType, type ResourceView, type StackView, TYPES } from "../stack";
+import type { NotFound, RecorderStatus, TrailStatus } from "./sdk";
+import { type AwsService, type AwsTarget, regionOf, regionOfArn, resolveTarget } from "./target";
+
+export const AWS_RECORDER_POLICY = "aws-config-recorder-recording";
+export const AWS_TRAIL_POLICY = "aws-cloudtrail-trail-logging";
+
+export const AWS_ACTIONS = {
+  recorder: { action: "DescribeConfigurationRecorderStatus", permission: "config:DescribeConfigurationRecorderStatus" },
+  trail: { action: "GetTrailStatus", permission: "cloudtrail:GetTrailStatus" },
+} as const;
+
+const liveOptions = { timeoutSeconds: timeoutSecondsOption };
+
+export const awsRecorderKind: LiveKind<RecorderStatus | NotFound> = {
+  id: "aws-config-recorder",
+  label: "AWS Config recorder",
+  policyName: AWS_RECORDER_POLICY,
+  plan(view, raw) {
+    const timeoutMs = readOptions(liveOptions, raw).timeoutSeconds * 1000;
+    return liveResources(view, TYPES.awsRecorder).flatMap((r) => {
+      const name = knownStr(field(r.props, "name"));
+      return planAws(r, "config", AWS_ACTIONS.recorder, name, undefined, undefined, timeoutMs, (sdk, ctx, target, signal) =>
+        sdk.describeRecorderStatus(ctx, target, name ?? "", timeoutMs, signal),
+      );
+    });
+  },
+};
+
+export const awsTrailKind: LiveKind<TrailStatus | NotFound> = {
+  id: "aws-cloudtrail-trail",
+  label: "CloudTrail trail",
+  policyName: AWS_TRAIL_POLICY,
+  plan(view, raw) {
+    const timeoutMs = readOptions(liveOptions, raw).timeoutSeconds * 1000;
+    return liveResources(view, TYPES.awsTrail).flatMap((r) => {
+      // GetTrailStatus by ARN in the trail's home region: a bare name fails for shadow and org trails.
+      const arn = knownStr(field(r.props, "arn"));
+      const id = arn ?? knownStr(field(r.props, "name"));
+      const home = knownStr(field(r.props, "homeRegion")) ?? regionOfArn(arn);
+      return planAws(r, "cloudtrail", AWS_ACTIONS.trail, id, home, arn, timeoutMs, (sdk, ctx, target, signal) =>
+        sdk.getTrailStatus(ctx, target, id ?? "", timeoutMs, signal),
+      );
+    });
+  },
+};
+
+/** Resources that exist in the cloud; one being created in this preview gets no call. */
+function liveResources(view: StackView, type: string): ResourceView[] {
+  return ofType(view, type).filter((r) => r.exists);
+}
+
+type Sdk = typeof import("./sdk");
+
+function planAws<T>(
+  r: ResourceView,
+  service: AwsService,
+  api: { action: string; permission: string },
+  id: string | undefined,
+  homeRegion: string | undefined,
+  arn: string | undefined,
+  timeoutMs: number,
+  call: (sdk: Sdk, ctx: RoundContext, target: AwsTarget, signal: AbortSignal) => Promise<Outcome<T>>,
+): PlannedCheck<T>[] {
+  const region = homeRegion ? { ok: true as const, value: homeRegion } : regionOf(r);
+  const spec: CallSpec = {
+    cloud: "aws",
+    action: api.action,
+    permission: api.permission,
+    region: region.ok ? region.value : undefined,
+    account: undefined,
+    target: id ?? r.name,
+  };
+  if (!id) return [{ urn: r.urn, spec, outcome: failure("bad-target", "the resource's name/ARN output is not known") }];
+  if (!region.ok) return [{ urn: r.urn, spec, outcome: failure("bad-target", region.why) }];
+  const target = resolveTarget(r, service, region.value, arn);
+  if (!target.ok) {
+    // Provider settings that are themselves unknown (preview) mean the provider is being replaced: no call.
+    return target.unknown ? [] : [{ urn: r.urn, spec, outcome: failure("bad-target", target.why) }];
+  }
+  const t = target.value;
+  spec.account = t.account;
+  if (t.endpoint) spec.endpoint = t.endpoint;
+  for (const [label, url] of [
+    [service, t.endpoint],
+    ["sts", t.stsEndpoint],
+  ] as const) {
+    if (url !== undefined && !isUrl(url)) {
+      return [{ urn: r.urn, spec, outcome: failure("bad-target", `the provider's ${label} endpoint is not a valid URL`) }];
+    }
+  }
+  return [
+    {
+      urn: r.urn,
+      spec,
+      key: ["aws", api.action, region.value, t.endpoint ?? "", t.credentialsId, id].join("|"),
+      rateKey: ["aws", t.account ?? t.credentialsId, region.value, api.action].join("|"),
+      timeoutMs,
+      attempt: (ctx, signal) => call(require("./sdk") as Sdk, ctx, t, signal),
+    },
+  ];
+}
+
+function isUrl(s: string): boolean {
+  try {
+    const u = new URL(s);
+    return u.protocol === "http:" || u.protocol === "https:";
+  } catch {
+    return false;
+  }
+}

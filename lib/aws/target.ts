@@ -1,0 +1,196 @@
+// Where an AWS live call goes, per resource: region, endpoint and credentials, resolved from the
+// resource's own outputs, then its provider (explicit or default), then stack config, then the
+// environment. Pure: no SDK is loaded here.
+
+import { createHash } from "node:crypto";
+import { stackConfig } from "../engine";
+import { field, knownStr, objectList, type PlainObject, type Plain, strList, UNKNOWN } from "../plain";
+import { registerSecret } from "../redact";
+import type { ResourceView } from "../stack";
+
+export interface AssumeRoleSpec {
+  roleArn: string;
+  sessionName: string;
+  externalId?: string;
+  durationSeconds?: number;
+  policy?: string;
+  sourceIdentity?: string;
+}
+
+export type BaseCredentials =
+  | { source: "static"; accessKeyId: string; secretAccessKey: string; sessionToken?: string }
+  | { source: "profile"; profile: string; credentialsFile?: string; configFile?: string }
+  | { source: "default-chain" };
+
+export interface AwsCredentialSpec {
+  base: BaseCredentials;
+  assumeRoles: AssumeRoleSpec[];
+}
+
+export type AwsService = "config" | "cloudtrail";
+
+export interface AwsTarget {
+  region: string;
+  endpoint: string | undefined;
+  stsEndpoint: string | undefined;
+  credentials: AwsCredentialSpec;
+  /** Account the call acts on where it can be told: ARN, last assumed role, single allowed account. */
+  account: string | undefined;
+  /** Stable, secret-free identity of the credentials, for de-duplication keys. */
+  credentialsId: string;
+}
+
+export type Resolution<T> = { ok: true; value: T } | { ok: false; unknown: boolean; why: string };
+
+const ENDPOINT_KEYS: Record<AwsService | "sts", readonly string[]> = {
+  config: ["configservice", "config"],
+  cloudtrail: ["cloudtrail"],
+  sts: ["sts"],
+};
+
+/** Provider props, or, when a resource has no provider reference, the stack's `aws:*` config. */
+function providerProps(r: ResourceView): PlainObject {
+  if (r.provider) return r.provider.props;
+  const out: PlainObject = {};
+  for (const key of ["region", "profile", "accessKey", "secretKey", "token", "assumeRoles", "assumeRole", "endpoints"]) {
+    const v = stackConfig(`aws:${key}`);
+    if (v !== undefined) out[key] = v;
+  }
+  return out;
+}
+
+export function regionOf(r: ResourceView, preferred: (Plain | undefined)[] = []): Resolution<string> {
+  const candidates: (Plain | undefined)[] = [...preferred, field(r.props, "region"), field(providerProps(r), "region")];
+  // An unknown region (a create in preview) falls through to the provider's, which it will take.
+  for (const c of candidates) {
+    const s = knownStr(c);
+    if (s) return { ok: true, value: s };
+  }
+  const fromEnv = stackConfig("aws:region") ?? process.env["AWS_REGION"] ?? process.env["AWS_DEFAULT_REGION"];
+  if (fromEnv) return { ok: true, value: fromEnv };
+  return {
+    ok: false,
+    unknown: false,
+    why: "no region: set the resource's region, its provider's region, stack config aws:region, or AWS_REGION",
+  };
+}
+
+export function endpointOf(r: ResourceView, service: AwsService | "sts"): string | undefined {
+  const entries = objectList(field(providerProps(r), "endpoints"));
+  if (entries === UNKNOWN) return undefined;
+  for (const e of entries) {
+    for (const key of ENDPOINT_KEYS[service]) {
+      const v = knownStr(field(e, key));
+      if (v) return v;
+    }
+  }
+  return undefined;
+}
+
+export function credentialsOf(r: ResourceView): Resolution<AwsCredentialSpec> {
+  const p = providerProps(r);
+  for (const key of ["accessKey", "secretKey", "token", "profile", "assumeRoles", "assumeRole"]) {
+    if (field(p, key) === UNKNOWN) {
+      return { ok: false, unknown: true, why: `its provider's ${key} is not known until the update` };
+    }
+  }
+  const accessKey = knownStr(field(p, "accessKey"));
+  const secretKey = knownStr(field(p, "secretKey"));
+  const token = knownStr(field(p, "token"));
+  registerSecret(accessKey);
+  registerSecret(secretKey);
+  registerSecret(token);
+  let base: BaseCredentials;
+  if (accessKey && secretKey) {
+    base = { source: "static", accessKeyId: accessKey, secretAccessKey: secretKey, ...(token ? { sessionToken: token } : {}) };
+  } else {
+    const profile = knownStr(field(p, "profile"));
+    const files = strList(field(p, "sharedCredentialsFiles"));
+    const configFiles = strList(field(p, "sharedConfigFiles"));
+    const credentialsFile = Array.isArray(files) ? files[0] : undefined;
+    const configFile = Array.isArray(configFiles) ? configFiles[0] : undefined;
+    if (profile || credentialsFile || configFile) {
+      base = {
+        source: "profile",
+        profile: profile ?? process.env["AWS_PROFILE"] ?? "default",
+        ...(credentialsFile ? { credentialsFile } : {}),
+        ...(configFile ? { configFile } : {}),
+      };
+    } else {
+      base = { source: "default-chain" };
+    }
+  }
+  const roles = [...listOrEmpty(field(p, "assumeRoles")), ...listOrEmpty(field(p, "assumeRole"))];
+  const assumeRoles: AssumeRoleSpec[] = [];
+  for (const role of roles) {
+    const roleArn = knownStr(field(role, "roleArn"));
+    if (!roleArn) continue; // an empty assumeRoles block is a no-op in the provider too
+    const duration = parseDuration(knownStr(field(role, "duration")));
+    const externalId = knownStr(field(role, "externalId"));
+    const policy = knownStr(field(role, "policy"));
+    const sourceIdentity = knownStr(field(role, "sourceIdentity"));
+    assumeRoles.push({
+      roleArn,
+      sessionName: knownStr(field(role, "sessionName")) ?? "auditguard",
+      ...(externalId ? { externalId } : {}),
+      ...(duration ? { durationSeconds: duration } : {}),
+      ...(policy ? { policy } : {}),
+      ...(sourceIdentity ? { sourceIdentity } : {}),
+    });
+  }
+  return { ok: true, value: { base, assumeRoles } };
+}
+
+function listOrEmpty(v: Plain | undefined): PlainObject[] {
+  const l = objectList(v);
+  return l === UNKNOWN ? [] : l;
+}
+
+/** "1h", "15m", "1h30m", "900s" (Go duration strings, as the provider takes) → seconds. */
+export function parseDuration(s: string | undefined): number | undefined {
+  if (!s) return undefined;
+  const m = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(s.trim());
+  if (!m || (!m[1] && !m[2] && !m[3])) return undefined;
+  return Number(m[1] ?? 0) * 3600 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0);
+}
+
+export function accountOfArn(arn: string | undefined): string | undefined {
+  const parts = arn?.split(":");
+  return parts && parts.length >= 6 && /^\d{12}$/.test(parts[4] ?? "") ? parts[4] : undefined;
+}
+
+export function regionOfArn(arn: string | undefined): string | undefined {
+  const parts = arn?.split(":");
+  return parts && parts.length >= 6 && parts[0] === "arn" && parts[3] ? parts[3] : undefined;
+}
+
+export function accountHint(r: ResourceView, creds: AwsCredentialSpec, arn?: string): string | undefined {
+  const fromArn = accountOfArn(arn);
+  if (fromArn) return fromArn;
+  const lastRole = creds.assumeRoles[creds.assumeRoles.length - 1];
+  const fromRole = accountOfArn(lastRole?.roleArn);
+  if (fromRole) return fromRole;
+  const allowed = strList(field(r.provider?.props ?? {}, "allowedAccountIds"));
+  return Array.isArray(allowed) && allowed.length === 1 ? allowed[0] : undefined;
+}
+
+export function resolveTarget(r: ResourceView, service: AwsService, region: string, arn?: string): Resolution<AwsTarget> {
+  const creds = credentialsOf(r);
+  if (!creds.ok) return creds;
+  return {
+    ok: true,
+    value: {
+      region,
+      endpoint: endpointOf(r, service),
+      stsEndpoint: endpointOf(r, "sts"),
+      credentials: creds.value,
+      account: accountHint(r, creds.value, arn),
+      credentialsId: credentialsId(creds.value),
+    },
+  };
+}
+
+function credentialsId(spec: AwsCredentialSpec): string {
+  return createHash("sha256").update(JSON.stringify(spec)).digest("hex").slice(0, 16);
+}
+

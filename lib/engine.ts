@@ -1,0 +1,151 @@
+// What the engine tells the Analyzer server but a single stack policy cannot see: every policy's
+// config and enforcement level (Configure), the stack context (ConfigureStack), and where one
+// analysis ends and the next begins (AnalyzeStack). The shared live round needs all three: it makes
+// the calls of every live policy at once, so it must know their settings before they run, and it
+// must never serve the update phase of `pulumi up` a result cached during its preview.
+//
+// @pulumi/policy keeps these private, so we observe the RPCs by wrapping the handlers it registers
+// with @grpc/grpc-js. If the hook cannot be installed, everything falls back to defaults.
+
+import path from "node:path";
+
+export type EnforcementLevel = "advisory" | "mandatory" | "remediate" | "disabled";
+
+interface EngineState {
+  hooked: boolean;
+  epoch: number;
+  policyConfig: Map<string, Record<string, unknown>>;
+  levels: Map<string, EnforcementLevel>;
+  dryRun: boolean | undefined;
+  stackConfig: Record<string, string> | undefined;
+}
+
+const state: EngineState = {
+  hooked: false,
+  epoch: 0,
+  policyConfig: new Map(),
+  levels: new Map(),
+  dryRun: undefined,
+  stackConfig: undefined,
+};
+
+const LEVELS: readonly EnforcementLevel[] = ["advisory", "mandatory", "disabled", "remediate"]; // proto enum order
+
+type Handler = (call: { request: unknown }, callback: unknown) => unknown;
+interface ServerProto {
+  addService(service: unknown, implementation: Record<string, Handler>): void;
+}
+
+/** Installs the observers; call once before constructing the PolicyPack. Safe to call twice. */
+export function installEngineHooks(): void {
+  if (state.hooked) return;
+  try {
+    const policyDir = path.dirname(require.resolve("@pulumi/policy/package.json"));
+    const grpc = require(require.resolve("@grpc/grpc-js", { paths: [policyDir] })) as {
+      Server: { prototype: ServerProto };
+    };
+    const proto = grpc.Server.prototype;
+    const original = proto.addService;
+    proto.addService = function (service, implementation) {
+      const wrapped: Record<string, Handler> = { ...implementation };
+      wrap(wrapped, "configure", onConfigure);
+      wrap(wrapped, "configureStack", onConfigureStack);
+      wrap(wrapped, "analyzeStack", () => {
+        state.epoch++;
+      });
+      return original.call(this, service, wrapped);
+    };
+    state.hooked = true;
+  } catch {
+    // Defaults apply; the pack still works, it just cannot see other policies' settings.
+  }
+}
+
+function wrap(impl: Record<string, Handler>, name: string, observe: (request: unknown) => void): void {
+  const inner = impl[name];
+  if (typeof inner !== "function") return;
+  impl[name] = (call, callback) => {
+    try {
+      observe(call.request);
+    } catch {
+      // observing must never break the RPC
+    }
+    return inner(call, callback);
+  };
+}
+
+interface ProtoStruct {
+  toJavaScript(): Record<string, unknown>;
+}
+interface ConfigureRequest {
+  getPolicyconfigMap(): { entries(): Iterable<[string, { getEnforcementlevel(): number; getProperties(): ProtoStruct | undefined }]> };
+}
+interface ConfigureStackRequest {
+  getDryRun(): boolean;
+  getConfigMap(): { entries(): Iterable<[string, string]> };
+}
+
+function onConfigure(request: unknown): void {
+  const req = request as ConfigureRequest;
+  const config = new Map<string, Record<string, unknown>>();
+  const levels = new Map<string, EnforcementLevel>();
+  for (const [name, entry] of req.getPolicyconfigMap().entries()) {
+    config.set(name, entry.getProperties()?.toJavaScript() ?? {});
+    const level = LEVELS[entry.getEnforcementlevel()];
+    if (level) levels.set(name, level);
+  }
+  state.policyConfig = config;
+  state.levels = levels;
+}
+
+function onConfigureStack(request: unknown): void {
+  const req = request as ConfigureStackRequest;
+  state.dryRun = req.getDryRun();
+  const config: Record<string, string> = {};
+  for (const [k, v] of req.getConfigMap().entries()) config[k] = v;
+  state.stackConfig = config;
+}
+
+/** Raw config the engine sent for a policy (schema defaults already applied by the engine), if any. */
+export function engineConfigFor(policyName: string): Record<string, unknown> | undefined {
+  return state.policyConfig.get(policyName);
+}
+
+/** Whether the engine has enabled the policy; without engine information every policy counts as enabled. */
+export function isPolicyEnabled(policyName: string): boolean {
+  return state.levels.get(policyName) !== "disabled";
+}
+
+/** Increases with every AnalyzeStack RPC; 0 when the hook is not installed. */
+export function analysisEpoch(): number {
+  return state.epoch;
+}
+
+/** Preview (true) or update (false); from ConfigureStack, else the language host's environment. */
+export function isDryRun(): boolean {
+  if (state.dryRun !== undefined) return state.dryRun;
+  return process.env["PULUMI_NODEJS_DRY_RUN"] === "true";
+}
+
+/** Stack config (`aws:region`, `alicloud:region`, ...): ConfigureStack, else PULUMI_CONFIG. */
+export function stackConfig(key: string): string | undefined {
+  if (state.stackConfig && key in state.stackConfig) return state.stackConfig[key];
+  const raw = process.env["PULUMI_CONFIG"];
+  if (!raw) return undefined;
+  try {
+    const parsed = JSON.parse(raw) as Record<string, unknown>;
+    const v = parsed[key];
+    return typeof v === "string" ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** For tests driving policies in-process. */
+export function resetEngineStateForTests(): void {
+  state.epoch = 0;
+  state.policyConfig = new Map();
+  state.levels = new Map();
+  state.dryRun = undefined;
+  state.stackConfig = undefined;
+}

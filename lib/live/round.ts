@@ -1,0 +1,265 @@
+// The one round of live calls per analysis, shared by every policy. Policies in a pack run one
+// after another; the first that needs live facts starts the calls of all enabled live policies at
+// once, and the others read the same results. Identical targets are called once.
+
+import { analysisEpoch, engineConfigFor, isPolicyEnabled } from "../engine";
+import type { StackView } from "../stack";
+import { DeadlineExceeded, withDeadline } from "./deadline";
+import { type CallSpec, type CheckFailure, failure, type Outcome } from "./outcome";
+
+/** Per-round shared state for adapters: SDK clients, credential providers. Disposed after the round. */
+export class RoundContext {
+  private readonly memos = new Map<string, unknown>();
+  private readonly disposers: (() => void)[] = [];
+  memo<T>(key: string, create: () => T): T {
+    if (!this.memos.has(key)) this.memos.set(key, create());
+    return this.memos.get(key) as T;
+  }
+  onDispose(fn: () => void): void {
+    this.disposers.push(fn);
+  }
+  dispose(): void {
+    for (const fn of this.disposers.splice(0)) {
+      try {
+        fn();
+      } catch {
+        // best effort
+      }
+    }
+    this.memos.clear();
+  }
+}
+
+/** One attempt of a call. Failures say whether another attempt may help. */
+export type Attempt<T> = (ctx: RoundContext, signal: AbortSignal) => Promise<Outcome<T>>;
+
+export interface PlannedCall<T> {
+  urn: string;
+  spec: CallSpec;
+  /** Calls with the same key are made once and shared (same API, target, endpoint and credentials). */
+  key: string;
+  /** Calls with the same rateKey share one rate limit (cloud, account, region, action). */
+  rateKey: string;
+  timeoutMs: number;
+  attempt: Attempt<T>;
+}
+/** A check decided without a call, e.g. a target that cannot be resolved. */
+export interface DecidedCheck<T> {
+  urn: string;
+  spec: CallSpec;
+  outcome: Outcome<T>;
+}
+export type PlannedCheck<T> = PlannedCall<T> | DecidedCheck<T>;
+
+export interface LiveKind<T> {
+  id: string;
+  /** What is checked, for messages: "CloudTrail trail". */
+  label: string;
+  /** The policy whose enforcement level and config govern these calls. */
+  policyName: string;
+  plan(view: StackView, rawConfig: Record<string, unknown> | undefined): PlannedCheck<T>[];
+}
+
+export interface LiveEntry<T> {
+  kind: string;
+  label: string;
+  policyName: string;
+  urn: string;
+  spec: CallSpec;
+  outcome: Outcome<T>;
+}
+
+export interface RoundStats {
+  calls: number;
+  attempts: number;
+  deduplicated: number;
+}
+
+const MAX_ATTEMPTS = 3;
+const MAX_IN_FLIGHT = 32;
+const CALLS_PER_SECOND = 10; // CloudTrail's documented Get/Describe limit; the tightest of the four APIs
+const RETRYABLE: ReadonlySet<CheckFailure["reason"]> = new Set(["throttled", "service-error", "endpoint-error"]);
+
+interface Round {
+  epoch: number;
+  fingerprint: string;
+  consumers: Set<string>;
+  entries: Promise<LiveEntry<unknown>[]>;
+  stats: RoundStats;
+}
+
+let kindsRegistry: readonly LiveKind<unknown>[] = [];
+let current: Round | undefined;
+
+/** The live kinds the pack knows; set once by the pack's entry point (and by tests). */
+export function registerKinds(kinds: readonly LiveKind<unknown>[]): void {
+  kindsRegistry = kinds;
+  current = undefined;
+}
+
+/**
+ * Results of the shared round for this analysis. `consumer` is the calling policy; a policy asking
+ * twice means a new analysis (e.g. the update after a preview), so results are never carried over.
+ */
+export async function liveEntries(
+  consumer: string,
+  view: StackView,
+  ownConfig: Record<string, unknown>,
+): Promise<LiveEntry<unknown>[]> {
+  const epoch = analysisEpoch();
+  if (!current || current.epoch !== epoch || current.fingerprint !== view.fingerprint || current.consumers.has(consumer)) {
+    current = startRound(epoch, view, consumer, ownConfig);
+  }
+  current.consumers.add(consumer);
+  return current.entries;
+}
+
+export function lastRoundStats(): RoundStats | undefined {
+  return current?.stats;
+}
+
+function startRound(epoch: number, view: StackView, consumer: string, ownConfig: Record<string, unknown>): Round {
+  const stats: RoundStats = { calls: 0, attempts: 0, deduplicated: 0 };
+  const planned: { kind: LiveKind<unknown>; check: PlannedCheck<unknown> }[] = [];
+  for (const kind of kindsRegistry) {
+    if (kind.policyName !== consumer && !isPolicyEnabled(kind.policyName)) continue;
+    const raw = kind.policyName === consumer ? ownConfig : engineConfigFor(kind.policyName);
+    let checks: PlannedCheck<unknown>[];
+    try {
+      checks = kind.plan(view, raw);
+    } catch (e) {
+      // A planner bug must not stop the other kinds; it surfaces as one undetermined check.
+      checks = [
+        {
+          urn: "",
+          spec: { cloud: "aws", action: kind.id, permission: "", region: undefined, account: undefined, target: kind.id },
+          outcome: failure("unexpected-error", `planning ${kind.id} failed: ${String(e)}`),
+        },
+      ];
+    }
+    for (const check of checks) planned.push({ kind, check });
+  }
+  return { epoch, fingerprint: view.fingerprint, consumers: new Set(), entries: runAll(planned, stats), stats };
+}
+
+async function runAll(
+  planned: { kind: LiveKind<unknown>; check: PlannedCheck<unknown> }[],
+  stats: RoundStats,
+): Promise<LiveEntry<unknown>[]> {
+  if (planned.length === 0) return [];
+  const ctx = new RoundContext();
+  const pool = new Pool(MAX_IN_FLIGHT);
+  const limiters = new Map<string, RateLimiter>();
+  const byKey = new Map<string, Promise<Outcome<unknown>>>();
+  try {
+    const entries = planned.map(async ({ kind, check }): Promise<LiveEntry<unknown>> => {
+      let outcome: Promise<Outcome<unknown>>;
+      if ("outcome" in check) {
+        outcome = Promise.resolve(check.outcome);
+      } else {
+        const shared = byKey.get(check.key);
+        if (shared) {
+          stats.deduplicated++;
+          outcome = shared;
+        } else {
+          stats.calls++;
+          let limiter = limiters.get(check.rateKey);
+          if (!limiter) limiters.set(check.rateKey, (limiter = new RateLimiter(CALLS_PER_SECOND)));
+          outcome = runCall(check, ctx, pool, limiter, stats);
+          byKey.set(check.key, outcome);
+        }
+      }
+      return { kind: kind.id, label: kind.label, policyName: kind.policyName, urn: check.urn, spec: check.spec, outcome: await outcome };
+    });
+    return await Promise.all(entries);
+  } finally {
+    ctx.dispose();
+  }
+}
+
+/** Bounded attempts, each rate-limited, all under one hard deadline. Never rejects. */
+async function runCall(
+  call: PlannedCall<unknown>,
+  ctx: RoundContext,
+  pool: Pool,
+  limiter: RateLimiter,
+  stats: RoundStats,
+): Promise<Outcome<unknown>> {
+  try {
+    return await withDeadline(call.timeoutMs, async (signal) => {
+      let last: Outcome<unknown> = failure("unexpected-error", "no attempt was made");
+      for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+        if (attempt > 1) await sleep(backoffMs(attempt), signal);
+        await limiter.acquire(signal);
+        stats.attempts++;
+        last = await pool.run(() => call.attempt(ctx, signal));
+        if (last.ok || !RETRYABLE.has(last.failure.reason) || signal.aborted) return last;
+      }
+      return last;
+    });
+  } catch (e) {
+    if (e instanceof DeadlineExceeded) {
+      return failure("timeout", `no answer within ${call.timeoutMs / 1000}s (timeoutSeconds)`);
+    }
+    return failure("unexpected-error", e instanceof Error ? e.message : String(e));
+  }
+}
+
+function backoffMs(attempt: number): number {
+  const base = 100 * 2 ** (attempt - 1);
+  return base + Math.floor(Math.random() * base);
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason as Error);
+    const t = setTimeout(() => {
+      signal.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    const onAbort = (): void => {
+      clearTimeout(t);
+      reject(signal.reason as Error);
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+class Pool {
+  private active = 0;
+  private readonly waiting: (() => void)[] = [];
+  constructor(private readonly size: number) {}
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.active >= this.size) await new Promise<void>((r) => this.waiting.push(r));
+    this.active++;
+    try {
+      return await fn();
+    } finally {
+      this.active--;
+      this.waiting.shift()?.();
+    }
+  }
+}
+
+/** At most `perSecond` starts in any one-second window. */
+export class RateLimiter {
+  private readonly starts: number[] = [];
+  private queue: Promise<void> = Promise.resolve();
+  constructor(private readonly perSecond: number) {}
+  acquire(signal: AbortSignal): Promise<void> {
+    const next = this.queue.then(() => this.waitTurn(signal));
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+  private async waitTurn(signal: AbortSignal): Promise<void> {
+    for (;;) {
+      const now = Date.now();
+      while (this.starts.length > 0 && now - (this.starts[0] ?? 0) >= 1000) this.starts.shift();
+      if (this.starts.length < this.perSecond) {
+        this.starts.push(now);
+        return;
+      }
+      await sleep(1000 - (now - (this.starts[0] ?? now)) + 1, signal);
+    }
+  }
+}

@@ -1,0 +1,120 @@
+// One declaration per policy option gives both the JSON schema the engine validates and fills
+// defaults from, and typed values with defaults applied here too (getConfig() applies none).
+
+import type { PolicyConfigSchema } from "@pulumi/policy";
+
+interface BaseOption<T> {
+  description: string;
+  default: T;
+}
+export interface NumberOption extends BaseOption<number> {
+  type: "number" | "integer";
+  minimum: number;
+  maximum: number;
+}
+export interface BooleanOption extends BaseOption<boolean> {
+  type: "boolean";
+}
+export interface StringListOption extends BaseOption<readonly string[]> {
+  type: "array";
+}
+export interface EnumOption<T extends string> extends BaseOption<T> {
+  type: "string";
+  enum: readonly T[];
+}
+export type Option = NumberOption | BooleanOption | StringListOption | EnumOption<string>;
+export type Options = Record<string, Option>;
+
+export type OptionValues<O extends Options> = {
+  readonly [K in keyof O]: O[K] extends EnumOption<infer E>
+    ? E
+    : O[K] extends NumberOption
+      ? number
+      : O[K] extends BooleanOption
+        ? boolean
+        : readonly string[];
+};
+
+export function configSchema(options: Options): PolicyConfigSchema {
+  const properties: PolicyConfigSchema["properties"] = {};
+  for (const [name, o] of Object.entries(options)) {
+    switch (o.type) {
+      case "array":
+        properties[name] = { type: "array", items: { type: "string" }, default: [...o.default], description: o.description };
+        break;
+      case "string":
+        properties[name] = { type: "string", enum: [...o.enum], default: o.default, description: o.description };
+        break;
+      case "boolean":
+        properties[name] = { type: "boolean", default: o.default, description: o.description };
+        break;
+      default:
+        properties[name] = {
+          type: o.type,
+          default: o.default,
+          minimum: o.minimum,
+          maximum: o.maximum,
+          description: o.description,
+        };
+    }
+  }
+  return { properties };
+}
+
+/** Values with defaults applied; a value of the wrong type or out of range falls back to the default. */
+export function readOptions<O extends Options>(options: O, raw: Record<string, unknown> | undefined): OptionValues<O> {
+  const out: Record<string, unknown> = {};
+  for (const [name, o] of Object.entries(options)) {
+    const v = raw?.[name];
+    out[name] = valid(o, v) ? v : o.default;
+  }
+  return out as OptionValues<O>;
+}
+
+function valid(o: Option, v: unknown): boolean {
+  switch (o.type) {
+    case "boolean":
+      return typeof v === "boolean";
+    case "array":
+      return Array.isArray(v) && v.every((e) => typeof e === "string");
+    case "string":
+      return typeof v === "string" && o.enum.includes(v);
+    default:
+      return (
+        typeof v === "number" &&
+        Number.isFinite(v) &&
+        v >= o.minimum &&
+        v <= o.maximum &&
+        (o.type === "number" || Number.isInteger(v))
+      );
+  }
+}
+
+export const timeoutSecondsOption: NumberOption = {
+  type: "number",
+  default: 10,
+  minimum: 1,
+  maximum: 300,
+  description: "Deadline in seconds for each live call, retries and credential resolution included.",
+};
+export const pendingGraceMinutesOption: NumberOption = {
+  type: "number",
+  default: 60,
+  minimum: 0,
+  maximum: 10080,
+  description: "How long a recorder may stay in a pending/building state before that is a violation.",
+};
+export const maxDeliveryAgeHoursOption: NumberOption = {
+  type: "number",
+  default: 24,
+  minimum: 1,
+  maximum: 8760,
+  description: "Oldest acceptable last log delivery, in hours.",
+};
+export const newTrailGraceMinutesOption: NumberOption = {
+  type: "number",
+  default: 60,
+  minimum: 0,
+  maximum: 10080,
+  description: "A trail that started logging less than this long ago may have no delivery yet.",
+};

@@ -1,0 +1,97 @@
+// Shared frame for auditguard's stack policies: metadata and options in one place, a plain view of
+// the stack, and the guarantee that nothing escapes a policy (an exception there fails the whole
+// update, whatever the enforcement level). Every message is redacted.
+
+import type {
+  EnforcementLevel,
+  PolicyComplianceFramework,
+  ReportViolation,
+  Severity,
+  StackValidationArgs,
+  StackValidationPolicy,
+} from "@pulumi/policy";
+import { configSchema, type Options, type OptionValues, readOptions } from "./options";
+import { redact } from "./redact";
+import { type StackView, viewOf } from "./stack";
+
+export interface Finding {
+  /** The resource the finding is about; absent means the stack itself. */
+  urn?: string;
+  message: string;
+}
+
+export type Verdict = Finding[] | { notApplicable: string };
+
+export interface AuditPolicy<O extends Options> {
+  name: string;
+  description: string;
+  enforcementLevel: EnforcementLevel;
+  severity: Severity;
+  framework?: PolicyComplianceFramework;
+  tags?: string[];
+  remediationSteps: string;
+  url: string;
+  options: O;
+  evaluate(view: StackView, config: OptionValues<O>, rawConfig: Record<string, unknown>): Verdict | Promise<Verdict>;
+}
+
+export const DOCS_URL = "https://github.com/auditguard/auditguard#policies";
+
+export function stackPolicy<O extends Options>(def: AuditPolicy<O>): StackValidationPolicy {
+  return {
+    name: def.name,
+    description: def.description,
+    enforcementLevel: def.enforcementLevel,
+    severity: def.severity,
+    ...(def.framework ? { framework: def.framework } : {}),
+    ...(def.tags ? { tags: def.tags } : {}),
+    remediationSteps: def.remediationSteps,
+    url: def.url,
+    configSchema: configSchema(def.options),
+    validateStack: async (args: StackValidationArgs, report: ReportViolation) => {
+      let verdict: Verdict;
+      try {
+        const raw = safeConfig(args);
+        verdict = await def.evaluate(viewOf(args.resources), readOptions(def.options, raw), raw);
+      } catch (e) {
+        // A bug in auditguard must not fail the user's update; say so, without blocking it.
+        reportObject(report, {
+          message: redact(`auditguard could not evaluate this policy: ${e instanceof Error ? e.message : String(e)}`),
+          enforcementLevel: "advisory",
+        });
+        return;
+      }
+      if (!Array.isArray(verdict)) {
+        args.notApplicable(verdict.notApplicable);
+        return;
+      }
+      for (const f of verdict) report(redact(f.message), f.urn);
+    },
+  };
+}
+
+function safeConfig(args: StackValidationArgs): Record<string, unknown> {
+  try {
+    const c: unknown = args.getConfig();
+    return c && typeof c === "object" ? (c as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
+// The runtime accepts an object (with a level override); the typed overload does not expose it.
+function reportObject(report: ReportViolation, v: { message: string; enforcementLevel: EnforcementLevel; urn?: string }): void {
+  (report as unknown as (v: { message: string; enforcementLevel: EnforcementLevel; urn?: string }) => void)(v);
+}
+
+/** "2026-11-02T10:00:00Z" from epoch ms; "unknown time" when absent. */
+export function at(ms: number | undefined): string {
+  return ms === undefined ? "an unknown time" : new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+
+export function ago(nowMs: number, ms: number): string {
+  const minutes = Math.max(0, Math.round((nowMs - ms) / 60000));
+  if (minutes < 120) return `${minutes} min`;
+  const hours = Math.round(minutes / 60);
+  return hours < 72 ? `${hours} h` : `${Math.round(hours / 24)} days`;
+}

@@ -1,0 +1,118 @@
+// aws-cloudtrail-trail-logging: each declared CloudTrail trail is really logging and delivering, checked
+// live with GetTrailStatus (trail ARN, home region).
+
+import { AWS_TRAIL_POLICY, awsTrailKind } from "../lib/aws/kinds";
+import type { NotFound, TrailStatus } from "../lib/aws/sdk";
+import { liveEntries } from "../lib/live/round";
+import { maxDeliveryAgeHoursOption, newTrailGraceMinutesOption, timeoutSecondsOption } from "../lib/options";
+import { field, knownStr } from "../lib/plain";
+import { ago, at, DOCS_URL, type Finding, stackPolicy } from "../lib/policy-kit";
+import { quote } from "../lib/redact";
+import { whereOf } from "./aws-config-recorder-recording";
+
+export const name = AWS_TRAIL_POLICY;
+export const options = {
+  timeoutSeconds: timeoutSecondsOption,
+  maxDeliveryAgeHours: maxDeliveryAgeHoursOption,
+  newTrailGraceMinutes: newTrailGraceMinutesOption,
+};
+
+export interface DeliveryRules {
+  maxDeliveryAgeHours: number;
+  newTrailGraceMinutes: number;
+  /** The trail declares CloudWatch Logs delivery, so its delivery error matters. */
+  cloudWatchConfigured: boolean;
+}
+
+/**
+ * Delivery freshness shared by CloudTrail and ActionTrail: a trail logging for longer than the grace
+ * window must have delivered within maxDeliveryAgeHours. No start time (e.g. an org trail seen from
+ * a member account) means no data, not a violation.
+ */
+export function staleDelivery(
+  startLoggingTime: number | undefined,
+  latestDeliveryTime: number | undefined,
+  rules: Pick<DeliveryRules, "maxDeliveryAgeHours" | "newTrailGraceMinutes">,
+  nowMs: number,
+): string | undefined {
+  if (startLoggingTime === undefined || nowMs - startLoggingTime <= rules.newTrailGraceMinutes * 60_000) return undefined;
+  if (latestDeliveryTime === undefined) {
+    return `has delivered no log file since it started logging at ${at(startLoggingTime)} (${ago(nowMs, startLoggingTime)} ago)`;
+  }
+  if (nowMs - latestDeliveryTime > rules.maxDeliveryAgeHours * 3_600_000) {
+    return (
+      `last delivered a log file at ${at(latestDeliveryTime)} (${ago(nowMs, latestDeliveryTime)} ago), ` +
+      `older than maxDeliveryAgeHours=${rules.maxDeliveryAgeHours}`
+    );
+  }
+  return undefined;
+}
+
+export function judgeTrail(status: TrailStatus | NotFound, where: string, rules: DeliveryRules, nowMs: number): string[] {
+  if (!status.found) {
+    return [
+      `CloudTrail trail ${where} does not exist (${status.detail}). It was deleted outside Pulumi: run ` +
+        "`pulumi refresh`, then `pulumi up` to recreate it.",
+    ];
+  }
+  const out: string[] = [];
+  if (status.isLogging !== true) {
+    const since = status.stopLoggingTime !== undefined ? ` since ${at(status.stopLoggingTime)}` : "";
+    out.push(
+      `CloudTrail trail ${where} is not logging (IsLogging=${String(status.isLogging ?? "absent")}${since}). ` +
+        "Run `pulumi refresh` then `pulumi up` (enableLogging: true starts it), or `aws cloudtrail start-logging --name <trail ARN>`.",
+    );
+  }
+  const errors: [string, string | undefined][] = [
+    ["LatestDeliveryError", status.latestDeliveryError],
+    ["LatestDigestDeliveryError", status.latestDigestDeliveryError],
+    ["LatestNotificationError", status.latestNotificationError],
+  ];
+  if (rules.cloudWatchConfigured) errors.push(["LatestCloudWatchLogsDeliveryError", status.latestCloudWatchLogsDeliveryError]);
+  for (const [field, value] of errors) {
+    if (value) {
+      out.push(
+        `CloudTrail trail ${where} reports ${field}=${quote(value)}. Fix the S3 bucket policy, KMS key policy, SNS topic ` +
+          "policy or CloudWatch Logs role the trail delivers with.",
+      );
+    }
+  }
+  if (status.isLogging === true) {
+    const stale = staleDelivery(status.startLoggingTime, status.latestDeliveryTime, rules, nowMs);
+    if (stale) out.push(`CloudTrail trail ${where} ${stale}. Check the trail's S3 bucket and its bucket policy.`);
+  }
+  return out;
+}
+
+export const policy = stackPolicy({
+  name,
+  description: "Each declared CloudTrail trail is logging and delivering without errors, live (GetTrailStatus).",
+  enforcementLevel: "mandatory",
+  severity: "high",
+  framework: {
+    name: "CIS AWS Foundations Benchmark",
+    version: "5.0.0",
+    reference: "3.1",
+    specification: "Ensure CloudTrail is enabled in all regions",
+  },
+  tags: ["aws", "cloudtrail", "security-hub:CloudTrail.1", "live"],
+  remediationSteps:
+    "Run `pulumi refresh` then `pulumi up` so enableLogging starts the trail; fix the bucket, KMS, SNS or CloudWatch Logs permissions named in the delivery error.",
+  url: DOCS_URL,
+  options,
+  async evaluate(view, config, raw) {
+    const entries = await liveEntries(name, view, raw);
+    const byUrn = new Map(view.resources.map((r) => [r.urn, r]));
+    const now = Date.now();
+    const findings: Finding[] = [];
+    for (const e of entries) {
+      if (e.kind !== awsTrailKind.id || !e.outcome.ok) continue;
+      const props = byUrn.get(e.urn)?.props ?? {};
+      const rules = { ...config, cloudWatchConfigured: knownStr(field(props, "cloudWatchLogsGroupArn")) !== undefined };
+      for (const message of judgeTrail(e.outcome.value as TrailStatus | NotFound, whereOf(e), rules, now)) {
+        findings.push({ urn: e.urn, message });
+      }
+    }
+    return findings;
+  },
+});

@@ -1,0 +1,86 @@
+// aws-config-recorder-recording: each declared AWS Config recorder is really recording, checked live
+// with DescribeConfigurationRecorderStatus in the recorder's region.
+
+import { AWS_RECORDER_POLICY, awsRecorderKind } from "../lib/aws/kinds";
+import type { NotFound, RecorderStatus } from "../lib/aws/sdk";
+import { liveEntries, type LiveEntry } from "../lib/live/round";
+import { pendingGraceMinutesOption, timeoutSecondsOption } from "../lib/options";
+import { quote } from "../lib/redact";
+import { ago, at, DOCS_URL, type Finding, stackPolicy } from "../lib/policy-kit";
+
+export const name = AWS_RECORDER_POLICY;
+export const options = { timeoutSeconds: timeoutSecondsOption, pendingGraceMinutes: pendingGraceMinutesOption };
+
+export interface RecorderRules {
+  pendingGraceMinutes: number;
+}
+
+/** Violations for one recorder's observed status. */
+export function judgeRecorder(status: RecorderStatus | NotFound, where: string, rules: RecorderRules, nowMs: number): string[] {
+  if (!status.found) {
+    return [
+      `AWS Config recorder ${where} does not exist in the account (${status.detail}). It was deleted outside Pulumi ` +
+        "or never created: run `pulumi refresh`, then `pulumi up` to recreate it.",
+    ];
+  }
+  const out: string[] = [];
+  const fix =
+    "Run `pulumi refresh` then `pulumi up` (its RecorderStatus isEnabled: true starts it), or " +
+    `\`aws configservice start-configuration-recorder --configuration-recorder-name ${status.name}\`.`;
+  if (status.recording !== true) {
+    const since = status.lastStopTime !== undefined ? ` since ${at(status.lastStopTime)}` : "";
+    out.push(`AWS Config recorder ${where} is not recording (recording=${String(status.recording ?? "absent")}${since}). ${fix}`);
+  }
+  if (status.lastStatus === "FAILURE") {
+    const err = [status.lastErrorCode, status.lastErrorMessage].filter(Boolean).join(": ");
+    out.push(
+      `AWS Config recorder ${where} reports lastStatus=FAILURE${err ? ` (${quote(err)})` : ""}` +
+        `${status.lastStatusChangeTime !== undefined ? ` since ${at(status.lastStatusChangeTime)}` : ""}. ` +
+        "Check the delivery channel's S3 bucket policy, KMS key and the recorder's IAM role.",
+    );
+  } else if (status.lastStatus === "PENDING" && status.recording === true) {
+    const since = status.lastStatusChangeTime ?? status.lastStartTime;
+    if (since !== undefined && nowMs - since > rules.pendingGraceMinutes * 60_000) {
+      out.push(
+        `AWS Config recorder ${where} has been PENDING for ${ago(nowMs, since)} (since ${at(since)}), longer than ` +
+          `pendingGraceMinutes=${rules.pendingGraceMinutes}. Check the delivery channel and the recorder's IAM role.`,
+      );
+    }
+  }
+  return out;
+}
+
+export function whereOf(e: LiveEntry<unknown>): string {
+  const parts = [e.spec.region ? `region ${e.spec.region}` : "", e.spec.account ? `account ${e.spec.account}` : ""].filter(Boolean);
+  return `'${e.spec.target}'${parts.length ? ` (${parts.join(", ")})` : ""}`;
+}
+
+export const policy = stackPolicy({
+  name,
+  description: "Each declared AWS Config recorder is recording, live (DescribeConfigurationRecorderStatus).",
+  enforcementLevel: "mandatory",
+  severity: "critical",
+  framework: {
+    name: "CIS AWS Foundations Benchmark",
+    version: "5.0.0",
+    reference: "3.3",
+    specification: "Ensure AWS Config is enabled in all regions",
+  },
+  tags: ["aws", "config", "security-hub:Config.1", "live"],
+  remediationSteps:
+    "Run `pulumi refresh` then `pulumi up` so the RecorderStatus starts the recorder; fix the delivery channel bucket/KMS permissions and the recorder role when lastStatus is FAILURE.",
+  url: DOCS_URL,
+  options,
+  async evaluate(view, config, raw) {
+    const entries = await liveEntries(name, view, raw);
+    const now = Date.now();
+    const findings: Finding[] = [];
+    for (const e of entries) {
+      if (e.kind !== awsRecorderKind.id || !e.outcome.ok) continue;
+      for (const message of judgeRecorder(e.outcome.value as RecorderStatus | NotFound, whereOf(e), config, now)) {
+        findings.push({ urn: e.urn, message });
+      }
+    }
+    return findings;
+  },
+});
