@@ -8,13 +8,20 @@ export default tseslint.config(
   {
     rules: {
       "@typescript-eslint/no-explicit-any": "error",
-      "@typescript-eslint/consistent-type-imports": ["error", { prefer: "type-imports", fixStyle: "inline-type-imports" }],
+      "@typescript-eslint/consistent-type-imports": [
+        "error",
+        { prefer: "type-imports", fixStyle: "inline-type-imports", disallowTypeAnnotations: false },
+      ],
       "@typescript-eslint/no-require-imports": "off",
       "no-restricted-imports": [
         "error",
         {
           patterns: [
-            { group: ["@pulumi/aws", "@pulumi/aws/*", "@pulumi/alicloud", "@pulumi/alicloud/*"], allowTypeImports: true, message: "type imports only: the pack never loads provider SDKs" },
+            {
+              group: ["@pulumi/aws", "@pulumi/aws/*", "@pulumi/alicloud", "@pulumi/alicloud/*"],
+              allowTypeImports: true,
+              message: "type imports only: the pack never loads provider SDKs",
+            },
           ],
         },
       ],

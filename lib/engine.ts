@@ -78,7 +78,9 @@ interface ProtoStruct {
   toJavaScript(): Record<string, unknown>;
 }
 interface ConfigureRequest {
-  getPolicyconfigMap(): { entries(): Iterable<[string, { getEnforcementlevel(): number; getProperties(): ProtoStruct | undefined }]> };
+  getPolicyconfigMap(): {
+    entries(): Iterable<[string, { getEnforcementlevel(): number; getProperties(): ProtoStruct | undefined }]>;
+  };
 }
 interface ConfigureStackRequest {
   getDryRun(): boolean;

@@ -40,7 +40,12 @@ export function configSchema(options: Options): PolicyConfigSchema {
   for (const [name, o] of Object.entries(options)) {
     switch (o.type) {
       case "array":
-        properties[name] = { type: "array", items: { type: "string" }, default: [...o.default], description: o.description };
+        properties[name] = {
+          type: "array",
+          items: { type: "string" },
+          default: [...o.default],
+          description: o.description,
+        };
         break;
       case "string":
         properties[name] = { type: "string", enum: [...o.enum], default: o.default, description: o.description };

@@ -80,7 +80,10 @@ function safeConfig(args: StackValidationArgs): Record<string, unknown> {
 }
 
 // The runtime accepts an object (with a level override); the typed overload does not expose it.
-function reportObject(report: ReportViolation, v: { message: string; enforcementLevel: EnforcementLevel; urn?: string }): void {
+function reportObject(
+  report: ReportViolation,
+  v: { message: string; enforcementLevel: EnforcementLevel; urn?: string },
+): void {
   (report as unknown as (v: { message: string; enforcementLevel: EnforcementLevel; urn?: string }) => void)(v);
 }
 

@@ -32,7 +32,9 @@ export function redact(text: string): string {
   secrets.sort((a, b) => b.length - a.length);
   for (const s of secrets) if (out.includes(s)) out = out.split(s).join("[redacted]");
   // Shapes of AWS access key ids and signatures, in case an error echoes one we never saw.
-  return out.replace(/\b(AKIA|ASIA)[A-Z0-9]{12,}\b/g, "[redacted]").replace(/Signature=[0-9a-f]{32,}/gi, "Signature=[redacted]");
+  return out
+    .replace(/\b(AKIA|ASIA)[A-Z0-9]{12,}\b/g, "[redacted]")
+    .replace(/Signature=[0-9a-f]{32,}/gi, "Signature=[redacted]");
 }
 
 /** Single line, bounded length, redacted: the form service text takes in a diagnostic. */

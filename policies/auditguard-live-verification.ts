@@ -13,7 +13,8 @@ const HINTS: Partial<Record<CheckFailure["reason"], string>> = {
   "no-credentials":
     "Give the pack credentials: the provider's keys or profile, the SDK's default chain (environment, profile, SSO, web identity), or a Pulumi ESC environment in the policy config.",
   "invalid-credentials": "Refresh or replace the credentials the provider uses.",
-  "access-denied": "Grant the permission below to the identity the pack runs as (see the README's least-privilege policy).",
+  "access-denied":
+    "Grant the permission below to the identity the pack runs as (see the README's least-privilege policy).",
   throttled: "The API is rate-limited; run again later or lower the number of checks per region.",
   timeout: "Check network access to the endpoint, or raise timeoutSeconds in the policy config.",
   "endpoint-error": "Check the endpoint (provider endpoints, proxy, DNS) and network access.",
@@ -29,7 +30,11 @@ export function describeFailure(e: LiveEntry<unknown>, f: CheckFailure): string 
   ]
     .filter(Boolean)
     .join(", ");
-  const facts = [f.code ? `code ${f.code}` : "", f.httpStatus ? `HTTP ${f.httpStatus}` : "", f.requestId ? `request id ${f.requestId}` : ""]
+  const facts = [
+    f.code ? `code ${f.code}` : "",
+    f.httpStatus ? `HTTP ${f.httpStatus}` : "",
+    f.requestId ? `request id ${f.requestId}` : "",
+  ]
     .filter(Boolean)
     .join(", ");
   return (
@@ -41,7 +46,8 @@ export function describeFailure(e: LiveEntry<unknown>, f: CheckFailure): string 
 
 export const policy = stackPolicy({
   name,
-  description: "Every live recording/logging check completed; a check that could not (credentials, permissions, throttling, timeout, endpoint, bad reply) is reported here, never as a pass.",
+  description:
+    "Every live recording/logging check completed; a check that could not (credentials, permissions, throttling, timeout, endpoint, bad reply) is reported here, never as a pass.",
   enforcementLevel: "advisory",
   severity: "medium",
   tags: ["aws", "alicloud", "live"],
@@ -53,7 +59,8 @@ export const policy = stackPolicy({
     const entries = await liveEntries(name, view, raw);
     const findings: Finding[] = [];
     for (const e of entries) {
-      if (!e.outcome.ok) findings.push({ ...(e.urn ? { urn: e.urn } : {}), message: describeFailure(e, e.outcome.failure) });
+      if (!e.outcome.ok)
+        findings.push({ ...(e.urn ? { urn: e.urn } : {}), message: describeFailure(e, e.outcome.failure) });
     }
     return findings;
   },

@@ -13,7 +13,9 @@ const on = (description: string): BooleanOption => ({ type: "boolean", default: 
 const off = (description: string): BooleanOption => ({ type: "boolean", default: false, description });
 
 export const options = {
-  requireTrail: on("A stack that deploys AWS resources must declare an aws.cloudtrail.Trail (turn off where an organization trail covers the account)."),
+  requireTrail: on(
+    "A stack that deploys AWS resources must declare an aws.cloudtrail.Trail (turn off where an organization trail covers the account).",
+  ),
   requireMultiRegion: on("The trail must be multi-region (isMultiRegionTrail)."),
   requireLoggingEnabled: on("The trail must be declared logging (enableLogging not false)."),
   requireGlobalServiceEvents: on("The trail must include global service events (IAM, STS, CloudFront)."),
@@ -105,8 +107,10 @@ export function trailGaps(props: Plain, config: TrailConfig): string[] {
     const v = bool(field(props, k));
     return v === UNKNOWN ? false : (v ?? dflt) === false;
   };
-  if (config.requireMultiRegion && isFalse("isMultiRegionTrail", false)) gaps.push("is not multi-region (isMultiRegionTrail: true)");
-  if (config.requireLoggingEnabled && isFalse("enableLogging", true)) gaps.push("is declared not logging (enableLogging: false)");
+  if (config.requireMultiRegion && isFalse("isMultiRegionTrail", false))
+    gaps.push("is not multi-region (isMultiRegionTrail: true)");
+  if (config.requireLoggingEnabled && isFalse("enableLogging", true))
+    gaps.push("is declared not logging (enableLogging: false)");
   if (config.requireGlobalServiceEvents && isFalse("includeGlobalServiceEvents", true)) {
     gaps.push("excludes global service events (includeGlobalServiceEvents: true)");
   }
@@ -153,19 +157,18 @@ export function evaluate(view: StackView, config: TrailConfig): Verdict {
   }
   const gaps = trails.map((t) => ({ t, gaps: trailGaps(t.props, config) }));
   if (gaps.some((g) => g.gaps.length === 0)) return [];
-  return gaps.map(
-    ({ t, gaps: g }): Finding => ({
-      urn: t.urn,
-      message:
-        `No declared trail meets the baseline. CloudTrail trail '${knownStr(field(t.props, "name")) ?? t.name}' ${g.join("; ")}. ` +
-        "Fix at least one trail's declaration and run `pulumi up`.",
-    }),
-  );
+  return gaps.map(({ t, gaps: g }): Finding => ({
+    urn: t.urn,
+    message:
+      `No declared trail meets the baseline. CloudTrail trail '${knownStr(field(t.props, "name")) ?? t.name}' ${g.join("; ")}. ` +
+      "Fix at least one trail's declaration and run `pulumi up`.",
+  }));
 }
 
 export const policy = stackPolicy({
   name,
-  description: "The stack declares a CloudTrail trail that is multi-region, logging, includes global service events, validates log files and records all management events.",
+  description:
+    "The stack declares a CloudTrail trail that is multi-region, logging, includes global service events, validates log files and records all management events.",
   enforcementLevel: "advisory",
   severity: "high",
   framework: {

@@ -35,7 +35,8 @@ export function staleDelivery(
   rules: Pick<DeliveryRules, "maxDeliveryAgeHours" | "newTrailGraceMinutes">,
   nowMs: number,
 ): string | undefined {
-  if (startLoggingTime === undefined || nowMs - startLoggingTime <= rules.newTrailGraceMinutes * 60_000) return undefined;
+  if (startLoggingTime === undefined || nowMs - startLoggingTime <= rules.newTrailGraceMinutes * 60_000)
+    return undefined;
   if (latestDeliveryTime === undefined) {
     return `has delivered no log file since it started logging at ${at(startLoggingTime)} (${ago(nowMs, startLoggingTime)} ago)`;
   }
@@ -48,7 +49,12 @@ export function staleDelivery(
   return undefined;
 }
 
-export function judgeTrail(status: TrailStatus | NotFound, where: string, rules: DeliveryRules, nowMs: number): string[] {
+export function judgeTrail(
+  status: TrailStatus | NotFound,
+  where: string,
+  rules: DeliveryRules,
+  nowMs: number,
+): string[] {
   if (!status.found) {
     return [
       `CloudTrail trail ${where} does not exist (${status.detail}). It was deleted outside Pulumi: run ` +
@@ -68,7 +74,8 @@ export function judgeTrail(status: TrailStatus | NotFound, where: string, rules:
     ["LatestDigestDeliveryError", status.latestDigestDeliveryError],
     ["LatestNotificationError", status.latestNotificationError],
   ];
-  if (rules.cloudWatchConfigured) errors.push(["LatestCloudWatchLogsDeliveryError", status.latestCloudWatchLogsDeliveryError]);
+  if (rules.cloudWatchConfigured)
+    errors.push(["LatestCloudWatchLogsDeliveryError", status.latestCloudWatchLogsDeliveryError]);
   for (const [field, value] of errors) {
     if (value) {
       out.push(

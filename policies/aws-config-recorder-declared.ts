@@ -13,12 +13,14 @@ export const options = {
   requireRecorder: {
     type: "boolean",
     default: true,
-    description: "A stack that deploys AWS resources must declare an aws.cfg.Recorder (turn off where Config is managed centrally).",
+    description:
+      "A stack that deploys AWS resources must declare an aws.cfg.Recorder (turn off where Config is managed centrally).",
   } satisfies BooleanOption,
   allowExclusions: {
     type: "boolean",
     default: false,
-    description: "Accept recorders that exclude resource types (EXCLUSION_BY_RESOURCE_TYPES), e.g. under Control Tower.",
+    description:
+      "Accept recorders that exclude resource types (EXCLUSION_BY_RESOURCE_TYPES), e.g. under Control Tower.",
   } satisfies BooleanOption,
 };
 
@@ -143,7 +145,8 @@ function preview(types: string[]): string {
 
 export const policy = stackPolicy({
   name,
-  description: "The stack declares an AWS Config recorder that records all supported resource types, is started, and has a delivery channel.",
+  description:
+    "The stack declares an AWS Config recorder that records all supported resource types, is started, and has a delivery channel.",
   enforcementLevel: "advisory",
   severity: "medium",
   framework: {
@@ -159,4 +162,3 @@ export const policy = stackPolicy({
   options,
   evaluate: (view, config) => evaluate(view, config),
 });
-

@@ -16,7 +16,12 @@ export interface RecorderRules {
 }
 
 /** Violations for one recorder's observed status. */
-export function judgeRecorder(status: RecorderStatus | NotFound, where: string, rules: RecorderRules, nowMs: number): string[] {
+export function judgeRecorder(
+  status: RecorderStatus | NotFound,
+  where: string,
+  rules: RecorderRules,
+  nowMs: number,
+): string[] {
   if (!status.found) {
     return [
       `AWS Config recorder ${where} does not exist in the account (${status.detail}). It was deleted outside Pulumi ` +
@@ -29,7 +34,9 @@ export function judgeRecorder(status: RecorderStatus | NotFound, where: string, 
     `\`aws configservice start-configuration-recorder --configuration-recorder-name ${status.name}\`.`;
   if (status.recording !== true) {
     const since = status.lastStopTime !== undefined ? ` since ${at(status.lastStopTime)}` : "";
-    out.push(`AWS Config recorder ${where} is not recording (recording=${String(status.recording ?? "absent")}${since}). ${fix}`);
+    out.push(
+      `AWS Config recorder ${where} is not recording (recording=${String(status.recording ?? "absent")}${since}). ${fix}`,
+    );
   }
   if (status.lastStatus === "FAILURE") {
     const err = [status.lastErrorCode, status.lastErrorMessage].filter(Boolean).join(": ");
@@ -51,7 +58,10 @@ export function judgeRecorder(status: RecorderStatus | NotFound, where: string, 
 }
 
 export function whereOf(e: LiveEntry<unknown>): string {
-  const parts = [e.spec.region ? `region ${e.spec.region}` : "", e.spec.account ? `account ${e.spec.account}` : ""].filter(Boolean);
+  const parts = [
+    e.spec.region ? `region ${e.spec.region}` : "",
+    e.spec.account ? `account ${e.spec.account}` : "",
+  ].filter(Boolean);
   return `'${e.spec.target}'${parts.length ? ` (${parts.join(", ")})` : ""}`;
 }
 

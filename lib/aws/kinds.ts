@@ -27,8 +27,15 @@ export const awsRecorderKind: LiveKind<RecorderStatus | NotFound> = {
     const timeoutMs = readOptions(liveOptions, raw).timeoutSeconds * 1000;
     return liveResources(view, TYPES.awsRecorder).flatMap((r) => {
       const name = knownStr(field(r.props, "name"));
-      return planAws(r, "config", AWS_ACTIONS.recorder, name, undefined, undefined, timeoutMs, (sdk, ctx, target, signal) =>
-        sdk.describeRecorderStatus(ctx, target, name ?? "", timeoutMs, signal),
+      return planAws(
+        r,
+        "config",
+        AWS_ACTIONS.recorder,
+        name,
+        undefined,
+        undefined,
+        timeoutMs,
+        (sdk, ctx, target, signal) => sdk.describeRecorderStatus(ctx, target, name ?? "", timeoutMs, signal),
       );
     });
   },
@@ -93,7 +100,9 @@ function planAws<T>(
     ["sts", t.stsEndpoint],
   ] as const) {
     if (url !== undefined && !isUrl(url)) {
-      return [{ urn: r.urn, spec, outcome: failure("bad-target", `the provider's ${label} endpoint is not a valid URL`) }];
+      return [
+        { urn: r.urn, spec, outcome: failure("bad-target", `the provider's ${label} endpoint is not a valid URL`) },
+      ];
     }
   }
   return [

@@ -43,7 +43,12 @@ type CloudTrailModule = typeof import("@aws-sdk/client-cloudtrail");
 type CredentialsModule = typeof import("@aws-sdk/credential-providers");
 type HttpModule = typeof import("@smithy/node-http-handler");
 
-function sdk(): { config: ConfigModule; cloudtrail: CloudTrailModule; credentials: CredentialsModule; http: HttpModule } {
+function sdk(): {
+  config: ConfigModule;
+  cloudtrail: CloudTrailModule;
+  credentials: CredentialsModule;
+  http: HttpModule;
+} {
   // Node 20 support notice printed by every client; it would land in every `pulumi preview`.
   process.env["AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED"] ??= "true";
   return {
@@ -74,12 +79,16 @@ export async function describeRecorderStatus(
     );
     const list: unknown = out.ConfigurationRecordersStatus;
     if (!Array.isArray(list)) return failure("malformed-reply", "ConfigurationRecordersStatus is missing");
-    const s = (list as Record<string, unknown>[]).find((e) => e?.["name"] === name) ?? (list.length === 1 ? list[0] : undefined);
+    const s =
+      (list as Record<string, unknown>[]).find((e) => e?.["name"] === name) ??
+      (list.length === 1 ? list[0] : undefined);
     if (!s) return success({ found: false, detail: `no configuration recorder named '${name}'` });
     const recording = s["recording"];
-    if (recording !== undefined && typeof recording !== "boolean") return failure("malformed-reply", "recording is not a boolean");
+    if (recording !== undefined && typeof recording !== "boolean")
+      return failure("malformed-reply", "recording is not a boolean");
     const lastStatus = s["lastStatus"];
-    if (lastStatus !== undefined && typeof lastStatus !== "string") return failure("malformed-reply", "lastStatus is not a string");
+    if (lastStatus !== undefined && typeof lastStatus !== "string")
+      return failure("malformed-reply", "lastStatus is not a string");
     return success({
       found: true,
       name,
@@ -240,7 +249,15 @@ const THROTTLED = new Set([
   "ProvisionedThroughputExceededException",
   "SlowDown",
 ]);
-const NETWORK = new Set(["ECONNREFUSED", "ECONNRESET", "ENOTFOUND", "EAI_AGAIN", "EPIPE", "EHOSTUNREACH", "ENETUNREACH"]);
+const NETWORK = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EPIPE",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+]);
 
 /** Maps whatever the SDK threw to a reason a person can act on. */
 export function classify(e: unknown): CheckFailure {
@@ -274,7 +291,9 @@ export function classify(e: unknown): CheckFailure {
 }
 
 function errorName(e: unknown): string {
-  return e && typeof e === "object" && typeof (e as { name?: unknown }).name === "string" ? (e as { name: string }).name : "";
+  return e && typeof e === "object" && typeof (e as { name?: unknown }).name === "string"
+    ? (e as { name: string }).name
+    : "";
 }
 function errorMessage(e: unknown): string {
   if (e && typeof e === "object" && typeof (e as { message?: unknown }).message === "string") {

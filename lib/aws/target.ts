@@ -52,7 +52,16 @@ const ENDPOINT_KEYS: Record<AwsService | "sts", readonly string[]> = {
 function providerProps(r: ResourceView): PlainObject {
   if (r.provider) return r.provider.props;
   const out: PlainObject = {};
-  for (const key of ["region", "profile", "accessKey", "secretKey", "token", "assumeRoles", "assumeRole", "endpoints"]) {
+  for (const key of [
+    "region",
+    "profile",
+    "accessKey",
+    "secretKey",
+    "token",
+    "assumeRoles",
+    "assumeRole",
+    "endpoints",
+  ]) {
     const v = stackConfig(`aws:${key}`);
     if (v !== undefined) out[key] = v;
   }
@@ -102,7 +111,12 @@ export function credentialsOf(r: ResourceView): Resolution<AwsCredentialSpec> {
   registerSecret(token);
   let base: BaseCredentials;
   if (accessKey && secretKey) {
-    base = { source: "static", accessKeyId: accessKey, secretAccessKey: secretKey, ...(token ? { sessionToken: token } : {}) };
+    base = {
+      source: "static",
+      accessKeyId: accessKey,
+      secretAccessKey: secretKey,
+      ...(token ? { sessionToken: token } : {}),
+    };
   } else {
     const profile = knownStr(field(p, "profile"));
     const files = strList(field(p, "sharedCredentialsFiles"));
@@ -174,7 +188,12 @@ export function accountHint(r: ResourceView, creds: AwsCredentialSpec, arn?: str
   return Array.isArray(allowed) && allowed.length === 1 ? allowed[0] : undefined;
 }
 
-export function resolveTarget(r: ResourceView, service: AwsService, region: string, arn?: string): Resolution<AwsTarget> {
+export function resolveTarget(
+  r: ResourceView,
+  service: AwsService,
+  region: string,
+  arn?: string,
+): Resolution<AwsTarget> {
   const creds = credentialsOf(r);
   if (!creds.ok) return creds;
   return {
@@ -193,4 +212,3 @@ export function resolveTarget(r: ResourceView, service: AwsService, region: stri
 function credentialsId(spec: AwsCredentialSpec): string {
   return createHash("sha256").update(JSON.stringify(spec)).digest("hex").slice(0, 16);
 }
-

@@ -26,7 +26,11 @@ export type Outcome<T> = { ok: true; value: T } | { ok: false; failure: CheckFai
 export function success<T>(value: T): Outcome<T> {
   return { ok: true, value };
 }
-export function failure<T>(reason: FailureReason, detail: string, extra: Omit<CheckFailure, "reason" | "detail"> = {}): Outcome<T> {
+export function failure<T>(
+  reason: FailureReason,
+  detail: string,
+  extra: Omit<CheckFailure, "reason" | "detail"> = {},
+): Outcome<T> {
   return { ok: false, failure: { reason, detail, ...extra } };
 }
 

@@ -107,7 +107,12 @@ export async function liveEntries(
   ownConfig: Record<string, unknown>,
 ): Promise<LiveEntry<unknown>[]> {
   const epoch = analysisEpoch();
-  if (!current || current.epoch !== epoch || current.fingerprint !== view.fingerprint || current.consumers.has(consumer)) {
+  if (
+    !current ||
+    current.epoch !== epoch ||
+    current.fingerprint !== view.fingerprint ||
+    current.consumers.has(consumer)
+  ) {
     current = startRound(epoch, view, consumer, ownConfig);
   }
   current.consumers.add(consumer);
@@ -132,7 +137,14 @@ function startRound(epoch: number, view: StackView, consumer: string, ownConfig:
       checks = [
         {
           urn: "",
-          spec: { cloud: "aws", action: kind.id, permission: "", region: undefined, account: undefined, target: kind.id },
+          spec: {
+            cloud: "aws",
+            action: kind.id,
+            permission: "",
+            region: undefined,
+            account: undefined,
+            target: kind.id,
+          },
           outcome: failure("unexpected-error", `planning ${kind.id} failed: ${String(e)}`),
         },
       ];
@@ -169,7 +181,14 @@ async function runAll(
           byKey.set(check.key, outcome);
         }
       }
-      return { kind: kind.id, label: kind.label, policyName: kind.policyName, urn: check.urn, spec: check.spec, outcome: await outcome };
+      return {
+        kind: kind.id,
+        label: kind.label,
+        policyName: kind.policyName,
+        urn: check.urn,
+        spec: check.spec,
+        outcome: await outcome,
+      };
     });
     return await Promise.all(entries);
   } finally {

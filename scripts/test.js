@@ -1,0 +1,70 @@
+// The whole test suite: build (strict tsc), ESLint, Prettier, then mocha over the compiled tests.
+// Ends with a plain "N passed, N failed" line (lint steps count as one check each).
+"use strict";
+const { spawnSync } = require("node:child_process");
+const path = require("node:path");
+const fs = require("node:fs");
+const os = require("node:os");
+
+const root = path.join(__dirname, "..");
+
+// Tests only ever talk to 127.0.0.1: no instance metadata, no real credentials or profiles.
+const sandbox = fs.mkdtempSync(path.join(os.tmpdir(), "auditguard-test-"));
+const env = { ...process.env };
+for (const k of Object.keys(env)) {
+  if (/^(AWS_|ALIBABA_CLOUD_|ALICLOUD_|PULUMI_)/.test(k)) delete env[k];
+}
+Object.assign(env, {
+  AWS_EC2_METADATA_DISABLED: "true",
+  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+  AWS_CONFIG_FILE: path.join(sandbox, "aws-config"),
+  AWS_SHARED_CREDENTIALS_FILE: path.join(sandbox, "aws-credentials"),
+  ALIBABA_CLOUD_ECS_METADATA_DISABLED: "true",
+  ALIBABA_CLOUD_CLI_PROFILE_DISABLED: "true",
+  ALIBABA_CLOUD_CREDENTIALS_FILE: path.join(sandbox, "alibaba-credentials"),
+  HOME: sandbox,
+});
+
+let passed = 0;
+let failed = 0;
+function step(label, cmd, args) {
+  const r = spawnSync(cmd, args, { cwd: root, env, stdio: "inherit" });
+  if (r.status === 0) {
+    passed++;
+    return true;
+  }
+  console.error(`\n${label} failed`);
+  failed++;
+  return false;
+}
+
+// Stale compiled tests of deleted specs must not run.
+fs.rmSync(path.join(root, "dist"), { recursive: true, force: true });
+if (
+  !step("build", process.execPath, [require.resolve("typescript/bin/tsc", { paths: [root] }), "-p", "tsconfig.json"])
+) {
+  console.log(`${passed} passed, ${failed} failed`);
+  process.exit(1);
+}
+step("eslint", process.execPath, [require.resolve("eslint/bin/eslint.js", { paths: [root] }), "."]);
+step("prettier", process.execPath, [require.resolve("prettier/bin/prettier.cjs", { paths: [root] }), "--check", "."]);
+
+const summary = path.join(sandbox, "mocha-summary.json");
+// Extra arguments select spec files by substring, e.g. `npm test -- round`.
+const args = [path.join(root, "scripts", "run-mocha.js"), ...process.argv.slice(2)];
+const r = spawnSync(process.execPath, args, {
+  cwd: root,
+  env: { ...env, MOCHA_SUMMARY_FILE: summary },
+  stdio: "inherit",
+});
+try {
+  const s = JSON.parse(fs.readFileSync(summary, "utf8"));
+  passed += s.passes;
+  failed += s.failures;
+} catch {
+  failed++;
+}
+if (r.status !== 0 && failed === 0) failed++;
+fs.rmSync(sandbox, { recursive: true, force: true });
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed === 0 ? 0 : 1);

@@ -1,0 +1,239 @@
+// A loopback stand-in for AWS Config, CloudTrail and STS that speaks the real wire protocols (JSON 1.1
+// and awsQuery), so the real SDK v3 clients can be tested end to end: signing region, targets, errors.
+
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+
+export interface RecorderState {
+  recording?: boolean;
+  lastStatus?: string;
+  lastErrorCode?: string;
+  lastErrorMessage?: string;
+  lastStartTime?: number; // epoch seconds
+  lastStopTime?: number;
+  lastStatusChangeTime?: number;
+}
+export interface TrailState {
+  IsLogging?: boolean;
+  LatestDeliveryError?: string;
+  LatestDigestDeliveryError?: string;
+  LatestNotificationError?: string;
+  LatestCloudWatchLogsDeliveryError?: string;
+  LatestDeliveryTime?: number; // epoch seconds
+  LatestCloudWatchLogsDeliveryTime?: number;
+  StartLoggingTime?: number;
+  StopLoggingTime?: number;
+}
+
+export interface AwsRequest {
+  service: "config" | "cloudtrail" | "sts" | "unknown";
+  action: string;
+  /** Region from the SigV4 credential scope: where the SDK signed the call for. */
+  region: string | undefined;
+  accessKeyId: string | undefined;
+  sessionToken: string | undefined;
+  body: Record<string, unknown>;
+  attempt: string | undefined;
+}
+
+/** What a fault hook can make the server do instead of (or before) answering normally. */
+export type Fault =
+  | { kind: "reply"; status: number; body: string; contentType?: string; headers?: Record<string, string> }
+  | { kind: "error"; status: number; code: string; message: string }
+  | { kind: "hang" }
+  | { kind: "cut" }
+  | { kind: "delay"; ms: number };
+
+export type FaultHook = (req: AwsRequest) => Fault | undefined;
+
+export class FakeAws {
+  /** Recorders by "region/name". */
+  readonly recorders = new Map<string, RecorderState>();
+  /** Trails by ARN; a trail answers by ARN anywhere, by bare name only in its home region. */
+  readonly trails = new Map<string, TrailState>();
+  readonly requests: AwsRequest[] = [];
+  /** Roles STS will assume: role ARN → issued access key id. */
+  readonly roles = new Map<string, string>();
+  fault: FaultHook | undefined;
+  latencyMs = 0;
+  private server!: http.Server;
+  url = "";
+
+  static async start(): Promise<FakeAws> {
+    const fake = new FakeAws();
+    fake.server = http.createServer((req, res) => {
+      fake.handle(req, res).catch(() => {
+        if (!res.headersSent) res.writeHead(500).end();
+      });
+    });
+    await new Promise<void>((resolve) => fake.server.listen(0, "127.0.0.1", resolve));
+    fake.url = `http://127.0.0.1:${(fake.server.address() as AddressInfo).port}`;
+    return fake;
+  }
+
+  async close(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  /** Requests of one action, e.g. "GetTrailStatus". */
+  calls(action: string): AwsRequest[] {
+    return this.requests.filter((r) => r.action === action);
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const raw = Buffer.concat(chunks).toString("utf8");
+    const request = parse(req, raw);
+    this.requests.push(request);
+    const fault = this.fault?.(request);
+    if (this.latencyMs > 0) await sleep(this.latencyMs);
+    if (fault?.kind === "delay") await sleep(fault.ms);
+    if (fault?.kind === "hang") return; // never answers; the client must give up by itself
+    if (fault?.kind === "cut") {
+      res.writeHead(200, { "content-type": "application/x-amz-json-1.1", "content-length": "200" });
+      res.write('{"IsLogging": tr');
+      res.destroy();
+      return;
+    }
+    if (fault?.kind === "reply") {
+      res.writeHead(fault.status, {
+        "content-type": fault.contentType ?? "application/x-amz-json-1.1",
+        ...fault.headers,
+      });
+      res.end(fault.body);
+      return;
+    }
+    if (fault?.kind === "error") return this.error(res, fault.status, fault.code, fault.message);
+    switch (`${request.service}.${request.action}`) {
+      case "config.DescribeConfigurationRecorderStatus":
+        return this.describeRecorderStatus(request, res);
+      case "cloudtrail.GetTrailStatus":
+        return this.getTrailStatus(request, res);
+      case "sts.AssumeRole":
+        return this.assumeRole(request, res);
+      default:
+        return this.error(res, 400, "UnknownOperationException", `unsupported: ${request.service}.${request.action}`);
+    }
+  }
+
+  private describeRecorderStatus(r: AwsRequest, res: http.ServerResponse): void {
+    const names = r.body["ConfigurationRecorderNames"];
+    if (Array.isArray(names) && names.length > 1) {
+      return this.error(res, 400, "ValidationException", "You have specified more than one configuration recorder.");
+    }
+    const name = Array.isArray(names) ? String(names[0]) : undefined;
+    const state = name ? this.recorders.get(`${r.region}/${name}`) : undefined;
+    if (name && !state) {
+      return this.error(
+        res,
+        400,
+        "NoSuchConfigurationRecorderException",
+        `Cannot find configuration recorder with the specified name '${name}'.`,
+      );
+    }
+    const list = state
+      ? [{ name, arn: `arn:aws:config:${r.region}:123456789012:config-recorder/${name}/abc`, ...state }]
+      : [];
+    this.json(res, { ConfigurationRecordersStatus: list });
+  }
+
+  private getTrailStatus(r: AwsRequest, res: http.ServerResponse): void {
+    const id = String(r.body["Name"] ?? "");
+    if (id.length < 3) return this.error(res, 400, "InvalidTrailNameException", "Trail name too short.");
+    let state = this.trails.get(id);
+    if (!state && !id.startsWith("arn:")) {
+      // A bare name resolves only against trails whose home region is the called region.
+      for (const [arn, s] of this.trails) {
+        const [, , , region, , resource] = arn.split(":");
+        if (region === r.region && resource === `trail/${id}`) state = s;
+      }
+    }
+    if (!state) {
+      return this.error(
+        res,
+        400,
+        "TrailNotFoundException",
+        `Unknown trail: ${id} for the user: 123456789012`,
+        "Message",
+      );
+    }
+    this.json(res, state);
+  }
+
+  private assumeRole(r: AwsRequest, res: http.ServerResponse): void {
+    const roleArn = String(r.body["RoleArn"] ?? "");
+    const key = this.roles.get(roleArn);
+    if (!key) {
+      res.writeHead(403, { "content-type": "text/xml" });
+      res.end(
+        `<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type><Code>AccessDenied</Code>` +
+          `<Message>not authorized to perform: sts:AssumeRole on resource: ${roleArn}</Message></Error><RequestId>r-1</RequestId></ErrorResponse>`,
+      );
+      return;
+    }
+    const expiration = new Date(Date.now() + 3600_000).toISOString();
+    res.writeHead(200, { "content-type": "text/xml" });
+    res.end(
+      `<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult><Credentials>` +
+        `<AccessKeyId>${key}</AccessKeyId><SecretAccessKey>assumed-secret-${key}</SecretAccessKey>` +
+        `<SessionToken>assumed-token-${key}</SessionToken><Expiration>${expiration}</Expiration></Credentials>` +
+        `<AssumedRoleUser><AssumedRoleId>AROA:auditguard</AssumedRoleId><Arn>${roleArn}/auditguard</Arn></AssumedRoleUser>` +
+        `</AssumeRoleResult><ResponseMetadata><RequestId>r-2</RequestId></ResponseMetadata></AssumeRoleResponse>`,
+    );
+  }
+
+  private json(res: http.ServerResponse, body: unknown): void {
+    res.writeHead(200, { "content-type": "application/x-amz-json-1.1", "x-amzn-requestid": "fake-request-id" });
+    res.end(JSON.stringify(body));
+  }
+
+  private error(res: http.ServerResponse, status: number, code: string, message: string, messageKey = "message"): void {
+    res.writeHead(status, { "content-type": "application/x-amz-json-1.1", "x-amzn-requestid": "fake-error-id" });
+    res.end(JSON.stringify({ __type: code, [messageKey]: message }));
+  }
+}
+
+function parse(req: http.IncomingMessage, raw: string): AwsRequest {
+  const auth = String(req.headers["authorization"] ?? "");
+  const scope = /Credential=([^/]+)\/\d{8}\/([^/]+)\/([^/]+)\/aws4_request/.exec(auth);
+  const target = String(req.headers["x-amz-target"] ?? "");
+  let service: AwsRequest["service"] = "unknown";
+  let action = "";
+  let body: Record<string, unknown> = {};
+  if (target.startsWith("StarlingDoveService.")) {
+    service = "config";
+    action = target.slice("StarlingDoveService.".length);
+  } else if (target.startsWith("CloudTrail_20131101.")) {
+    service = "cloudtrail";
+    action = target.slice("CloudTrail_20131101.".length);
+  }
+  if (service !== "unknown") {
+    try {
+      body = JSON.parse(raw || "{}") as Record<string, unknown>;
+    } catch {
+      body = {};
+    }
+  } else {
+    const form = new URLSearchParams(raw);
+    if (form.get("Action")) {
+      service = "sts";
+      action = form.get("Action") ?? "";
+      body = Object.fromEntries(form.entries());
+    }
+  }
+  return {
+    service,
+    action,
+    region: scope?.[2],
+    accessKeyId: scope?.[1],
+    sessionToken: req.headers["x-amz-security-token"] as string | undefined,
+    body,
+    attempt: req.headers["amz-sdk-request"] as string | undefined,
+  };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
