@@ -3,23 +3,34 @@ import { PolicyPack } from "@pulumi/policy";
 import { installEngineHooks } from "./lib/engine";
 import { LIVE_KINDS } from "./lib/live/kinds";
 import { registerKinds } from "./lib/live/round";
-import * as awsConfigRecorderDeclared from "./policies/aws-config-recorder-declared";
-import * as awsConfigRecorderRecording from "./policies/aws-config-recorder-recording";
+import * as alicloudActiontrailTrailDeclared from "./policies/alicloud-actiontrail-trail-declared";
+import * as alicloudActiontrailTrailLogging from "./policies/alicloud-actiontrail-trail-logging";
+import * as alicloudConfigRecorderDeclared from "./policies/alicloud-config-recorder-declared";
+import * as alicloudConfigRecorderRecording from "./policies/alicloud-config-recorder-recording";
+import * as liveVerification from "./policies/auditguard-live-verification";
 import * as awsCloudtrailTrailDeclared from "./policies/aws-cloudtrail-trail-declared";
 import * as awsCloudtrailTrailLogging from "./policies/aws-cloudtrail-trail-logging";
-import * as liveVerification from "./policies/auditguard-live-verification";
+import * as awsConfigRecorderDeclared from "./policies/aws-config-recorder-declared";
+import * as awsConfigRecorderRecording from "./policies/aws-config-recorder-recording";
 
 installEngineHooks();
 registerKinds(LIVE_KINDS);
 
 new PolicyPack("auditguard", {
-  description: "Is this stack's cloud actually recording? Declared and live checks of AWS Config and CloudTrail.",
+  description:
+    "Is this stack's cloud actually recording? Declared and live checks of AWS Config, CloudTrail, Alibaba Cloud Config and ActionTrail.",
   displayName: "auditguard",
   policies: [
+    // Declared (no network)
     awsConfigRecorderDeclared.policy,
     awsCloudtrailTrailDeclared.policy,
+    alicloudConfigRecorderDeclared.policy,
+    alicloudActiontrailTrailDeclared.policy,
+    // Live: the first of these to run makes every live call in one shared round
     awsConfigRecorderRecording.policy,
     awsCloudtrailTrailLogging.policy,
+    alicloudConfigRecorderRecording.policy,
+    alicloudActiontrailTrailLogging.policy,
     liveVerification.policy,
   ],
 });

@@ -1,8 +1,11 @@
 // Every live check the pack makes, in one list: the shared round plans them all at once.
+import { aliRecorderKind, aliTrailKind } from "../alicloud/kinds";
 import { awsRecorderKind, awsTrailKind } from "../aws/kinds";
 import type { LiveKind } from "./round";
 
 export const LIVE_KINDS: readonly LiveKind<unknown>[] = [
   awsRecorderKind as LiveKind<unknown>,
   awsTrailKind as LiveKind<unknown>,
+  aliRecorderKind as LiveKind<unknown>,
+  aliTrailKind as LiveKind<unknown>,
 ];

@@ -1,0 +1,306 @@
+// Alibaba Cloud I/O: Cloud Config GetConfigurationRecorder (2020-09-07) and ActionTrail GetTrailStatus
+// (2020-07-06), read-only, through the official generic OpenAPI runtime and credentials library,
+// turned into plain facts. Loaded on first use only.
+
+import type * as OpenApiCore from "@alicloud/openapi-core";
+import type * as Credentials from "@alicloud/credentials";
+import type * as Dara from "@darabonba/typescript";
+import { type CheckFailure, failure, type Outcome, success } from "../live/outcome";
+import type { RoundContext } from "../live/round";
+import { quote } from "../redact";
+import type { AliTarget } from "./target";
+
+export interface AliRecorder {
+  found: true;
+  /** REGISTRABLE | BUILDING | REGISTERED | REBUILDING (upper-cased). */
+  status: string;
+  resourceTypes: string[] | undefined;
+}
+export interface AliTrailStatus {
+  found: true;
+  isLogging: boolean | undefined;
+  latestDeliveryError: string | undefined;
+  latestDeliveryLogServiceError: string | undefined;
+  latestDeliveryTime: number | undefined;
+  latestDeliveryLogServiceTime: number | undefined;
+  startLoggingTime: number | undefined;
+  stopLoggingTime: number | undefined;
+}
+export interface AliNotFound {
+  found: false;
+  detail: string;
+}
+
+interface Modules {
+  core: typeof OpenApiCore;
+  credentials: typeof Credentials;
+  dara: typeof Dara;
+}
+function modules(): Modules {
+  return {
+    core: require("@alicloud/openapi-core") as typeof OpenApiCore,
+    credentials: require("@alicloud/credentials") as typeof Credentials,
+    dara: require("@darabonba/typescript") as typeof Dara,
+  };
+}
+
+type CallBody = Record<string, unknown>;
+
+async function call(
+  ctx: RoundContext,
+  target: AliTarget,
+  api: { action: string; version: string },
+  query: Record<string, string>,
+  timeoutMs: number,
+  signal: AbortSignal,
+): Promise<CallBody> {
+  const { core, dara } = modules();
+  const client = ctx.memo(
+    `ali:client:${target.endpoint.protocol}:${target.endpoint.host}:${target.credentialsId}`,
+    () => {
+      const Client = core.default;
+      return new Client(
+        new core.$OpenApiUtil.Config({
+          credential: credential(ctx, target, timeoutMs),
+          endpoint: target.endpoint.host,
+          protocol: target.endpoint.protocol,
+          // openapi-core applies the connect timeout as the socket idle timeout too: set both to the deadline.
+          connectTimeout: timeoutMs,
+          readTimeout: timeoutMs,
+        }),
+      );
+    },
+  );
+  const params = new core.$OpenApiUtil.Params({
+    action: api.action,
+    version: api.version,
+    protocol: target.endpoint.protocol,
+    pathname: "/",
+    method: "POST",
+    authType: "AK",
+    style: "RPC",
+    reqBodyType: "formData",
+    bodyType: "json",
+  });
+  const runtime = new dara.RuntimeOptions({ readTimeout: timeoutMs, connectTimeout: timeoutMs, autoretry: false });
+  // openapi-core takes no AbortSignal; the round's deadline bounds the wait, and the client's own timeouts end the socket.
+  const pending = client.callApi(params, new core.$OpenApiUtil.OpenApiRequest({ query }), runtime);
+  const aborted = new Promise<never>((_, reject) => {
+    if (signal.aborted) reject(signal.reason as Error);
+    signal.addEventListener("abort", () => reject(signal.reason as Error), { once: true });
+  });
+  pending.catch(() => undefined);
+  const res = await Promise.race([pending, aborted]);
+  const body: unknown = res?.body;
+  if (!body || typeof body !== "object") throw new MalformedReply("the reply has no JSON object body");
+  return body as CallBody;
+}
+
+function credential(ctx: RoundContext, target: AliTarget, timeoutMs: number): Credentials.default {
+  return ctx.memo(`ali:credential:${target.credentialsId}:${target.stsEndpoint ?? ""}`, () => {
+    const { credentials: c } = modules();
+    const spec = target.credentials;
+    const Credential = c.default;
+    let provider: Credentials.CredentialsProvider;
+    switch (spec.base.source) {
+      case "static":
+        provider = spec.base.securityToken
+          ? c.StaticSTSCredentialsProvider.builder()
+              .withAccessKeyId(spec.base.accessKeyId)
+              .withAccessKeySecret(spec.base.accessKeySecret)
+              .withSecurityToken(spec.base.securityToken)
+              .build()
+          : c.StaticAKCredentialsProvider.builder()
+              .withAccessKeyId(spec.base.accessKeyId)
+              .withAccessKeySecret(spec.base.accessKeySecret)
+              .build();
+        break;
+      case "profile":
+        provider = c.CLIProfileCredentialsProvider.builder().withProfileName(spec.base.profile).build();
+        break;
+      default:
+        provider = c.DefaultCredentialsProvider.builder().build();
+    }
+    const role = spec.assumeRole;
+    if (role) {
+      let b = c.RAMRoleARNCredentialsProvider.builder()
+        .withCredentialsProvider(provider)
+        .withRoleArn(role.roleArn)
+        .withRoleSessionName(role.sessionName)
+        .withReadTimeout(timeoutMs)
+        .withConnectTimeout(timeoutMs);
+      if (role.policy) b = b.withPolicy(role.policy);
+      if (role.externalId) b = b.withExternalId(role.externalId);
+      if (role.sessionExpiration) b = b.withDurationSeconds(role.sessionExpiration);
+      if (target.stsEndpoint) b = b.withStsEndpoint(target.stsEndpoint);
+      provider = b.build();
+    }
+    return new Credential(null, provider);
+  });
+}
+
+class MalformedReply extends Error {
+  override readonly name = "MalformedReply";
+}
+
+export async function getConfigurationRecorder(
+  ctx: RoundContext,
+  target: AliTarget,
+  timeoutMs: number,
+  signal: AbortSignal,
+): Promise<Outcome<AliRecorder | AliNotFound>> {
+  try {
+    const body = await call(
+      ctx,
+      target,
+      { action: "GetConfigurationRecorder", version: "2020-09-07" },
+      {},
+      timeoutMs,
+      signal,
+    );
+    const rec = body["ConfigurationRecorder"];
+    if (!rec || typeof rec !== "object") return failure("malformed-reply", "ConfigurationRecorder is missing");
+    const r = rec as Record<string, unknown>;
+    const status = r["ConfigurationRecorderStatus"];
+    if (typeof status !== "string" || status === "")
+      return failure("malformed-reply", "ConfigurationRecorderStatus is missing or not a string");
+    const types = r["ResourceTypes"];
+    let resourceTypes: string[] | undefined;
+    if (Array.isArray(types)) resourceTypes = types.filter((t): t is string => typeof t === "string");
+    else if (typeof types === "string")
+      resourceTypes = types
+        .split(",")
+        .map((t) => t.trim())
+        .filter(Boolean);
+    else if (types !== undefined && types !== null) return failure("malformed-reply", "ResourceTypes is not a list");
+    return success({ found: true, status: status.toUpperCase(), resourceTypes });
+  } catch (e) {
+    // The service answers AccountNotExisted when Cloud Config was never enabled for the account.
+    if (errorCode(e) === "AccountNotExisted") return success({ found: false, detail: quote(errorMessage(e)) });
+    return { ok: false, failure: classifyAli(e) };
+  }
+}
+
+export async function getTrailStatus(
+  ctx: RoundContext,
+  target: AliTarget,
+  name: string,
+  organizationTrail: boolean,
+  timeoutMs: number,
+  signal: AbortSignal,
+): Promise<Outcome<AliTrailStatus | AliNotFound>> {
+  try {
+    const body = await call(
+      ctx,
+      target,
+      { action: "GetTrailStatus", version: "2020-07-06" },
+      { Name: name, IsOrganizationTrail: String(organizationTrail) },
+      timeoutMs,
+      signal,
+    );
+    const isLogging = toBool(body["IsLogging"]);
+    if (isLogging === null) return failure("malformed-reply", "IsLogging is not a boolean");
+    return success({
+      found: true,
+      isLogging,
+      latestDeliveryError: optionalString(body["LatestDeliveryError"]),
+      latestDeliveryLogServiceError: optionalString(body["LatestDeliveryLogServiceError"]),
+      latestDeliveryTime: parseAliTime(body["LatestDeliveryTime"]),
+      latestDeliveryLogServiceTime: parseAliTime(body["LatestDeliveryLogServiceTime"]),
+      startLoggingTime: parseAliTime(body["StartLoggingTime"]),
+      stopLoggingTime: parseAliTime(body["StopLoggingTime"]),
+    });
+  } catch (e) {
+    if (/^TrailNotFound/.test(errorCode(e))) return success({ found: false, detail: quote(errorMessage(e)) });
+    return { ok: false, failure: classifyAli(e) };
+  }
+}
+
+/** Times arrive as epoch milliseconds ("1547792223000"), epoch seconds, or ISO 8601 ("2021-02-26T09:19:44Z"). */
+export function parseAliTime(v: unknown): number | undefined {
+  if (v === undefined || v === null || v === "") return undefined;
+  if (typeof v === "number" || (typeof v === "string" && /^\d+(\.\d+)?$/.test(v.trim()))) {
+    const n = Number(v);
+    if (!Number.isFinite(n) || n <= 0) return undefined;
+    return n < 1e11 ? n * 1000 : n; // seconds before ~5138 AD vs milliseconds
+  }
+  if (typeof v === "string") {
+    const t = Date.parse(v);
+    return Number.isNaN(t) ? undefined : t;
+  }
+  return undefined;
+}
+
+function toBool(v: unknown): boolean | undefined | null {
+  if (v === undefined) return undefined;
+  if (typeof v === "boolean") return v;
+  if (v === "true") return true;
+  if (v === "false") return false;
+  return null;
+}
+
+const ALI_ACCESS_DENIED =
+  /^(NoPermission|Forbidden|NotAuthorized|AccessDenied|Unauthorized|NoPermission\..*|Forbidden\..*)$/;
+const ALI_INVALID_CREDENTIALS =
+  /^(InvalidAccessKeyId(\..*)?|SignatureDoesNotMatch|InvalidSecurityToken(\..*)?|IncompleteSignature|InvalidAccessKeySecret|MissingSecurityToken)$/;
+const NETWORK = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EPIPE",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+]);
+
+export function classifyAli(e: unknown): CheckFailure {
+  const code = errorCode(e);
+  const name = e && typeof e === "object" ? String((e as { name?: unknown }).name ?? "") : "";
+  const status = (e as { statusCode?: unknown })?.statusCode;
+  const requestId = (e as { requestId?: unknown })?.requestId;
+  const detail = quote(errorMessage(e));
+  const extra = {
+    ...(code ? { code } : {}),
+    ...(typeof status === "number" ? { httpStatus: status } : {}),
+    ...(typeof requestId === "string" ? { requestId } : {}),
+  };
+  if (
+    /unable to get credentials|credentials? (is|are) (not|un)|InvalidCredentials/i.test(detail) ||
+    code === "InvalidCredentials"
+  ) {
+    return { reason: "no-credentials", detail, ...extra };
+  }
+  if (
+    name === "RequestTimeoutError" ||
+    name === "DeadlineExceeded" ||
+    name === "AbortError" ||
+    /timeout/i.test(name) ||
+    code === "ETIMEDOUT"
+  ) {
+    return { reason: "timeout", detail, ...extra };
+  }
+  if (name === "ThrottlingError" || /Throttling/i.test(code) || status === 429)
+    return { reason: "throttled", detail, ...extra };
+  if (ALI_ACCESS_DENIED.test(code)) return { reason: "access-denied", detail, ...extra };
+  if (ALI_INVALID_CREDENTIALS.test(code)) return { reason: "invalid-credentials", detail, ...extra };
+  if (NETWORK.has(code)) return { reason: "endpoint-error", detail, ...extra };
+  if (name === "SyntaxError" || name === "MalformedReply") {
+    return { reason: "malformed-reply", detail: `the reply was not the expected JSON (${detail})`, ...extra };
+  }
+  if (name === "ServerError" || (typeof status === "number" && status >= 500) || code === "ServiceUnavailable") {
+    return { reason: "service-error", detail, ...extra };
+  }
+  return { reason: "unexpected-error", detail, ...extra };
+}
+
+function errorCode(e: unknown): string {
+  const c = (e as { code?: unknown })?.code;
+  return typeof c === "string" ? c : "";
+}
+function errorMessage(e: unknown): string {
+  const m = (e as { message?: unknown })?.message;
+  return typeof m === "string" && m ? m : String(e);
+}
+function optionalString(v: unknown): string | undefined {
+  return typeof v === "string" && v !== "" ? v : undefined;
+}

@@ -1,0 +1,181 @@
+// Where an Alibaba Cloud live call goes, per resource. Pure: no SDK is loaded here.
+// ActionTrail is regional (the trail's home region); Cloud Config is central, with one host per site.
+
+import { createHash } from "node:crypto";
+import { stackConfig } from "../engine";
+import { field, knownStr, objectList, type PlainObject, UNKNOWN } from "../plain";
+import { registerSecret } from "../redact";
+import type { ResourceView } from "../stack";
+
+export type AliBaseCredentials =
+  | { source: "static"; accessKeyId: string; accessKeySecret: string; securityToken?: string }
+  | { source: "profile"; profile: string }
+  | { source: "default-chain" };
+
+export interface AliAssumeRole {
+  roleArn: string;
+  sessionName: string;
+  policy?: string;
+  externalId?: string;
+  sessionExpiration?: number;
+}
+
+export interface AliCredentialSpec {
+  base: AliBaseCredentials;
+  assumeRole: AliAssumeRole | undefined;
+}
+
+/** An API host: `host[:port]` plus scheme, as openapi-core takes them separately. */
+export interface AliEndpoint {
+  protocol: "HTTPS" | "HTTP";
+  host: string;
+}
+
+export interface AliTarget {
+  endpoint: AliEndpoint;
+  stsEndpoint: string | undefined;
+  credentials: AliCredentialSpec;
+  credentialsId: string;
+  account: string | undefined;
+}
+
+export type AliResolution<T> = { ok: true; value: T } | { ok: false; unknown: boolean; why: string };
+
+export const CONFIG_SITES = {
+  china: { host: "config.cn-shanghai.aliyuncs.com", region: "cn-shanghai" },
+  international: { host: "config.ap-southeast-1.aliyuncs.com", region: "ap-southeast-1" },
+} as const;
+export type ConfigSite = keyof typeof CONFIG_SITES;
+
+function providerProps(r: ResourceView): PlainObject {
+  if (r.provider) return r.provider.props;
+  const out: PlainObject = {};
+  for (const key of [
+    "region",
+    "profile",
+    "accessKey",
+    "secretKey",
+    "securityToken",
+    "assumeRole",
+    "endpoints",
+    "accountType",
+    "accountId",
+  ]) {
+    const v = stackConfig(`alicloud:${key}`);
+    if (v !== undefined) out[key] = v;
+  }
+  return out;
+}
+
+/** Home region of the trail (`regionId`), else the provider's, else stack config, else the environment. */
+export function aliRegionOf(r: ResourceView, first: string | undefined = undefined): string | undefined {
+  return (
+    first ??
+    knownStr(field(r.props, "regionId")) ??
+    knownStr(field(providerProps(r), "region")) ??
+    stackConfig("alicloud:region") ??
+    process.env["ALIBABA_CLOUD_REGION_ID"] ??
+    process.env["ALICLOUD_REGION"] ??
+    process.env["ALIBABA_CLOUD_REGION"]
+  );
+}
+
+/** The Config site: explicit choice, else the provider's accountType, else the region's site (cn-* = China). */
+export function configSiteOf(r: ResourceView, choice: "auto" | ConfigSite): ConfigSite {
+  if (choice !== "auto") return choice;
+  const accountType = knownStr(field(providerProps(r), "accountType"))?.toLowerCase();
+  if (accountType === "domestic") return "china";
+  if (accountType === "international") return "international";
+  return (aliRegionOf(r) ?? "").startsWith("cn-") ? "china" : "international";
+}
+
+/** An `endpoints` override: a host name (HTTPS) or a URL with a scheme. Malformed → error text. */
+export function parseEndpoint(value: string): AliEndpoint | string {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) {
+    try {
+      const u = new URL(value);
+      if (u.protocol !== "http:" && u.protocol !== "https:") return `unsupported scheme ${u.protocol}`;
+      if (!u.hostname) return "no host";
+      return { protocol: u.protocol === "http:" ? "HTTP" : "HTTPS", host: u.host };
+    } catch {
+      return "not a valid URL";
+    }
+  }
+  return /^[A-Za-z0-9.-]+(:\d{1,5})?$/.test(value) ? { protocol: "HTTPS", host: value } : "not a valid host name";
+}
+
+export function endpointOverride(r: ResourceView, key: "config" | "actiontrail" | "sts"): string | undefined {
+  const entries = objectList(field(providerProps(r), "endpoints"));
+  if (entries === UNKNOWN) return undefined;
+  for (const e of entries) {
+    const v = knownStr(field(e, key));
+    if (v) return v;
+  }
+  return undefined;
+}
+
+export function aliCredentialsOf(r: ResourceView): AliResolution<AliCredentialSpec> {
+  const p = providerProps(r);
+  for (const key of ["accessKey", "secretKey", "securityToken", "profile", "assumeRole"]) {
+    if (field(p, key) === UNKNOWN)
+      return { ok: false, unknown: true, why: `its provider's ${key} is not known until the update` };
+  }
+  const accessKey = knownStr(field(p, "accessKey"));
+  const secretKey = knownStr(field(p, "secretKey"));
+  const token = knownStr(field(p, "securityToken"));
+  registerSecret(accessKey);
+  registerSecret(secretKey);
+  registerSecret(token);
+  const profile = knownStr(field(p, "profile"));
+  const base: AliBaseCredentials =
+    accessKey && secretKey
+      ? {
+          source: "static",
+          accessKeyId: accessKey,
+          accessKeySecret: secretKey,
+          ...(token ? { securityToken: token } : {}),
+        }
+      : profile
+        ? { source: "profile", profile }
+        : { source: "default-chain" };
+  const roles = objectList(field(p, "assumeRole"));
+  const role = roles === UNKNOWN ? undefined : roles[0];
+  const roleArn = knownStr(field(role, "roleArn"));
+  let assumeRole: AliAssumeRole | undefined;
+  if (roleArn) {
+    const expiration = Number(knownStr(field(role, "sessionExpiration")) ?? field(role, "sessionExpiration"));
+    const policy = knownStr(field(role, "policy"));
+    const externalId = knownStr(field(role, "externalId"));
+    assumeRole = {
+      roleArn,
+      sessionName: knownStr(field(role, "sessionName")) ?? "auditguard",
+      ...(policy ? { policy } : {}),
+      ...(externalId ? { externalId } : {}),
+      ...(Number.isFinite(expiration) && expiration > 0 ? { sessionExpiration: expiration } : {}),
+    };
+  }
+  return { ok: true, value: { base, assumeRole } };
+}
+
+/** Account id where it can be told: provider accountId, else the assumed role's ARN (acs:ram::<uid>:role/…). */
+export function aliAccountHint(r: ResourceView, creds: AliCredentialSpec): string | undefined {
+  const explicit = knownStr(field(providerProps(r), "accountId"));
+  if (explicit) return explicit;
+  const m = /^acs:ram::(\d+):role\//.exec(creds.assumeRole?.roleArn ?? "");
+  return m?.[1];
+}
+
+export function aliResolveTarget(r: ResourceView, endpoint: AliEndpoint): AliResolution<AliTarget> {
+  const creds = aliCredentialsOf(r);
+  if (!creds.ok) return creds;
+  return {
+    ok: true,
+    value: {
+      endpoint,
+      stsEndpoint: endpointOverride(r, "sts"),
+      credentials: creds.value,
+      credentialsId: createHash("sha256").update(JSON.stringify(creds.value)).digest("hex").slice(0, 16),
+      account: aliAccountHint(r, creds.value),
+    },
+  };
+}

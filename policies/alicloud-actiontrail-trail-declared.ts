@@ -1,0 +1,94 @@
+// alicloud-actiontrail-trail-declared: the stack declares at least one ActionTrail trail that is enabled,
+// covers all regions and all events, and delivers somewhere. No network.
+
+import type { BooleanOption } from "../lib/options";
+import { field, knownStr, UNKNOWN } from "../lib/plain";
+import { DOCS_URL, type Finding, stackPolicy, type Verdict } from "../lib/policy-kit";
+import { ofType, type StackView, TYPES } from "../lib/stack";
+
+export const name = "alicloud-actiontrail-trail-declared";
+
+const on = (description: string): BooleanOption => ({ type: "boolean", default: true, description });
+export const options = {
+  requireTrail: on("A stack that deploys Alibaba Cloud resources must declare an alicloud.actiontrail.Trail."),
+  requireEnabled: on(
+    "The trail must be declared with status Enable (not Disable; a trail without status can stay Fresh, never logging).",
+  ),
+  requireAllRegions: on("The trail must cover all regions (trailRegion All)."),
+  requireAllEvents: on("The trail must record read and write events (eventRw All)."),
+  requireDeliveryTarget: on("The trail must deliver to an OSS bucket or an SLS project."),
+};
+export type AliTrailConfig = { [K in keyof typeof options]: boolean };
+
+export function aliTrailGaps(props: Parameters<typeof field>[0], config: AliTrailConfig): string[] {
+  const gaps: string[] = [];
+  const value = (k: string): string | typeof UNKNOWN | undefined => {
+    const v = field(props, k);
+    return v === UNKNOWN ? UNKNOWN : knownStr(v);
+  };
+  const status = value("status");
+  if (config.requireEnabled && status !== UNKNOWN && status !== "Enable") {
+    gaps.push(
+      status === undefined
+        ? 'declares no status, so it can stay Fresh (created, never logging): set status: "Enable"'
+        : `has status ${status} (set status: "Enable")`,
+    );
+  }
+  const region = value("trailRegion");
+  if (config.requireAllRegions && region !== UNKNOWN && region !== undefined && region !== "All") {
+    gaps.push(`covers only region ${region} (set trailRegion: "All")`);
+  }
+  const rw = value("eventRw");
+  if (config.requireAllEvents && rw !== UNKNOWN && rw !== undefined && rw !== "All") {
+    gaps.push(`records only ${rw} events (set eventRw: "All")`);
+  }
+  if (config.requireDeliveryTarget) {
+    const oss = value("ossBucketName");
+    const sls = value("slsProjectArn");
+    if (oss === undefined && sls === undefined) gaps.push("delivers nowhere (set ossBucketName or slsProjectArn)");
+  }
+  return gaps;
+}
+
+export function evaluate(view: StackView, config: AliTrailConfig): Verdict {
+  if (!view.deploys.alicloud) return { notApplicable: "the stack deploys no Alibaba Cloud resources" };
+  const trails = ofType(view, TYPES.aliTrail);
+  if (trails.length === 0) {
+    return config.requireTrail
+      ? [
+          {
+            message:
+              "The stack deploys Alibaba Cloud resources but declares no ActionTrail trail (alicloud.actiontrail.Trail), so " +
+              "API activity is not delivered anywhere by this stack. Declare a trail with status Enable, trailRegion All, " +
+              "eventRw All and an OSS bucket or SLS project, or set requireTrail: false if another trail covers the account.",
+          },
+        ]
+      : [];
+  }
+  const gaps = trails.map((t) => ({ t, g: aliTrailGaps(t.props, config) }));
+  if (gaps.some(({ g }) => g.length === 0)) return [];
+  return gaps.map(({ t, g }): Finding => ({
+    urn: t.urn,
+    message: `No declared trail meets the baseline. ActionTrail trail '${knownStr(field(t.props, "trailName")) ?? t.name}' ${g.join("; ")}.`,
+  }));
+}
+
+export const policy = stackPolicy({
+  name,
+  description:
+    "The stack declares an ActionTrail trail that is enabled, covers all regions and all events, and delivers to OSS or SLS.",
+  enforcementLevel: "advisory",
+  severity: "critical",
+  framework: {
+    name: "CIS Alibaba Cloud Foundations Benchmark",
+    version: "2.0.0",
+    reference: "2.1",
+    specification: "Ensure ActionTrail is configured to export copies of all log entries",
+  },
+  tags: ["alicloud", "actiontrail", "declared"],
+  remediationSteps:
+    'Declare alicloud.actiontrail.Trail with status: "Enable", trailRegion: "All", eventRw: "All" and ossBucketName or slsProjectArn.',
+  url: DOCS_URL,
+  options,
+  evaluate: (view, config) => evaluate(view, config),
+});

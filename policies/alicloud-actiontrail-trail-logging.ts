@@ -1,0 +1,85 @@
+// alicloud-actiontrail-trail-logging: each declared ActionTrail trail is really logging and delivering,
+// checked live with GetTrailStatus (API 2020-07-06) in the trail's home region. Read-only.
+
+import { ALI_TRAIL_POLICY, aliTrailKind } from "../lib/alicloud/kinds";
+import type { AliNotFound, AliTrailStatus } from "../lib/alicloud/sdk";
+import { liveEntries } from "../lib/live/round";
+import { maxDeliveryAgeHoursOption, newTrailGraceMinutesOption, timeoutSecondsOption } from "../lib/options";
+import { at, DOCS_URL, type Finding, stackPolicy } from "../lib/policy-kit";
+import { quote } from "../lib/redact";
+import { aliWhere } from "./alicloud-config-recorder-recording";
+import { staleDelivery } from "./aws-cloudtrail-trail-logging";
+
+export const name = ALI_TRAIL_POLICY;
+export const options = {
+  timeoutSeconds: timeoutSecondsOption,
+  maxDeliveryAgeHours: maxDeliveryAgeHoursOption,
+  newTrailGraceMinutes: newTrailGraceMinutesOption,
+};
+
+export function judgeAliTrail(
+  s: AliTrailStatus | AliNotFound,
+  where: string,
+  rules: { maxDeliveryAgeHours: number; newTrailGraceMinutes: number },
+  nowMs: number,
+): string[] {
+  if (!s.found) {
+    return [
+      `ActionTrail trail ${where} does not exist (${s.detail}). Run \`pulumi refresh\`, then \`pulumi up\` to recreate it.`,
+    ];
+  }
+  const out: string[] = [];
+  if (s.isLogging !== true) {
+    const since = s.stopLoggingTime !== undefined ? ` since ${at(s.stopLoggingTime)}` : "";
+    out.push(
+      `ActionTrail trail ${where} is not logging (IsLogging=${String(s.isLogging ?? "absent")}${since}). ` +
+        'Set status: "Enable" and run `pulumi refresh` then `pulumi up`, or `aliyun actiontrail StartLogging --Name <trail>`.',
+    );
+  }
+  if (s.latestDeliveryError)
+    out.push(
+      `ActionTrail trail ${where} reports LatestDeliveryError=${quote(s.latestDeliveryError)}. Check the OSS bucket and the trail's write role.`,
+    );
+  if (s.latestDeliveryLogServiceError) {
+    out.push(
+      `ActionTrail trail ${where} reports LatestDeliveryLogServiceError=${quote(s.latestDeliveryLogServiceError)}. Check the SLS project and the trail's write role.`,
+    );
+  }
+  if (s.isLogging === true) {
+    const times = [s.latestDeliveryTime, s.latestDeliveryLogServiceTime].filter((t): t is number => t !== undefined);
+    const latest = times.length ? Math.max(...times) : undefined;
+    const stale = staleDelivery(s.startLoggingTime, latest, rules, nowMs);
+    if (stale) out.push(`ActionTrail trail ${where} ${stale}. Check the OSS bucket / SLS project it delivers to.`);
+  }
+  return out;
+}
+
+export const policy = stackPolicy({
+  name,
+  description: "Each declared ActionTrail trail is logging and delivering without errors, live (GetTrailStatus).",
+  enforcementLevel: "mandatory",
+  severity: "critical",
+  framework: {
+    name: "CIS Alibaba Cloud Foundations Benchmark",
+    version: "2.0.0",
+    reference: "2.1",
+    specification: "Ensure ActionTrail is configured to export copies of all log entries",
+  },
+  tags: ["alicloud", "actiontrail", "live"],
+  remediationSteps:
+    'Set status: "Enable" and run `pulumi refresh` then `pulumi up`; fix the OSS bucket, SLS project or write role named in the delivery error.',
+  url: DOCS_URL,
+  options,
+  async evaluate(view, config, raw) {
+    const entries = await liveEntries(name, view, raw);
+    const now = Date.now();
+    const findings: Finding[] = [];
+    for (const e of entries) {
+      if (e.kind !== aliTrailKind.id || !e.outcome.ok) continue;
+      for (const message of judgeAliTrail(e.outcome.value as AliTrailStatus | AliNotFound, aliWhere(e), config, now)) {
+        findings.push({ urn: e.urn, message });
+      }
+    }
+    return findings;
+  },
+});

@@ -1,0 +1,110 @@
+// alicloud-config-recorder-recording: the declared Alibaba Cloud Config recorder is really on, checked live
+// with GetConfigurationRecorder (Config API 2020-09-07, central site endpoint). Read-only.
+
+import { ALI_RECORDER_POLICY, aliRecorderKind, configSiteOption } from "../lib/alicloud/kinds";
+import type { AliNotFound, AliRecorder } from "../lib/alicloud/sdk";
+import { clearSeen, firstSeen } from "../lib/first-seen";
+import { liveEntries, type LiveEntry } from "../lib/live/round";
+import { pendingGraceMinutesOption, timeoutSecondsOption } from "../lib/options";
+import { field, strList } from "../lib/plain";
+import { ago, at, DOCS_URL, type Finding, stackPolicy } from "../lib/policy-kit";
+
+export const name = ALI_RECORDER_POLICY;
+export const options = {
+  timeoutSeconds: timeoutSecondsOption,
+  pendingGraceMinutes: pendingGraceMinutesOption,
+  configSite: configSiteOption,
+};
+
+const TRANSITIONAL = new Set(["BUILDING", "REBUILDING"]);
+
+/**
+ * Violations for the observed recorder. `sinceMs` is when the current transitional state was first
+ * seen (the API gives no timestamp); `declaredTypes` are the stack's resourceTypes, if restricted.
+ */
+export function judgeAliRecorder(
+  rec: AliRecorder | AliNotFound,
+  where: string,
+  declaredTypes: readonly string[] | undefined,
+  rules: { pendingGraceMinutes: number },
+  sinceMs: number,
+  nowMs: number,
+): string[] {
+  const fix = "Run `pulumi refresh` then `pulumi up`, or enable Cloud Config in the console (Cloud Config > Settings).";
+  if (!rec.found) return [`Cloud Config recorder ${where} is not enabled for the account (${rec.detail}). ${fix}`];
+  const out: string[] = [];
+  if (rec.status === "REGISTRABLE") {
+    out.push(`Cloud Config recorder ${where} is not monitoring (status REGISTRABLE: not enabled). ${fix}`);
+  } else if (TRANSITIONAL.has(rec.status)) {
+    if (nowMs - sinceMs > rules.pendingGraceMinutes * 60_000) {
+      out.push(
+        `Cloud Config recorder ${where} has been ${rec.status} for at least ${ago(nowMs, sinceMs)} (first seen ${at(sinceMs)}), ` +
+          `longer than pendingGraceMinutes=${rules.pendingGraceMinutes}. Check Cloud Config's service-linked role and open a ticket if it persists.`,
+      );
+    }
+  } else if (rec.status !== "REGISTERED") {
+    out.push(`Cloud Config recorder ${where} reports an unrecognised status ${rec.status}; expected REGISTERED.`);
+  }
+  if (declaredTypes && declaredTypes.length > 0 && rec.resourceTypes) {
+    const live = new Set(rec.resourceTypes);
+    const declared = new Set(declaredTypes);
+    const notMonitored = [...declared].filter((t) => !live.has(t));
+    const extra = [...live].filter((t) => !declared.has(t));
+    if (notMonitored.length > 0 || extra.length > 0) {
+      out.push(
+        `Cloud Config recorder ${where} monitors resource types that differ from the declared ones` +
+          `${notMonitored.length ? `; declared but not monitored: ${notMonitored.join(", ")}` : ""}` +
+          `${extra.length ? `; monitored but not declared: ${extra.join(", ")}` : ""}. Run \`pulumi refresh\` then \`pulumi up\`.`,
+      );
+    }
+  }
+  return out;
+}
+
+export function aliWhere(e: LiveEntry<unknown>): string {
+  const parts = [
+    e.spec.region ? `region ${e.spec.region}` : "",
+    e.spec.apiRegion ? `API ${e.spec.apiRegion}` : "",
+    e.spec.account ? `account ${e.spec.account}` : "",
+  ].filter(Boolean);
+  return `'${e.spec.target}'${parts.length ? ` (${parts.join(", ")})` : ""}`;
+}
+
+export const policy = stackPolicy({
+  name,
+  description:
+    "The declared Alibaba Cloud Config recorder is monitoring (REGISTERED), live (GetConfigurationRecorder).",
+  enforcementLevel: "mandatory",
+  severity: "high",
+  tags: ["alicloud", "config", "live"],
+  remediationSteps:
+    "Enable Cloud Config (Cloud Config > Settings, or `pulumi refresh` then `pulumi up`); align resourceTypes with the declaration.",
+  url: DOCS_URL,
+  options,
+  async evaluate(view, config, raw) {
+    const entries = await liveEntries(name, view, raw);
+    const byUrn = new Map(view.resources.map((r) => [r.urn, r]));
+    const now = Date.now();
+    const findings: Finding[] = [];
+    for (const e of entries) {
+      if (e.kind !== aliRecorderKind.id || !e.outcome.ok) continue;
+      const rec = e.outcome.value as AliRecorder | AliNotFound;
+      const key = `alicloud-config:${e.spec.account ?? ""}:${e.spec.endpoint ?? ""}`;
+      let since = now;
+      if (rec.found && TRANSITIONAL.has(rec.status)) since = firstSeen(key, rec.status, now);
+      else clearSeen(key);
+      const declared = strList(field(byUrn.get(e.urn)?.props ?? {}, "resourceTypes"));
+      for (const message of judgeAliRecorder(
+        rec,
+        aliWhere(e),
+        Array.isArray(declared) ? declared : undefined,
+        config,
+        since,
+        now,
+      )) {
+        findings.push({ urn: e.urn, message });
+      }
+    }
+    return findings;
+  },
+});

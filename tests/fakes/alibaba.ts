@@ -1,0 +1,152 @@
+// A loopback stand-in for Alibaba Cloud Config (2020-09-07) and ActionTrail (2020-07-06) that accepts the
+// real openapi-core client's requests (ACS3 signing headers; RPC parameters in the query string) and
+// answers like the services, errors included ({RequestId, HostId, Code, Message, Recommend}).
+
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+
+export interface AliRecorderState {
+  ConfigurationRecorderStatus?: string;
+  ResourceTypes?: string[] | string;
+}
+export interface AliTrailState {
+  IsLogging?: boolean | string;
+  LatestDeliveryError?: string;
+  LatestDeliveryLogServiceError?: string;
+  LatestDeliveryTime?: string;
+  LatestDeliveryLogServiceTime?: string;
+  StartLoggingTime?: string;
+  StopLoggingTime?: string;
+  OssBucketStatus?: boolean;
+  SlsLogStoreStatus?: boolean;
+}
+
+export interface AliRequest {
+  action: string;
+  version: string;
+  method: string;
+  query: Record<string, string>;
+  host: string;
+  /** The access key id from the ACS3 Authorization header. */
+  accessKeyId: string | undefined;
+  securityToken: string | undefined;
+  signed: boolean;
+}
+
+export type AliFault =
+  | { kind: "reply"; status: number; body: string; contentType?: string }
+  | { kind: "error"; status: number; code: string; message: string }
+  | { kind: "hang" }
+  | { kind: "cut" }
+  | { kind: "delay"; ms: number };
+
+export class FakeAlibaba {
+  /** The account's Config recorder; undefined = never enabled (AccountNotExisted-like). */
+  recorder: AliRecorderState | undefined;
+  /** Trails by name (organization trails by name too; `orgTrails` says which need IsOrganizationTrail). */
+  readonly trails = new Map<string, AliTrailState>();
+  readonly orgTrails = new Set<string>();
+  readonly requests: AliRequest[] = [];
+  fault: ((req: AliRequest) => AliFault | undefined) | undefined;
+  latencyMs = 0;
+  private server!: http.Server;
+  url = "";
+
+  static async start(): Promise<FakeAlibaba> {
+    const fake = new FakeAlibaba();
+    fake.server = http.createServer((req, res) => {
+      fake.handle(req, res).catch(() => {
+        if (!res.headersSent) res.writeHead(500).end();
+      });
+    });
+    await new Promise<void>((resolve) => fake.server.listen(0, "127.0.0.1", resolve));
+    fake.url = `http://127.0.0.1:${(fake.server.address() as AddressInfo).port}`;
+    return fake;
+  }
+
+  async close(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  calls(action: string): AliRequest[] {
+    return this.requests.filter((r) => r.action === action);
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    for await (const chunk of req) void chunk; // drain the (empty) body
+    const url = new URL(req.url ?? "/", "http://fake");
+    const auth = String(req.headers["authorization"] ?? "");
+    const request: AliRequest = {
+      action: String(req.headers["x-acs-action"] ?? url.searchParams.get("Action") ?? ""),
+      version: String(req.headers["x-acs-version"] ?? url.searchParams.get("Version") ?? ""),
+      method: req.method ?? "",
+      query: Object.fromEntries(url.searchParams.entries()),
+      host: String(req.headers["host"] ?? ""),
+      accessKeyId: /Credential=([^,]+)/.exec(auth)?.[1],
+      securityToken: req.headers["x-acs-security-token"] as string | undefined,
+      signed: auth.startsWith("ACS3-HMAC-SHA256 ") && typeof req.headers["x-acs-content-sha256"] === "string",
+    };
+    this.requests.push(request);
+    const fault = this.fault?.(request);
+    if (this.latencyMs > 0) await sleep(this.latencyMs);
+    if (fault?.kind === "delay") await sleep(fault.ms);
+    if (fault?.kind === "hang") return;
+    if (fault?.kind === "cut") {
+      res.writeHead(200, { "content-type": "application/json;charset=utf-8", "content-length": "300" });
+      res.write('{"RequestId":"r-cut","IsLog');
+      res.destroy();
+      return;
+    }
+    if (fault?.kind === "reply") {
+      res.writeHead(fault.status, { "content-type": fault.contentType ?? "application/json;charset=utf-8" });
+      res.end(fault.body);
+      return;
+    }
+    if (fault?.kind === "error") return this.error(res, fault.status, fault.code, fault.message);
+    if (!request.signed) return this.error(res, 400, "MissingSignature", "The request is not signed.");
+    switch (`${request.action}@${request.version}`) {
+      case "GetConfigurationRecorder@2020-09-07":
+        if (!this.recorder) return this.error(res, 404, "AccountNotExisted", "Your account does not exist.");
+        return this.json(res, { RequestId: "r-1", ConfigurationRecorder: this.recorder });
+      case "GetTrailStatus@2020-07-06": {
+        const name = request.query["Name"] ?? "";
+        const state = this.trails.get(name);
+        const wantsOrg = request.query["IsOrganizationTrail"] === "true";
+        if (!state || this.orgTrails.has(name) !== wantsOrg) {
+          return this.error(res, 404, "TrailNotFoundException", `The specified trail ${name} does not exist.`);
+        }
+        return this.json(res, { RequestId: "r-2", ...state });
+      }
+      default:
+        return this.error(
+          res,
+          400,
+          "InvalidAction.NotFound",
+          `Specified api is not found: ${request.action}@${request.version}`,
+        );
+    }
+  }
+
+  private json(res: http.ServerResponse, body: unknown): void {
+    res.writeHead(200, { "content-type": "application/json;charset=utf-8" });
+    res.end(JSON.stringify(body));
+  }
+
+  private error(res: http.ServerResponse, status: number, code: string, message: string): void {
+    res.writeHead(status, { "content-type": "application/json;charset=utf-8" });
+    res.end(
+      JSON.stringify({
+        RequestId: "fake-ali-request",
+        HostId: "fake.aliyuncs.com",
+        Code: code,
+        Message: message,
+        Recommend: `https://api.aliyun.com/troubleshoot?q=${code}`,
+      }),
+    );
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
