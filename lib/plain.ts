@@ -11,7 +11,7 @@ export interface PlainObject {
 }
 
 // The sentinel strings the engine uses for unknowns (@pulumi/policy proxy.ts; asset and archive included).
-const UNKNOWN_SENTINELS: ReadonlySet<string> = new Set([
+export const UNKNOWN_SENTINELS: ReadonlySet<string> = new Set([
   "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7",
   "3eeb2bf0-c639-47a8-9e75-3b44932eb421",
   "04da6b54-80e4-46f7-96ec-b56ff0331ba9",

@@ -4,7 +4,7 @@
 
 import { createHash } from "node:crypto";
 import { stackConfig } from "../engine";
-import { field, knownStr, objectList, type PlainObject, type Plain, strList, UNKNOWN } from "../plain";
+import { field, knownStr, objectList, type PlainObject, type Plain, strList, structured, UNKNOWN } from "../plain";
 import { registerSecret } from "../redact";
 import type { ResourceView } from "../stack";
 
@@ -61,6 +61,9 @@ function providerProps(r: ResourceView): PlainObject {
     "assumeRoles",
     "assumeRole",
     "endpoints",
+    "sharedCredentialsFiles",
+    "sharedConfigFiles",
+    "allowedAccountIds",
   ]) {
     const v = stackConfig(`aws:${key}`);
     if (v !== undefined) out[key] = v;
@@ -75,7 +78,8 @@ export function regionOf(r: ResourceView, preferred: (Plain | undefined)[] = [])
     const s = knownStr(c);
     if (s) return { ok: true, value: s };
   }
-  const fromEnv = stackConfig("aws:region") ?? process.env["AWS_REGION"] ?? process.env["AWS_DEFAULT_REGION"];
+  // Empty values count as unset, as in the provider.
+  const fromEnv = stackConfig("aws:region") || process.env["AWS_REGION"] || process.env["AWS_DEFAULT_REGION"];
   if (fromEnv) return { ok: true, value: fromEnv };
   return {
     ok: false,
@@ -98,7 +102,16 @@ export function endpointOf(r: ResourceView, service: AwsService | "sts"): string
 
 export function credentialsOf(r: ResourceView): Resolution<AwsCredentialSpec> {
   const p = providerProps(r);
-  for (const key of ["accessKey", "secretKey", "token", "profile", "assumeRoles", "assumeRole"]) {
+  for (const key of [
+    "accessKey",
+    "secretKey",
+    "token",
+    "profile",
+    "sharedCredentialsFiles",
+    "sharedConfigFiles",
+    "assumeRoles",
+    "assumeRole",
+  ]) {
     if (field(p, key) === UNKNOWN) {
       return { ok: false, unknown: true, why: `its provider's ${key} is not known until the update` };
     }
@@ -119,8 +132,16 @@ export function credentialsOf(r: ResourceView): Resolution<AwsCredentialSpec> {
     };
   } else {
     const profile = knownStr(field(p, "profile"));
-    const files = strList(field(p, "sharedCredentialsFiles"));
-    const configFiles = strList(field(p, "sharedConfigFiles"));
+    // Explicit providers store lists as JSON strings.
+    const files = strList(structured(field(p, "sharedCredentialsFiles")));
+    const configFiles = strList(structured(field(p, "sharedConfigFiles")));
+    if (files === UNKNOWN || configFiles === UNKNOWN) {
+      return {
+        ok: false,
+        unknown: true,
+        why: "its provider's shared credentials/config files are not known until the update",
+      };
+    }
     const credentialsFile = Array.isArray(files) ? files[0] : undefined;
     const configFile = Array.isArray(configFiles) ? configFiles[0] : undefined;
     if (profile || credentialsFile || configFile) {
@@ -137,6 +158,9 @@ export function credentialsOf(r: ResourceView): Resolution<AwsCredentialSpec> {
   const roles = [...listOrEmpty(field(p, "assumeRoles")), ...listOrEmpty(field(p, "assumeRole"))];
   const assumeRoles: AssumeRoleSpec[] = [];
   for (const role of roles) {
+    if (field(role, "roleArn") === UNKNOWN) {
+      return { ok: false, unknown: true, why: "a role its provider assumes is not known until the update" };
+    }
     const roleArn = knownStr(field(role, "roleArn"));
     if (!roleArn) continue; // an empty assumeRoles block is a no-op in the provider too
     const duration = parseDuration(knownStr(field(role, "duration")));
@@ -170,7 +194,7 @@ export function parseDuration(s: string | undefined): number | undefined {
 
 export function accountOfArn(arn: string | undefined): string | undefined {
   const parts = arn?.split(":");
-  return parts && parts.length >= 6 && /^\d{12}$/.test(parts[4] ?? "") ? parts[4] : undefined;
+  return parts && parts.length >= 6 && parts[0] === "arn" && /^\d{12}$/.test(parts[4] ?? "") ? parts[4] : undefined;
 }
 
 export function regionOfArn(arn: string | undefined): string | undefined {
@@ -184,7 +208,7 @@ export function accountHint(r: ResourceView, creds: AwsCredentialSpec, arn?: str
   const lastRole = creds.assumeRoles[creds.assumeRoles.length - 1];
   const fromRole = accountOfArn(lastRole?.roleArn);
   if (fromRole) return fromRole;
-  const allowed = strList(field(r.provider?.props ?? {}, "allowedAccountIds"));
+  const allowed = strList(structured(field(providerProps(r), "allowedAccountIds")));
   return Array.isArray(allowed) && allowed.length === 1 ? allowed[0] : undefined;
 }
 

@@ -1,0 +1,87 @@
+import assert from "node:assert/strict";
+import { quote, redact, registerSecret } from "../../lib/redact";
+
+// registerSecret has no undo: every spec uses values unique to it.
+function withSecretEnv<T>(vars: Record<string, string>, fn: () => T): T {
+  const saved = new Map(Object.keys(vars).map((k) => [k, process.env[k]]));
+  Object.assign(process.env, vars);
+  try {
+    return fn();
+  } finally {
+    for (const [k, v] of saved) {
+      if (v === undefined) Reflect.deleteProperty(process.env, k);
+      else process.env[k] = v;
+    }
+  }
+}
+
+describe("redact", () => {
+  it("replaces every occurrence of a registered secret", () => {
+    registerSecret("s3cr3t-registered-value");
+    assert.equal(redact("a s3cr3t-registered-value b s3cr3t-registered-value"), "a [redacted] b [redacted]");
+  });
+
+  it("ignores registrations that are too short or not strings", () => {
+    registerSecret("abc12");
+    registerSecret(12345678);
+    registerSecret(undefined);
+    assert.equal(redact("abc12 12345678"), "abc12 12345678");
+  });
+
+  it("replaces secrets from the environment, only while they are set", () => {
+    const text = "token=env-session-token-value-1 secret=env-secret-key-value-1 id=ALIBABA-id-value";
+    withSecretEnv(
+      {
+        AWS_SESSION_TOKEN: "env-session-token-value-1",
+        AWS_SECRET_ACCESS_KEY: "env-secret-key-value-1",
+        ALIBABA_CLOUD_ACCESS_KEY_ID: "ALIBABA-id-value",
+      },
+      () => assert.equal(redact(text), "token=[redacted] secret=[redacted] id=[redacted]"),
+    );
+    assert.equal(redact(text), text);
+  });
+
+  it("does not treat a short environment value as a secret", () => {
+    withSecretEnv({ AWS_ACCESS_KEY_ID: "abc" }, () => assert.equal(redact("abc abcdef"), "abc abcdef"));
+  });
+
+  it("replaces AWS access key id shapes and signatures it never saw", () => {
+    assert.equal(redact("key AKIAIOSFODNN7EXAMPLE used"), "key [redacted] used");
+    assert.equal(redact("session ASIAY34FZKBOKMUTVV7A."), "session [redacted].");
+    assert.equal(redact("short AKIA1234"), "short AKIA1234", "not the shape of a key id");
+    assert.equal(redact("X-Amz-Signature=" + "ab12".repeat(16) + "&x=1"), "X-Amz-Signature=[redacted]&x=1");
+  });
+
+  it("replaces the longest secret first, so one containing another is removed whole", () => {
+    registerSecret("nested-secret-A");
+    registerSecret("nested-secret-A-with-more-characters");
+    assert.equal(redact("v=nested-secret-A-with-more-characters;w=nested-secret-A"), "v=[redacted];w=[redacted]");
+  });
+});
+
+describe("quote", () => {
+  it("makes one line with collapsed whitespace", () => {
+    assert.equal(quote("  Access Denied\n\tfor  user\r\nbob  "), "Access Denied for user bob");
+  });
+
+  it("truncates to max characters with an ellipsis", () => {
+    const out = quote("x".repeat(500));
+    assert.equal(out.length, 300);
+    assert.ok(out.endsWith("…"));
+    assert.equal(quote("y".repeat(50), 20), `${"y".repeat(19)}…`);
+    assert.equal(quote("z".repeat(20), 20), "z".repeat(20), "exactly max is not cut");
+  });
+
+  it("redacts before truncating, so no fragment of a secret survives the cut", () => {
+    registerSecret("QUOTESECRETabcdefghij");
+    const out = quote(`${"a".repeat(290)} QUOTESECRETabcdefghij tail`);
+    assert.equal(out.length, 300);
+    assert.ok(!out.includes("QUOTES"), out);
+    assert.ok(out.includes("[redac"));
+  });
+
+  it("redacts a secret that sits on its own line of a multi-line message", () => {
+    registerSecret("line-secret-value");
+    assert.equal(quote("error:\nline-secret-value\n"), "error: [redacted]");
+  });
+});
