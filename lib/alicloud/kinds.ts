@@ -153,7 +153,8 @@ function planAli<T>(
       urn: r.urn,
       spec,
       key: ["alicloud", api.action, endpoint.protocol, endpoint.host, t.credentialsId, id].join("|"),
-      rateKey: ["alicloud", t.account ?? t.credentialsId, endpoint.host, api.action].join("|"),
+      // Limits are per account, region and action: Config's central region, else the trail's home region.
+      rateKey: ["alicloud", t.account ?? t.credentialsId, apiRegion ?? region ?? endpoint.host, api.action].join("|"),
       timeoutMs,
       attempt: (ctx, signal) => call(require("./sdk") as Sdk, ctx, t, signal),
     },
