@@ -38,7 +38,10 @@ export function recordingScope(group: Plain | undefined): RecordingScope {
   if (!isObject(group)) return { kind: "all" };
   const strategies = list(field(group, "recordingStrategies"));
   if (strategies === UNKNOWN) return { kind: "unknown" };
-  const useOnly = strategies?.map((s) => field(s, "useOnly")).find((v) => v !== undefined && v !== null);
+  // An empty useOnly (planned state, or a strategy block left blank) decides nothing.
+  const useOnly = strategies
+    ?.map((s) => field(s, "useOnly"))
+    .find((v) => v === UNKNOWN || (typeof v === "string" && v !== ""));
   if (useOnly === UNKNOWN) return { kind: "unknown" };
   const allSupported = bool(field(group, "allSupported"));
   if (useOnly === "ALL_SUPPORTED_RESOURCE_TYPES" || (useOnly === undefined && allSupported !== false)) {
