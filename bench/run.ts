@@ -323,7 +323,7 @@ async function load(): Promise<void> {
   const expectedStopped = [...fake.trails.values()].filter((t) => t.IsLogging === false).length;
   // The SDK's own cost for the same 10,000 resources: a no-op pack with the same number of policies.
   const base = await AnalyzerHarness.start({ dryRun: false, packDir: noopPack(9) });
-  let baseMs = NaN;
+  let baseMs: number;
   let baseRss: number | undefined;
   try {
     baseMs = (await timed(() => base.analyzeStack(stack)))[1];
