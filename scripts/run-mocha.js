@@ -1,7 +1,9 @@
 // Runs mocha over the compiled tests and writes the runner's own stats (hook failures included)
 // to MOCHA_SUMMARY_FILE for scripts/test.js.
 "use strict";
-const Mocha = require("mocha");
+// mocha 12 is an ES module: require() yields its namespace, whose Mocha export is the class.
+const mochaModule = require("mocha");
+const Mocha = mochaModule.Mocha ?? mochaModule.default ?? mochaModule;
 const fs = require("node:fs");
 const path = require("node:path");
 

@@ -46,7 +46,13 @@ if (
   console.log(`${passed} passed, ${failed} failed`);
   process.exit(1);
 }
-step("eslint", process.execPath, [require.resolve("eslint/bin/eslint.js", { paths: [root] }), "."]);
+// eslint's package "exports" hide bin/: resolve the package directory, then the bin file in it.
+const eslintBin = path.join(
+  path.dirname(require.resolve("eslint/package.json", { paths: [root] })),
+  "bin",
+  "eslint.js",
+);
+step("eslint", process.execPath, [eslintBin, "."]);
 step("prettier", process.execPath, [require.resolve("prettier/bin/prettier.cjs", { paths: [root] }), "--check", "."]);
 
 const summary = path.join(sandbox, "mocha-summary.json");

@@ -76,6 +76,16 @@ export class FakeAws {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
+  /** Forgets all state, requests and faults, so one server can serve several tests. */
+  reset(): void {
+    this.recorders.clear();
+    this.trails.clear();
+    this.roles.clear();
+    this.requests.length = 0;
+    this.fault = undefined;
+    this.latencyMs = 0;
+  }
+
   /** Requests of one action, e.g. "GetTrailStatus". */
   calls(action: string): AwsRequest[] {
     return this.requests.filter((r) => r.action === action);
