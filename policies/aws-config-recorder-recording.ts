@@ -38,14 +38,16 @@ export function judgeRecorder(
       `AWS Config recorder ${where} is not recording (recording=${String(status.recording ?? "absent")}${since}). ${fix}`,
     );
   }
-  if (status.lastStatus === "FAILURE") {
+  // The service sends UPPERCASE although its model says Failure/Pending: compare case-insensitively.
+  const lastStatus = status.lastStatus?.toUpperCase();
+  if (lastStatus === "FAILURE") {
     const err = [status.lastErrorCode, status.lastErrorMessage].filter(Boolean).join(": ");
     out.push(
       `AWS Config recorder ${where} reports lastStatus=FAILURE${err ? ` (${quote(err)})` : ""}` +
         `${status.lastStatusChangeTime !== undefined ? ` since ${at(status.lastStatusChangeTime)}` : ""}. ` +
         "Check the delivery channel's S3 bucket policy, KMS key and the recorder's IAM role.",
     );
-  } else if (status.lastStatus === "PENDING" && status.recording === true) {
+  } else if (lastStatus === "PENDING" && status.recording === true) {
     const since = status.lastStatusChangeTime ?? status.lastStartTime;
     if (since !== undefined && nowMs - since > rules.pendingGraceMinutes * 60_000) {
       out.push(
