@@ -2,7 +2,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", "dist/", "scripts/*.js", ".ci/"] },
+  { ignores: ["node_modules/", "dist/", "scripts/*.js", ".ci/", ".bench-out/"] },
   js.configs.recommended,
   ...tseslint.configs.strict,
   {
