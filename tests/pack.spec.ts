@@ -641,7 +641,8 @@ describe("pack over the Analyzer protocol (spawned like the engine)", function (
     const pack = await AnalyzerHarness.start({
       dryRun: true,
       env: PACK_ENV,
-      policies: { [TRAIL_LOGGING]: { timeoutSeconds: 1 } },
+      // Live verification raised to mandatory: fail closed when a check cannot complete.
+      policies: { [TRAIL_LOGGING]: { timeoutSeconds: 1 }, [LIVE]: "mandatory" },
     });
     try {
       const s = healthyStack(fake);
@@ -652,7 +653,7 @@ describe("pack over the Analyzer protocol (spawned like the engine)", function (
       const d = live[0];
       assert.ok(d);
       assert.equal(d.urn, s.trail.urn);
-      assert.equal(d.enforcementLevel, "advisory");
+      assert.equal(d.enforcementLevel, "mandatory");
       assert.ok(d.message.includes(trailArn("us-east-1", "main-trail")), d.message);
       assert.ok(d.message.includes("region us-east-1"), d.message);
       assert.ok(d.message.includes("GetTrailStatus"), d.message);
@@ -660,6 +661,29 @@ describe("pack over the Analyzer protocol (spawned like the engine)", function (
       assert.match(d.message, /did not finish before its deadline/);
       assert.deepEqual(of(result, TRAIL_LOGGING), []);
       assert.deepEqual(of(result, RECORDER), []);
+    } finally {
+      await pack.close();
+    }
+  });
+
+  it("no stack context, no Configure (like `pulumi policy analyze`): defaults apply, live checks run", async () => {
+    const pack = await AnalyzerHarness.spawn({ noStackContext: true, env: PACK_ENV });
+    try {
+      const info = await pack.getAnalyzerInfo();
+      assert.ok(info.policies.some((p) => p.name === TRAIL_LOGGING));
+      const s = healthyStack(fake);
+      fake.trails.set(trailArn("us-east-1", "main-trail"), { IsLogging: false });
+      const result = await pack.analyzeStack(s.resources);
+      assertNoCantRun(result);
+      const ds = of(result, TRAIL_LOGGING);
+      assert.deepEqual(
+        ds.map((d) => [d.urn, d.enforcementLevel]),
+        [[s.trail.urn, "mandatory"]],
+        brief(result),
+      );
+      assert.deepEqual(of(result, RECORDER), []);
+      assert.deepEqual(of(result, LIVE), []);
+      assert.equal(fake.calls("GetTrailStatus").length, 1);
     } finally {
       await pack.close();
     }

@@ -236,6 +236,11 @@ export interface StartOptions {
   /** Extra environment for the pack process (added to the test's own environment). */
   env?: Record<string, string>;
   packDir?: string;
+  /**
+   * Start the pack like `pulumi policy analyze` / `policy publish` do: no PULUMI_NODEJS_* stack
+   * variables and no PULUMI_CONFIG (then also skip configureStack/configure).
+   */
+  noStackContext?: boolean;
   /** Deadline of every RPC; a safety net so a hung pack fails a test with DEADLINE_EXCEEDED. */
   rpcTimeoutMs?: number;
 }
@@ -274,16 +279,16 @@ export class AnalyzerHarness {
     const mods = loadModules(packDir);
     const stack = opts.stack ?? DEFAULT_STACK;
     const runPolicyPack = require.resolve("@pulumi/pulumi/cmd/run-policy-pack", { paths: [packDir] });
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      PULUMI_NODEJS_DRY_RUN: String(opts.dryRun ?? true),
-      PULUMI_NODEJS_STACK: stack.stack,
-      PULUMI_NODEJS_PROJECT: stack.project,
-      PULUMI_NODEJS_ORGANIZATION: stack.organization,
-      PULUMI_CONFIG: JSON.stringify(opts.config ?? {}),
-      AWS_EC2_METADATA_DISABLED: "true",
-      ...opts.env,
-    };
+    const context = opts.noStackContext
+      ? {}
+      : {
+          PULUMI_NODEJS_DRY_RUN: String(opts.dryRun ?? true),
+          PULUMI_NODEJS_STACK: stack.stack,
+          PULUMI_NODEJS_PROJECT: stack.project,
+          PULUMI_NODEJS_ORGANIZATION: stack.organization,
+          PULUMI_CONFIG: JSON.stringify(opts.config ?? {}),
+        };
+    const env: NodeJS.ProcessEnv = { ...process.env, ...context, AWS_EC2_METADATA_DISABLED: "true", ...opts.env };
     const child = spawn(process.execPath, [runPolicyPack, "127.0.0.1:1", packDir], {
       cwd: packDir,
       env,
