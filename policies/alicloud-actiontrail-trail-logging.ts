@@ -33,7 +33,8 @@ export function judgeAliTrail(
     const since = s.stopLoggingTime !== undefined ? ` since ${at(s.stopLoggingTime)}` : "";
     out.push(
       `ActionTrail trail ${where} is not logging (IsLogging=${String(s.isLogging ?? "absent")}${since}). ` +
-        'Set status: "Enable" and run `pulumi refresh` then `pulumi up`, or `aliyun actiontrail StartLogging --Name <trail>`.',
+        'Start it with `aliyun actiontrail StartLogging --Name <trail>` in its home region, or declare status: "Enable" and run ' +
+        "`pulumi refresh` then `pulumi up --skip-preview` (a preview would still see the trail stopped and block the fix).",
     );
   }
   if (s.latestDeliveryError)

@@ -66,7 +66,8 @@ export function judgeTrail(
     const since = status.stopLoggingTime !== undefined ? ` since ${at(status.stopLoggingTime)}` : "";
     out.push(
       `CloudTrail trail ${where} is not logging (IsLogging=${String(status.isLogging ?? "absent")}${since}). ` +
-        "Run `pulumi refresh` then `pulumi up` (enableLogging: true starts it), or `aws cloudtrail start-logging --name <trail ARN>`.",
+        "Start it with `aws cloudtrail start-logging --name <trail ARN>` (in its home region), or run `pulumi refresh` then " +
+        "`pulumi up --skip-preview` so enableLogging: true starts it (a preview would still see the trail stopped and block the fix).",
     );
   }
   const errors: [string, string | undefined][] = [

@@ -30,8 +30,9 @@ export function judgeRecorder(
   }
   const out: string[] = [];
   const fix =
-    "Run `pulumi refresh` then `pulumi up` (its RecorderStatus isEnabled: true starts it), or " +
-    `\`aws configservice start-configuration-recorder --configuration-recorder-name ${status.name}\`.`;
+    `Start it with \`aws configservice start-configuration-recorder --configuration-recorder-name ${status.name}\`, or run ` +
+    "`pulumi refresh` then `pulumi up --skip-preview` so its RecorderStatus isEnabled: true starts it (a preview would still " +
+    "see the recorder stopped and block the fix).";
   if (status.recording !== true) {
     const since = status.lastStopTime !== undefined ? ` since ${at(status.lastStopTime)}` : "";
     out.push(
