@@ -2,7 +2,7 @@
 // Prints a table of figures; numbers, not assertions (the test suite makes none about time).
 
 import { execFileSync } from "node:child_process";
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { FakeAlibaba } from "../tests/fakes/alibaba";
 import { type AwsRequest, FakeAws } from "../tests/fakes/aws";
@@ -42,19 +42,6 @@ function noopPack(policies: number): string {
     `const {PolicyPack}=require("@pulumi/policy");new PolicyPack("noop",{policies:[${list.join(",")}]});\n`,
   );
   return dir;
-}
-
-/** The running pack process (the bench runs one at a time). */
-function packPid(): number | undefined {
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (readFileSync(`/proc/${entry}/cmdline`, "utf8").includes("run-policy-pack")) return Number(entry);
-    } catch {
-      // exited meanwhile
-    }
-  }
-  return undefined;
 }
 
 function peakRssMb(pid: number | undefined): number | undefined {
@@ -327,7 +314,7 @@ async function load(): Promise<void> {
   let baseRss: number | undefined;
   try {
     baseMs = (await timed(() => base.analyzeStack(stack)))[1];
-    baseRss = peakRssMb(packPid());
+    baseRss = peakRssMb(base.pid);
   } finally {
     await base.close();
   }
@@ -351,7 +338,7 @@ async function load(): Promise<void> {
     record(
       `load: ${stack.length} resources, ${trailCount} trails + ${recorderCount} recorders, 16 regions x 3 accounts, 100 ms, 10 req/s throttle`,
       `${ms.toFixed(0)} ms wall; ${fake.requests.length} calls for ${distinctTargets} distinct targets; ${throttled.throttled} throttled replies (retries); ` +
-        `rate-limit bound ${(bound * 1000).toFixed(0)} ms (busiest region/action ${Math.max(...perKey.values())} calls); peak RSS ${peakRssMb(packPid())?.toFixed(0) ?? "?"} MB; ` +
+        `rate-limit bound ${(bound * 1000).toFixed(0)} ms (busiest region/action ${Math.max(...perKey.values())} calls); peak RSS ${peakRssMb(h.pid)?.toFixed(0) ?? "?"} MB; ` +
         `no-op pack on the same stack: ${baseMs.toFixed(0)} ms, peak RSS ${baseRss?.toFixed(0) ?? "?"} MB; ` +
         `${stopped} stopped trails reported (expected ${expectedStopped}), ${unverified} unverified (expected 0)`,
     );

@@ -346,6 +346,11 @@ export class AnalyzerHarness {
     }
   }
 
+  /** The pack's process id (e.g. to read its peak RSS from /proc). */
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
   /** Everything the pack wrote to stdout and stderr so far (the port line included). */
   output(): string {
     return this.capture.text;
