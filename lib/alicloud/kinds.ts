@@ -1,7 +1,7 @@
 // The Alibaba Cloud live checks: which declared resources get a status call, with what, where.
 // Pure planning; the calls are in ./sdk, loaded only when a call is made.
 
-import { bool, field, knownStr } from "../plain";
+import { bool, field, knownStr, UNKNOWN } from "../plain";
 import { type EnumOption, readOptions, timeoutSecondsOption } from "../options";
 import { type CallSpec, failure, type Outcome } from "../live/outcome";
 import type { LiveKind, PlannedCheck, RoundContext } from "../live/round";
@@ -133,6 +133,8 @@ function planAli<T>(
     target: id,
   };
   const override = endpointOverride(r, service);
+  // An endpoint override not known until the update: the call must not go to the default host instead.
+  if (override === UNKNOWN) return [];
   let endpoint: AliEndpoint;
   if (override) {
     const parsed = parseEndpoint(override);

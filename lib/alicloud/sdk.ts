@@ -198,7 +198,9 @@ export async function getTrailStatus(
       timeoutMs,
       signal,
     );
+    // The one fact asked for: a reply without it is not "not logging" but undetermined.
     const isLogging = toBool(body["IsLogging"]);
+    if (isLogging === undefined) return failure("malformed-reply", "IsLogging is missing from the reply");
     if (isLogging === null) return failure("malformed-reply", "IsLogging is not a boolean");
     return success({
       found: true,

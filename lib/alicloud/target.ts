@@ -3,7 +3,7 @@
 
 import { createHash } from "node:crypto";
 import { stackConfig } from "../engine";
-import { field, knownStr, objectList, type PlainObject, UNKNOWN } from "../plain";
+import { field, knownStr, num, objectList, type PlainObject, UNKNOWN, type Unknown } from "../plain";
 import { registerSecret } from "../redact";
 import type { ResourceView } from "../stack";
 
@@ -104,11 +104,17 @@ export function parseEndpoint(value: string): AliEndpoint | string {
   return /^[A-Za-z0-9.-]+(:\d{1,5})?$/.test(value) ? { protocol: "HTTPS", host: value } : "not a valid host name";
 }
 
-export function endpointOverride(r: ResourceView, key: "config" | "actiontrail" | "sts"): string | undefined {
+/**
+ * The provider's `endpoints` override for a service: a string, undefined when none is set, or UNKNOWN when
+ * the list or that entry is not known until the update (then no call may go to the default host instead).
+ */
+export function endpointOverride(r: ResourceView, key: "config" | "actiontrail" | "sts"): string | Unknown | undefined {
   const entries = objectList(field(providerProps(r), "endpoints"));
-  if (entries === UNKNOWN) return undefined;
+  if (entries === UNKNOWN) return UNKNOWN;
   for (const e of entries) {
-    const v = knownStr(field(e, key));
+    const raw = field(e, key);
+    if (raw === UNKNOWN) return UNKNOWN;
+    const v = knownStr(raw);
     if (v) return v;
   }
   return undefined;
@@ -140,10 +146,17 @@ export function aliCredentialsOf(r: ResourceView): AliResolution<AliCredentialSp
         : { source: "default-chain" };
   const roles = objectList(field(p, "assumeRole"));
   const role = roles === UNKNOWN ? undefined : roles[0];
+  if (
+    roles === UNKNOWN ||
+    ["roleArn", "sessionName", "policy", "externalId", "sessionExpiration"].some((k) => field(role, k) === UNKNOWN)
+  ) {
+    return { ok: false, unknown: true, why: "the role its provider assumes is not known until the update" };
+  }
   const roleArn = knownStr(field(role, "roleArn"));
   let assumeRole: AliAssumeRole | undefined;
   if (roleArn) {
-    const expiration = Number(knownStr(field(role, "sessionExpiration")) ?? field(role, "sessionExpiration"));
+    const n = num(field(role, "sessionExpiration"));
+    const expiration = typeof n === "number" ? n : NaN;
     const policy = knownStr(field(role, "policy"));
     const externalId = knownStr(field(role, "externalId"));
     assumeRole = {
@@ -168,13 +181,35 @@ export function aliAccountHint(r: ResourceView, creds: AliCredentialSpec): strin
 export function aliResolveTarget(r: ResourceView, endpoint: AliEndpoint): AliResolution<AliTarget> {
   const creds = aliCredentialsOf(r);
   if (!creds.ok) return creds;
+  // @alicloud/credentials takes the STS endpoint as a bare host and always calls it over HTTPS.
+  const stsOverride = creds.value.assumeRole ? endpointOverride(r, "sts") : undefined;
+  if (stsOverride === UNKNOWN) {
+    return { ok: false, unknown: true, why: "its provider's sts endpoint is not known until the update" };
+  }
+  let sts: string | undefined;
+  if (stsOverride !== undefined) {
+    const parsed = parseEndpoint(stsOverride);
+    if (typeof parsed === "string")
+      return { ok: false, unknown: false, why: `the provider's sts endpoint is ${parsed}` };
+    if (parsed.protocol !== "HTTPS") {
+      return {
+        ok: false,
+        unknown: false,
+        why: "the provider's sts endpoint is plain HTTP; role assumption needs HTTPS",
+      };
+    }
+    sts = parsed.host;
+  }
   return {
     ok: true,
     value: {
       endpoint,
-      stsEndpoint: endpointOverride(r, "sts"),
+      stsEndpoint: sts,
       credentials: creds.value,
-      credentialsId: createHash("sha256").update(JSON.stringify(creds.value)).digest("hex").slice(0, 16),
+      credentialsId: createHash("sha256")
+        .update(JSON.stringify({ ...creds.value, sts }))
+        .digest("hex")
+        .slice(0, 16),
       account: aliAccountHint(r, creds.value),
     },
   };

@@ -1,0 +1,501 @@
+// Adapter-depth tests for the Alibaba half: the real @alicloud/openapi-core client and @alicloud/credentials,
+// driven through the shared live round, talking to the loopback fake in ./fakes/alibaba. Only 127.0.0.1.
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+
+process.env["ALIBABA_CLOUD_ECS_METADATA_DISABLED"] = "true";
+process.env["ALIBABA_CLOUD_CLI_PROFILE_DISABLED"] = "true";
+process.env["HOME"] = fs.mkdtempSync(path.join(os.tmpdir(), "auditguard-ali-home-"));
+
+import assert from "node:assert/strict";
+import net from "node:net";
+import { ALI_RECORDER_POLICY, ALI_TRAIL_POLICY } from "../lib/alicloud/kinds";
+import type { AliNotFound, AliRecorder, AliTrailStatus } from "../lib/alicloud/sdk";
+import { resetEngineStateForTests } from "../lib/engine";
+import { LIVE_KINDS } from "../lib/live/kinds";
+import type { CheckFailure, Outcome } from "../lib/live/outcome";
+import { lastRoundStats, type LiveEntry, liveEntries, registerKinds } from "../lib/live/round";
+import type { PlainObject } from "../lib/plain";
+import type { ProviderView, ResourceView, StackView } from "../lib/stack";
+import { type AliFault, type AliRequest, FakeAlibaba } from "./fakes/alibaba";
+
+const ACCESS_KEY = "LTAI5tFAKEFAKE";
+const SECRET_KEY = "alisecretsecret";
+const SESSION_TOKEN = "ali-sts-token-Kq93mZ";
+const READ_ACTIONS: ReadonlySet<string> = new Set(["GetConfigurationRecorder", "GetTrailStatus"]);
+const ALI_ENV = [
+  "ALIBABA_CLOUD_ACCESS_KEY_ID",
+  "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
+  "ALIBABA_CLOUD_SECURITY_TOKEN",
+  "ALIBABA_CLOUD_ROLE_ARN",
+  "ALIBABA_CLOUD_OIDC_PROVIDER_ARN",
+  "ALIBABA_CLOUD_OIDC_TOKEN_FILE",
+  "ALIBABA_CLOUD_CREDENTIALS_URI",
+  "ALIBABA_CLOUD_PROFILE",
+  "ALICLOUD_ACCESS_KEY",
+  "ALICLOUD_SECRET_KEY",
+  "ALICLOUD_REGION",
+  "ALIBABA_CLOUD_REGION_ID",
+  "PULUMI_CONFIG",
+];
+
+let seq = 0;
+const allRequests: AliRequest[] = [];
+
+function provider(fake: FakeAlibaba | string, extra: PlainObject = {}, keys = true): ProviderView {
+  const url = typeof fake === "string" ? fake : fake.url;
+  return {
+    urn: `urn:pulumi:test::auditguard::pulumi:providers:alicloud::p${++seq}`,
+    name: `p${seq}`,
+    type: "pulumi:providers:alicloud",
+    props: {
+      region: "cn-hangzhou",
+      ...(keys ? { accessKey: ACCESS_KEY, secretKey: SECRET_KEY } : {}),
+      endpoints: JSON.stringify([{ config: url, actiontrail: url }]),
+      ...extra,
+    },
+  };
+}
+
+function recorder(p: ProviderView, props: PlainObject = {}): ResourceView {
+  return {
+    urn: `urn:arec-${++seq}`,
+    name: "rec",
+    type: "alicloud:cfg/configurationRecorder:ConfigurationRecorder",
+    props: { id: "1234567", resourceTypes: ["ACS::ECS::Instance"], ...props },
+    provider: p,
+    exists: true,
+  };
+}
+
+function trail(p: ProviderView, name = "trail-1", props: PlainObject = {}): ResourceView {
+  return {
+    urn: `urn:atrail-${++seq}`,
+    name: "t",
+    type: "alicloud:actiontrail/trail:Trail",
+    props: { id: name, trailName: name, regionId: "cn-hangzhou", ...props },
+    provider: p,
+    exists: true,
+  };
+}
+
+function stack(...resources: ResourceView[]): StackView {
+  return { dryRun: false, deploys: { aws: false, alicloud: true }, fingerprint: `ali-${++seq}`, resources };
+}
+
+async function run(view: StackView, timeoutSeconds = 2): Promise<LiveEntry<unknown>[]> {
+  return liveEntries(ALI_RECORDER_POLICY, view, { timeoutSeconds });
+}
+
+/** The round runs the trail kind with the trail policy's own config; ask as that policy to set its timeout. */
+async function runTrail(view: StackView, timeoutSeconds = 2): Promise<LiveEntry<unknown>[]> {
+  return liveEntries(ALI_TRAIL_POLICY, view, { timeoutSeconds });
+}
+
+function entryOf(entries: LiveEntry<unknown>[], r: ResourceView): LiveEntry<unknown> {
+  const found = entries.filter((e) => e.urn === r.urn);
+  assert.equal(found.length, 1, `one entry for ${r.urn}`);
+  return found[0] as LiveEntry<unknown>;
+}
+
+function okValue<T>(outcome: Outcome<unknown>): T {
+  if (!outcome.ok) assert.fail(`expected success, got ${JSON.stringify(outcome.failure)}`);
+  return outcome.value as T;
+}
+
+function failureOf(outcome: Outcome<unknown>): CheckFailure {
+  if (outcome.ok) assert.fail(`expected a failure, got ${JSON.stringify(outcome.value)}`);
+  return outcome.failure;
+}
+
+function errorFault(status: number, code: string, message = `${code} happened`): AliFault {
+  return { kind: "error", status, code, message };
+}
+
+async function refusedUrl(): Promise<string> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return `http://127.0.0.1:${port}`;
+}
+
+describe("alicloud adapters (openapi-core against the loopback fake)", function () {
+  let fake: FakeAlibaba;
+  const savedEnv = new Map<string, string | undefined>();
+
+  before(() => {
+    for (const k of ALI_ENV) {
+      savedEnv.set(k, process.env[k]);
+      Reflect.deleteProperty(process.env, k);
+    }
+    registerKinds(LIVE_KINDS);
+  });
+
+  after(() => {
+    for (const [k, v] of savedEnv) {
+      if (v === undefined) Reflect.deleteProperty(process.env, k);
+      else process.env[k] = v;
+    }
+    const actions = new Set(allRequests.map((r) => r.action));
+    for (const a of actions) assert.ok(READ_ACTIONS.has(a), `only read actions reach the fake, saw ${a}`);
+  });
+
+  beforeEach(async () => {
+    resetEngineStateForTests();
+    fake = await FakeAlibaba.start();
+    fake.recorder = { ConfigurationRecorderStatus: "REGISTERED", ResourceTypes: ["ACS::ECS::Instance"] };
+    fake.trails.set("trail-1", { IsLogging: true, LatestDeliveryTime: "2026-03-01T11:00:00Z" });
+  });
+
+  afterEach(async () => {
+    allRequests.push(...fake.requests);
+    await fake.close();
+  });
+
+  describe("the working example", () => {
+    it("checks both the recorder and the trail in one round, signed with the provider's key", async () => {
+      const p = provider(fake);
+      const rec = recorder(p);
+      const t = trail(p);
+      const entries = await run(stack(rec, t));
+      assert.equal(entries.length, 2);
+      const r = okValue<AliRecorder>(entryOf(entries, rec).outcome);
+      assert.deepEqual(r, { found: true, status: "REGISTERED", resourceTypes: ["ACS::ECS::Instance"] });
+      const s = okValue<AliTrailStatus>(entryOf(entries, t).outcome);
+      assert.equal(s.found, true);
+      assert.equal(s.isLogging, true);
+      assert.equal(s.latestDeliveryTime, Date.parse("2026-03-01T11:00:00Z"));
+
+      assert.equal(fake.requests.length, 2);
+      for (const req of fake.requests) {
+        assert.equal(req.signed, true, "ACS3-HMAC-SHA256 signed");
+        assert.equal(req.accessKeyId, ACCESS_KEY);
+        assert.equal(req.securityToken, undefined);
+        assert.equal(req.host, new URL(fake.url).host);
+      }
+      const [cfg] = fake.calls("GetConfigurationRecorder");
+      assert.equal(cfg?.version, "2020-09-07");
+      assert.deepEqual(cfg?.query, {});
+      const [gts] = fake.calls("GetTrailStatus");
+      assert.equal(gts?.version, "2020-07-06");
+      assert.equal(gts?.query["Name"], "trail-1");
+      assert.equal(gts?.query["IsOrganizationTrail"], "false");
+
+      const recEntry = entryOf(entries, rec);
+      assert.equal(recEntry.spec.action, "GetConfigurationRecorder");
+      assert.equal(recEntry.spec.permission, "config:GetConfigurationRecorder");
+      assert.equal(recEntry.spec.endpoint, `http://${new URL(fake.url).host}`);
+      assert.equal(entryOf(entries, t).spec.permission, "actiontrail:GetTrailStatus");
+    });
+
+    it("never puts the provider's secret key into the entries", async () => {
+      const p = provider(fake, { securityToken: SESSION_TOKEN });
+      fake.fault = (req) =>
+        req.action === "GetTrailStatus"
+          ? errorFault(400, "Weird.Code", `echo ${SECRET_KEY} ${SESSION_TOKEN}`)
+          : undefined;
+      const entries = await run(stack(recorder(p), trail(p)));
+      const text = JSON.stringify(entries);
+      assert.ok(!text.includes(SECRET_KEY), text);
+      assert.ok(!text.includes(SESSION_TOKEN), text);
+      assert.ok(text.includes("Weird.Code"));
+    });
+  });
+
+  describe("Cloud Config GetConfigurationRecorder", () => {
+    for (const [sent, parsed] of [
+      ["REGISTERED", "REGISTERED"],
+      ["building", "BUILDING"],
+      ["Registrable", "REGISTRABLE"],
+    ] as const) {
+      it(`parses status ${sent} as ${parsed}`, async () => {
+        fake.recorder = { ConfigurationRecorderStatus: sent, ResourceTypes: [] };
+        const rec = recorder(provider(fake));
+        const r = okValue<AliRecorder>(entryOf(await run(stack(rec)), rec).outcome);
+        assert.equal(r.status, parsed);
+      });
+    }
+
+    it("reads ResourceTypes as a list and as a comma-separated string", async () => {
+      fake.recorder = {
+        ConfigurationRecorderStatus: "REGISTERED",
+        ResourceTypes: ["ACS::ECS::Instance", "ACS::RDS::DBInstance"],
+      };
+      const a = recorder(provider(fake));
+      assert.deepEqual(okValue<AliRecorder>(entryOf(await run(stack(a)), a).outcome).resourceTypes, [
+        "ACS::ECS::Instance",
+        "ACS::RDS::DBInstance",
+      ]);
+      fake.recorder = {
+        ConfigurationRecorderStatus: "REGISTERED",
+        ResourceTypes: "ACS::ECS::Instance, ACS::OSS::Bucket",
+      };
+      const b = recorder(provider(fake));
+      assert.deepEqual(okValue<AliRecorder>(entryOf(await run(stack(b)), b).outcome).resourceTypes, [
+        "ACS::ECS::Instance",
+        "ACS::OSS::Bucket",
+      ]);
+    });
+
+    it("AccountNotExisted means no recorder (found: false), not a failure", async () => {
+      fake.recorder = undefined;
+      const rec = recorder(provider(fake));
+      const r = okValue<AliNotFound>(entryOf(await run(stack(rec)), rec).outcome);
+      assert.equal(r.found, false);
+      assert.match(r.detail, /account does not exist/i);
+      assert.equal(fake.requests.length, 1, "a definite answer is not retried");
+    });
+
+    it("a recorder without a status is a malformed reply", async () => {
+      fake.recorder = { ResourceTypes: [] };
+      const rec = recorder(provider(fake));
+      assert.equal(failureOf(entryOf(await run(stack(rec)), rec).outcome).reason, "malformed-reply");
+    });
+  });
+
+  describe("ActionTrail GetTrailStatus", () => {
+    it("sends IsOrganizationTrail=true for an organization trail", async () => {
+      fake.trails.set("org-trail", { IsLogging: true });
+      fake.orgTrails.add("org-trail");
+      const t = trail(provider(fake), "org-trail", { isOrganizationTrail: true });
+      const s = okValue<AliTrailStatus>(entryOf(await runTrail(stack(t)), t).outcome);
+      assert.equal(s.found, true);
+      assert.equal(s.isLogging, true);
+      const [req] = fake.calls("GetTrailStatus");
+      assert.equal(req?.query["Name"], "org-trail");
+      assert.equal(req?.query["IsOrganizationTrail"], "true");
+    });
+
+    it("TrailNotFoundException means found: false", async () => {
+      const t = trail(provider(fake), "gone-trail");
+      const s = okValue<AliNotFound>(entryOf(await runTrail(stack(t)), t).outcome);
+      assert.equal(s.found, false);
+      assert.match(s.detail, /gone-trail/);
+      assert.equal(fake.requests.length, 1);
+    });
+
+    for (const [sent, parsed] of [
+      [true, true],
+      [false, false],
+      ["true", true],
+      ["false", false],
+    ] as const) {
+      it(`reads IsLogging ${JSON.stringify(sent)} as ${String(parsed)}`, async () => {
+        fake.trails.set("trail-1", { IsLogging: sent, StopLoggingTime: "2026-02-01T00:00:00Z" });
+        const t = trail(provider(fake));
+        const s = okValue<AliTrailStatus>(entryOf(await runTrail(stack(t)), t).outcome);
+        assert.equal(s.isLogging, parsed);
+        assert.equal(s.stopLoggingTime, Date.parse("2026-02-01T00:00:00Z"));
+      });
+    }
+
+    it("parses delivery times as epoch-ms strings and ISO 8601, and passes delivery errors on", async () => {
+      fake.trails.set("trail-1", {
+        IsLogging: true,
+        LatestDeliveryTime: "1547792223000",
+        LatestDeliveryLogServiceTime: "2021-02-26T09:19:44Z",
+        StartLoggingTime: "2021-02-26T08:00:00Z",
+        LatestDeliveryError: "write oss failed",
+        LatestDeliveryLogServiceError: "write sls failed: project not exist",
+      });
+      const t = trail(provider(fake));
+      const s = okValue<AliTrailStatus>(entryOf(await runTrail(stack(t)), t).outcome);
+      assert.equal(s.latestDeliveryTime, 1547792223000);
+      assert.equal(s.latestDeliveryLogServiceTime, Date.UTC(2021, 1, 26, 9, 19, 44));
+      assert.equal(s.startLoggingTime, Date.UTC(2021, 1, 26, 8, 0, 0));
+      assert.equal(s.latestDeliveryError, "write oss failed");
+      assert.equal(s.latestDeliveryLogServiceError, "write sls failed: project not exist");
+    });
+
+    it("a wrong-typed IsLogging is a malformed reply", async () => {
+      fake.fault = () => ({ kind: "reply", status: 200, body: JSON.stringify({ RequestId: "r", IsLogging: 5 }) });
+      const t = trail(provider(fake));
+      const f = failureOf(entryOf(await runTrail(stack(t)), t).outcome);
+      assert.equal(f.reason, "malformed-reply");
+      assert.match(f.detail, /IsLogging/);
+    });
+
+    it('a reply without IsLogging is malformed, not "not logging"', async () => {
+      fake.trails.set("trail-1", { LatestDeliveryTime: "2026-03-01T11:00:00Z" });
+      const t = trail(provider(fake));
+      const f = failureOf(entryOf(await runTrail(stack(t)), t).outcome);
+      assert.equal(f.reason, "malformed-reply");
+      assert.match(f.detail, /IsLogging is missing/);
+    });
+
+    it("two trail resources with the same name, region and credentials make one request", async () => {
+      const p = provider(fake);
+      const a = trail(p);
+      const b = trail(p);
+      const entries = await runTrail(stack(a, b));
+      assert.equal(fake.requests.length, 1);
+      assert.equal(okValue<AliTrailStatus>(entryOf(entries, a).outcome).isLogging, true);
+      assert.equal(okValue<AliTrailStatus>(entryOf(entries, b).outcome).isLogging, true);
+      assert.equal(lastRoundStats()?.deduplicated, 1);
+    });
+
+    it("the same trail name under different credentials is asked twice", async () => {
+      const a = trail(provider(fake));
+      const b = trail(provider(fake, { accessKey: "LTAI5tOTHEROTHER", secretKey: "othersecretsecret" }));
+      await runTrail(stack(a, b));
+      assert.deepEqual(fake.requests.map((r) => r.accessKeyId).sort(), ["LTAI5tFAKEFAKE", "LTAI5tOTHEROTHER"]);
+    });
+  });
+
+  describe("credentials", () => {
+    it("sends the provider's securityToken as x-acs-security-token", async () => {
+      const rec = recorder(provider(fake, { securityToken: SESSION_TOKEN }));
+      okValue<AliRecorder>(entryOf(await run(stack(rec)), rec).outcome);
+      const [req] = fake.requests;
+      assert.equal(req?.securityToken, SESSION_TOKEN);
+      assert.equal(req?.accessKeyId, ACCESS_KEY);
+      assert.equal(req?.signed, true);
+    });
+
+    it("without provider keys or environment credentials the check is no-credentials and nothing is sent", async () => {
+      const rec = recorder(provider(fake, {}, false));
+      const f = failureOf(entryOf(await run(stack(rec)), rec).outcome);
+      assert.equal(f.reason, "no-credentials", JSON.stringify(f));
+      assert.equal(fake.requests.length, 0);
+    });
+
+    it("environment credentials are used when the provider has none (default chain)", async () => {
+      process.env["ALIBABA_CLOUD_ACCESS_KEY_ID"] = "LTAI5tENVENVENV";
+      process.env["ALIBABA_CLOUD_ACCESS_KEY_SECRET"] = "envsecretsecret";
+      try {
+        const rec = recorder(provider(fake, {}, false));
+        okValue<AliRecorder>(entryOf(await run(stack(rec)), rec).outcome);
+        assert.equal(fake.requests[0]?.accessKeyId, "LTAI5tENVENVENV");
+      } finally {
+        Reflect.deleteProperty(process.env, "ALIBABA_CLOUD_ACCESS_KEY_ID");
+        Reflect.deleteProperty(process.env, "ALIBABA_CLOUD_ACCESS_KEY_SECRET");
+      }
+    });
+  });
+
+  describe("error mapping", () => {
+    const cases: { title: string; fault: AliFault; reason: CheckFailure["reason"]; attempts: number }[] = [
+      { title: "NoPermission 403", fault: errorFault(403, "NoPermission"), reason: "access-denied", attempts: 1 },
+      {
+        title: "InvalidAccessKeyId.NotFound 404",
+        fault: errorFault(404, "InvalidAccessKeyId.NotFound"),
+        reason: "invalid-credentials",
+        attempts: 1,
+      },
+      {
+        title: "Throttling.User 400 every time",
+        fault: errorFault(400, "Throttling.User"),
+        reason: "throttled",
+        attempts: 3,
+      },
+      {
+        title: "ServiceUnavailable 503 (JSON)",
+        fault: errorFault(503, "ServiceUnavailable"),
+        reason: "service-error",
+        attempts: 3,
+      },
+      {
+        // openapi-core parses the body before it looks at the status, so an HTML error page reads as a
+        // malformed reply rather than a server error (a known limitation).
+        title: "503 with an HTML body",
+        fault: {
+          kind: "reply",
+          status: 503,
+          body: "<html><body>503 Service Temporarily Unavailable</body></html>",
+          contentType: "text/html",
+        },
+        reason: "malformed-reply",
+        attempts: 1,
+      },
+      {
+        title: "200 with malformed JSON",
+        fault: { kind: "reply", status: 200, body: '{"RequestId": "r", "ConfigurationRecorder": {' },
+        reason: "malformed-reply",
+        attempts: 1,
+      },
+    ];
+    for (const c of cases) {
+      it(`${c.title} → ${c.reason} after ${c.attempts} attempt(s)`, async () => {
+        fake.fault = () => c.fault;
+        const rec = recorder(provider(fake));
+        const f = failureOf(entryOf(await run(stack(rec)), rec).outcome);
+        assert.equal(f.reason, c.reason, JSON.stringify(f));
+        assert.equal(fake.requests.length, c.attempts);
+        if (c.fault.kind === "error") {
+          assert.equal(f.code, c.fault.code);
+          assert.equal(f.httpStatus, c.fault.status);
+        }
+      });
+    }
+
+    it("throttling on the first attempt only → success on the retry", async () => {
+      fake.fault = (req) => (fake.requests.indexOf(req) === 0 ? errorFault(400, "Throttling.User") : undefined);
+      const rec = recorder(provider(fake));
+      const r = okValue<AliRecorder>(entryOf(await run(stack(rec)), rec).outcome);
+      assert.equal(r.status, "REGISTERED");
+      assert.equal(fake.requests.length, 2);
+    });
+
+    it("a 200 whose body is cut off is an endpoint error, retried", async () => {
+      fake.fault = () => ({ kind: "cut" });
+      const t = trail(provider(fake));
+      const f = failureOf(entryOf(await runTrail(stack(t)), t).outcome);
+      assert.equal(f.reason, "endpoint-error", JSON.stringify(f));
+      assert.equal(fake.requests.length, 3);
+    });
+
+    it("an unknown error code → unexpected-error carrying the code", async () => {
+      fake.fault = () => errorFault(400, "Some.NewCode", "something new");
+      const rec = recorder(provider(fake));
+      const f = failureOf(entryOf(await run(stack(rec)), rec).outcome);
+      assert.equal(f.reason, "unexpected-error");
+      assert.equal(f.code, "Some.NewCode");
+      assert.equal(f.httpStatus, 400);
+      assert.match(f.detail, /something new/);
+      assert.equal(fake.requests.length, 1);
+    });
+
+    it("a server that never answers → timeout", async () => {
+      fake.fault = () => ({ kind: "hang" });
+      const rec = recorder(provider(fake));
+      const f = failureOf(entryOf(await run(stack(rec), 1), rec).outcome);
+      assert.equal(f.reason, "timeout", JSON.stringify(f));
+      assert.ok(fake.requests.length >= 1);
+    });
+
+    it("connection refused → endpoint-error", async () => {
+      const url = await refusedUrl();
+      const rec = recorder(provider(url));
+      const f = failureOf(entryOf(await run(stack(rec)), rec).outcome);
+      assert.equal(f.reason, "endpoint-error", JSON.stringify(f));
+    });
+
+    for (const bad of ["ht!tp://x", "not a host", "ftp://127.0.0.1:21"]) {
+      it(`a malformed endpoint override ${JSON.stringify(bad)} → bad-target, no request`, async () => {
+        const p = provider(fake);
+        p.props["endpoints"] = JSON.stringify([{ config: bad, actiontrail: bad }]);
+        const rec = recorder(p);
+        const t = trail(p);
+        const entries = await run(stack(rec, t));
+        for (const r of [rec, t]) {
+          const f = failureOf(entryOf(entries, r).outcome);
+          assert.equal(f.reason, "bad-target");
+          assert.match(f.detail, /endpoint/);
+        }
+        assert.equal(fake.requests.length, 0);
+      });
+    }
+
+    it("one failing call does not affect another in the same round", async () => {
+      fake.fault = (req) => (req.action === "GetConfigurationRecorder" ? errorFault(403, "NoPermission") : undefined);
+      const p = provider(fake);
+      const rec = recorder(p);
+      const t = trail(p);
+      const entries = await run(stack(rec, t));
+      assert.equal(failureOf(entryOf(entries, rec).outcome).reason, "access-denied");
+      assert.equal(okValue<AliTrailStatus>(entryOf(entries, t).outcome).isLogging, true);
+    });
+  });
+});
