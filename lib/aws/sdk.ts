@@ -79,10 +79,9 @@ export async function describeRecorderStatus(
     );
     const list: unknown = out.ConfigurationRecordersStatus;
     if (!Array.isArray(list)) return failure("malformed-reply", "ConfigurationRecordersStatus is missing");
-    const s =
-      (list as Record<string, unknown>[]).find((e) => e?.["name"] === name) ??
-      (list.length === 1 ? list[0] : undefined);
-    if (!s) return success({ found: false, detail: `no configuration recorder named '${name}'` });
+    if (!list.every(isRecord)) return failure("malformed-reply", "ConfigurationRecordersStatus has a non-object entry");
+    const s = list.find((e) => e["name"] === name) ?? (list.length === 1 ? list[0] : undefined);
+    if (!s) return success({ found: false, detail: `no configuration recorder named '${quote(name)}'` });
     const recording = s["recording"];
     if (recording !== undefined && typeof recording !== "boolean")
       return failure("malformed-reply", "recording is not a boolean");
@@ -187,6 +186,13 @@ function credentialsProvider(ctx: RoundContext, target: AwsTarget, timeoutMs: nu
         provider = providers.fromNodeProviderChain({ timeout: timeoutMs, maxRetries: 0 });
     }
     for (const role of spec.assumeRoles) {
+      // The nested STS client is never handed back to us; its handler is closed with the round.
+      const stsHandler = new http.NodeHttpHandler({
+        connectionTimeout: timeoutMs,
+        requestTimeout: timeoutMs,
+        throwOnRequestTimeout: true,
+      });
+      ctx.onDispose(() => stsHandler.destroy());
       provider = providers.fromTemporaryCredentials({
         masterCredentials: provider,
         params: {
@@ -201,11 +207,7 @@ function credentialsProvider(ctx: RoundContext, target: AwsTarget, timeoutMs: nu
           region: target.region,
           ...(target.stsEndpoint ? { endpoint: target.stsEndpoint } : {}),
           maxAttempts: 1,
-          requestHandler: new http.NodeHttpHandler({
-            connectionTimeout: timeoutMs,
-            requestTimeout: timeoutMs,
-            throwOnRequestTimeout: true,
-          }),
+          requestHandler: stsHandler,
         },
       });
     }
@@ -213,9 +215,19 @@ function credentialsProvider(ctx: RoundContext, target: AwsTarget, timeoutMs: nu
   });
 }
 
+/** Shares one resolution between concurrent calls; a failed one is forgotten, so a retry resolves afresh. */
 function memoize(provider: AwsCredentialIdentityProvider): AwsCredentialIdentityProvider {
   let pending: Promise<AwsCredentialIdentity> | undefined;
-  return () => (pending ??= provider());
+  return () => {
+    if (!pending) {
+      const p = provider();
+      pending = p;
+      p.catch(() => {
+        if (pending === p) pending = undefined;
+      });
+    }
+    return pending;
+  };
 }
 
 const ACCESS_DENIED = new Set([
@@ -249,6 +261,7 @@ const THROTTLED = new Set([
   "ProvisionedThroughputExceededException",
   "SlowDown",
 ]);
+const GENERIC_NAMES = new Set(["Error", "TypeError", "SyntaxError", "RangeError", "TimeoutError", "AbortError"]);
 const NETWORK = new Set([
   "ECONNREFUSED",
   "ECONNRESET",
@@ -264,29 +277,35 @@ export function classify(e: unknown): CheckFailure {
   const name = errorName(e);
   const message = quote(errorMessage(e));
   const meta = metadata(e);
+  const rawCode = (e as { code?: unknown } | null | undefined)?.code;
+  const code = typeof rawCode === "string" ? rawCode : undefined;
+  // The AWS error code where there is one; for JS/Node errors ("Error", "TimeoutError") the system code.
+  const shownCode = name && !GENERIC_NAMES.has(name) ? name : (code ?? (name || undefined));
   const extra = {
-    ...(name ? { code: name } : {}),
+    ...(shownCode ? { code: shownCode } : {}),
     ...(meta.httpStatusCode ? { httpStatus: meta.httpStatusCode } : {}),
     ...(meta.requestId ? { requestId: meta.requestId } : {}),
   };
-  const code = (e as { code?: unknown })?.code;
+  const status = meta.httpStatusCode ?? 0;
   if (name === "CredentialsProviderError" || /could not load credentials/i.test(message)) {
     return { reason: "no-credentials", detail: message, ...extra };
   }
+  // Before the timeout test: node-http-handler renames ECONNRESET/EPIPE errors to "TimeoutError".
+  if (code !== undefined && NETWORK.has(code)) return { reason: "endpoint-error", detail: message, ...extra };
   if (name === "AbortError" || name === "TimeoutError" || name === "DeadlineExceeded" || code === "ETIMEDOUT") {
     return { reason: "timeout", detail: message, ...extra };
   }
   if (ACCESS_DENIED.has(name)) return { reason: "access-denied", detail: message, ...extra };
   if (INVALID_CREDENTIALS.has(name)) return { reason: "invalid-credentials", detail: message, ...extra };
-  if (THROTTLED.has(name) || meta.httpStatusCode === 429) return { reason: "throttled", detail: message, ...extra };
-  if (typeof code === "string" && NETWORK.has(code)) return { reason: "endpoint-error", detail: message, ...extra };
+  if (THROTTLED.has(name) || status === 429) return { reason: "throttled", detail: message, ...extra };
+  // A 5xx is a server error even when its body is not JSON (an HTML page from a proxy or load balancer).
+  if ((e as { $fault?: unknown } | null | undefined)?.$fault === "server" || status >= 500) {
+    return { reason: "service-error", detail: message, ...extra };
+  }
   if (name === "SyntaxError" || /deserializ|unexpected token|expected .* to be/i.test(message)) {
     return { reason: "malformed-reply", detail: message, ...extra };
   }
   if (name === "TypeError" && /url/i.test(message)) return { reason: "bad-target", detail: message, ...extra };
-  if ((e as { $fault?: unknown })?.$fault === "server" || (meta.httpStatusCode ?? 0) >= 500) {
-    return { reason: "service-error", detail: message, ...extra };
-  }
   return { reason: "unexpected-error", detail: message, ...extra };
 }
 
@@ -309,6 +328,9 @@ function metadata(e: unknown): { httpStatusCode?: number; requestId?: string } {
     ...(typeof r.httpStatusCode === "number" ? { httpStatusCode: r.httpStatusCode } : {}),
     ...(typeof r.requestId === "string" ? { requestId: r.requestId } : {}),
   };
+}
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 function optionalString(v: unknown): string | undefined {
   return typeof v === "string" && v !== "" ? v : undefined;

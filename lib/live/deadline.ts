@@ -17,8 +17,9 @@ export async function withDeadline<T>(ms: number, work: (signal: AbortSignal) =>
   const expired = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
       const err = new DeadlineExceeded(ms);
-      controller.abort(err);
+      // Reject first: work that settles on the abort event must not win the race with its own error.
       reject(err);
+      controller.abort(err);
     }, ms);
   });
   try {

@@ -5,6 +5,7 @@
 import { analysisEpoch, engineConfigFor, isPolicyEnabled } from "../engine";
 import type { StackView } from "../stack";
 import { DeadlineExceeded, withDeadline } from "./deadline";
+import { quote } from "../redact";
 import { type CallSpec, type CheckFailure, failure, type Outcome } from "./outcome";
 
 /** Per-round shared state for adapters: SDK clients, credential providers. Disposed after the round. */
@@ -211,7 +212,12 @@ async function runCall(
         if (attempt > 1) await sleep(backoffMs(attempt), signal);
         await limiter.acquire(signal);
         stats.attempts++;
-        last = await pool.run(() => call.attempt(ctx, signal));
+        // A call that waited for a pool slot past its deadline must not start (the round may be disposed).
+        last = await pool.run(() =>
+          signal.aborted
+            ? Promise.resolve(failure("timeout", "deadline passed before the call started"))
+            : call.attempt(ctx, signal),
+        );
         if (last.ok || !RETRYABLE.has(last.failure.reason) || signal.aborted) return last;
       }
       return last;
@@ -220,7 +226,7 @@ async function runCall(
     if (e instanceof DeadlineExceeded) {
       return failure("timeout", `no answer within ${call.timeoutMs / 1000}s (timeoutSeconds)`);
     }
-    return failure("unexpected-error", e instanceof Error ? e.message : String(e));
+    return failure("unexpected-error", quote(e instanceof Error ? e.message : String(e)));
   }
 }
 
@@ -260,25 +266,48 @@ class Pool {
   }
 }
 
-/** At most `perSecond` starts in any one-second window. */
+/** Time as the rate limiter sees it; injectable so its logic can be tested without waiting. */
+export interface Clock {
+  now(): number;
+  /** Resolves after `ms`, rejects with the signal's reason when it aborts. */
+  sleep(ms: number, signal: AbortSignal): Promise<void>;
+}
+
+const systemClock: Clock = { now: () => Date.now(), sleep };
+
+/** At most `perSecond` starts in any one-second window, granted in request order. */
 export class RateLimiter {
   private readonly starts: number[] = [];
   private queue: Promise<void> = Promise.resolve();
-  constructor(private readonly perSecond: number) {}
+  constructor(
+    private readonly perSecond: number,
+    private readonly clock: Clock = systemClock,
+  ) {}
   acquire(signal: AbortSignal): Promise<void> {
-    const next = this.queue.then(() => this.waitTurn(signal));
-    this.queue = next.catch(() => undefined);
-    return next;
+    if (signal.aborted) return Promise.reject(signal.reason as Error);
+    // An abort rejects the caller at once, even while it queues behind others; its turn is skipped.
+    let onAbort: (() => void) | undefined;
+    const aborted = new Promise<never>((_, reject) => {
+      onAbort = () => reject(signal.reason as Error);
+      signal.addEventListener("abort", onAbort, { once: true });
+    });
+    aborted.catch(() => undefined);
+    const turn = this.queue.then(() => this.waitTurn(signal));
+    this.queue = turn.catch(() => undefined);
+    return Promise.race([turn, aborted]).finally(() => {
+      if (onAbort) signal.removeEventListener("abort", onAbort);
+    });
   }
   private async waitTurn(signal: AbortSignal): Promise<void> {
     for (;;) {
-      const now = Date.now();
+      if (signal.aborted) throw signal.reason as Error;
+      const now = this.clock.now();
       while (this.starts.length > 0 && now - (this.starts[0] ?? 0) >= 1000) this.starts.shift();
       if (this.starts.length < this.perSecond) {
         this.starts.push(now);
         return;
       }
-      await sleep(1000 - (now - (this.starts[0] ?? now)) + 1, signal);
+      await this.clock.sleep(1000 - (now - (this.starts[0] ?? now)) + 1, signal);
     }
   }
 }

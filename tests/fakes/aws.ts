@@ -42,6 +42,8 @@ export type Fault =
   | { kind: "error"; status: number; code: string; message: string }
   | { kind: "hang" }
   | { kind: "cut" }
+  /** Sends the status line, headers and the first part of `body`, then drops the connection. */
+  | { kind: "truncate"; status: number; body: string; keep: number }
   | { kind: "delay"; ms: number };
 
 export type FaultHook = (req: AwsRequest) => Fault | undefined;
@@ -105,6 +107,16 @@ export class FakeAws {
       res.writeHead(200, { "content-type": "application/x-amz-json-1.1", "content-length": "200" });
       res.write('{"IsLogging": tr');
       res.destroy();
+      return;
+    }
+    if (fault?.kind === "truncate") {
+      res.writeHead(fault.status, {
+        "content-type": "application/x-amz-json-1.1",
+        "content-length": String(Buffer.byteLength(fault.body)),
+        "x-amzn-requestid": "fake-truncated-id",
+      });
+      // Flushed before the drop, so the client has a response in hand when the body breaks off.
+      res.write(fault.body.slice(0, fault.keep), () => res.destroy());
       return;
     }
     if (fault?.kind === "reply") {
