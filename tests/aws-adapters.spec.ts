@@ -284,6 +284,33 @@ describe("AWS adapters against the loopback fake (real SDK v3 clients)", functio
   });
 
   describe("replies turned into facts", function () {
+    it("a recorder status without `recording` is undetermined, never reported as stopped", async function () {
+      fake.recorders.set("eu-west-1/rec-blank", { lastStatus: "SUCCESS" });
+      const r = recorder("rec-blank", awsProvider(fake));
+      const f = failed(entryOf(await run(stack(r)), r).outcome);
+      assert.equal(f.reason, "malformed-reply");
+      assert.match(f.detail, /recording is missing/);
+    });
+
+    it("a trail status without IsLogging is undetermined, never reported as not logging", async function () {
+      const arn = trailArn("eu-west-1", "blank-trail");
+      fake.trails.set(arn, { LatestDeliveryTime: 1_700_000_000 });
+      const t = trail("blank-trail", awsProvider(fake), { arn, homeRegion: "eu-west-1" });
+      const f = failed(entryOf(await run(stack(t), AWS_TRAIL_POLICY), t).outcome);
+      assert.equal(f.reason, "malformed-reply");
+      assert.match(f.detail, /IsLogging is missing/);
+    });
+
+    it("uses the trail's id (its ARN) when the arn output is absent", async function () {
+      const arn = trailArn("ap-south-1", "id-only");
+      fake.trails.set(arn, { IsLogging: true });
+      const t = trail("id-only", awsProvider(fake), { id: arn });
+      trailFound(entryOf(await run(stack(t), AWS_TRAIL_POLICY), t).outcome);
+      const call = fake.calls("GetTrailStatus")[0];
+      assert.equal(call?.body["Name"], arn);
+      assert.equal(call?.region, "ap-south-1");
+    });
+
     it("upper-cases lastStatus and converts epoch seconds to milliseconds", async function () {
       fake.recorders.set("eu-west-1/rec-s", {
         recording: true,
@@ -661,6 +688,46 @@ describe("AWS adapters against the loopback fake (real SDK v3 clients)", functio
       assert.equal(v.recording, true);
       assert.equal(fake.calls("AssumeRole").length, 2);
       assert.equal(fake.calls("DescribeConfigurationRecorderStatus")[0]?.accessKeyId, "ASIAFLAKY1");
+    });
+
+    it("signs AssumeRole for the provider's stsRegion when it sets one", async function () {
+      const roleArn = "arn:aws:iam::210987654321:role/sts-region";
+      fake.roles.set(roleArn, "ASIASTSREGION1");
+      fake.recorders.set("eu-west-1/rec-sts", { recording: true });
+      const r = recorder(
+        "rec-sts",
+        awsProvider(fake, { stsRegion: "us-east-1", assumeRoles: JSON.stringify([{ roleArn }]) }),
+      );
+      recorderFound(entryOf(await run(stack(r)), r).outcome);
+      assert.equal(fake.calls("AssumeRole")[0]?.region, "us-east-1");
+      assert.equal(fake.calls("DescribeConfigurationRecorderStatus")[0]?.region, "eu-west-1");
+    });
+
+    it("redacts credentials the SDK resolved itself (a profile) when an error echoes them", async function () {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "auditguard-aws-"));
+      const file = path.join(dir, "credentials");
+      const secret = "profile-only-secret-Rr55Nn";
+      fs.writeFileSync(file, `[echo]\naws_access_key_id = AKIAPROFILEECHO00001\naws_secret_access_key = ${secret}\n`);
+      try {
+        fake.fault = () => ({
+          kind: "error",
+          status: 400,
+          code: "AccessDeniedException",
+          message: `denied for ${secret}`,
+        });
+        const p = providerView({
+          region: "eu-west-1",
+          profile: "echo",
+          sharedCredentialsFiles: JSON.stringify([file]),
+          endpoints: JSON.stringify([{ configservice: fake.url }]),
+        });
+        const r = recorder("rec-echo", p);
+        const entries = await run(stack(r));
+        assert.equal(failed(entryOf(entries, r).outcome).reason, "access-denied");
+        assert.ok(!JSON.stringify(entries).includes(secret), "the profile's secret was echoed");
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
     });
 
     it("reads a named profile from the provider's shared credentials file", async function () {

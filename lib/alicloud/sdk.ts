@@ -7,7 +7,7 @@ import type * as Credentials from "@alicloud/credentials";
 import type * as Dara from "@darabonba/typescript";
 import { type CheckFailure, failure, type Outcome, success } from "../live/outcome";
 import type { RoundContext } from "../live/round";
-import { quote } from "../redact";
+import { quote, registerSecret } from "../redact";
 import type { AliTarget } from "./target";
 
 export interface AliRecorder {
@@ -135,7 +135,18 @@ function credential(ctx: RoundContext, target: AliTarget, timeoutMs: number): Cr
       if (target.stsEndpoint) b = b.withStsEndpoint(target.stsEndpoint);
       provider = b.build();
     }
-    return new Credential(null, provider);
+    // Credentials resolved from profiles, roles or the environment are secrets too: redact them if echoed.
+    const resolved = provider;
+    return new Credential(null, {
+      getProviderName: () => resolved.getProviderName(),
+      getCredentials: async () => {
+        const c = await resolved.getCredentials();
+        registerSecret(c.accessKeyId);
+        registerSecret(c.accessKeySecret);
+        registerSecret(c.securityToken);
+        return c;
+      },
+    });
   });
 }
 

@@ -49,7 +49,9 @@ export const awsTrailKind: LiveKind<TrailStatus | NotFound> = {
     const timeoutMs = readOptions(liveOptions, raw).timeoutSeconds * 1000;
     return liveResources(view, TYPES.awsTrail).flatMap((r) => {
       // GetTrailStatus by ARN in the trail's home region: a bare name fails for shadow and org trails.
-      const arn = knownStr(field(r.props, "arn"));
+      // The resource id of a trail is its ARN: use it when the arn output is absent.
+      const idOutput = knownStr(field(r.props, "id"));
+      const arn = knownStr(field(r.props, "arn")) ?? (idOutput?.startsWith("arn:") ? idOutput : undefined);
       const id = arn ?? knownStr(field(r.props, "name"));
       const home = knownStr(field(r.props, "homeRegion")) ?? regionOfArn(arn);
       return planAws(r, "cloudtrail", AWS_ACTIONS.trail, id, home, arn, timeoutMs, (sdk, ctx, target, signal) =>

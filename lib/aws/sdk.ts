@@ -5,7 +5,7 @@
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@smithy/types";
 import { type CheckFailure, failure, type Outcome, success } from "../live/outcome";
 import type { RoundContext } from "../live/round";
-import { quote } from "../redact";
+import { quote, registerSecret } from "../redact";
 import type { AwsTarget } from "./target";
 
 export interface RecorderStatus {
@@ -83,8 +83,8 @@ export async function describeRecorderStatus(
     const s = list.find((e) => e["name"] === name) ?? (list.length === 1 ? list[0] : undefined);
     if (!s) return success({ found: false, detail: `no configuration recorder named '${quote(name)}'` });
     const recording = s["recording"];
-    if (recording !== undefined && typeof recording !== "boolean")
-      return failure("malformed-reply", "recording is not a boolean");
+    // A reply without `recording` says nothing about recording: undetermined, never "stopped".
+    if (typeof recording !== "boolean") return failure("malformed-reply", "recording is missing or not a boolean");
     const lastStatus = s["lastStatus"];
     if (lastStatus !== undefined && typeof lastStatus !== "string")
       return failure("malformed-reply", "lastStatus is not a string");
@@ -122,8 +122,8 @@ export async function getTrailStatus(
       return c;
     });
     const out = await client.send(new cloudtrail.GetTrailStatusCommand({ Name: nameOrArn }), { abortSignal: signal });
-    if (out.IsLogging !== undefined && typeof out.IsLogging !== "boolean") {
-      return failure("malformed-reply", "IsLogging is not a boolean");
+    if (typeof out.IsLogging !== "boolean") {
+      return failure("malformed-reply", "IsLogging is missing or not a boolean");
     }
     return success({
       found: true,
@@ -204,7 +204,7 @@ function credentialsProvider(ctx: RoundContext, target: AwsTarget, timeoutMs: nu
           ...(role.sourceIdentity ? { SourceIdentity: role.sourceIdentity } : {}),
         },
         clientConfig: {
-          region: target.region,
+          region: target.stsRegion ?? target.region,
           ...(target.stsEndpoint ? { endpoint: target.stsEndpoint } : {}),
           maxAttempts: 1,
           requestHandler: stsHandler,
@@ -220,7 +220,13 @@ function memoize(provider: AwsCredentialIdentityProvider): AwsCredentialIdentity
   let pending: Promise<AwsCredentialIdentity> | undefined;
   return () => {
     if (!pending) {
-      const p = provider();
+      // Credentials the SDK resolves (profiles, SSO, roles) are secrets too: redact them if a reply echoes one.
+      const p = provider().then((id) => {
+        registerSecret(id.accessKeyId);
+        registerSecret(id.secretAccessKey);
+        registerSecret(id.sessionToken);
+        return id;
+      });
       pending = p;
       p.catch(() => {
         if (pending === p) pending = undefined;

@@ -33,6 +33,8 @@ export interface AwsTarget {
   region: string;
   endpoint: string | undefined;
   stsEndpoint: string | undefined;
+  /** Region STS calls are signed for (provider `stsRegion`), else the call's region. */
+  stsRegion?: string;
   credentials: AwsCredentialSpec;
   /** Account the call acts on where it can be told: ARN, last assumed role, single allowed account. */
   account: string | undefined;
@@ -88,12 +90,15 @@ export function regionOf(r: ResourceView, preferred: (Plain | undefined)[] = [])
   };
 }
 
-export function endpointOf(r: ResourceView, service: AwsService | "sts"): string | undefined {
+/** The provider's endpoint override for a service; UNKNOWN while the provider's endpoints are unknown (preview). */
+export function endpointOf(r: ResourceView, service: AwsService | "sts"): string | undefined | typeof UNKNOWN {
   const entries = objectList(field(providerProps(r), "endpoints"));
-  if (entries === UNKNOWN) return undefined;
+  if (entries === UNKNOWN) return UNKNOWN;
   for (const e of entries) {
     for (const key of ENDPOINT_KEYS[service]) {
-      const v = knownStr(field(e, key));
+      const raw = field(e, key);
+      if (raw === UNKNOWN) return UNKNOWN;
+      const v = knownStr(raw);
       if (v) return v;
     }
   }
@@ -220,12 +225,20 @@ export function resolveTarget(
 ): Resolution<AwsTarget> {
   const creds = credentialsOf(r);
   if (!creds.ok) return creds;
+  const endpoint = endpointOf(r, service);
+  const stsEndpoint = endpointOf(r, "sts");
+  if (endpoint === UNKNOWN || stsEndpoint === UNKNOWN) {
+    // Calling the default host instead would check the wrong place.
+    return { ok: false, unknown: true, why: "its provider's endpoints are not known until the update" };
+  }
+  const stsRegion = knownStr(field(providerProps(r), "stsRegion"));
   return {
     ok: true,
     value: {
       region,
-      endpoint: endpointOf(r, service),
-      stsEndpoint: endpointOf(r, "sts"),
+      endpoint,
+      stsEndpoint,
+      ...(stsRegion ? { stsRegion } : {}),
       credentials: creds.value,
       account: accountHint(r, creds.value, arn),
       credentialsId: credentialsId(creds.value),

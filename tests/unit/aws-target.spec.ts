@@ -8,6 +8,7 @@ import {
   parseDuration,
   regionOf,
   regionOfArn,
+  resolveTarget,
 } from "../../lib/aws/target";
 import { type PlainObject, UNKNOWN } from "../../lib/plain";
 import { redact } from "../../lib/redact";
@@ -132,12 +133,19 @@ describe("aws target: endpointOf", () => {
     });
   });
 
-  it("unknown, malformed or absent endpoints give no override", () => {
+  it("malformed or absent endpoints give no override", () => {
     withEnv({}, () => {
-      assert.equal(endpointOf(trail({}, { endpoints: UNKNOWN }), "cloudtrail"), undefined);
       assert.equal(endpointOf(trail({}, { endpoints: "[{" }), "cloudtrail"), undefined);
       assert.equal(endpointOf(trail({}, {}), "cloudtrail"), undefined);
-      assert.equal(endpointOf(trail({}, { endpoints: [{ cloudtrail: UNKNOWN }] }), "cloudtrail"), undefined);
+    });
+  });
+
+  it("unknown endpoints stay unknown, and no call is planned against the default host", () => {
+    withEnv({}, () => {
+      assert.equal(endpointOf(trail({}, { endpoints: UNKNOWN }), "cloudtrail"), UNKNOWN);
+      assert.equal(endpointOf(trail({}, { endpoints: [{ cloudtrail: UNKNOWN }] }), "cloudtrail"), UNKNOWN);
+      const t = resolveTarget(trail({}, { endpoints: UNKNOWN, region: "us-east-1" }), "cloudtrail", "us-east-1");
+      assert.deepEqual(t.ok ? "ok" : { unknown: t.unknown }, { unknown: true });
     });
   });
 });
