@@ -132,14 +132,28 @@ export function isDryRun(): boolean {
 /** Stack config (`aws:region`, `alicloud:region`, ...): ConfigureStack, else PULUMI_CONFIG. */
 export function stackConfig(key: string): string | undefined {
   if (state.stackConfig && key in state.stackConfig) return state.stackConfig[key];
+  return envConfig()[key];
+}
+
+/** Every stack config value of a package (`aws:*`), keyed without the namespace, as a default provider sees it. */
+export function packageConfig(pkg: string): Record<string, string> {
+  const prefix = `${pkg}:`;
+  const out: Record<string, string> = {};
+  for (const source of [envConfig(), state.stackConfig ?? {}]) {
+    for (const [k, v] of Object.entries(source)) if (k.startsWith(prefix)) out[k.slice(prefix.length)] = v;
+  }
+  return out;
+}
+
+function envConfig(): Record<string, string> {
   const raw = process.env["PULUMI_CONFIG"];
-  if (!raw) return undefined;
+  if (!raw) return {};
   try {
-    const parsed = JSON.parse(raw) as Record<string, unknown>;
-    const v = parsed[key];
-    return typeof v === "string" ? v : undefined;
+    const parsed: unknown = JSON.parse(raw);
+    if (!parsed || typeof parsed !== "object") return {};
+    return Object.fromEntries(Object.entries(parsed).filter((e): e is [string, string] => typeof e[1] === "string"));
   } catch {
-    return undefined;
+    return {};
   }
 }
 

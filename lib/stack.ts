@@ -4,7 +4,7 @@
 
 import { createHash } from "node:crypto";
 import type { PolicyResource } from "@pulumi/policy";
-import { isDryRun } from "./engine";
+import { isDryRun, packageConfig } from "./engine";
 import { knownStr, field, type PlainObject, toPlain, UNKNOWN } from "./plain";
 
 export const TYPES = {
@@ -115,4 +115,9 @@ function replacer(_key: string, value: unknown): unknown {
 
 export function ofType(view: StackView, type: string): ResourceView[] {
   return view.resources.filter((r) => r.type === type);
+}
+
+/** The resource's provider props; without a provider reference, the package's stack config (a default provider's). */
+export function providerPropsOf(r: ResourceView, pkg: "aws" | "alicloud"): PlainObject {
+  return r.provider ? r.provider.props : packageConfig(pkg);
 }

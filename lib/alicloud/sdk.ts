@@ -5,6 +5,7 @@
 import type * as OpenApiCore from "@alicloud/openapi-core";
 import type * as Credentials from "@alicloud/credentials";
 import type * as Dara from "@darabonba/typescript";
+import { errorCode, errorMessage, NETWORK_ERROR_CODES, optionalString } from "../live/errors";
 import { type CheckFailure, failure, type Outcome, success } from "../live/outcome";
 import type { RoundContext } from "../live/round";
 import { quote, registerSecret } from "../redact";
@@ -256,15 +257,6 @@ const ALI_ACCESS_DENIED =
   /^(NoPermission|Forbidden|NotAuthorized|AccessDenied|Unauthorized|NoPermission\..*|Forbidden\..*)$/;
 const ALI_INVALID_CREDENTIALS =
   /^(InvalidAccessKeyId(\..*)?|SignatureDoesNotMatch|InvalidSecurityToken(\..*)?|IncompleteSignature|InvalidAccessKeySecret|MissingSecurityToken)$/;
-const NETWORK = new Set([
-  "ECONNREFUSED",
-  "ECONNRESET",
-  "ENOTFOUND",
-  "EAI_AGAIN",
-  "EPIPE",
-  "EHOSTUNREACH",
-  "ENETUNREACH",
-]);
 
 export function classifyAli(e: unknown): CheckFailure {
   const code = errorCode(e);
@@ -296,7 +288,7 @@ export function classifyAli(e: unknown): CheckFailure {
     return { reason: "throttled", detail, ...extra };
   if (ALI_ACCESS_DENIED.test(code)) return { reason: "access-denied", detail, ...extra };
   if (ALI_INVALID_CREDENTIALS.test(code)) return { reason: "invalid-credentials", detail, ...extra };
-  if (NETWORK.has(code)) return { reason: "endpoint-error", detail, ...extra };
+  if (NETWORK_ERROR_CODES.has(code)) return { reason: "endpoint-error", detail, ...extra };
   if (name === "SyntaxError" || name === "MalformedReply") {
     return { reason: "malformed-reply", detail: `the reply was not the expected JSON (${detail})`, ...extra };
   }
@@ -304,16 +296,4 @@ export function classifyAli(e: unknown): CheckFailure {
     return { reason: "service-error", detail, ...extra };
   }
   return { reason: "unexpected-error", detail, ...extra };
-}
-
-function errorCode(e: unknown): string {
-  const c = (e as { code?: unknown })?.code;
-  return typeof c === "string" ? c : "";
-}
-function errorMessage(e: unknown): string {
-  const m = (e as { message?: unknown })?.message;
-  return typeof m === "string" && m ? m : String(e);
-}
-function optionalString(v: unknown): string | undefined {
-  return typeof v === "string" && v !== "" ? v : undefined;
 }

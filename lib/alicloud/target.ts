@@ -5,7 +5,7 @@ import { createHash } from "node:crypto";
 import { stackConfig } from "../engine";
 import { field, knownStr, num, objectList, type PlainObject, UNKNOWN, type Unknown } from "../plain";
 import { registerSecret } from "../redact";
-import type { ResourceView } from "../stack";
+import { providerPropsOf, type ResourceView } from "../stack";
 
 export type AliBaseCredentials =
   | { source: "static"; accessKeyId: string; accessKeySecret: string; securityToken?: string }
@@ -48,23 +48,7 @@ export const CONFIG_SITES = {
 export type ConfigSite = keyof typeof CONFIG_SITES;
 
 function providerProps(r: ResourceView): PlainObject {
-  if (r.provider) return r.provider.props;
-  const out: PlainObject = {};
-  for (const key of [
-    "region",
-    "profile",
-    "accessKey",
-    "secretKey",
-    "securityToken",
-    "assumeRole",
-    "endpoints",
-    "accountType",
-    "accountId",
-  ]) {
-    const v = stackConfig(`alicloud:${key}`);
-    if (v !== undefined) out[key] = v;
-  }
-  return out;
+  return providerPropsOf(r, "alicloud");
 }
 
 /** Home region of the trail (`regionId`), else the provider's, else stack config, else the environment. */

@@ -3,6 +3,7 @@
 // check never loads it.
 
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@smithy/types";
+import { errorMessage, errorName, NETWORK_ERROR_CODES, optionalString } from "../live/errors";
 import { type CheckFailure, failure, type Outcome, success } from "../live/outcome";
 import type { RoundContext } from "../live/round";
 import { quote, registerSecret } from "../redact";
@@ -268,15 +269,6 @@ const THROTTLED = new Set([
   "SlowDown",
 ]);
 const GENERIC_NAMES = new Set(["Error", "TypeError", "SyntaxError", "RangeError", "TimeoutError", "AbortError"]);
-const NETWORK = new Set([
-  "ECONNREFUSED",
-  "ECONNRESET",
-  "ENOTFOUND",
-  "EAI_AGAIN",
-  "EPIPE",
-  "EHOSTUNREACH",
-  "ENETUNREACH",
-]);
 
 /** Maps whatever the SDK threw to a reason a person can act on. */
 export function classify(e: unknown): CheckFailure {
@@ -297,7 +289,8 @@ export function classify(e: unknown): CheckFailure {
     return { reason: "no-credentials", detail: message, ...extra };
   }
   // Before the timeout test: node-http-handler renames ECONNRESET/EPIPE errors to "TimeoutError".
-  if (code !== undefined && NETWORK.has(code)) return { reason: "endpoint-error", detail: message, ...extra };
+  if (code !== undefined && NETWORK_ERROR_CODES.has(code))
+    return { reason: "endpoint-error", detail: message, ...extra };
   if (name === "AbortError" || name === "TimeoutError" || name === "DeadlineExceeded" || code === "ETIMEDOUT") {
     return { reason: "timeout", detail: message, ...extra };
   }
@@ -315,17 +308,6 @@ export function classify(e: unknown): CheckFailure {
   return { reason: "unexpected-error", detail: message, ...extra };
 }
 
-function errorName(e: unknown): string {
-  return e && typeof e === "object" && typeof (e as { name?: unknown }).name === "string"
-    ? (e as { name: string }).name
-    : "";
-}
-function errorMessage(e: unknown): string {
-  if (e && typeof e === "object" && typeof (e as { message?: unknown }).message === "string") {
-    return (e as { message: string }).message || errorName(e);
-  }
-  return String(e);
-}
 function metadata(e: unknown): { httpStatusCode?: number; requestId?: string } {
   const m = (e as { $metadata?: unknown })?.$metadata;
   if (!m || typeof m !== "object") return {};
@@ -337,9 +319,6 @@ function metadata(e: unknown): { httpStatusCode?: number; requestId?: string } {
 }
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-function optionalString(v: unknown): string | undefined {
-  return typeof v === "string" && v !== "" ? v : undefined;
 }
 function time(v: unknown): number | undefined {
   if (v instanceof Date) return Number.isNaN(v.getTime()) ? undefined : v.getTime();

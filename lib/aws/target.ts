@@ -6,7 +6,7 @@ import { createHash } from "node:crypto";
 import { stackConfig } from "../engine";
 import { field, knownStr, objectList, type PlainObject, type Plain, strList, structured, UNKNOWN } from "../plain";
 import { registerSecret } from "../redact";
-import type { ResourceView } from "../stack";
+import { providerPropsOf, type ResourceView } from "../stack";
 
 export interface AssumeRoleSpec {
   roleArn: string;
@@ -50,27 +50,8 @@ const ENDPOINT_KEYS: Record<AwsService | "sts", readonly string[]> = {
   sts: ["sts"],
 };
 
-/** Provider props, or, when a resource has no provider reference, the stack's `aws:*` config. */
 function providerProps(r: ResourceView): PlainObject {
-  if (r.provider) return r.provider.props;
-  const out: PlainObject = {};
-  for (const key of [
-    "region",
-    "profile",
-    "accessKey",
-    "secretKey",
-    "token",
-    "assumeRoles",
-    "assumeRole",
-    "endpoints",
-    "sharedCredentialsFiles",
-    "sharedConfigFiles",
-    "allowedAccountIds",
-  ]) {
-    const v = stackConfig(`aws:${key}`);
-    if (v !== undefined) out[key] = v;
-  }
-  return out;
+  return providerPropsOf(r, "aws");
 }
 
 export function regionOf(r: ResourceView, preferred: (Plain | undefined)[] = []): Resolution<string> {
