@@ -3,11 +3,10 @@
 
 import { ALI_TRAIL_POLICY, aliTrailKind } from "../lib/alicloud/kinds";
 import type { AliNotFound, AliTrailStatus } from "../lib/alicloud/sdk";
-import { liveEntries } from "../lib/live/round";
+import { liveFindings } from "../lib/live/findings";
 import { maxDeliveryAgeHoursOption, newTrailGraceMinutesOption, timeoutSecondsOption } from "../lib/options";
-import { at, DOCS_URL, type Finding, stackPolicy } from "../lib/policy-kit";
+import { at, DOCS_URL, stackPolicy } from "../lib/policy-kit";
 import { quote } from "../lib/redact";
-import { aliWhere } from "./alicloud-config-recorder-recording";
 import { staleDelivery } from "./aws-cloudtrail-trail-logging";
 
 export const name = ALI_TRAIL_POLICY;
@@ -68,19 +67,11 @@ export const policy = stackPolicy({
   },
   tags: ["alicloud", "actiontrail", "live"],
   remediationSteps:
-    'Set status: "Enable" and run `pulumi refresh` then `pulumi up`; fix the OSS bucket, SLS project or write role named in the delivery error.',
+    'Start the trail (`aliyun actiontrail StartLogging --Name <trail>`), or declare status: "Enable" and `pulumi refresh` then `pulumi up --skip-preview`; fix the OSS bucket, SLS project or write role named in the delivery error.',
   url: DOCS_URL,
   options,
-  async evaluate(view, config, raw) {
-    const entries = await liveEntries(name, view, raw);
+  evaluate(view, config, raw) {
     const now = Date.now();
-    const findings: Finding[] = [];
-    for (const e of entries) {
-      if (e.kind !== aliTrailKind.id || !e.outcome.ok) continue;
-      for (const message of judgeAliTrail(e.outcome.value as AliTrailStatus | AliNotFound, aliWhere(e), config, now)) {
-        findings.push({ urn: e.urn, message });
-      }
-    }
-    return findings;
+    return liveFindings(name, aliTrailKind, view, raw, (status, where) => judgeAliTrail(status, where, config, now));
   },
 });

@@ -4,10 +4,10 @@
 import { ALI_RECORDER_POLICY, aliRecorderKind, configSiteOption } from "../lib/alicloud/kinds";
 import type { AliNotFound, AliRecorder } from "../lib/alicloud/sdk";
 import { clearSeen, firstSeen } from "../lib/first-seen";
-import { liveEntries, type LiveEntry } from "../lib/live/round";
+import { liveFindings } from "../lib/live/findings";
 import { pendingGraceMinutesOption, timeoutSecondsOption } from "../lib/options";
 import { field, strList } from "../lib/plain";
-import { ago, at, DOCS_URL, type Finding, stackPolicy } from "../lib/policy-kit";
+import { ago, at, DOCS_URL, stackPolicy } from "../lib/policy-kit";
 
 export const name = ALI_RECORDER_POLICY;
 export const options = {
@@ -61,15 +61,6 @@ export function judgeAliRecorder(
   return out;
 }
 
-export function aliWhere(e: LiveEntry<unknown>): string {
-  const parts = [
-    e.spec.region ? `region ${e.spec.region}` : "",
-    e.spec.apiRegion ? `API ${e.spec.apiRegion}` : "",
-    e.spec.account ? `account ${e.spec.account}` : "",
-  ].filter(Boolean);
-  return `'${e.spec.target}'${parts.length ? ` (${parts.join(", ")})` : ""}`;
-}
-
 export const policy = stackPolicy({
   name,
   description:
@@ -81,30 +72,16 @@ export const policy = stackPolicy({
     "Enable Cloud Config (Cloud Config > Settings, or `pulumi refresh` then `pulumi up`); align resourceTypes with the declaration.",
   url: DOCS_URL,
   options,
-  async evaluate(view, config, raw) {
-    const entries = await liveEntries(name, view, raw);
-    const byUrn = new Map(view.resources.map((r) => [r.urn, r]));
+  evaluate(view, config, raw) {
     const now = Date.now();
-    const findings: Finding[] = [];
-    for (const e of entries) {
-      if (e.kind !== aliRecorderKind.id || !e.outcome.ok) continue;
-      const rec = e.outcome.value as AliRecorder | AliNotFound;
+    return liveFindings(name, aliRecorderKind, view, raw, (rec, where, e, resource) => {
+      // The API gives no timestamp: a transitional state is timed from when this machine first saw it.
       const key = `alicloud-config:${e.spec.account ?? ""}:${e.spec.endpoint ?? ""}`;
       let since = now;
       if (rec.found && TRANSITIONAL.has(rec.status)) since = firstSeen(key, rec.status, now);
       else clearSeen(key);
-      const declared = strList(field(byUrn.get(e.urn)?.props ?? {}, "resourceTypes"));
-      for (const message of judgeAliRecorder(
-        rec,
-        aliWhere(e),
-        Array.isArray(declared) ? declared : undefined,
-        config,
-        since,
-        now,
-      )) {
-        findings.push({ urn: e.urn, message });
-      }
-    }
-    return findings;
+      const declared = strList(field(resource?.props ?? {}, "resourceTypes"));
+      return judgeAliRecorder(rec, where, Array.isArray(declared) ? declared : undefined, config, since, now);
+    });
   },
 });

@@ -3,12 +3,11 @@
 
 import { AWS_TRAIL_POLICY, awsTrailKind } from "../lib/aws/kinds";
 import type { NotFound, TrailStatus } from "../lib/aws/sdk";
-import { liveEntries } from "../lib/live/round";
+import { liveFindings } from "../lib/live/findings";
 import { maxDeliveryAgeHoursOption, newTrailGraceMinutesOption, timeoutSecondsOption } from "../lib/options";
 import { field, knownStr } from "../lib/plain";
-import { ago, at, DOCS_URL, type Finding, stackPolicy } from "../lib/policy-kit";
+import { ago, at, DOCS_URL, stackPolicy } from "../lib/policy-kit";
 import { quote } from "../lib/redact";
-import { whereOf } from "./aws-config-recorder-recording";
 
 export const name = AWS_TRAIL_POLICY;
 export const options = {
@@ -105,22 +104,14 @@ export const policy = stackPolicy({
   },
   tags: ["aws", "cloudtrail", "security-hub:CloudTrail.1", "live"],
   remediationSteps:
-    "Run `pulumi refresh` then `pulumi up` so enableLogging starts the trail; fix the bucket, KMS, SNS or CloudWatch Logs permissions named in the delivery error.",
+    "Start the trail (`aws cloudtrail start-logging --name <trail ARN>`), or `pulumi refresh` then `pulumi up --skip-preview` so enableLogging starts it; fix the bucket, KMS, SNS or CloudWatch Logs permissions named in the delivery error.",
   url: DOCS_URL,
   options,
-  async evaluate(view, config, raw) {
-    const entries = await liveEntries(name, view, raw);
-    const byUrn = new Map(view.resources.map((r) => [r.urn, r]));
+  evaluate(view, config, raw) {
     const now = Date.now();
-    const findings: Finding[] = [];
-    for (const e of entries) {
-      if (e.kind !== awsTrailKind.id || !e.outcome.ok) continue;
-      const props = byUrn.get(e.urn)?.props ?? {};
-      const rules = { ...config, cloudWatchConfigured: knownStr(field(props, "cloudWatchLogsGroupArn")) !== undefined };
-      for (const message of judgeTrail(e.outcome.value as TrailStatus | NotFound, whereOf(e), rules, now)) {
-        findings.push({ urn: e.urn, message });
-      }
-    }
-    return findings;
+    return liveFindings(name, awsTrailKind, view, raw, (status, where, _e, resource) => {
+      const cloudWatchConfigured = knownStr(field(resource?.props ?? {}, "cloudWatchLogsGroupArn")) !== undefined;
+      return judgeTrail(status, where, { ...config, cloudWatchConfigured }, now);
+    });
   },
 });

@@ -3,10 +3,10 @@
 
 import { AWS_RECORDER_POLICY, awsRecorderKind } from "../lib/aws/kinds";
 import type { NotFound, RecorderStatus } from "../lib/aws/sdk";
-import { liveEntries, type LiveEntry } from "../lib/live/round";
+import { liveFindings } from "../lib/live/findings";
 import { pendingGraceMinutesOption, timeoutSecondsOption } from "../lib/options";
 import { quote } from "../lib/redact";
-import { ago, at, DOCS_URL, type Finding, stackPolicy } from "../lib/policy-kit";
+import { ago, at, DOCS_URL, stackPolicy } from "../lib/policy-kit";
 
 export const name = AWS_RECORDER_POLICY;
 export const options = { timeoutSeconds: timeoutSecondsOption, pendingGraceMinutes: pendingGraceMinutesOption };
@@ -60,14 +60,6 @@ export function judgeRecorder(
   return out;
 }
 
-export function whereOf(e: LiveEntry<unknown>): string {
-  const parts = [
-    e.spec.region ? `region ${e.spec.region}` : "",
-    e.spec.account ? `account ${e.spec.account}` : "",
-  ].filter(Boolean);
-  return `'${e.spec.target}'${parts.length ? ` (${parts.join(", ")})` : ""}`;
-}
-
 export const policy = stackPolicy({
   name,
   description: "Each declared AWS Config recorder is recording, live (DescribeConfigurationRecorderStatus).",
@@ -81,19 +73,11 @@ export const policy = stackPolicy({
   },
   tags: ["aws", "config", "security-hub:Config.1", "live"],
   remediationSteps:
-    "Run `pulumi refresh` then `pulumi up` so the RecorderStatus starts the recorder; fix the delivery channel bucket/KMS permissions and the recorder role when lastStatus is FAILURE.",
+    "Start the recorder (`aws configservice start-configuration-recorder`), or `pulumi refresh` then `pulumi up --skip-preview` so the RecorderStatus starts it; fix the delivery channel bucket/KMS permissions and the recorder role when lastStatus is FAILURE.",
   url: DOCS_URL,
   options,
-  async evaluate(view, config, raw) {
-    const entries = await liveEntries(name, view, raw);
+  evaluate(view, config, raw) {
     const now = Date.now();
-    const findings: Finding[] = [];
-    for (const e of entries) {
-      if (e.kind !== awsRecorderKind.id || !e.outcome.ok) continue;
-      for (const message of judgeRecorder(e.outcome.value as RecorderStatus | NotFound, whereOf(e), config, now)) {
-        findings.push({ urn: e.urn, message });
-      }
-    }
-    return findings;
+    return liveFindings(name, awsRecorderKind, view, raw, (status, where) => judgeRecorder(status, where, config, now));
   },
 });
