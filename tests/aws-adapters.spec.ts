@@ -1035,6 +1035,19 @@ describe("RateLimiter (with a controlled clock)", function () {
     await q;
   });
 
+  it("counts over a wider window when asked (room for send jitter)", async function () {
+    const clock = new TestClock();
+    const limiter = new RateLimiter(1, clock, 1150);
+    await limiter.acquire(never);
+    clock.time = 1000;
+    const p = limiter.acquire(never);
+    const s = await clock.sleeping();
+    assert.equal(s.ms, 151, "a start at t=0 stays in a 1150 ms window until t=1150");
+    clock.time = 1151;
+    s.release();
+    await p;
+  });
+
   it("serves waiters in order", async function () {
     const clock = new TestClock();
     const limiter = new RateLimiter(1, clock);

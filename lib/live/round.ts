@@ -77,8 +77,13 @@ export interface RoundStats {
 }
 
 const MAX_ATTEMPTS = 3;
-const MAX_IN_FLIGHT = 32;
+const MAX_IN_FLIGHT = 64;
 const CALLS_PER_SECOND = 10; // CloudTrail's documented Get/Describe limit; the tightest of the four APIs
+// A request reaches the service a little after its turn is granted (signing, event-loop load), so two
+// bursts a second apart can land in one server-side second: space bursts a little wider than a second.
+const RATE_WINDOW_MS = 1150;
+/** Waiting for a rate-limit turn is not part of a call: nothing aborts it (the queue drains at the rate). */
+const NEVER = new AbortController().signal;
 const RETRYABLE: ReadonlySet<CheckFailure["reason"]> = new Set(["throttled", "service-error", "endpoint-error"]);
 
 interface Round {
@@ -177,7 +182,8 @@ async function runAll(
         } else {
           stats.calls++;
           let limiter = limiters.get(check.rateKey);
-          if (!limiter) limiters.set(check.rateKey, (limiter = new RateLimiter(CALLS_PER_SECOND)));
+          if (!limiter)
+            limiters.set(check.rateKey, (limiter = new RateLimiter(CALLS_PER_SECOND, systemClock, RATE_WINDOW_MS)));
           outcome = runCall(check, ctx, pool, limiter, stats);
           byKey.set(check.key, outcome);
         }
@@ -197,7 +203,11 @@ async function runAll(
   }
 }
 
-/** Bounded attempts, each rate-limited, all under one hard deadline. Never rejects. */
+/**
+ * Bounded attempts, each rate-limited. The deadline covers the call itself (attempts, backoff, retries,
+ * credential resolution) from the moment it is sent; its turn in the rate-limit queue and the wait
+ * for a free slot come before, so a long queue cannot expire calls that were never made. Never rejects.
+ */
 async function runCall(
   call: PlannedCall<unknown>,
   ctx: RoundContext,
@@ -206,22 +216,22 @@ async function runCall(
   stats: RoundStats,
 ): Promise<Outcome<unknown>> {
   try {
-    return await withDeadline(call.timeoutMs, async (signal) => {
-      let last: Outcome<unknown> = failure("unexpected-error", "no attempt was made");
-      for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-        if (attempt > 1) await sleep(backoffMs(attempt), signal);
-        await limiter.acquire(signal);
-        stats.attempts++;
-        // A call that waited for a pool slot past its deadline must not start (the round may be disposed).
-        last = await pool.run(() =>
-          signal.aborted
-            ? Promise.resolve(failure("timeout", "deadline passed before the call started"))
-            : call.attempt(ctx, signal),
-        );
-        if (last.ok || !RETRYABLE.has(last.failure.reason) || signal.aborted) return last;
-      }
-      return last;
-    });
+    await limiter.acquire(NEVER);
+    return await pool.run(() =>
+      withDeadline(call.timeoutMs, async (signal) => {
+        let last: Outcome<unknown> = failure("unexpected-error", "no attempt was made");
+        for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+          if (attempt > 1) {
+            await sleep(backoffMs(attempt), signal);
+            await limiter.acquire(signal);
+          }
+          stats.attempts++;
+          last = await call.attempt(ctx, signal);
+          if (last.ok || !RETRYABLE.has(last.failure.reason) || signal.aborted) return last;
+        }
+        return last;
+      }),
+    );
   } catch (e) {
     if (e instanceof DeadlineExceeded) {
       return failure("timeout", `no answer within ${call.timeoutMs / 1000}s (timeoutSeconds)`);
@@ -282,6 +292,8 @@ export class RateLimiter {
   constructor(
     private readonly perSecond: number,
     private readonly clock: Clock = systemClock,
+    /** The window `perSecond` counts over; wider than a second leaves room for send jitter. */
+    private readonly windowMs = 1000,
   ) {}
   acquire(signal: AbortSignal): Promise<void> {
     if (signal.aborted) return Promise.reject(signal.reason as Error);
@@ -302,12 +314,12 @@ export class RateLimiter {
     for (;;) {
       if (signal.aborted) throw signal.reason as Error;
       const now = this.clock.now();
-      while (this.starts.length > 0 && now - (this.starts[0] ?? 0) >= 1000) this.starts.shift();
+      while (this.starts.length > 0 && now - (this.starts[0] ?? 0) >= this.windowMs) this.starts.shift();
       if (this.starts.length < this.perSecond) {
         this.starts.push(now);
         return;
       }
-      await this.clock.sleep(1000 - (now - (this.starts[0] ?? now)) + 1, signal);
+      await this.clock.sleep(this.windowMs - (now - (this.starts[0] ?? now)) + 1, signal);
     }
   }
 }
