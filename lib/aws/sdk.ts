@@ -269,16 +269,25 @@ const THROTTLED = new Set([
   "SlowDown",
 ]);
 const GENERIC_NAMES = new Set(["Error", "TypeError", "SyntaxError", "RangeError", "TimeoutError", "AbortError"]);
+/** JS built-in error classes: never shown as an error code (a 503 HTML page is not "code SyntaxError"). */
+const JS_ERROR_CLASSES = new Set(["Error", "TypeError", "SyntaxError", "RangeError"]);
+/** The SDK's note appended to parse failures: about a hidden JS field, meaningless in a diagnostic. */
+const SDK_RAW_RESPONSE_NOTE =
+  /\s*Deserialization error: to see the raw response, inspect the hidden field \{error\}\.\$response on this object\.?/g;
 
 /** Maps whatever the SDK threw to a reason a person can act on. */
 export function classify(e: unknown): CheckFailure {
   const name = errorName(e);
-  const message = quote(errorMessage(e));
+  const raw = errorMessage(e);
+  const message = quote(raw); // matched against below, with the SDK's note
+  const detail = quote(raw.replace(SDK_RAW_RESPONSE_NOTE, "").trim() || raw);
   const meta = metadata(e);
   const rawCode = (e as { code?: unknown } | null | undefined)?.code;
   const code = typeof rawCode === "string" ? rawCode : undefined;
-  // The AWS error code where there is one; for JS/Node errors ("Error", "TimeoutError") the system code.
-  const shownCode = name && !GENERIC_NAMES.has(name) ? name : (code ?? (name || undefined));
+  // The AWS error code where there is one; for JS/Node errors the system code ("ECONNRESET"), else a
+  // telling name ("TimeoutError"), never a JS class name.
+  const shownCode =
+    name && !GENERIC_NAMES.has(name) ? name : (code ?? (name && !JS_ERROR_CLASSES.has(name) ? name : undefined));
   const extra = {
     ...(shownCode ? { code: shownCode } : {}),
     ...(meta.httpStatusCode ? { httpStatus: meta.httpStatusCode } : {}),
@@ -286,26 +295,25 @@ export function classify(e: unknown): CheckFailure {
   };
   const status = meta.httpStatusCode ?? 0;
   if (name === "CredentialsProviderError" || /could not load credentials/i.test(message)) {
-    return { reason: "no-credentials", detail: message, ...extra };
+    return { reason: "no-credentials", detail, ...extra };
   }
   // Before the timeout test: node-http-handler renames ECONNRESET/EPIPE errors to "TimeoutError".
-  if (code !== undefined && NETWORK_ERROR_CODES.has(code))
-    return { reason: "endpoint-error", detail: message, ...extra };
+  if (code !== undefined && NETWORK_ERROR_CODES.has(code)) return { reason: "endpoint-error", detail, ...extra };
   if (name === "AbortError" || name === "TimeoutError" || name === "DeadlineExceeded" || code === "ETIMEDOUT") {
-    return { reason: "timeout", detail: message, ...extra };
+    return { reason: "timeout", detail, ...extra };
   }
-  if (ACCESS_DENIED.has(name)) return { reason: "access-denied", detail: message, ...extra };
-  if (INVALID_CREDENTIALS.has(name)) return { reason: "invalid-credentials", detail: message, ...extra };
-  if (THROTTLED.has(name) || status === 429) return { reason: "throttled", detail: message, ...extra };
+  if (ACCESS_DENIED.has(name)) return { reason: "access-denied", detail, ...extra };
+  if (INVALID_CREDENTIALS.has(name)) return { reason: "invalid-credentials", detail, ...extra };
+  if (THROTTLED.has(name) || status === 429) return { reason: "throttled", detail, ...extra };
   // A 5xx is a server error even when its body is not JSON (an HTML page from a proxy or load balancer).
   if ((e as { $fault?: unknown } | null | undefined)?.$fault === "server" || status >= 500) {
-    return { reason: "service-error", detail: message, ...extra };
+    return { reason: "service-error", detail, ...extra };
   }
   if (name === "SyntaxError" || /deserializ|unexpected token|expected .* to be/i.test(message)) {
-    return { reason: "malformed-reply", detail: message, ...extra };
+    return { reason: "malformed-reply", detail, ...extra };
   }
-  if (name === "TypeError" && /url/i.test(message)) return { reason: "bad-target", detail: message, ...extra };
-  return { reason: "unexpected-error", detail: message, ...extra };
+  if (name === "TypeError" && /url/i.test(message)) return { reason: "bad-target", detail, ...extra };
+  return { reason: "unexpected-error", detail, ...extra };
 }
 
 function metadata(e: unknown): { httpStatusCode?: number; requestId?: string } {

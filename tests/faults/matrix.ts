@@ -1,0 +1,909 @@
+// The fault matrix (issue 4): every live API × every way a call can go wrong, run through the WHOLE
+// pack over the Analyzer protocol against the loopback fakes. Each case puts the resource under test
+// (the "subject") in a stack next to healthy resources of the other three kinds (the "bystanders"),
+// injects one fault aimed only at the subject, and reads back what the pack reported.
+//
+// The matrix is data (MATRIX: api × case → injection, expected outcome); runCase runs one cell through a
+// shared pack process. Used by tests/faults.spec.ts (assertions) and bench/faults.ts (the README table).
+
+import fs from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { FAILURE_TEXT, type FailureReason } from "../../lib/live/outcome";
+import { type AliFault, type AliRequest, FakeAlibaba } from "../fakes/alibaba";
+import { type AwsRequest, type Fault, FakeAws } from "../fakes/aws";
+import {
+  AnalyzerHarness,
+  type Diagnostic,
+  explicitProvider,
+  type PolicyOverride,
+  type ProviderRef,
+  providerResource,
+  resource,
+  type ResourceSpec,
+  stackResource,
+} from "../harness/analyzer";
+
+// ---- fixed values of the fixtures ---------------------------------------------------------------
+
+const AWS_REGION = "us-east-1";
+const ALI_REGION = "cn-hangzhou";
+const ACCOUNT = "123456789012";
+// Distinct keys tell the subject's requests from the bystanders' (the Alibaba Config recorder has no name).
+const BYSTANDER_AWS_KEY = "AKIAFMBYSTANDER00001";
+const SUBJECT_AWS_KEY = "AKIAFMSUBJECT0000001";
+const BYSTANDER_ALI_KEY = "LTAI5tFMBYSTANDER";
+const SUBJECT_ALI_KEY = "LTAI5tFMSUBJECT00";
+
+const nowSeconds = (): number => Math.floor(Date.now() / 1000);
+const iso = (offsetSeconds: number): string => new Date(Date.now() + offsetSeconds * 1000).toISOString();
+const awsTrailArn = (name: string): string => `arn:aws:cloudtrail:${AWS_REGION}:${ACCOUNT}:trail/${name}`;
+
+// ---- the four APIs -------------------------------------------------------------------------------
+
+export type ApiId = "aws-config" | "aws-cloudtrail" | "alicloud-config" | "alicloud-actiontrail";
+
+export interface ApiInfo {
+  id: ApiId;
+  cloud: "aws" | "alicloud";
+  /** For tables: "AWS Config DescribeConfigurationRecorderStatus". */
+  title: string;
+  action: string;
+  permission: string;
+  /** The live policy that judges this API's observations (and whose timeoutSeconds governs it). */
+  policy: string;
+}
+
+export const LIVE_VERIFICATION = "auditguard-live-verification";
+
+export const APIS: readonly ApiInfo[] = [
+  {
+    id: "aws-config",
+    cloud: "aws",
+    title: "AWS Config DescribeConfigurationRecorderStatus",
+    action: "DescribeConfigurationRecorderStatus",
+    permission: "config:DescribeConfigurationRecorderStatus",
+    policy: "aws-config-recorder-recording",
+  },
+  {
+    id: "aws-cloudtrail",
+    cloud: "aws",
+    title: "AWS CloudTrail GetTrailStatus",
+    action: "GetTrailStatus",
+    permission: "cloudtrail:GetTrailStatus",
+    policy: "aws-cloudtrail-trail-logging",
+  },
+  {
+    id: "alicloud-config",
+    cloud: "alicloud",
+    title: "Alibaba Cloud Config GetConfigurationRecorder",
+    action: "GetConfigurationRecorder",
+    permission: "config:GetConfigurationRecorder",
+    policy: "alicloud-config-recorder-recording",
+  },
+  {
+    id: "alicloud-actiontrail",
+    cloud: "alicloud",
+    title: "Alibaba Cloud ActionTrail GetTrailStatus",
+    action: "GetTrailStatus",
+    permission: "actiontrail:GetTrailStatus",
+    policy: "alicloud-actiontrail-trail-logging",
+  },
+];
+
+export function apiInfo(id: ApiId): ApiInfo {
+  const api = APIS.find((a) => a.id === id);
+  if (!api) throw new Error(`unknown api ${id}`);
+  return api;
+}
+
+// ---- what a case injects and what it expects ------------------------------------------------------
+
+/**
+ * How the subject's call is made to fail. Fault hooks get the subject's attempt number (1-based) and
+ * only ever see the subject's requests; bystanders are answered normally.
+ */
+export type Injection =
+  | { kind: "none" }
+  | { kind: "aws-fault"; fault: (attempt: number) => Fault | undefined }
+  | { kind: "ali-fault"; fault: (attempt: number) => AliFault | undefined }
+  /** The subject's provider points its endpoint here; "refused" is a loopback port nobody listens on. */
+  | { kind: "endpoint"; url: "refused" | string }
+  /** The subject's provider declares no credentials, and the pack's default chain finds none. */
+  | { kind: "no-credentials" };
+
+export type CaseOutcome = "pass" | "violation" | FailureReason;
+
+export interface Expectation {
+  outcome: CaseOutcome;
+  /** Requests of the subject the fake must see: an exact count or an inclusive range. */
+  attempts: number | { min: number; max: number };
+  /** Must appear in the diagnostic (an error code, a field name, a detail). */
+  mentions?: readonly string[];
+}
+
+export type CaseId =
+  | "baseline"
+  | "connection-refused"
+  | "never-answers"
+  | "cut-mid-body"
+  | "http-500-json"
+  | "http-500-no-json"
+  | "http-502-json"
+  | "http-502-no-json"
+  | "http-503-json"
+  | "http-503-no-json"
+  | "throttled-always"
+  | "throttled-once"
+  | "access-denied"
+  | "expired-credentials"
+  | "no-credentials"
+  | "missing-fields"
+  | "wrong-types"
+  | "unknown-error-code"
+  | "malformed-endpoint";
+
+export interface Cell {
+  api: ApiId;
+  case: CaseId;
+  /** One line: what the fault is. */
+  title: string;
+  injection: Injection;
+  /** The subject policy's timeoutSeconds for this case (sent via Configure). */
+  timeoutSeconds: number;
+  expected: Expectation;
+}
+
+const DEFAULT_TIMEOUT_SECONDS = 10;
+const HTML_5XX = (status: number): string =>
+  `<html><head><title>${status}</title></head><body><h1>${status} from the load balancer</h1></body></html>`;
+
+const awsError = (status: number, code: string, message: string): Fault => ({ kind: "error", status, code, message });
+const aliError = (status: number, code: string, message: string): AliFault => ({
+  kind: "error",
+  status,
+  code,
+  message,
+});
+const aws = (fault: (attempt: number) => Fault | undefined): Injection => ({ kind: "aws-fault", fault });
+const ali = (fault: (attempt: number) => AliFault | undefined): Injection => ({ kind: "ali-fault", fault });
+const always =
+  <F>(f: F) =>
+  (): F =>
+    f;
+const json200 = (body: unknown): { kind: "reply"; status: 200; body: string } => ({
+  kind: "reply",
+  status: 200,
+  body: JSON.stringify(body),
+});
+
+/** The subject's healthy reply body per API, for the cut-off and malformed variants. */
+function healthyBody(api: ApiId, s: SubjectIds): Record<string, unknown> {
+  const t = nowSeconds();
+  switch (api) {
+    case "aws-config":
+      return {
+        ConfigurationRecordersStatus: [
+          { name: s.awsRecorder, recording: true, lastStatus: "SUCCESS", lastStatusChangeTime: t - 600 },
+        ],
+      };
+    case "aws-cloudtrail":
+      return { IsLogging: true, StartLoggingTime: t - 86_400, LatestDeliveryTime: t - 300 };
+    case "alicloud-config":
+      return { RequestId: "r-fm", ConfigurationRecorder: { ConfigurationRecorderStatus: "REGISTERED" } };
+    case "alicloud-actiontrail":
+      return { RequestId: "r-fm", IsLogging: true, LatestDeliveryTime: iso(-300) };
+  }
+}
+
+/** Names the fault hooks need before the stack exists: the matrix fixes them per cell. */
+export interface SubjectIds {
+  awsRecorder: string;
+  awsTrail: string;
+  aliTrail: string;
+}
+
+type Builder = (
+  api: ApiInfo,
+  ids: SubjectIds,
+) => { injection: Injection; expected: Expectation; timeoutSeconds?: number };
+
+const byCloud = (api: ApiInfo, onAws: () => Injection, onAli: () => Injection): Injection =>
+  api.cloud === "aws" ? onAws() : onAli();
+
+function serverError(status: 500 | 502 | 503, withJson: boolean): Builder {
+  const awsCode = { 500: "InternalFailure", 502: "BadGateway", 503: "ServiceUnavailableException" }[status];
+  const aliCode = { 500: "InternalError", 502: "BadGateway", 503: "ServiceUnavailable" }[status];
+  return (api) => {
+    if (withJson) {
+      return {
+        injection: byCloud(
+          api,
+          () => aws(always(awsError(status, awsCode, `${awsCode} (fault matrix)`))),
+          () => ali(always(aliError(status, aliCode, `${aliCode} (fault matrix)`))),
+        ),
+        expected: {
+          outcome: "service-error",
+          attempts: 3,
+          mentions: [api.cloud === "aws" ? awsCode : aliCode, `HTTP ${status}`],
+        },
+      };
+    }
+    const reply = { kind: "reply" as const, status, body: HTML_5XX(status), contentType: "text/html" };
+    return {
+      injection: byCloud(
+        api,
+        () => aws(always(reply)),
+        () => ali(always(reply)),
+      ),
+      // openapi-core parses an error body as JSON before it looks at the status: not retried, malformed.
+      expected:
+        api.cloud === "aws"
+          ? { outcome: "service-error", attempts: 3, mentions: [`HTTP ${status}`] }
+          : { outcome: "malformed-reply", attempts: 1 },
+    };
+  };
+}
+
+const CASES: readonly { id: CaseId; title: string; build: Builder }[] = [
+  {
+    id: "baseline",
+    title: "no fault (control)",
+    build: () => ({ injection: { kind: "none" }, expected: { outcome: "pass", attempts: 1 } }),
+  },
+  {
+    id: "connection-refused",
+    title: "connection refused (nothing listens on the endpoint port)",
+    build: () => ({
+      injection: { kind: "endpoint", url: "refused" },
+      expected: { outcome: "endpoint-error", attempts: 0, mentions: ["ECONNREFUSED"] },
+    }),
+  },
+  {
+    id: "never-answers",
+    title: "server accepts and never answers (timeoutSeconds 1)",
+    build: (api) => ({
+      injection: byCloud(
+        api,
+        () => aws(always({ kind: "hang" })),
+        () => ali(always({ kind: "hang" })),
+      ),
+      expected: { outcome: "timeout", attempts: 1 },
+      timeoutSeconds: 1,
+    }),
+  },
+  {
+    id: "cut-mid-body",
+    title: "200 reply cut off mid-body",
+    build: (api, ids) => {
+      const body = JSON.stringify(healthyBody(api.id, ids));
+      return {
+        injection: byCloud(
+          api,
+          () => aws(always({ kind: "truncate", status: 200, body, keep: Math.floor(body.length / 2) })),
+          () => ali(always({ kind: "cut" })),
+        ),
+        expected: { outcome: "endpoint-error", attempts: 3, mentions: ["ECONNRESET"] },
+      };
+    },
+  },
+  { id: "http-500-json", title: "HTTP 500 with a JSON error body", build: serverError(500, true) },
+  { id: "http-500-no-json", title: "HTTP 500 with an HTML body", build: serverError(500, false) },
+  { id: "http-502-json", title: "HTTP 502 with a JSON error body", build: serverError(502, true) },
+  { id: "http-502-no-json", title: "HTTP 502 with an HTML body", build: serverError(502, false) },
+  { id: "http-503-json", title: "HTTP 503 with a JSON error body", build: serverError(503, true) },
+  { id: "http-503-no-json", title: "HTTP 503 with an HTML body", build: serverError(503, false) },
+  {
+    id: "throttled-always",
+    title: "throttled on every attempt",
+    build: (api) => ({
+      injection: byCloud(
+        api,
+        () => aws(always(awsError(400, "ThrottlingException", "Rate exceeded"))),
+        () => ali(always(aliError(400, "Throttling.User", "Request was denied due to user flow control."))),
+      ),
+      expected: {
+        outcome: "throttled",
+        attempts: 3,
+        mentions: [api.cloud === "aws" ? "ThrottlingException" : "Throttling.User"],
+      },
+    }),
+  },
+  {
+    id: "throttled-once",
+    title: "throttled on the first attempt only",
+    build: (api) => ({
+      injection: byCloud(
+        api,
+        () => aws((n) => (n === 1 ? awsError(400, "ThrottlingException", "Rate exceeded") : undefined)),
+        () =>
+          ali((n) =>
+            n === 1 ? aliError(400, "Throttling.User", "Request was denied due to user flow control.") : undefined,
+          ),
+      ),
+      expected: { outcome: "pass", attempts: 2 },
+    }),
+  },
+  {
+    id: "access-denied",
+    title: "access denied",
+    build: (api) => ({
+      injection: byCloud(
+        api,
+        () =>
+          aws(
+            always(
+              awsError(
+                400,
+                "AccessDeniedException",
+                `User: arn:aws:iam::123456789012:user/ci is not authorized to perform: ${api.permission}`,
+              ),
+            ),
+          ),
+        () => ali(always(aliError(403, "NoPermission", `You are not authorized to do this action: ${api.permission}`))),
+      ),
+      expected: {
+        outcome: "access-denied",
+        attempts: 1,
+        mentions: [api.cloud === "aws" ? "AccessDeniedException" : "NoPermission"],
+      },
+    }),
+  },
+  {
+    id: "expired-credentials",
+    title: "expired credentials",
+    build: (api) => ({
+      injection: byCloud(
+        api,
+        () =>
+          aws(always(awsError(400, "ExpiredTokenException", "The security token included in the request is expired"))),
+        () => ali(always(aliError(400, "InvalidSecurityToken.Expired", "Specified SecurityToken is expired."))),
+      ),
+      expected: {
+        outcome: "invalid-credentials",
+        attempts: 1,
+        mentions: [api.cloud === "aws" ? "ExpiredTokenException" : "InvalidSecurityToken.Expired"],
+      },
+    }),
+  },
+  {
+    id: "no-credentials",
+    title: "no credentials anywhere (provider and default chain)",
+    build: () => ({ injection: { kind: "no-credentials" }, expected: { outcome: "no-credentials", attempts: 0 } }),
+  },
+  {
+    id: "missing-fields",
+    title: "200 reply without the status field",
+    build: (api, ids) => {
+      const t = nowSeconds();
+      const body: Record<ApiId, unknown> = {
+        "aws-config": { ConfigurationRecordersStatus: [{ name: ids.awsRecorder, lastStatusChangeTime: t - 600 }] },
+        "aws-cloudtrail": { LatestDeliveryTime: t - 300 },
+        "alicloud-config": { RequestId: "r-fm", ConfigurationRecorder: { ResourceTypes: [] } },
+        "alicloud-actiontrail": { RequestId: "r-fm", LatestDeliveryTime: iso(-300) },
+      };
+      const reply = json200(body[api.id]);
+      const field: Record<ApiId, string> = {
+        "aws-config": "recording",
+        "aws-cloudtrail": "IsLogging",
+        "alicloud-config": "ConfigurationRecorderStatus",
+        "alicloud-actiontrail": "IsLogging",
+      };
+      return {
+        injection: byCloud(
+          api,
+          () => aws(always(reply)),
+          () => ali(always(reply)),
+        ),
+        expected: { outcome: "malformed-reply", attempts: 1, mentions: [field[api.id]] },
+      };
+    },
+  },
+  {
+    id: "wrong-types",
+    title: "200 reply with wrongly typed fields",
+    build: (api, ids) => {
+      const body: Record<ApiId, unknown> = {
+        "aws-config": { ConfigurationRecordersStatus: [{ name: ids.awsRecorder, recording: "yes", lastStatus: 7 }] },
+        "aws-cloudtrail": { IsLogging: "yes", LatestDeliveryTime: "yesterday" },
+        "alicloud-config": {
+          RequestId: "r-fm",
+          ConfigurationRecorder: { ConfigurationRecorderStatus: 42, ResourceTypes: {} },
+        },
+        "alicloud-actiontrail": { RequestId: "r-fm", IsLogging: 5, LatestDeliveryTime: { at: "now" } },
+      };
+      const reply = json200(body[api.id]);
+      return {
+        injection: byCloud(
+          api,
+          () => aws(always(reply)),
+          () => ali(always(reply)),
+        ),
+        expected: { outcome: "malformed-reply", attempts: 1 },
+      };
+    },
+  },
+  {
+    id: "unknown-error-code",
+    title: "an error code nobody knows",
+    build: (api) => ({
+      injection: byCloud(
+        api,
+        () => aws(always(awsError(400, "BrandNewFancyException", "something new happened"))),
+        () => ali(always(aliError(400, "Some.Brand.NewCode", "something new happened"))),
+      ),
+      expected: {
+        outcome: "unexpected-error",
+        attempts: 1,
+        mentions: [api.cloud === "aws" ? "BrandNewFancyException" : "Some.Brand.NewCode", "something new happened"],
+      },
+    }),
+  },
+  {
+    id: "malformed-endpoint",
+    title: "malformed endpoint URL in the provider (port 99999)",
+    build: () => ({
+      injection: { kind: "endpoint", url: "http://127.0.0.1:99999" },
+      expected: { outcome: "bad-target", attempts: 0, mentions: ["endpoint"] },
+    }),
+  },
+];
+
+/** Unique, stable subject names per cell: a case never sees another case's state. */
+export function subjectIds(api: ApiId, c: CaseId): SubjectIds {
+  const slug = `${api}-${c}`;
+  return {
+    awsRecorder: `fm-rec-${slug}`,
+    awsTrail: `fm-trail-${slug}`,
+    aliTrail: `fm-trail-${slug}`,
+  };
+}
+
+/** The matrix: every API × every case, in table order. */
+export const MATRIX: readonly Cell[] = APIS.flatMap((api) =>
+  CASES.map((c): Cell => {
+    const built = c.build(api, subjectIds(api.id, c.id));
+    return {
+      api: api.id,
+      case: c.id,
+      title: c.title,
+      injection: built.injection,
+      timeoutSeconds: built.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS,
+      expected: built.expected,
+    };
+  }),
+);
+
+// ---- the stack -----------------------------------------------------------------------------------
+
+function awsProvider(name: string, endpoint: string, keys: boolean): ProviderRef {
+  return explicitProvider("aws", name, {
+    region: AWS_REGION,
+    endpoints: [{ configservice: endpoint, cloudtrail: endpoint, sts: endpoint }],
+    skipCredentialsValidation: true,
+    ...(keys
+      ? {
+          accessKey: name.startsWith("fm-subject") ? SUBJECT_AWS_KEY : BYSTANDER_AWS_KEY,
+          secretKey: "fm-aws-secret-0000",
+          token: "fm-aws-session-token",
+        }
+      : {}),
+  });
+}
+
+function aliProvider(name: string, endpoint: string, keys: boolean): ProviderRef {
+  return explicitProvider("alicloud", name, {
+    region: ALI_REGION,
+    endpoints: [{ config: endpoint, actiontrail: endpoint }],
+    ...(keys
+      ? {
+          accessKey: name.startsWith("fm-subject") ? SUBJECT_ALI_KEY : BYSTANDER_ALI_KEY,
+          secretKey: "fm-ali-secret-0000",
+          securityToken: "fm-ali-security-token",
+        }
+      : {}),
+  });
+}
+
+/** What one API's resource looks like in the stack: its primary resource and its companions. */
+interface Placed {
+  api: ApiId;
+  /** The resource the live check is about (diagnostics land here). */
+  urn: string;
+  /** Every resource of this part, companions (recorder status, delivery channel) included. */
+  urns: string[];
+  resources: ResourceSpec[];
+  /** Identity in the diagnostic: recorder name, trail ARN or name, "account recorder". */
+  target: string;
+  region: string;
+  /** Is this request a call of this part's check? */
+  owns: (req: AwsRequest | AliRequest) => boolean;
+}
+
+function placeAwsRecorder(name: string, provider: ProviderRef): Placed {
+  const rec = resource(
+    "aws:cfg/recorder:Recorder",
+    name,
+    {
+      id: name,
+      name,
+      roleArn: `arn:aws:iam::${ACCOUNT}:role/config`,
+      recordingGroup: {
+        allSupported: true,
+        includeGlobalResourceTypes: true,
+        exclusionByResourceTypes: [],
+        recordingStrategies: [{ useOnly: "ALL_SUPPORTED_RESOURCE_TYPES" }],
+        resourceTypes: [],
+      },
+      recordingMode: { recordingFrequency: "CONTINUOUS" },
+    },
+    { provider },
+  );
+  const status = resource(
+    "aws:cfg/recorderStatus:RecorderStatus",
+    `${name}-status`,
+    { id: name, name, isEnabled: true },
+    { provider },
+  );
+  const channel = resource(
+    "aws:cfg/deliveryChannel:DeliveryChannel",
+    `${name}-channel`,
+    { id: name, name, s3BucketName: "config-logs" },
+    { provider },
+  );
+  return {
+    api: "aws-config",
+    urn: rec.urn,
+    urns: [rec.urn, status.urn, channel.urn],
+    resources: [rec, status, channel],
+    target: name,
+    region: AWS_REGION,
+    owns: (req) => {
+      if (!("service" in req) || req.action !== "DescribeConfigurationRecorderStatus") return false;
+      const names = req.body["ConfigurationRecorderNames"];
+      return Array.isArray(names) && names[0] === name;
+    },
+  };
+}
+
+function placeAwsTrail(name: string, provider: ProviderRef): Placed {
+  const arn = awsTrailArn(name);
+  const tr = resource(
+    "aws:cloudtrail/trail:Trail",
+    name,
+    {
+      id: arn,
+      arn,
+      name,
+      homeRegion: AWS_REGION,
+      region: AWS_REGION,
+      s3BucketName: "audit-logs",
+      enableLogging: true,
+      isMultiRegionTrail: true,
+      includeGlobalServiceEvents: true,
+      enableLogFileValidation: true,
+      isOrganizationTrail: false,
+      eventSelectors: [],
+      advancedEventSelectors: [],
+      tags: {},
+    },
+    { provider },
+  );
+  return {
+    api: "aws-cloudtrail",
+    urn: tr.urn,
+    urns: [tr.urn],
+    resources: [tr],
+    target: arn,
+    region: AWS_REGION,
+    owns: (req) => "service" in req && req.action === "GetTrailStatus" && req.body["Name"] === arn,
+  };
+}
+
+function placeAliRecorder(name: string, provider: ProviderRef, accessKeyId: string | undefined): Placed {
+  const rec = resource(
+    "alicloud:cfg/configurationRecorder:ConfigurationRecorder",
+    name,
+    { id: "1234567890123456", resourceTypes: [], enterpriseEdition: false },
+    { provider },
+  );
+  return {
+    api: "alicloud-config",
+    urn: rec.urn,
+    urns: [rec.urn],
+    resources: [rec],
+    target: "account recorder",
+    region: ALI_REGION,
+    // One recorder per account and no name in the request: the signing key says whose call it is.
+    owns: (req) =>
+      !("service" in req) &&
+      req.action === "GetConfigurationRecorder" &&
+      (accessKeyId ? req.accessKeyId === accessKeyId : req.accessKeyId !== BYSTANDER_ALI_KEY),
+  };
+}
+
+function placeAliTrail(name: string, provider: ProviderRef): Placed {
+  const tr = resource(
+    "alicloud:actiontrail/trail:Trail",
+    name,
+    {
+      id: name,
+      trailName: name,
+      status: "Enable",
+      trailRegion: "All",
+      eventRw: "All",
+      ossBucketName: "audit-oss",
+      isOrganizationTrail: false,
+    },
+    { provider },
+  );
+  return {
+    api: "alicloud-actiontrail",
+    urn: tr.urn,
+    urns: [tr.urn],
+    resources: [tr],
+    target: name,
+    region: ALI_REGION,
+    owns: (req) => !("service" in req) && req.action === "GetTrailStatus" && req.query["Name"] === name,
+  };
+}
+
+// ---- running a case ------------------------------------------------------------------------------
+
+/** One pack process, both fakes, and what the pack was last configured with. */
+export interface FaultEnv {
+  harness: AnalyzerHarness;
+  aws: FakeAws;
+  ali: FakeAlibaba;
+  /** A loopback URL nothing listens on. */
+  refusedUrl: string;
+  home: string;
+  configured: string;
+}
+
+/**
+ * The pack's environment: no credentials of any kind (any AWS_/ALIBABA_ variables the caller has are
+ * blanked), no instance metadata, no CLI profiles, an empty HOME. Bystanders carry provider keys.
+ */
+export function packEnv(home: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const k of Object.keys(process.env)) {
+    if (/^(AWS_|ALIBABA_CLOUD_|ALICLOUD_)/.test(k)) env[k] = "";
+  }
+  return Object.assign(env, {
+    AWS_EC2_METADATA_DISABLED: "true",
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+    AWS_CONFIG_FILE: path.join(home, "aws-config"),
+    AWS_SHARED_CREDENTIALS_FILE: path.join(home, "aws-credentials"),
+    ALIBABA_CLOUD_ECS_METADATA_DISABLED: "true",
+    ALIBABA_CLOUD_CLI_PROFILE_DISABLED: "true",
+    ALIBABA_CLOUD_CREDENTIALS_FILE: path.join(home, "alibaba-credentials"),
+    HOME: home,
+  });
+}
+
+async function closedPortUrl(): Promise<string> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return `http://127.0.0.1:${port}`;
+}
+
+/** Starts both fakes and one pack process (in preview), and warms it up with one healthy analysis. */
+export async function startFaultEnv(): Promise<FaultEnv> {
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), "auditguard-faults-"));
+  const awsFake = await FakeAws.start();
+  const aliFake = await FakeAlibaba.start();
+  try {
+    const harness = await AnalyzerHarness.start({ dryRun: true, env: packEnv(home) });
+    const env: FaultEnv = {
+      harness,
+      aws: awsFake,
+      ali: aliFake,
+      refusedUrl: await closedPortUrl(),
+      home,
+      configured: "{}",
+    };
+    // Loads both SDKs in the pack before any case is timed.
+    const warm = await runCase(env, { ...baselineOf("aws-config"), case: "baseline" });
+    if (warm.outcome !== "pass" || !warm.bystandersIntact) {
+      await stopFaultEnv(env);
+      throw new Error(`warm-up analysis was not clean: ${JSON.stringify(warm)}`);
+    }
+    return env;
+  } catch (e) {
+    await awsFake.close();
+    await aliFake.close();
+    throw e;
+  }
+}
+
+function baselineOf(api: ApiId): Cell {
+  const cell = MATRIX.find((c) => c.api === api && c.case === "baseline");
+  if (!cell) throw new Error("no baseline cell");
+  return cell;
+}
+
+export async function stopFaultEnv(env: FaultEnv): Promise<void> {
+  await env.harness.close();
+  await env.aws.close();
+  await env.ali.close();
+  fs.rmSync(env.home, { recursive: true, force: true });
+}
+
+/** FakeAlibaba has no reset(): forget state, requests and faults by hand. */
+function resetAli(fake: FakeAlibaba): void {
+  fake.recorder = undefined;
+  fake.trails.clear();
+  fake.orgTrails.clear();
+  fake.requests.length = 0;
+  fake.fault = undefined;
+  fake.latencyMs = 0;
+}
+
+export interface CaseResult {
+  api: ApiId;
+  case: CaseId;
+  title: string;
+  /** What the pack reported for the subject: nothing, a violation, or the reason of its live-verification diagnostic. */
+  outcome: CaseOutcome | "mixed" | "unrecognised" | "grpc-error";
+  /** The subject's diagnostic messages, joined (empty for a pass). */
+  message: string;
+  subjectDiagnostics: Diagnostic[];
+  /** Diagnostics on neither the subject nor a bystander (must be none). */
+  strayDiagnostics: Diagnostic[];
+  elapsedMs: number;
+  /** Requests of the subject's check the fake saw. */
+  attempts: number;
+  bystandersIntact: boolean;
+  /** Why bystanders are not intact, if they are not. */
+  bystanderProblems: string[];
+  timeoutSeconds: number;
+  grpcError?: string;
+  subject: { urn: string; target: string; region: string };
+}
+
+/** Runs one cell through the shared pack: one AnalyzeStack over subject + three healthy bystanders. */
+export async function runCase(env: FaultEnv, cell: Cell): Promise<CaseResult> {
+  const api = apiInfo(cell.api);
+  env.aws.reset();
+  resetAli(env.ali);
+
+  // Configure only when this case needs a different config than the last one (a Configure is cheap, but
+  // the engine sends it once; resending each time would not be what the pack sees in real life).
+  const overrides: Record<string, PolicyOverride> =
+    cell.timeoutSeconds === DEFAULT_TIMEOUT_SECONDS ? {} : { [api.policy]: { timeoutSeconds: cell.timeoutSeconds } };
+  const key = JSON.stringify(overrides);
+  if (env.configured !== key) {
+    await env.harness.configure(overrides);
+    env.configured = key;
+  }
+
+  // Bystanders: one healthy resource of each other kind, on providers that point at the fakes.
+  const ids = subjectIds(cell.api, cell.case);
+  const slug = `${cell.api}-${cell.case}`;
+  const byAws = awsProvider(`fm-bystander-aws-${slug}`, env.aws.url, true);
+  const byAli = aliProvider(`fm-bystander-ali-${slug}`, env.ali.url, true);
+
+  // The subject's provider: its own, so endpoint and credential faults touch nothing else.
+  const inj = cell.injection;
+  const keys = inj.kind !== "no-credentials";
+  const fakeUrl = api.cloud === "aws" ? env.aws.url : env.ali.url;
+  const endpoint = inj.kind === "endpoint" ? (inj.url === "refused" ? env.refusedUrl : inj.url) : fakeUrl;
+  const subjectProvider =
+    api.cloud === "aws"
+      ? awsProvider(`fm-subject-${slug}`, endpoint, keys)
+      : aliProvider(`fm-subject-${slug}`, endpoint, keys);
+
+  const place = (id: ApiId, subject: boolean): Placed => {
+    const p = subject ? subjectProvider : id.startsWith("aws") ? byAws : byAli;
+    const who = subject ? "subject" : "bystander";
+    switch (id) {
+      case "aws-config":
+        return placeAwsRecorder(subject ? ids.awsRecorder : `fm-rec-${who}-${slug}`, p);
+      case "aws-cloudtrail":
+        return placeAwsTrail(subject ? ids.awsTrail : `fm-trail-${who}-${slug}`, p);
+      case "alicloud-config":
+        return placeAliRecorder(`fm-ali-rec-${who}-${slug}`, p, subject ? undefined : BYSTANDER_ALI_KEY);
+      case "alicloud-actiontrail":
+        return placeAliTrail(subject ? ids.aliTrail : `fm-trail-${who}-${slug}`, p);
+    }
+  };
+  const subject = place(cell.api, true);
+  const bystanders = APIS.filter((a) => a.id !== cell.api).map((a) => place(a.id, false));
+
+  // Every resource answers healthily unless the fault hook says otherwise.
+  const t = nowSeconds();
+  for (const part of [subject, ...bystanders]) {
+    if (part.api === "aws-config") {
+      env.aws.recorders.set(`${AWS_REGION}/${part.target}`, {
+        recording: true,
+        lastStatus: "SUCCESS",
+        lastStartTime: t - 86_400,
+        lastStatusChangeTime: t - 600,
+      });
+    } else if (part.api === "aws-cloudtrail") {
+      env.aws.trails.set(part.target, { IsLogging: true, StartLoggingTime: t - 86_400, LatestDeliveryTime: t - 300 });
+    } else if (part.api === "alicloud-config") {
+      env.ali.recorder = { ConfigurationRecorderStatus: "REGISTERED", ResourceTypes: [] };
+    } else {
+      env.ali.trails.set(part.target, {
+        IsLogging: true,
+        StartLoggingTime: iso(-86_400),
+        LatestDeliveryTime: iso(-300),
+      });
+    }
+  }
+
+  // Fault hooks see only the subject's requests, numbered from 1.
+  let n = 0;
+  if (inj.kind === "aws-fault") env.aws.fault = (req) => (subject.owns(req) ? inj.fault(++n) : undefined);
+  if (inj.kind === "ali-fault") env.ali.fault = (req) => (subject.owns(req) ? inj.fault(++n) : undefined);
+
+  const resources: ResourceSpec[] = [
+    stackResource(),
+    providerResource(byAws),
+    providerResource(byAli),
+    providerResource(subjectProvider),
+    ...subject.resources,
+    ...bystanders.flatMap((b) => b.resources),
+  ];
+
+  const started = process.hrtime.bigint();
+  let diagnostics: Diagnostic[] = [];
+  let grpcError: string | undefined;
+  try {
+    diagnostics = (await env.harness.analyzeStack(resources)).diagnostics;
+  } catch (e) {
+    grpcError = e instanceof Error ? e.message : String(e);
+  }
+  const elapsedMs = Number(process.hrtime.bigint() - started) / 1e6;
+
+  const requests: (AwsRequest | AliRequest)[] = [...env.aws.requests, ...env.ali.requests];
+  const attempts = requests.filter((r) => subject.owns(r)).length;
+
+  const subjectDiagnostics = diagnostics.filter((d) => d.urn === subject.urn);
+  const bystanderUrns = new Set(bystanders.flatMap((b) => b.urns));
+  const strayDiagnostics = diagnostics.filter((d) => d.urn !== subject.urn && !bystanderUrns.has(d.urn));
+  const bystanderProblems: string[] = [];
+  for (const b of bystanders) {
+    for (const d of diagnostics.filter((x) => b.urns.includes(x.urn))) {
+      bystanderProblems.push(`${b.api}: ${d.policyName}: ${d.message}`);
+    }
+    const calls = requests.filter((r) => b.owns(r)).length;
+    if (calls !== 1) bystanderProblems.push(`${b.api}: asked ${calls} times, expected once`);
+  }
+
+  return {
+    api: cell.api,
+    case: cell.case,
+    title: cell.title,
+    outcome: grpcError ? "grpc-error" : outcomeOf(api, subjectDiagnostics),
+    message: subjectDiagnostics.map((d) => d.message).join("\n"),
+    subjectDiagnostics,
+    strayDiagnostics,
+    elapsedMs,
+    attempts,
+    bystandersIntact: bystanderProblems.length === 0,
+    bystanderProblems,
+    timeoutSeconds: cell.timeoutSeconds,
+    ...(grpcError ? { grpcError } : {}),
+    subject: { urn: subject.urn, target: subject.target, region: subject.region },
+  };
+}
+
+/** The failure reason a live-verification message states (its FAILURE_TEXT), if any. */
+export function reasonIn(message: string): FailureReason | undefined {
+  const reasons = Object.keys(FAILURE_TEXT) as FailureReason[];
+  return reasons.find((r) => message.includes(`: ${FAILURE_TEXT[r]} calling `));
+}
+
+function outcomeOf(api: ApiInfo, ds: readonly Diagnostic[]): CaseResult["outcome"] {
+  if (ds.length === 0) return "pass";
+  if (ds.every((d) => d.policyName === api.policy)) return "violation";
+  const [only] = ds;
+  if (ds.length === 1 && only && only.policyName === LIVE_VERIFICATION) return reasonIn(only.message) ?? "unrecognised";
+  return "mixed";
+}
