@@ -51,17 +51,21 @@ export const aliRecorderKind: LiveKind<AliRecorder | AliNotFound> = {
       .filter((r) => r.exists)
       .flatMap((r) => {
         const site = CONFIG_SITES[configSiteOf(r, o.configSite)];
-        return planAli(
+        // The recorder is account-wide and has no name; its resource id is the account id.
+        const account = knownStr(field(r.props, "id"));
+        const checks = planAli(
           r,
           "config",
           ALI_ACTIONS.recorder,
           site.host,
           aliRegionOf(r),
           site.region,
-          "account recorder",
+          account ? `account ${account}` : "account recorder",
           timeoutMs,
           (sdk, ctx, t, signal) => sdk.getConfigurationRecorder(ctx, t, timeoutMs, signal),
         );
+        for (const c of checks) c.spec.account ??= account;
+        return checks;
       });
   },
 };

@@ -263,7 +263,8 @@ export function classifyAli(e: unknown): CheckFailure {
   const name = e && typeof e === "object" ? String((e as { name?: unknown }).name ?? "") : "";
   const status = (e as { statusCode?: unknown })?.statusCode;
   const requestId = (e as { requestId?: unknown })?.requestId;
-  const detail = quote(errorMessage(e));
+  // openapi-core glues the request line onto the cause ("socket hang upPOST http://…"): separate them.
+  const detail = quote(errorMessage(e).replace(/(\S)((?:GET|POST) https?:\/\/)/, "$1 $2"));
   const extra = {
     ...(code ? { code } : {}),
     ...(typeof status === "number" ? { httpStatus: status } : {}),

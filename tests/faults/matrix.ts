@@ -514,7 +514,7 @@ interface Placed {
   /** Every resource of this part, companions (recorder status, delivery channel) included. */
   urns: string[];
   resources: ResourceSpec[];
-  /** Identity in the diagnostic: recorder name, trail ARN or name, "account recorder". */
+  /** Identity in the diagnostic: recorder name, trail ARN or name, "account <id>". */
   target: string;
   region: string;
   /** Is this request a call of this part's check? */
@@ -613,7 +613,7 @@ function placeAliRecorder(name: string, provider: ProviderRef, accessKeyId: stri
     urn: rec.urn,
     urns: [rec.urn],
     resources: [rec],
-    target: "account recorder",
+    target: "account 1234567890123456",
     region: ALI_REGION,
     // One recorder per account and no name in the request: the signing key says whose call it is.
     owns: (req) =>
