@@ -28,13 +28,34 @@ export function redact(text: string): string {
     const v = process.env[name];
     if (v && v.length >= MIN_SECRET_LENGTH) secrets.push(v);
   }
+  // JSON.parse quotes a window of the reply it failed on (`Unexpected token 'k', ..."ng": tr AKIAC"... is not
+  // valid JSON`): raw reply bytes, possibly a secret cut where no pattern below can recognise it. Withhold it.
+  out = out.replace(
+    /(Unexpected token '.{1,2}'), (?:\.\.\.)?".*?"(?:\.\.\.)? is not valid JSON/gs,
+    "$1 in a reply that is not valid JSON (excerpt withheld)",
+  );
+  // Each secret also as it travels in a reply: percent-encoded (query strings and canonical requests
+  // echoed by signature errors; session tokens carry '/', '+', '='), twice-encoded, JSON-escaped.
   // Longest first, so a secret containing another is replaced whole.
-  secrets.sort((a, b) => b.length - a.length);
-  for (const s of secrets) if (out.includes(s)) out = out.split(s).join("[redacted]");
-  // Shapes of AWS access key ids and signatures, in case an error echoes one we never saw.
+  const forms = [...new Set(secrets.flatMap(encodedForms))].sort((a, b) => b.length - a.length);
+  for (const s of forms) if (out.includes(s)) out = out.split(s).join("[redacted]");
+  // Shapes of AWS and Alibaba Cloud access key ids and signatures, in case an error echoes one we never saw.
   return out
     .replace(/\b(AKIA|ASIA)[A-Z0-9]{12,}\b/g, "[redacted]")
+    .replace(/\bLTAI[A-Za-z0-9]{12,}\b/g, "[redacted]")
     .replace(/Signature=[0-9a-f]{32,}/gi, "Signature=[redacted]");
+}
+
+function encodedForms(secret: string): string[] {
+  const uri = encodeURIComponent(secret);
+  return [
+    secret,
+    uri,
+    uri.replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase()),
+    encodeURIComponent(uri),
+    new URLSearchParams({ s: secret }).toString().slice(2),
+    JSON.stringify(secret).slice(1, -1),
+  ];
 }
 
 /** Single line, bounded length, redacted: the form service text takes in a diagnostic. */

@@ -4,6 +4,7 @@
 
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { aliServiceOf, RECORDED_REQUESTS } from "./registry";
 
 export interface AliRecorderState {
   ConfigurationRecorderStatus?: string;
@@ -88,6 +89,7 @@ export class FakeAlibaba {
       signed: auth.startsWith("ACS3-HMAC-SHA256 ") && typeof req.headers["x-acs-content-sha256"] === "string",
     };
     this.requests.push(request);
+    RECORDED_REQUESTS.push({ cloud: "alicloud", action: request.action, service: aliServiceOf(request.version) });
     const fault = this.fault?.(request);
     if (this.latencyMs > 0) await sleep(this.latencyMs);
     if (fault?.kind === "delay") await sleep(fault.ms);

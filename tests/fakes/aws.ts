@@ -3,6 +3,7 @@
 
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { RECORDED_REQUESTS } from "./registry";
 
 export interface RecorderState {
   recording?: boolean;
@@ -99,6 +100,7 @@ export class FakeAws {
     const raw = Buffer.concat(chunks).toString("utf8");
     const request = parse(req, raw);
     this.requests.push(request);
+    RECORDED_REQUESTS.push({ cloud: "aws", action: request.action, service: request.service });
     const fault = this.fault?.(request);
     if (this.latencyMs > 0) await sleep(this.latencyMs);
     if (fault?.kind === "delay") await sleep(fault.ms);

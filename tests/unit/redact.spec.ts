@@ -52,6 +52,41 @@ describe("redact", () => {
     assert.equal(redact("X-Amz-Signature=" + "ab12".repeat(16) + "&x=1"), "X-Amz-Signature=[redacted]&x=1");
   });
 
+  it("replaces a secret's percent-encoded, twice-encoded and JSON-escaped forms too", () => {
+    const token = 'FwoGZX/encoded+token=="x';
+    registerSecret(token);
+    const uri = encodeURIComponent(token);
+    assert.equal(
+      redact(`a ${uri} b ${uri.replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase())} c ${encodeURIComponent(uri)}`),
+      "a [redacted] b [redacted] c [redacted]",
+    );
+    assert.equal(redact(JSON.stringify({ token })), '{"token":"[redacted]"}');
+    assert.equal(redact(new URLSearchParams({ SecurityToken: token }).toString()), "SecurityToken=[redacted]");
+  });
+
+  it("withholds the reply excerpt JSON.parse quotes, which may cut a secret where no pattern matches", () => {
+    let message = "";
+    try {
+      JSON.parse('{"IsLogging": tru key AKIAC0FFEE and some more text after the cut');
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    assert.match(message, /AKIAC"\.\.\. is not valid JSON/, "Node quotes a window of the input");
+    assert.equal(
+      redact(`parse failed: ${message} [HTTP 200]`),
+      "parse failed: Unexpected token ' ' in a reply that is not valid JSON (excerpt withheld) [HTTP 200]",
+    );
+    assert.equal(
+      redact(`Unexpected token '<', "<html><bod"... is not valid JSON`),
+      "Unexpected token '<' in a reply that is not valid JSON (excerpt withheld)",
+    );
+  });
+
+  it("replaces Alibaba Cloud access key id shapes it never saw", () => {
+    assert.equal(redact("AccessKeyId LTAI5tQ9yFakeNeverSeen01 used"), "AccessKeyId [redacted] used");
+    assert.equal(redact("LTAI short"), "LTAI short");
+  });
+
   it("replaces the longest secret first, so one containing another is removed whole", () => {
     registerSecret("nested-secret-A");
     registerSecret("nested-secret-A-with-more-characters");

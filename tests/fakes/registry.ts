@@ -1,0 +1,22 @@
+// Every request any fake instance received in this process, whichever spec started it: the read-only
+// audit (tests/security/read-only.spec.ts) checks the whole suite's traffic against the actions the
+// pack may call. Each fake pushes one entry per request it reads, before any fault applies.
+
+export interface RecordedRequest {
+  cloud: "aws" | "alicloud";
+  /** API action as the fake parsed it, e.g. "GetTrailStatus" ("" when the request named none). */
+  action: string;
+  /** The service the request addressed: config, cloudtrail, sts, actiontrail ("unknown" when unparsed). */
+  service: string;
+}
+
+/** Process-wide, append-only: never cleared by a fake's reset(). */
+export const RECORDED_REQUESTS: RecordedRequest[] = [];
+
+/** The Alibaba service an API version belongs to (the fake serves Config 2020-09-07, ActionTrail 2020-07-06). */
+export function aliServiceOf(version: string): string {
+  if (version === "2020-09-07") return "config";
+  if (version === "2020-07-06") return "actiontrail";
+  if (version === "2015-04-01") return "sts";
+  return "unknown";
+}
