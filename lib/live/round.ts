@@ -144,7 +144,7 @@ function startRound(epoch: number, view: StackView, consumer: string, ownConfig:
         {
           urn: "",
           spec: {
-            cloud: "aws",
+            cloud: kind.id.startsWith("alicloud") ? "alicloud" : "aws",
             action: kind.id,
             permission: "",
             region: undefined,
