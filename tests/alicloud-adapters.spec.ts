@@ -9,16 +9,16 @@ process.env["ALIBABA_CLOUD_CLI_PROFILE_DISABLED"] = "true";
 process.env["HOME"] = fs.mkdtempSync(path.join(os.tmpdir(), "auditguard-ali-home-"));
 
 import assert from "node:assert/strict";
-import net from "node:net";
 import { ALI_RECORDER_POLICY, ALI_TRAIL_POLICY } from "../lib/alicloud/kinds";
 import type { AliNotFound, AliRecorder, AliTrailStatus } from "../lib/alicloud/sdk";
 import { resetEngineStateForTests } from "../lib/engine";
 import { LIVE_KINDS } from "../lib/live/kinds";
-import type { CheckFailure, Outcome } from "../lib/live/outcome";
+import type { CheckFailure } from "../lib/live/outcome";
 import { lastRoundStats, type LiveEntry, liveEntries, registerKinds } from "../lib/live/round";
 import type { PlainObject } from "../lib/plain";
 import type { ProviderView, ResourceView, StackView } from "../lib/stack";
 import { type AliFault, type AliRequest, FakeAlibaba } from "./fakes/alibaba";
+import { closedPortUrl, entryOf, failureOf, okValue, setEnv } from "./support";
 
 const ACCESS_KEY = "LTAI5tFAKEFAKE";
 const SECRET_KEY = "alisecretsecret";
@@ -93,32 +93,8 @@ async function runTrail(view: StackView, timeoutSeconds = 2): Promise<LiveEntry<
   return liveEntries(ALI_TRAIL_POLICY, view, { timeoutSeconds });
 }
 
-function entryOf(entries: LiveEntry<unknown>[], r: ResourceView): LiveEntry<unknown> {
-  const found = entries.filter((e) => e.urn === r.urn);
-  assert.equal(found.length, 1, `one entry for ${r.urn}`);
-  return found[0] as LiveEntry<unknown>;
-}
-
-function okValue<T>(outcome: Outcome<unknown>): T {
-  if (!outcome.ok) assert.fail(`expected success, got ${JSON.stringify(outcome.failure)}`);
-  return outcome.value as T;
-}
-
-function failureOf(outcome: Outcome<unknown>): CheckFailure {
-  if (outcome.ok) assert.fail(`expected a failure, got ${JSON.stringify(outcome.value)}`);
-  return outcome.failure;
-}
-
 function errorFault(status: number, code: string, message = `${code} happened`): AliFault {
   return { kind: "error", status, code, message };
-}
-
-async function refusedUrl(): Promise<string> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return `http://127.0.0.1:${port}`;
 }
 
 describe("alicloud adapters (openapi-core against the loopback fake)", function () {
@@ -134,10 +110,7 @@ describe("alicloud adapters (openapi-core against the loopback fake)", function 
   });
 
   after(() => {
-    for (const [k, v] of savedEnv) {
-      if (v === undefined) Reflect.deleteProperty(process.env, k);
-      else process.env[k] = v;
-    }
+    for (const [k, v] of savedEnv) setEnv(k, v);
     const actions = new Set(allRequests.map((r) => r.action));
     for (const a of actions) assert.ok(READ_ACTIONS.has(a), `only read actions reach the fake, saw ${a}`);
   });
@@ -466,7 +439,7 @@ describe("alicloud adapters (openapi-core against the loopback fake)", function 
     });
 
     it("connection refused → endpoint-error", async () => {
-      const url = await refusedUrl();
+      const url = await closedPortUrl();
       const rec = recorder(provider(url));
       const f = failureOf(entryOf(await run(stack(rec)), rec).outcome);
       assert.equal(f.reason, "endpoint-error", JSON.stringify(f));

@@ -6,7 +6,6 @@ process.env["AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED"] = "true";
 
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { AWS_RECORDER_POLICY, AWS_TRAIL_POLICY, awsRecorderKind, awsTrailKind } from "../lib/aws/kinds";
@@ -25,6 +24,7 @@ import {
 import type { PlainObject } from "../lib/plain";
 import type { ProviderView, ResourceView, StackView } from "../lib/stack";
 import { type AwsRequest, type Fault, FakeAws } from "./fakes/aws";
+import { closedPort, entryOf, failureOf, okValue, setEnv } from "./support";
 
 const ACCESS_KEY = "AKIAFAKEBASEKEY00001";
 const SECRET_KEY = "base-secret-Zq81mXv03LwPq7";
@@ -108,22 +108,6 @@ async function run(
   return liveEntries(consumer, view, { timeoutSeconds });
 }
 
-function entryOf(entries: LiveEntry<unknown>[], r: ResourceView): LiveEntry<unknown> {
-  const found = entries.filter((e) => e.urn === r.urn);
-  assert.equal(found.length, 1, `one entry for ${r.urn}`);
-  return found[0] as LiveEntry<unknown>;
-}
-
-function okValue<T>(outcome: Outcome<unknown>): T {
-  if (!outcome.ok) assert.fail(`expected success, got ${JSON.stringify(outcome.failure)}`);
-  return outcome.value as T;
-}
-
-function failed(outcome: Outcome<unknown>): CheckFailure {
-  if (outcome.ok) assert.fail(`expected a failure, got ${JSON.stringify(outcome.value)}`);
-  return outcome.failure;
-}
-
 function recorderFound(outcome: Outcome<unknown>): RecorderStatus {
   const v = okValue<RecorderStatus | NotFound>(outcome);
   if (!v.found) assert.fail(`expected a recorder, got not-found: ${v.detail}`);
@@ -134,20 +118,6 @@ function trailFound(outcome: Outcome<unknown>): TrailStatus {
   const v = okValue<TrailStatus | NotFound>(outcome);
   if (!v.found) assert.fail(`expected a trail, got not-found: ${v.detail}`);
   return v;
-}
-
-function setEnv(key: string, value: string | undefined): void {
-  if (value === undefined) Reflect.deleteProperty(process.env, key);
-  else process.env[key] = value;
-}
-
-/** A port on 127.0.0.1 that nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 /** Applies `fault` to requests of one action only; everything else is answered normally. */
@@ -276,7 +246,7 @@ describe("AWS adapters against the loopback fake (real SDK v3 clients)", functio
       const p = awsProvider(fake);
       delete p.props["region"];
       const r = recorder("rec-nowhere", p);
-      const f = failed(entryOf(await run(stack(r)), r).outcome);
+      const f = failureOf(entryOf(await run(stack(r)), r).outcome);
       assert.equal(f.reason, "bad-target");
       assert.match(f.detail, /region/);
       assert.equal(fake.requests.length, 0);
@@ -287,7 +257,7 @@ describe("AWS adapters against the loopback fake (real SDK v3 clients)", functio
     it("a recorder status without `recording` is undetermined, never reported as stopped", async function () {
       fake.recorders.set("eu-west-1/rec-blank", { lastStatus: "SUCCESS" });
       const r = recorder("rec-blank", awsProvider(fake));
-      const f = failed(entryOf(await run(stack(r)), r).outcome);
+      const f = failureOf(entryOf(await run(stack(r)), r).outcome);
       assert.equal(f.reason, "malformed-reply");
       assert.match(f.detail, /recording is missing/);
     });
@@ -296,7 +266,7 @@ describe("AWS adapters against the loopback fake (real SDK v3 clients)", functio
       const arn = trailArn("eu-west-1", "blank-trail");
       fake.trails.set(arn, { LatestDeliveryTime: 1_700_000_000 });
       const t = trail("blank-trail", awsProvider(fake), { arn, homeRegion: "eu-west-1" });
-      const f = failed(entryOf(await run(stack(t), AWS_TRAIL_POLICY), t).outcome);
+      const f = failureOf(entryOf(await run(stack(t), AWS_TRAIL_POLICY), t).outcome);
       assert.equal(f.reason, "malformed-reply");
       assert.match(f.detail, /IsLogging is missing/);
     });
@@ -398,7 +368,7 @@ describe("AWS adapters against the loopback fake (real SDK v3 clients)", functio
     it("AccessDeniedException → access-denied, not retried, with code, status and request id", async function () {
       fake.fault = errorFault(400, "AccessDeniedException", "User is not authorized to perform this action");
       const r = recorder("rec-denied", awsProvider(fake));
-      const f = failed(entryOf(await run(stack(r)), r).outcome);
+      const f = failureOf(entryOf(await run(stack(r)), r).outcome);
       assert.equal(f.reason, "access-denied");
       assert.equal(f.code, "AccessDeniedException");
       assert.equal(f.httpStatus, 400);
@@ -414,7 +384,7 @@ describe("AWS adapters against the loopback fake (real SDK v3 clients)", functio
         "The security token included in the request is invalid.",
       );
       const t = trail("trail-badkey", awsProvider(fake), { arn: trailArn("eu-west-1", "trail-badkey") });
-      const f = failed(entryOf(await run(stack(t), AWS_TRAIL_POLICY), t).outcome);
+      const f = failureOf(entryOf(await run(stack(t), AWS_TRAIL_POLICY), t).outcome);
       assert.equal(f.reason, "invalid-credentials");
       assert.equal(f.code, "UnrecognizedClientException");
       assert.equal(fake.requests.length, 1);
@@ -423,7 +393,7 @@ describe("AWS adapters against the loopback fake (real SDK v3 clients)", functio
     it("ThrottlingException on every attempt → throttled after 3 attempts", async function () {
       fake.fault = errorFault(400, "ThrottlingException", "Rate exceeded");
       const r = recorder("rec-throttled", awsProvider(fake));
-      const f = failed(entryOf(await run(stack(r)), r).outcome);
+      const f = failureOf(entryOf(await run(stack(r)), r).outcome);
       assert.equal(f.reason, "throttled");
       assert.equal(f.code, "ThrottlingException");
       assert.equal(fake.calls("DescribeConfigurationRecorderStatus").length, 3);
@@ -446,7 +416,7 @@ describe("AWS adapters against the loopback fake (real SDK v3 clients)", functio
     it("HTTP 500 with a JSON error body → service-error after 3 attempts", async function () {
       fake.fault = errorFault(500, "InternalFailure", "internal failure");
       const r = recorder("rec-500", awsProvider(fake));
-      const f = failed(entryOf(await run(stack(r)), r).outcome);
+      const f = failureOf(entryOf(await run(stack(r)), r).outcome);
       assert.equal(f.reason, "service-error");
       assert.equal(f.httpStatus, 500);
       assert.equal(fake.requests.length, 3);
@@ -460,7 +430,7 @@ describe("AWS adapters against the loopback fake (real SDK v3 clients)", functio
         contentType: "text/html",
       });
       const t = trail("trail-503", awsProvider(fake), { arn: trailArn("eu-west-1", "trail-503") });
-      const f = failed(entryOf(await run(stack(t), AWS_TRAIL_POLICY), t).outcome);
+      const f = failureOf(entryOf(await run(stack(t), AWS_TRAIL_POLICY), t).outcome);
       assert.equal(f.reason, "service-error");
       assert.equal(f.httpStatus, 503);
       assert.equal(fake.requests.length, 3);
@@ -479,7 +449,7 @@ describe("AWS adapters against the loopback fake (real SDK v3 clients)", functio
     it("HTTP 200 with malformed JSON → malformed-reply, not retried", async function () {
       fake.fault = () => ({ kind: "reply", status: 200, body: '{"ConfigurationRecordersStatus": [{"name": ' });
       const r = recorder("rec-garbled", awsProvider(fake));
-      const f = failed(entryOf(await run(stack(r)), r).outcome);
+      const f = failureOf(entryOf(await run(stack(r)), r).outcome);
       assert.equal(f.reason, "malformed-reply");
       assert.equal(f.httpStatus, 200);
       assert.equal(fake.requests.length, 1);
@@ -488,7 +458,7 @@ describe("AWS adapters against the loopback fake (real SDK v3 clients)", functio
     it("a connection dropped before the reply → endpoint-error after retries", async function () {
       fake.fault = () => ({ kind: "cut" });
       const t = trail("trail-cut", awsProvider(fake), { arn: trailArn("eu-west-1", "trail-cut") });
-      const f = failed(entryOf(await run(stack(t), AWS_TRAIL_POLICY), t).outcome);
+      const f = failureOf(entryOf(await run(stack(t), AWS_TRAIL_POLICY), t).outcome);
       assert.equal(f.reason, "endpoint-error");
       assert.equal(f.code, "ECONNRESET");
       assert.equal(fake.requests.length, 3);
@@ -502,7 +472,7 @@ describe("AWS adapters against the loopback fake (real SDK v3 clients)", functio
         n <= 3 ? { kind: "truncate", status: 200, body: whole, keep: 12 } : undefined,
       );
       const t = trail("trail-half", awsProvider(fake), { arn });
-      const f = failed(entryOf(await run(stack(t), AWS_TRAIL_POLICY), t).outcome);
+      const f = failureOf(entryOf(await run(stack(t), AWS_TRAIL_POLICY), t).outcome);
       assert.equal(f.reason, "endpoint-error");
       assert.equal(f.code, "ECONNRESET");
       assert.equal(f.httpStatus, 200);
@@ -514,7 +484,7 @@ describe("AWS adapters against the loopback fake (real SDK v3 clients)", functio
     it("IsLogging of the wrong type → malformed-reply", async function () {
       fake.fault = () => ({ kind: "reply", status: 200, body: JSON.stringify({ IsLogging: "yes" }) });
       const t = trail("trail-yes", awsProvider(fake), { arn: trailArn("eu-west-1", "trail-yes") });
-      const f = failed(entryOf(await run(stack(t), AWS_TRAIL_POLICY), t).outcome);
+      const f = failureOf(entryOf(await run(stack(t), AWS_TRAIL_POLICY), t).outcome);
       assert.equal(f.reason, "malformed-reply");
       assert.equal(fake.requests.length, 1);
     });
@@ -526,7 +496,7 @@ describe("AWS adapters against the loopback fake (real SDK v3 clients)", functio
         body: JSON.stringify({ ConfigurationRecordersStatus: [{ name: "rec-yes", recording: "yes" }] }),
       });
       const r = recorder("rec-yes", awsProvider(fake));
-      const f = failed(entryOf(await run(stack(r)), r).outcome);
+      const f = failureOf(entryOf(await run(stack(r)), r).outcome);
       assert.equal(f.reason, "malformed-reply");
     });
 
@@ -537,14 +507,14 @@ describe("AWS adapters against the loopback fake (real SDK v3 clients)", functio
         body: JSON.stringify({ ConfigurationRecordersStatus: ["rec-str"] }),
       });
       const r = recorder("rec-str", awsProvider(fake));
-      const f = failed(entryOf(await run(stack(r)), r).outcome);
+      const f = failureOf(entryOf(await run(stack(r)), r).outcome);
       assert.equal(f.reason, "malformed-reply");
     });
 
     it("an unknown error code → unexpected-error carrying the code, not retried", async function () {
       fake.fault = errorFault(400, "BrandNewFancyException", "something new");
       const r = recorder("rec-new-error", awsProvider(fake));
-      const f = failed(entryOf(await run(stack(r)), r).outcome);
+      const f = failureOf(entryOf(await run(stack(r)), r).outcome);
       assert.equal(f.reason, "unexpected-error");
       assert.equal(f.code, "BrandNewFancyException");
       assert.match(f.detail, /something new/);
@@ -554,7 +524,7 @@ describe("AWS adapters against the loopback fake (real SDK v3 clients)", functio
     it("a server that never answers → timeout, and the round settles", async function () {
       fake.fault = () => ({ kind: "hang" });
       const r = recorder("rec-hang", awsProvider(fake));
-      const f = failed(entryOf(await run(stack(r), AWS_RECORDER_POLICY, 1), r).outcome);
+      const f = failureOf(entryOf(await run(stack(r), AWS_RECORDER_POLICY, 1), r).outcome);
       assert.equal(f.reason, "timeout");
       assert.ok(fake.requests.length >= 1);
     });
@@ -565,7 +535,7 @@ describe("AWS adapters against the loopback fake (real SDK v3 clients)", functio
         endpoints: JSON.stringify([{ configservice: `http://127.0.0.1:${port}` }]),
       });
       const r = recorder("rec-refused", p);
-      const f = failed(entryOf(await run(stack(r)), r).outcome);
+      const f = failureOf(entryOf(await run(stack(r)), r).outcome);
       assert.equal(f.reason, "endpoint-error");
       assert.equal(f.code, "ECONNREFUSED");
       assert.equal(lastRoundStats()?.attempts, 3);
@@ -578,8 +548,8 @@ describe("AWS adapters against the loopback fake (real SDK v3 clients)", functio
       const r = recorder("rec-badurl", p);
       const t = trail("trail-badurl", p, { arn: trailArn("eu-west-1", "trail-badurl") });
       const entries = await run(stack(r, t));
-      const fr = failed(entryOf(entries, r).outcome);
-      const ft = failed(entryOf(entries, t).outcome);
+      const fr = failureOf(entryOf(entries, r).outcome);
+      const ft = failureOf(entryOf(entries, t).outcome);
       assert.equal(fr.reason, "bad-target");
       assert.match(fr.detail, /config endpoint/);
       assert.equal(ft.reason, "bad-target");
@@ -593,7 +563,7 @@ describe("AWS adapters against the loopback fake (real SDK v3 clients)", functio
         assumeRoles: JSON.stringify([{ roleArn: "arn:aws:iam::210987654321:role/audit" }]),
       });
       const r = recorder("rec-badsts", p);
-      const f = failed(entryOf(await run(stack(r)), r).outcome);
+      const f = failureOf(entryOf(await run(stack(r)), r).outcome);
       assert.equal(f.reason, "bad-target");
       assert.match(f.detail, /sts endpoint/);
       assert.equal(fake.requests.length, 0);
@@ -670,7 +640,7 @@ describe("AWS adapters against the loopback fake (real SDK v3 clients)", functio
         assumeRoles: JSON.stringify([{ roleArn: "arn:aws:iam::210987654321:role/forbidden" }]),
       });
       const r = recorder("rec-forbidden", p);
-      const f = failed(entryOf(await run(stack(r)), r).outcome);
+      const f = failureOf(entryOf(await run(stack(r)), r).outcome);
       assert.equal(f.reason, "access-denied");
       assert.match(f.detail, /sts:AssumeRole/);
       assert.equal(fake.calls("DescribeConfigurationRecorderStatus").length, 0);
@@ -723,7 +693,7 @@ describe("AWS adapters against the loopback fake (real SDK v3 clients)", functio
         });
         const r = recorder("rec-echo", p);
         const entries = await run(stack(r));
-        assert.equal(failed(entryOf(entries, r).outcome).reason, "access-denied");
+        assert.equal(failureOf(entryOf(entries, r).outcome).reason, "access-denied");
         assert.ok(!JSON.stringify(entries).includes(secret), "the profile's secret was echoed");
       } finally {
         fs.rmSync(dir, { recursive: true, force: true });
@@ -773,7 +743,7 @@ describe("AWS adapters against the loopback fake (real SDK v3 clients)", functio
       try {
         const p = providerView({ region: "eu-west-1", endpoints: JSON.stringify([{ configservice: fake.url }]) });
         const r = recorder("rec-nocreds", p);
-        const f = failed(entryOf(await run(stack(r)), r).outcome);
+        const f = failureOf(entryOf(await run(stack(r)), r).outcome);
         assert.equal(f.reason, "no-credentials");
         assert.equal(fake.requests.length, 0);
       } finally {
@@ -859,7 +829,7 @@ describe("AWS adapters against the loopback fake (real SDK v3 clients)", functio
       const r = recorder("rec-echo", p);
       const t = trail("trail-echo", p, { arn });
       const entries = await run(stack(r, t));
-      assert.equal(failed(entryOf(entries, r).outcome).reason, "access-denied");
+      assert.equal(failureOf(entryOf(entries, r).outcome).reason, "access-denied");
       assert.equal(okValue<NotFound>(entryOf(entries, t).outcome).found, false);
       const text = JSON.stringify(entries);
       assert.ok(text.includes("[redacted]"), "the echoed values were replaced");

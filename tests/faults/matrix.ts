@@ -7,7 +7,6 @@
 // shared pack process. Used by tests/faults.spec.ts (assertions) and bench/faults.ts (the README table).
 
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { FAILURE_TEXT, type FailureReason } from "../../lib/live/outcome";
@@ -24,6 +23,7 @@ import {
   type ResourceSpec,
   stackResource,
 } from "../harness/analyzer";
+import { closedPortUrl } from "../support";
 
 // ---- fixed values of the fixtures ---------------------------------------------------------------
 
@@ -681,14 +681,6 @@ export function packEnv(home: string): Record<string, string> {
     ALIBABA_CLOUD_CREDENTIALS_FILE: path.join(home, "alibaba-credentials"),
     HOME: home,
   });
-}
-
-async function closedPortUrl(): Promise<string> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return `http://127.0.0.1:${port}`;
 }
 
 /** Starts both fakes and one pack process (in preview), and warms it up with one healthy analysis. */

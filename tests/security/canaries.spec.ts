@@ -6,7 +6,6 @@
 // any of its encodings. Each scenario also asserts the path it meant to exercise was taken.
 
 import assert from "node:assert/strict";
-import net from "node:net";
 import { type AliFault, type AliRequest, FakeAlibaba } from "../fakes/alibaba";
 import { type AwsRequest, type Fault, FakeAws } from "../fakes/aws";
 import {
@@ -22,6 +21,7 @@ import {
   secret,
   stackResource,
 } from "../harness/analyzer";
+import { closedPortUrl } from "../support";
 
 const AWS_REGION = "us-east-1";
 const ALI_REGION = "cn-hangzhou";
@@ -425,14 +425,6 @@ function echoAws(req: AwsRequest): string {
 }
 function echoAli(req: AliRequest): string {
   return `AccessKeyId ${req.accessKeyId ?? ""} SecurityToken ${req.securityToken ?? ""} known ${GIVEN.join(" ")}`;
-}
-
-async function closedPortUrl(): Promise<string> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return `http://127.0.0.1:${port}`;
 }
 
 // ---- assertions ------------------------------------------------------------------------------------
