@@ -2,8 +2,8 @@
 // real openapi-core client's requests (ACS3 signing headers; RPC parameters in the query string) and
 // answers like the services, errors included ({RequestId, HostId, Code, Message, Recommend}).
 
-import http from "node:http";
-import type { AddressInfo } from "node:net";
+import type http from "node:http";
+import { LoopbackFake, sleep } from "./loopback";
 import { aliServiceOf, RECORDED_REQUESTS } from "./registry";
 
 export interface AliRecorderState {
@@ -41,40 +41,20 @@ export type AliFault =
   | { kind: "cut" }
   | { kind: "delay"; ms: number };
 
-export class FakeAlibaba {
+export class FakeAlibaba extends LoopbackFake<AliRequest, AliFault> {
   /** The account's Config recorder; undefined = never enabled (AccountNotExisted-like). */
   recorder: AliRecorderState | undefined;
   /** Trails by name (organization trails by name too; `orgTrails` says which need IsOrganizationTrail). */
   readonly trails = new Map<string, AliTrailState>();
   readonly orgTrails = new Set<string>();
-  readonly requests: AliRequest[] = [];
-  fault: ((req: AliRequest) => AliFault | undefined) | undefined;
-  latencyMs = 0;
-  private server!: http.Server;
-  url = "";
 
   static async start(): Promise<FakeAlibaba> {
     const fake = new FakeAlibaba();
-    fake.server = http.createServer((req, res) => {
-      fake.handle(req, res).catch(() => {
-        if (!res.headersSent) res.writeHead(500).end();
-      });
-    });
-    await new Promise<void>((resolve) => fake.server.listen(0, "127.0.0.1", resolve));
-    fake.url = `http://127.0.0.1:${(fake.server.address() as AddressInfo).port}`;
+    await fake.listen();
     return fake;
   }
 
-  async close(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
-  }
-
-  calls(action: string): AliRequest[] {
-    return this.requests.filter((r) => r.action === action);
-  }
-
-  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  protected async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     for await (const chunk of req) void chunk; // drain the (empty) body
     const url = new URL(req.url ?? "/", "http://fake");
     const auth = String(req.headers["authorization"] ?? "");
@@ -147,8 +127,4 @@ export class FakeAlibaba {
       }),
     );
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }

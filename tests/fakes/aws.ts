@@ -1,8 +1,8 @@
 // A loopback stand-in for AWS Config, CloudTrail and STS that speaks the real wire protocols (JSON 1.1
 // and awsQuery), so the real SDK v3 clients can be tested end to end: signing region, targets, errors.
 
-import http from "node:http";
-import type { AddressInfo } from "node:net";
+import type http from "node:http";
+import { LoopbackFake, sleep } from "./loopback";
 import { RECORDED_REQUESTS } from "./registry";
 
 export interface RecorderState {
@@ -49,34 +49,18 @@ export type Fault =
 
 export type FaultHook = (req: AwsRequest) => Fault | undefined;
 
-export class FakeAws {
+export class FakeAws extends LoopbackFake<AwsRequest, Fault> {
   /** Recorders by "region/name". */
   readonly recorders = new Map<string, RecorderState>();
   /** Trails by ARN; a trail answers by ARN anywhere, by bare name only in its home region. */
   readonly trails = new Map<string, TrailState>();
-  readonly requests: AwsRequest[] = [];
   /** Roles STS will assume: role ARN → issued access key id. */
   readonly roles = new Map<string, string>();
-  fault: FaultHook | undefined;
-  latencyMs = 0;
-  private server!: http.Server;
-  url = "";
 
   static async start(): Promise<FakeAws> {
     const fake = new FakeAws();
-    fake.server = http.createServer((req, res) => {
-      fake.handle(req, res).catch(() => {
-        if (!res.headersSent) res.writeHead(500).end();
-      });
-    });
-    await new Promise<void>((resolve) => fake.server.listen(0, "127.0.0.1", resolve));
-    fake.url = `http://127.0.0.1:${(fake.server.address() as AddressInfo).port}`;
+    await fake.listen();
     return fake;
-  }
-
-  async close(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
   /** Forgets all state, requests and faults, so one server can serve several tests. */
@@ -89,12 +73,7 @@ export class FakeAws {
     this.latencyMs = 0;
   }
 
-  /** Requests of one action, e.g. "GetTrailStatus". */
-  calls(action: string): AwsRequest[] {
-    return this.requests.filter((r) => r.action === action);
-  }
-
-  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  protected async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const raw = Buffer.concat(chunks).toString("utf8");
@@ -256,8 +235,4 @@ function parse(req: http.IncomingMessage, raw: string): AwsRequest {
     body,
     attempt: req.headers["amz-sdk-request"] as string | undefined,
   };
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }
