@@ -9,7 +9,6 @@ import {
   AnalyzerHarness,
   defaultProvider,
   type Diagnostic,
-  explicitProvider,
   type Props,
   type ProviderRef,
   providerResource,
@@ -21,8 +20,16 @@ import {
   UNKNOWN,
 } from "./harness/analyzer";
 import { type AwsRequest, FakeAws } from "./fakes/aws";
+import {
+  awsDeliveryChannel,
+  awsEndpoints,
+  awsProvider,
+  awsRecorder,
+  awsRecorderStatus,
+  awsTrail,
+  awsTrailArn,
+} from "./harness/fixtures";
 
-const ACCOUNT = "123456789012";
 const RECORDER = "aws-config-recorder-recording";
 const TRAIL_LOGGING = "aws-cloudtrail-trail-logging";
 const LIVE = "auditguard-live-verification";
@@ -35,88 +42,33 @@ const ENV_KEY = "AGTESTENVKEY01";
 const PACK_ENV = { AWS_ACCESS_KEY_ID: ENV_KEY, AWS_SECRET_ACCESS_KEY: "ag-env-secret-000000" };
 
 const nowSeconds = (): number => Math.floor(Date.now() / 1000);
-const trailArn = (region: string, name: string): string => `arn:aws:cloudtrail:${region}:${ACCOUNT}:trail/${name}`;
+const trailArn = (region: string, name: string): string => awsTrailArn(name, region);
 
 // ---- stack fixtures ----
 
 function endpoints(fake: FakeAws): Props[] {
-  return [{ cloudtrail: fake.url, configservice: fake.url, sts: fake.url }];
+  return awsEndpoints(fake.url);
 }
 
-function awsProvider(fake: FakeAws, name: string, region: string, extra: Props = {}): ProviderRef {
-  return explicitProvider("aws", name, {
-    region,
-    endpoints: endpoints(fake),
-    skipCredentialsValidation: false,
-    ...extra,
-  });
+function providerIn(fake: FakeAws, name: string, region: string, extra: Props = {}): ProviderRef {
+  return awsProvider(name, fake.url, { region, skipCredentialsValidation: false, ...extra });
 }
 
 function trail(name: string, region: string, provider: ProviderRef, props: Props = {}): ResourceSpec {
-  const arn = trailArn(region, name);
-  return resource(
-    "aws:cloudtrail/trail:Trail",
-    name,
-    {
-      id: arn,
-      arn,
-      name,
-      homeRegion: region,
-      region,
-      s3BucketName: "audit-logs",
-      enableLogging: true,
-      isMultiRegionTrail: true,
-      includeGlobalServiceEvents: true,
-      enableLogFileValidation: true,
-      isOrganizationTrail: false,
-      eventSelectors: [],
-      advancedEventSelectors: [],
-      tags: {},
-      ...props,
-    },
-    { provider },
-  );
+  return awsTrail(name, { region, provider, props });
 }
 
 /** A recorder with no `region` output: its region comes from the provider. */
 function recorder(name: string, provider: ProviderRef, props: Props = {}): ResourceSpec {
-  return resource(
-    "aws:cfg/recorder:Recorder",
-    name,
-    {
-      id: name,
-      name,
-      roleArn: `arn:aws:iam::${ACCOUNT}:role/config`,
-      recordingGroup: {
-        allSupported: true,
-        includeGlobalResourceTypes: true,
-        exclusionByResourceTypes: [],
-        recordingStrategies: [{ useOnly: "ALL_SUPPORTED_RESOURCE_TYPES" }],
-        resourceTypes: [],
-      },
-      recordingMode: { recordingFrequency: "CONTINUOUS" },
-      ...props,
-    },
-    { provider },
-  );
+  return awsRecorder(name, { provider, props });
 }
 
 function recorderStatus(name: string, provider: ProviderRef, props: Props = {}): ResourceSpec {
-  return resource(
-    "aws:cfg/recorderStatus:RecorderStatus",
-    `${name}-status`,
-    { id: name, name, isEnabled: true, ...props },
-    { provider },
-  );
+  return awsRecorderStatus(name, { provider, props });
 }
 
 function channel(name: string, provider: ProviderRef, props: Props = {}): ResourceSpec {
-  return resource(
-    "aws:cfg/deliveryChannel:DeliveryChannel",
-    `${name}-channel`,
-    { id: name, name, s3BucketName: "config-logs", ...props },
-    { provider },
-  );
+  return awsDeliveryChannel(name, { provider, props });
 }
 
 interface Healthy {
@@ -128,7 +80,7 @@ interface Healthy {
 
 /** Recorder + status + channel + multi-region trail, all existing, declared compliant, healthy in the fake. */
 function healthyStack(fake: FakeAws, region = "us-east-1", prefix = "main"): Healthy {
-  const provider = awsProvider(fake, `${prefix}-provider`, region);
+  const provider = providerIn(fake, `${prefix}-provider`, region);
   const rec = recorder(`${prefix}-recorder`, provider);
   const tr = trail(`${prefix}-trail`, region, provider);
   healthyRecorder(fake, region, `${prefix}-recorder`);
@@ -357,7 +309,7 @@ describe("pack over the Analyzer protocol (spawned like the engine)", function (
     });
 
     it("only created resources in preview: no request at all and no diagnostic from live policies", async () => {
-      const provider = awsProvider(fake, "fresh", "us-east-1");
+      const provider = providerIn(fake, "fresh", "us-east-1");
       const result = await h().analyzeStack([
         stackResource(),
         providerResource(provider),
@@ -372,7 +324,7 @@ describe("pack over the Analyzer protocol (spawned like the engine)", function (
     });
 
     it('unknowns nested in existing resources and providers: no "can\'t run policy"', async () => {
-      const provider = awsProvider(fake, "nested", "us-east-1", {
+      const provider = providerIn(fake, "nested", "us-east-1", {
         defaultTags: unknown("object"),
         skipRegionValidation: unknown("boolean"),
         maxRetries: unknown("number"),
@@ -405,7 +357,7 @@ describe("pack over the Analyzer protocol (spawned like the engine)", function (
     it("explicit provider (JSON-string endpoints/assumeRoles) and default provider (string config) both route", async () => {
       const role = `arn:aws:iam::210987654321:role/auditor`;
       fake.roles.set(role, "ASSUMEDKEY0001");
-      const explicit = awsProvider(fake, "audit", "eu-west-1", {
+      const explicit = providerIn(fake, "audit", "eu-west-1", {
         assumeRoles: [{ roleArn: role, sessionName: "auditguard-test", duration: "1h" }],
       });
       assert.equal(typeof explicit.props["assumeRoles"], "string", "explicit providers store lists as JSON strings");
@@ -462,7 +414,7 @@ describe("pack over the Analyzer protocol (spawned like the engine)", function (
     it("provider keys arrive as secrets and an error echoing them: no secret in diagnostics or pack output", async () => {
       const accessKey = "ag-access-7f3c91d2e0";
       const secretKey = "ag-secret-5b8e44a0c1d9f2";
-      const provider = awsProvider(fake, "keys", "us-east-1", {
+      const provider = providerIn(fake, "keys", "us-east-1", {
         accessKey: secret(accessKey),
         secretKey: secret(secretKey),
       });
@@ -557,7 +509,7 @@ describe("pack over the Analyzer protocol (spawned like the engine)", function (
     });
 
     it("an existing trail whose provider is replaced with unknown credentials in preview: no call, no live diagnostic", async () => {
-      const provider = awsProvider(fake, "replaced", "us-east-1", { accessKey: UNKNOWN, secretKey: UNKNOWN });
+      const provider = providerIn(fake, "replaced", "us-east-1", { accessKey: UNKNOWN, secretKey: UNKNOWN });
       healthyTrail(fake, trailArn("us-east-1", "kept-trail"));
       const result = await h().analyzeStack([
         stackResource(),
@@ -570,7 +522,7 @@ describe("pack over the Analyzer protocol (spawned like the engine)", function (
     });
 
     it("4 trails consumed by 3 policies: each target requested exactly once", async () => {
-      const provider = awsProvider(fake, "many", "us-east-1");
+      const provider = providerIn(fake, "many", "us-east-1");
       const names = ["t-healthy-1", "t-stopped", "t-denied", "t-healthy-2"];
       for (const n of names) healthyTrail(fake, trailArn("us-east-1", n));
       fake.trails.set(trailArn("us-east-1", "t-stopped"), { IsLogging: false });
