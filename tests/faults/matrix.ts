@@ -15,21 +15,29 @@ import { type AwsRequest, type Fault, FakeAws } from "../fakes/aws";
 import {
   AnalyzerHarness,
   type Diagnostic,
-  explicitProvider,
   type PolicyOverride,
   type ProviderRef,
   providerResource,
-  resource,
   type ResourceSpec,
   stackResource,
 } from "../harness/analyzer";
+import {
+  aliProvider,
+  aliRecorder,
+  aliTrail,
+  AWS_REGION,
+  ALI_REGION,
+  awsDeliveryChannel,
+  awsProvider,
+  awsRecorder,
+  awsRecorderStatus,
+  awsTrail,
+  awsTrailArn,
+} from "../harness/fixtures";
 import { closedPortUrl } from "../support";
 
 // ---- fixed values of the fixtures ---------------------------------------------------------------
 
-const AWS_REGION = "us-east-1";
-const ALI_REGION = "cn-hangzhou";
-const ACCOUNT = "123456789012";
 // Distinct keys tell the subject's requests from the bystanders' (the Alibaba Config recorder has no name).
 const BYSTANDER_AWS_KEY = "AKIAFMBYSTANDER00001";
 const SUBJECT_AWS_KEY = "AKIAFMSUBJECT0000001";
@@ -38,7 +46,6 @@ const SUBJECT_ALI_KEY = "LTAI5tFMSUBJECT00";
 
 const nowSeconds = (): number => Math.floor(Date.now() / 1000);
 const iso = (offsetSeconds: number): string => new Date(Date.now() + offsetSeconds * 1000).toISOString();
-const awsTrailArn = (name: string): string => `arn:aws:cloudtrail:${AWS_REGION}:${ACCOUNT}:trail/${name}`;
 
 // ---- the four APIs -------------------------------------------------------------------------------
 
@@ -477,10 +484,8 @@ export const MATRIX: readonly Cell[] = APIS.flatMap((api) =>
 
 // ---- the stack -----------------------------------------------------------------------------------
 
-function awsProvider(name: string, endpoint: string, keys: boolean): ProviderRef {
-  return explicitProvider("aws", name, {
-    region: AWS_REGION,
-    endpoints: [{ configservice: endpoint, cloudtrail: endpoint, sts: endpoint }],
+function keyedAwsProvider(name: string, endpoint: string, keys: boolean): ProviderRef {
+  return awsProvider(name, endpoint, {
     skipCredentialsValidation: true,
     ...(keys
       ? {
@@ -492,10 +497,8 @@ function awsProvider(name: string, endpoint: string, keys: boolean): ProviderRef
   });
 }
 
-function aliProvider(name: string, endpoint: string, keys: boolean): ProviderRef {
-  return explicitProvider("alicloud", name, {
-    region: ALI_REGION,
-    endpoints: [{ config: endpoint, actiontrail: endpoint }],
+function keyedAliProvider(name: string, endpoint: string, keys: boolean): ProviderRef {
+  return aliProvider(name, endpoint, {
     ...(keys
       ? {
           accessKey: name.startsWith("fm-subject") ? SUBJECT_ALI_KEY : BYSTANDER_ALI_KEY,
@@ -522,36 +525,9 @@ interface Placed {
 }
 
 function placeAwsRecorder(name: string, provider: ProviderRef): Placed {
-  const rec = resource(
-    "aws:cfg/recorder:Recorder",
-    name,
-    {
-      id: name,
-      name,
-      roleArn: `arn:aws:iam::${ACCOUNT}:role/config`,
-      recordingGroup: {
-        allSupported: true,
-        includeGlobalResourceTypes: true,
-        exclusionByResourceTypes: [],
-        recordingStrategies: [{ useOnly: "ALL_SUPPORTED_RESOURCE_TYPES" }],
-        resourceTypes: [],
-      },
-      recordingMode: { recordingFrequency: "CONTINUOUS" },
-    },
-    { provider },
-  );
-  const status = resource(
-    "aws:cfg/recorderStatus:RecorderStatus",
-    `${name}-status`,
-    { id: name, name, isEnabled: true },
-    { provider },
-  );
-  const channel = resource(
-    "aws:cfg/deliveryChannel:DeliveryChannel",
-    `${name}-channel`,
-    { id: name, name, s3BucketName: "config-logs" },
-    { provider },
-  );
+  const rec = awsRecorder(name, { provider });
+  const status = awsRecorderStatus(name, { provider });
+  const channel = awsDeliveryChannel(name, { provider });
   return {
     api: "aws-config",
     urn: rec.urn,
@@ -569,27 +545,7 @@ function placeAwsRecorder(name: string, provider: ProviderRef): Placed {
 
 function placeAwsTrail(name: string, provider: ProviderRef): Placed {
   const arn = awsTrailArn(name);
-  const tr = resource(
-    "aws:cloudtrail/trail:Trail",
-    name,
-    {
-      id: arn,
-      arn,
-      name,
-      homeRegion: AWS_REGION,
-      region: AWS_REGION,
-      s3BucketName: "audit-logs",
-      enableLogging: true,
-      isMultiRegionTrail: true,
-      includeGlobalServiceEvents: true,
-      enableLogFileValidation: true,
-      isOrganizationTrail: false,
-      eventSelectors: [],
-      advancedEventSelectors: [],
-      tags: {},
-    },
-    { provider },
-  );
+  const tr = awsTrail(name, { provider });
   return {
     api: "aws-cloudtrail",
     urn: tr.urn,
@@ -602,12 +558,7 @@ function placeAwsTrail(name: string, provider: ProviderRef): Placed {
 }
 
 function placeAliRecorder(name: string, provider: ProviderRef, accessKeyId: string | undefined): Placed {
-  const rec = resource(
-    "alicloud:cfg/configurationRecorder:ConfigurationRecorder",
-    name,
-    { id: "1234567890123456", resourceTypes: [], enterpriseEdition: false },
-    { provider },
-  );
+  const rec = aliRecorder(name, { provider });
   return {
     api: "alicloud-config",
     urn: rec.urn,
@@ -624,20 +575,7 @@ function placeAliRecorder(name: string, provider: ProviderRef, accessKeyId: stri
 }
 
 function placeAliTrail(name: string, provider: ProviderRef): Placed {
-  const tr = resource(
-    "alicloud:actiontrail/trail:Trail",
-    name,
-    {
-      id: name,
-      trailName: name,
-      status: "Enable",
-      trailRegion: "All",
-      eventRw: "All",
-      ossBucketName: "audit-oss",
-      isOrganizationTrail: false,
-    },
-    { provider },
-  );
+  const tr = aliTrail(name, { provider });
   return {
     api: "alicloud-actiontrail",
     urn: tr.urn,
@@ -776,8 +714,8 @@ export async function runCase(env: FaultEnv, cell: Cell): Promise<CaseResult> {
   // Bystanders: one healthy resource of each other kind, on providers that point at the fakes.
   const ids = subjectIds(cell.api, cell.case);
   const slug = `${cell.api}-${cell.case}`;
-  const byAws = awsProvider(`fm-bystander-aws-${slug}`, env.aws.url, true);
-  const byAli = aliProvider(`fm-bystander-ali-${slug}`, env.ali.url, true);
+  const byAws = keyedAwsProvider(`fm-bystander-aws-${slug}`, env.aws.url, true);
+  const byAli = keyedAliProvider(`fm-bystander-ali-${slug}`, env.ali.url, true);
 
   // The subject's provider: its own, so endpoint and credential faults touch nothing else.
   const inj = cell.injection;
@@ -786,8 +724,8 @@ export async function runCase(env: FaultEnv, cell: Cell): Promise<CaseResult> {
   const endpoint = inj.kind === "endpoint" ? (inj.url === "refused" ? env.refusedUrl : inj.url) : fakeUrl;
   const subjectProvider =
     api.cloud === "aws"
-      ? awsProvider(`fm-subject-${slug}`, endpoint, keys)
-      : aliProvider(`fm-subject-${slug}`, endpoint, keys);
+      ? keyedAwsProvider(`fm-subject-${slug}`, endpoint, keys)
+      : keyedAliProvider(`fm-subject-${slug}`, endpoint, keys);
 
   const place = (id: ApiId, subject: boolean): Placed => {
     const p = subject ? subjectProvider : id.startsWith("aws") ? byAws : byAli;
