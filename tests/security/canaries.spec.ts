@@ -12,20 +12,30 @@ import {
   type AnalyzeResult,
   AnalyzerHarness,
   defaultProvider,
-  explicitProvider,
   type Props,
   type ProviderRef,
   providerResource,
-  resource,
   type ResourceSpec,
   secret,
   stackResource,
 } from "../harness/analyzer";
+import {
+  ACCOUNT,
+  ALI_REGION,
+  aliEndpoints,
+  aliProvider,
+  aliRecorder,
+  aliTrail,
+  AWS_REGION,
+  awsDeliveryChannel,
+  awsEndpoints,
+  awsProvider,
+  awsRecorder,
+  awsRecorderStatus,
+  awsTrail,
+  awsTrailArn,
+} from "../harness/fixtures";
 import { closedPortUrl } from "../support";
-
-const AWS_REGION = "us-east-1";
-const ALI_REGION = "cn-hangzhou";
-const ACCOUNT = "123456789012";
 
 const AWS_RECORDER = "aws-config-recorder-recording";
 const AWS_TRAIL = "aws-cloudtrail-trail-logging";
@@ -173,13 +183,6 @@ interface Target {
   policy: string;
 }
 
-function awsEndpoints(url: string): Props[] {
-  return [{ cloudtrail: url, configservice: url, sts: url }];
-}
-function aliEndpoints(url: string): Props[] {
-  return [{ config: url, actiontrail: url }];
-}
-
 /** The stack config: where the `stack-config` way's canaries and endpoints come from. */
 function stackConfig(urls: Urls): Record<string, string> {
   const a = AWS_KEYS["stack-config"];
@@ -198,20 +201,18 @@ function stackConfig(urls: Urls): Record<string, string> {
   };
 }
 
-function awsProvider(way: Way, url: string): ProviderRef | undefined {
+function awsProviderFor(way: Way, url: string): ProviderRef | undefined {
   const base: Props = { region: AWS_REGION, endpoints: awsEndpoints(url) };
   const k = AWS_KEYS[way];
   switch (way) {
     case "explicit":
-      return explicitProvider("aws", "probe-explicit", {
-        ...base,
+      return awsProvider("probe-explicit", url, {
         accessKey: k.accessKey,
         secretKey: k.secretKey,
         token: k.token,
       });
     case "explicit-secret":
-      return explicitProvider("aws", "probe-secret", {
-        ...base,
+      return awsProvider("probe-secret", url, {
         accessKey: secret(k.accessKey),
         secretKey: secret(k.secretKey),
         token: secret(k.token),
@@ -227,10 +228,9 @@ function awsProvider(way: Way, url: string): ProviderRef | undefined {
     case "stack-config":
       return undefined;
     case "environment":
-      return explicitProvider("aws", "probe-env", base);
+      return awsProvider("probe-env", url);
     case "assume-role":
-      return explicitProvider("aws", "probe-role", {
-        ...base,
+      return awsProvider("probe-role", url, {
         accessKey: secret(k.accessKey),
         secretKey: secret(k.secretKey),
         token: secret(k.token),
@@ -239,13 +239,12 @@ function awsProvider(way: Way, url: string): ProviderRef | undefined {
   }
 }
 
-function aliProvider(way: AliWay, url: string): ProviderRef | undefined {
+function aliProviderFor(way: AliWay, url: string): ProviderRef | undefined {
   const base: Props = { region: ALI_REGION, endpoints: aliEndpoints(url) };
   switch (way) {
     case "explicit": {
       const k = ALI_KEYS.explicit;
-      return explicitProvider("alicloud", "probe-explicit", {
-        ...base,
+      return aliProvider("probe-explicit", url, {
         accessKey: k.accessKey,
         secretKey: k.secretKey,
         securityToken: k.securityToken,
@@ -253,8 +252,7 @@ function aliProvider(way: AliWay, url: string): ProviderRef | undefined {
     }
     case "explicit-secret": {
       const k = ALI_KEYS["explicit-secret"];
-      return explicitProvider("alicloud", "probe-secret", {
-        ...base,
+      return aliProvider("probe-secret", url, {
         accessKey: secret(k.accessKey),
         secretKey: secret(k.secretKey),
         securityToken: secret(k.securityToken),
@@ -270,102 +268,38 @@ function aliProvider(way: AliWay, url: string): ProviderRef | undefined {
       });
     }
     case "environment":
-      return explicitProvider("alicloud", "probe-env", base);
+      return aliProvider("probe-env", url);
     default:
       return undefined;
   }
 }
 
-function withProvider(provider: ProviderRef | undefined): { provider?: ProviderRef } {
-  return provider ? { provider } : {};
-}
-
 const awsRecorderName = (way: Way): string => `${way}-recorder`;
-const awsTrailArn = (way: Way): string => `arn:aws:cloudtrail:${AWS_REGION}:${ACCOUNT}:trail/${way}-trail`;
+const awsWayTrailArn = (way: Way): string => awsTrailArn(`${way}-trail`);
 const aliTrailName = (way: Way): string => `${way}-trail`;
 
 function awsResources(way: Way, provider: ProviderRef | undefined, targets: Target[]): ResourceSpec[] {
-  const opts = withProvider(provider);
   const name = awsRecorderName(way);
-  const rec = resource(
-    "aws:cfg/recorder:Recorder",
-    name,
-    {
-      id: name,
-      name,
-      roleArn: `arn:aws:iam::${ACCOUNT}:role/config`,
-      recordingGroup: {
-        allSupported: true,
-        includeGlobalResourceTypes: true,
-        exclusionByResourceTypes: [],
-        recordingStrategies: [{ useOnly: "ALL_SUPPORTED_RESOURCE_TYPES" }],
-        resourceTypes: [],
-      },
-    },
-    opts,
-  );
-  const arn = awsTrailArn(way);
-  const trail = resource(
-    "aws:cloudtrail/trail:Trail",
-    `${way}-trail`,
-    {
-      id: arn,
-      arn,
-      name: `${way}-trail`,
-      homeRegion: AWS_REGION,
-      region: AWS_REGION,
-      s3BucketName: "audit-logs",
-      enableLogging: true,
-      isMultiRegionTrail: true,
-      includeGlobalServiceEvents: true,
-      enableLogFileValidation: true,
-      isOrganizationTrail: false,
-      eventSelectors: [],
-      advancedEventSelectors: [],
-    },
-    opts,
-  );
+  const rec = awsRecorder(name, { provider, omit: ["recordingMode"] });
+  const trail = awsTrail(`${way}-trail`, { provider, omit: ["tags"] });
   targets.push(
     { cloud: "aws", kind: "recorder", way, urn: rec.urn, policy: AWS_RECORDER },
     { cloud: "aws", kind: "trail", way, urn: trail.urn, policy: AWS_TRAIL },
   );
-  return [
-    rec,
-    resource("aws:cfg/recorderStatus:RecorderStatus", `${name}-status`, { id: name, name, isEnabled: true }, opts),
-    resource(
-      "aws:cfg/deliveryChannel:DeliveryChannel",
-      `${name}-channel`,
-      { id: name, name, s3BucketName: "config-logs" },
-      opts,
-    ),
-    trail,
-  ];
+  return [rec, awsRecorderStatus(name, { provider }), awsDeliveryChannel(name, { provider }), trail];
 }
 
 function aliResources(way: AliWay, provider: ProviderRef | undefined, targets: Target[]): ResourceSpec[] {
-  const opts = withProvider(provider);
-  const rec = resource(
-    "alicloud:cfg/configurationRecorder:ConfigurationRecorder",
-    `${way}-ali-recorder`,
-    { id: "1234567", resourceTypes: [] },
-    opts,
-  );
-  const name = aliTrailName(way);
-  const trail = resource(
-    "alicloud:actiontrail/trail:Trail",
-    `${way}-ali-trail`,
-    {
-      id: name,
-      trailName: name,
-      regionId: ALI_REGION,
-      status: "Enable",
-      trailRegion: "All",
-      eventRw: "All",
-      ossBucketName: "audit-logs",
-      isOrganizationTrail: false,
-    },
-    opts,
-  );
+  const rec = aliRecorder(`${way}-ali-recorder`, {
+    provider,
+    props: { id: "1234567" },
+    omit: ["enterpriseEdition"],
+  });
+  const trail = aliTrail(aliTrailName(way), {
+    resourceName: `${way}-ali-trail`,
+    provider,
+    props: { regionId: ALI_REGION, ossBucketName: "audit-logs" },
+  });
   targets.push(
     { cloud: "alicloud", kind: "recorder", way, urn: rec.urn, policy: ALI_RECORDER },
     { cloud: "alicloud", kind: "trail", way, urn: trail.urn, policy: ALI_TRAIL },
@@ -377,12 +311,12 @@ function canaryStack(urls: Urls): { resources: ResourceSpec[]; targets: Target[]
   const targets: Target[] = [];
   const resources: ResourceSpec[] = [stackResource()];
   for (const way of AWS_WAYS) {
-    const p = awsProvider(way, urls.aws);
+    const p = awsProviderFor(way, urls.aws);
     if (p) resources.push(providerResource(p));
     resources.push(...awsResources(way, p, targets));
   }
   for (const way of ALI_WAYS) {
-    const p = aliProvider(way, urls.ali);
+    const p = aliProviderFor(way, urls.ali);
     if (p) resources.push(providerResource(p));
     resources.push(...aliResources(way, p, targets));
   }
@@ -409,7 +343,7 @@ function healthy(aws: FakeAws, ali: FakeAlibaba): void {
       lastStartTime: t - 86_400,
       lastStatusChangeTime: t - 600,
     });
-    aws.trails.set(awsTrailArn(way), { IsLogging: true, StartLoggingTime: t - 86_400, LatestDeliveryTime: t - 300 });
+    aws.trails.set(awsWayTrailArn(way), { IsLogging: true, StartLoggingTime: t - 86_400, LatestDeliveryTime: t - 300 });
   }
   aws.roles.set(ROLE_ARN, ASSUMED_KEY);
   ali.recorder = { ConfigurationRecorderStatus: "REGISTERED", ResourceTypes: ["ACS::ECS::Instance"] };
@@ -671,7 +605,7 @@ describe("canary credentials never leave the pack (whole process, every way in, 
         lastErrorMessage: quoted,
         lastStatusChangeTime: Math.floor(Date.now() / 1000) - 7200,
       });
-      aws.trails.set(awsTrailArn(way), { IsLogging: false, LatestDeliveryError: quoted });
+      aws.trails.set(awsWayTrailArn(way), { IsLogging: false, LatestDeliveryError: quoted });
     }
     ali.recorder = { ConfigurationRecorderStatus: "REGISTRABLE" };
     for (const way of ALI_WAYS) ali.trails.set(aliTrailName(way), { IsLogging: false, LatestDeliveryError: quoted });
