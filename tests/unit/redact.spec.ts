@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { quote, redact, registerSecret } from "../../lib/redact";
+import { setEnv } from "../support";
 
 // registerSecret has no undo: every spec uses values unique to it.
 function withSecretEnv<T>(vars: Record<string, string>, fn: () => T): T {
@@ -8,10 +9,7 @@ function withSecretEnv<T>(vars: Record<string, string>, fn: () => T): T {
   try {
     return fn();
   } finally {
-    for (const [k, v] of saved) {
-      if (v === undefined) Reflect.deleteProperty(process.env, k);
-      else process.env[k] = v;
-    }
+    for (const [k, v] of saved) setEnv(k, v);
   }
 }
 

@@ -3,6 +3,7 @@
 import { resetEngineStateForTests } from "../../lib/engine";
 import { type PlainObject, toPlain } from "../../lib/plain";
 import { type ProviderView, type ResourceView, type StackView, TYPES } from "../../lib/stack";
+import { setEnv } from "../support";
 
 export { TYPES };
 
@@ -67,18 +68,11 @@ export function withEnv<T>(vars: Record<string, string | undefined>, fn: () => T
   const keys = [...new Set([...ENV_KEYS, ...Object.keys(vars)])];
   const saved = new Map(keys.map((k) => [k, process.env[k]]));
   resetEngineStateForTests();
-  for (const k of keys) {
-    const v = vars[k];
-    if (v === undefined) Reflect.deleteProperty(process.env, k);
-    else process.env[k] = v;
-  }
+  for (const k of keys) setEnv(k, vars[k]);
   try {
     return fn();
   } finally {
-    for (const [k, v] of saved) {
-      if (v === undefined) Reflect.deleteProperty(process.env, k);
-      else process.env[k] = v;
-    }
+    for (const [k, v] of saved) setEnv(k, v);
     resetEngineStateForTests();
   }
 }
