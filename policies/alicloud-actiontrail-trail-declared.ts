@@ -5,6 +5,7 @@ import type { BooleanOption } from "../lib/options";
 import { field, knownStr, UNKNOWN } from "../lib/plain";
 import { DOCS_URL, type Finding, stackPolicy, type Verdict } from "../lib/policy-kit";
 import { ofType, type StackView, TYPES } from "../lib/stack";
+import { FRAMEWORKS } from "../lib/frameworks";
 
 export const name = "alicloud-actiontrail-trail-declared";
 
@@ -79,12 +80,7 @@ export const policy = stackPolicy({
     "The stack declares an ActionTrail trail that is enabled, covers all regions and all events, and delivers to OSS or SLS.",
   enforcementLevel: "advisory",
   severity: "critical",
-  framework: {
-    name: "CIS Alibaba Cloud Foundations Benchmark",
-    version: "2.0.0",
-    reference: "2.1",
-    specification: "Ensure ActionTrail is configured to export copies of all log entries",
-  },
+  framework: FRAMEWORKS.cisAlibaba21,
   tags: ["alicloud", "actiontrail", "declared"],
   remediationSteps:
     'Declare alicloud.actiontrail.Trail with status: "Enable", trailRegion: "All", eventRw: "All" and ossBucketName or slsProjectArn.',

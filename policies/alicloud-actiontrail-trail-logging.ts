@@ -8,6 +8,7 @@ import { maxDeliveryAgeHoursOption, newTrailGraceMinutesOption, timeoutSecondsOp
 import { at, DOCS_URL, stackPolicy } from "../lib/policy-kit";
 import { quote } from "../lib/redact";
 import { staleDelivery } from "./aws-cloudtrail-trail-logging";
+import { FRAMEWORKS } from "../lib/frameworks";
 
 export const name = ALI_TRAIL_POLICY;
 export const options = {
@@ -59,12 +60,7 @@ export const policy = stackPolicy({
   description: "Each declared ActionTrail trail is logging and delivering without errors, live (GetTrailStatus).",
   enforcementLevel: "mandatory",
   severity: "critical",
-  framework: {
-    name: "CIS Alibaba Cloud Foundations Benchmark",
-    version: "2.0.0",
-    reference: "2.1",
-    specification: "Ensure ActionTrail is configured to export copies of all log entries",
-  },
+  framework: FRAMEWORKS.cisAlibaba21,
   tags: ["alicloud", "actiontrail", "live"],
   remediationSteps:
     'Start the trail (`aliyun actiontrail StartLogging --Name <trail>`), or declare status: "Enable" and `pulumi refresh` then `pulumi up --skip-preview`; fix the OSS bucket, SLS project or write role named in the delivery error.',

@@ -6,6 +6,7 @@ import { type BooleanOption } from "../lib/options";
 import { bool, field, isObject, knownStr, list, type Plain, strList, UNKNOWN } from "../lib/plain";
 import { DOCS_URL, type Finding, stackPolicy, type Verdict } from "../lib/policy-kit";
 import { ofType, type StackView, TYPES } from "../lib/stack";
+import { FRAMEWORKS } from "../lib/frameworks";
 
 export const name = "aws-cloudtrail-trail-declared";
 
@@ -171,12 +172,7 @@ export const policy = stackPolicy({
     "The stack declares a CloudTrail trail that is multi-region, logging, includes global service events, validates log files and records all management events.",
   enforcementLevel: "advisory",
   severity: "high",
-  framework: {
-    name: "CIS AWS Foundations Benchmark",
-    version: "5.0.0",
-    reference: "3.1, 3.2",
-    specification: "Ensure CloudTrail is enabled in all regions; ensure CloudTrail log file validation is enabled",
-  },
+  framework: FRAMEWORKS.cisAws31and32,
   tags: ["aws", "cloudtrail", "security-hub:CloudTrail.1", "security-hub:CloudTrail.4", "declared"],
   remediationSteps:
     "Declare an aws.cloudtrail.Trail with isMultiRegionTrail: true, includeGlobalServiceEvents: true, enableLogFileValidation: true, and no event selectors that narrow management events.",

@@ -8,6 +8,7 @@ import { maxDeliveryAgeHoursOption, newTrailGraceMinutesOption, timeoutSecondsOp
 import { field, knownStr } from "../lib/plain";
 import { ago, at, DOCS_URL, stackPolicy } from "../lib/policy-kit";
 import { quote } from "../lib/redact";
+import { FRAMEWORKS } from "../lib/frameworks";
 
 export const name = AWS_TRAIL_POLICY;
 export const options = {
@@ -96,12 +97,7 @@ export const policy = stackPolicy({
   description: "Each declared CloudTrail trail is logging and delivering without errors, live (GetTrailStatus).",
   enforcementLevel: "mandatory",
   severity: "high",
-  framework: {
-    name: "CIS AWS Foundations Benchmark",
-    version: "5.0.0",
-    reference: "3.1",
-    specification: "Ensure CloudTrail is enabled in all regions",
-  },
+  framework: FRAMEWORKS.cisAws31,
   tags: ["aws", "cloudtrail", "security-hub:CloudTrail.1", "live"],
   remediationSteps:
     "Start the trail (`aws cloudtrail start-logging --name <trail ARN>`), or `pulumi refresh` then `pulumi up --skip-preview` so enableLogging starts it; fix the bucket, KMS, SNS or CloudWatch Logs permissions named in the delivery error.",

@@ -6,6 +6,7 @@ import { bool, field, isObject, knownStr, list, type Plain, strList, UNKNOWN } f
 import { DOCS_URL, type Finding, stackPolicy, type Verdict } from "../lib/policy-kit";
 import { regionOf } from "../lib/aws/target";
 import { ofType, type ResourceView, type StackView, TYPES } from "../lib/stack";
+import { FRAMEWORKS } from "../lib/frameworks";
 
 export const name = "aws-config-recorder-declared";
 
@@ -152,12 +153,7 @@ export const policy = stackPolicy({
     "The stack declares an AWS Config recorder that records all supported resource types, is started, and has a delivery channel.",
   enforcementLevel: "advisory",
   severity: "medium",
-  framework: {
-    name: "CIS AWS Foundations Benchmark",
-    version: "5.0.0",
-    reference: "3.3",
-    specification: "Ensure AWS Config is enabled in all regions",
-  },
+  framework: FRAMEWORKS.cisAws33,
   tags: ["aws", "config", "security-hub:Config.1", "declared"],
   remediationSteps:
     "Declare aws.cfg.Recorder (recordingGroup.allSupported: true), aws.cfg.DeliveryChannel and aws.cfg.RecorderStatus { isEnabled: true } in every region the stack uses.",

@@ -7,6 +7,7 @@ import { liveFindings } from "../lib/live/findings";
 import { pendingGraceMinutesOption, timeoutSecondsOption } from "../lib/options";
 import { quote } from "../lib/redact";
 import { ago, at, DOCS_URL, stackPolicy } from "../lib/policy-kit";
+import { FRAMEWORKS } from "../lib/frameworks";
 
 export const name = AWS_RECORDER_POLICY;
 export const options = { timeoutSeconds: timeoutSecondsOption, pendingGraceMinutes: pendingGraceMinutesOption };
@@ -65,12 +66,7 @@ export const policy = stackPolicy({
   description: "Each declared AWS Config recorder is recording, live (DescribeConfigurationRecorderStatus).",
   enforcementLevel: "mandatory",
   severity: "critical",
-  framework: {
-    name: "CIS AWS Foundations Benchmark",
-    version: "5.0.0",
-    reference: "3.3",
-    specification: "Ensure AWS Config is enabled in all regions",
-  },
+  framework: FRAMEWORKS.cisAws33,
   tags: ["aws", "config", "security-hub:Config.1", "live"],
   remediationSteps:
     "Start the recorder (`aws configservice start-configuration-recorder`), or `pulumi refresh` then `pulumi up --skip-preview` so the RecorderStatus starts it; fix the delivery channel bucket/KMS permissions and the recorder role when lastStatus is FAILURE.",
