@@ -35,6 +35,8 @@ export interface AuditPolicy<O extends Options> {
   evaluate(view: StackView, config: OptionValues<O>, rawConfig: Record<string, unknown>): Verdict | Promise<Verdict>;
 }
 
+// Where the pack's own README is published; the live-verification policy links to it (other policies link to the
+// API or control documentation they enforce).
 export const DOCS_URL = "https://github.com/auditguard/auditguard#policies";
 
 export function stackPolicy<O extends Options>(def: AuditPolicy<O>): StackValidationPolicy {

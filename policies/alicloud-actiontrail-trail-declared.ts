@@ -3,7 +3,7 @@
 
 import type { BooleanOption } from "../lib/options";
 import { field, knownStr, UNKNOWN } from "../lib/plain";
-import { DOCS_URL, type Finding, stackPolicy, type Verdict } from "../lib/policy-kit";
+import { type Finding, stackPolicy, type Verdict } from "../lib/policy-kit";
 import { ofType, type StackView, TYPES } from "../lib/stack";
 import { FRAMEWORKS } from "../lib/frameworks";
 
@@ -84,7 +84,7 @@ export const policy = stackPolicy({
   tags: ["alicloud", "actiontrail", "declared"],
   remediationSteps:
     'Declare alicloud.actiontrail.Trail with status: "Enable", trailRegion: "All", eventRw: "All" and ossBucketName or slsProjectArn.',
-  url: DOCS_URL,
+  url: "https://www.alibabacloud.com/help/en/actiontrail/developer-reference/api-actiontrail-2020-07-06-gettrailstatus",
   options,
   evaluate: (view, config) => evaluate(view, config),
 });

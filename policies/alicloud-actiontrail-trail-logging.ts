@@ -5,7 +5,7 @@ import { ALI_TRAIL_POLICY, aliTrailKind } from "../lib/alicloud/kinds";
 import type { AliNotFound, AliTrailStatus } from "../lib/alicloud/sdk";
 import { liveFindings } from "../lib/live/findings";
 import { maxDeliveryAgeHoursOption, newTrailGraceMinutesOption, timeoutSecondsOption } from "../lib/options";
-import { at, DOCS_URL, stackPolicy } from "../lib/policy-kit";
+import { at, stackPolicy } from "../lib/policy-kit";
 import { quote } from "../lib/redact";
 import { staleDelivery } from "./aws-cloudtrail-trail-logging";
 import { FRAMEWORKS } from "../lib/frameworks";
@@ -64,7 +64,7 @@ export const policy = stackPolicy({
   tags: ["alicloud", "actiontrail", "live"],
   remediationSteps:
     'Start the trail (`aliyun actiontrail StartLogging --Name <trail>`), or declare status: "Enable" and `pulumi refresh` then `pulumi up --skip-preview`; fix the OSS bucket, SLS project or write role named in the delivery error.',
-  url: DOCS_URL,
+  url: "https://www.alibabacloud.com/help/en/actiontrail/developer-reference/api-actiontrail-2020-07-06-gettrailstatus",
   options,
   evaluate(view, config, raw) {
     const now = Date.now();

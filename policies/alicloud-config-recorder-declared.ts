@@ -3,7 +3,7 @@
 
 import type { BooleanOption, StringListOption } from "../lib/options";
 import { field, strList, UNKNOWN } from "../lib/plain";
-import { DOCS_URL, type Finding, stackPolicy, type Verdict } from "../lib/policy-kit";
+import { type Finding, stackPolicy, type Verdict } from "../lib/policy-kit";
 import { ofType, type StackView, TYPES } from "../lib/stack";
 
 export const name = "alicloud-config-recorder-declared";
@@ -84,7 +84,7 @@ export const policy = stackPolicy({
   tags: ["alicloud", "config", "declared"],
   remediationSteps:
     "Declare alicloud.cfg.ConfigurationRecorder with no resourceTypes restriction, or with every required type.",
-  url: DOCS_URL,
+  url: "https://www.alibabacloud.com/help/en/cloud-config/latest/api-config-2020-09-07-getconfigurationrecorder",
   options,
   evaluate: (view, config) => evaluate(view, config),
 });

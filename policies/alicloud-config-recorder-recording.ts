@@ -7,7 +7,7 @@ import { clearSeen, firstSeen } from "../lib/first-seen";
 import { liveFindings } from "../lib/live/findings";
 import { pendingGraceMinutesOption, timeoutSecondsOption } from "../lib/options";
 import { field, strList } from "../lib/plain";
-import { ago, at, DOCS_URL, stackPolicy } from "../lib/policy-kit";
+import { ago, at, stackPolicy } from "../lib/policy-kit";
 
 export const name = ALI_RECORDER_POLICY;
 export const options = {
@@ -70,7 +70,7 @@ export const policy = stackPolicy({
   tags: ["alicloud", "config", "live"],
   remediationSteps:
     "Enable Cloud Config (Cloud Config > Settings, or `pulumi refresh` then `pulumi up`); align resourceTypes with the declaration.",
-  url: DOCS_URL,
+  url: "https://www.alibabacloud.com/help/en/cloud-config/latest/api-config-2020-09-07-getconfigurationrecorder",
   options,
   evaluate(view, config, raw) {
     const now = Date.now();

@@ -4,7 +4,7 @@
 
 import { type BooleanOption } from "../lib/options";
 import { bool, field, isObject, knownStr, list, type Plain, strList, UNKNOWN } from "../lib/plain";
-import { DOCS_URL, type Finding, stackPolicy, type Verdict } from "../lib/policy-kit";
+import { type Finding, stackPolicy, type Verdict } from "../lib/policy-kit";
 import { ofType, type StackView, TYPES } from "../lib/stack";
 import { FRAMEWORKS } from "../lib/frameworks";
 
@@ -176,7 +176,7 @@ export const policy = stackPolicy({
   tags: ["aws", "cloudtrail", "security-hub:CloudTrail.1", "security-hub:CloudTrail.4", "declared"],
   remediationSteps:
     "Declare an aws.cloudtrail.Trail with isMultiRegionTrail: true, includeGlobalServiceEvents: true, enableLogFileValidation: true, and no event selectors that narrow management events.",
-  url: DOCS_URL,
+  url: "https://docs.aws.amazon.com/securityhub/latest/userguide/cloudtrail-controls.html",
   options,
   evaluate: (view, config) => evaluate(view, config),
 });

@@ -6,7 +6,7 @@ import type { NotFound, TrailStatus } from "../lib/aws/sdk";
 import { liveFindings } from "../lib/live/findings";
 import { maxDeliveryAgeHoursOption, newTrailGraceMinutesOption, timeoutSecondsOption } from "../lib/options";
 import { field, knownStr } from "../lib/plain";
-import { ago, at, DOCS_URL, stackPolicy } from "../lib/policy-kit";
+import { ago, at, stackPolicy } from "../lib/policy-kit";
 import { quote } from "../lib/redact";
 import { FRAMEWORKS } from "../lib/frameworks";
 
@@ -101,7 +101,7 @@ export const policy = stackPolicy({
   tags: ["aws", "cloudtrail", "security-hub:CloudTrail.1", "live"],
   remediationSteps:
     "Start the trail (`aws cloudtrail start-logging --name <trail ARN>`), or `pulumi refresh` then `pulumi up --skip-preview` so enableLogging starts it; fix the bucket, KMS, SNS or CloudWatch Logs permissions named in the delivery error.",
-  url: DOCS_URL,
+  url: "https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_GetTrailStatus.html",
   options,
   evaluate(view, config, raw) {
     const now = Date.now();

@@ -3,7 +3,7 @@
 
 import { type BooleanOption } from "../lib/options";
 import { bool, field, isObject, knownStr, list, type Plain, strList, UNKNOWN } from "../lib/plain";
-import { DOCS_URL, type Finding, stackPolicy, type Verdict } from "../lib/policy-kit";
+import { type Finding, stackPolicy, type Verdict } from "../lib/policy-kit";
 import { regionOf } from "../lib/aws/target";
 import { ofType, type ResourceView, type StackView, TYPES } from "../lib/stack";
 import { FRAMEWORKS } from "../lib/frameworks";
@@ -157,7 +157,7 @@ export const policy = stackPolicy({
   tags: ["aws", "config", "security-hub:Config.1", "declared"],
   remediationSteps:
     "Declare aws.cfg.Recorder (recordingGroup.allSupported: true), aws.cfg.DeliveryChannel and aws.cfg.RecorderStatus { isEnabled: true } in every region the stack uses.",
-  url: `${DOCS_URL}`,
+  url: "https://docs.aws.amazon.com/securityhub/latest/userguide/config-controls.html",
   options,
   evaluate: (view, config) => evaluate(view, config),
 });

@@ -6,7 +6,7 @@ import type { NotFound, RecorderStatus } from "../lib/aws/sdk";
 import { liveFindings } from "../lib/live/findings";
 import { pendingGraceMinutesOption, timeoutSecondsOption } from "../lib/options";
 import { quote } from "../lib/redact";
-import { ago, at, DOCS_URL, stackPolicy } from "../lib/policy-kit";
+import { ago, at, stackPolicy } from "../lib/policy-kit";
 import { FRAMEWORKS } from "../lib/frameworks";
 
 export const name = AWS_RECORDER_POLICY;
@@ -70,7 +70,7 @@ export const policy = stackPolicy({
   tags: ["aws", "config", "security-hub:Config.1", "live"],
   remediationSteps:
     "Start the recorder (`aws configservice start-configuration-recorder`), or `pulumi refresh` then `pulumi up --skip-preview` so the RecorderStatus starts it; fix the delivery channel bucket/KMS permissions and the recorder role when lastStatus is FAILURE.",
-  url: DOCS_URL,
+  url: "https://docs.aws.amazon.com/config/latest/APIReference/API_DescribeConfigurationRecorderStatus.html",
   options,
   evaluate(view, config, raw) {
     const now = Date.now();

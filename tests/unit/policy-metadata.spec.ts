@@ -1,0 +1,70 @@
+// The public interface of the pack: policy names, levels and the metadata Pulumi Cloud shows.
+import assert from "node:assert/strict";
+import * as policies from "../policies-list";
+
+const EXPECTED: Record<string, { level: string; framework?: string }> = {
+  "aws-config-recorder-declared": { level: "advisory", framework: "CIS AWS Foundations Benchmark 3.3" },
+  "aws-config-recorder-recording": { level: "mandatory", framework: "CIS AWS Foundations Benchmark 3.3" },
+  "aws-cloudtrail-trail-declared": { level: "advisory", framework: "CIS AWS Foundations Benchmark 3.1, 3.2" },
+  "aws-cloudtrail-trail-logging": { level: "mandatory", framework: "CIS AWS Foundations Benchmark 3.1" },
+  "alicloud-config-recorder-declared": { level: "advisory" },
+  "alicloud-config-recorder-recording": { level: "mandatory" },
+  "alicloud-actiontrail-trail-declared": {
+    level: "advisory",
+    framework: "CIS Alibaba Cloud Foundations Benchmark 2.1",
+  },
+  "alicloud-actiontrail-trail-logging": {
+    level: "mandatory",
+    framework: "CIS Alibaba Cloud Foundations Benchmark 2.1",
+  },
+  "auditguard-live-verification": { level: "advisory" },
+};
+
+describe("policy metadata", () => {
+  it("the pack has exactly the policies of the public interface, at their default levels", () => {
+    const got = Object.fromEntries(policies.all.map((p) => [p.name, p.enforcementLevel]));
+    assert.deepEqual(got, Object.fromEntries(Object.entries(EXPECTED).map(([n, e]) => [n, e.level])));
+  });
+
+  for (const p of policies.all) {
+    it(`${p.name} carries severity, remediation steps, url and its framework reference`, () => {
+      assert.ok(p.severity, "severity");
+      assert.ok(p.remediationSteps && p.remediationSteps.length > 20, "remediationSteps");
+      assert.match(p.url ?? "", /^https:\/\//);
+      const want = EXPECTED[p.name]?.framework;
+      const got = p.framework ? `${p.framework.name} ${p.framework.reference}` : undefined;
+      assert.equal(got, want);
+      if (p.framework) assert.ok(p.framework.version && p.framework.specification, "framework version and text");
+    });
+
+    it(`${p.name}: every config property has a default and none is required (zero config works)`, () => {
+      const schema = p.configSchema ?? { properties: {} };
+      assert.equal(schema.required, undefined);
+      for (const [key, prop] of Object.entries(schema.properties ?? {})) {
+        assert.ok("default" in (prop as object), `${key} has no default`);
+      }
+    });
+  }
+
+  it("Security Hub controls are tagged where one applies", () => {
+    const tags = Object.fromEntries(policies.all.map((p) => [p.name, p.tags ?? []]));
+    assert.ok(tags["aws-cloudtrail-trail-declared"]?.includes("security-hub:CloudTrail.1"));
+    assert.ok(tags["aws-cloudtrail-trail-declared"]?.includes("security-hub:CloudTrail.4"));
+    assert.ok(tags["aws-cloudtrail-trail-logging"]?.includes("security-hub:CloudTrail.1"));
+    assert.ok(tags["aws-config-recorder-recording"]?.includes("security-hub:Config.1"));
+    assert.ok(tags["aws-config-recorder-declared"]?.includes("security-hub:Config.1"));
+  });
+
+  it("every live policy has timeoutSeconds defaulting to 10", () => {
+    for (const name of [
+      "aws-config-recorder-recording",
+      "aws-cloudtrail-trail-logging",
+      "alicloud-config-recorder-recording",
+      "alicloud-actiontrail-trail-logging",
+    ]) {
+      const p = policies.all.find((q) => q.name === name);
+      const prop = p?.configSchema?.properties?.["timeoutSeconds"] as { default?: unknown } | undefined;
+      assert.equal(prop?.default, 10, name);
+    }
+  });
+});
