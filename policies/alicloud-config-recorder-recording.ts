@@ -30,7 +30,10 @@ export function judgeAliRecorder(
   sinceMs: number,
   nowMs: number,
 ): string[] {
-  const fix = "Run `pulumi refresh` then `pulumi up`, or enable Cloud Config in the console (Cloud Config > Settings).";
+  // This policy also blocks the preview of the update that would fix it, so the console step comes first.
+  const fix =
+    "Enable Cloud Config in the console (Cloud Config > Settings), or run `pulumi refresh` then `pulumi up --skip-preview` " +
+    "(a preview would still see the recorder off and block the fix).";
   if (!rec.found) return [`Cloud Config recorder ${where} is not enabled for the account (${rec.detail}). ${fix}`];
   const out: string[] = [];
   if (rec.status === "REGISTRABLE") {
@@ -54,7 +57,7 @@ export function judgeAliRecorder(
       out.push(
         `Cloud Config recorder ${where} monitors resource types that differ from the declared ones` +
           `${notMonitored.length ? `; declared but not monitored: ${notMonitored.join(", ")}` : ""}` +
-          `${extra.length ? `; monitored but not declared: ${extra.join(", ")}` : ""}. Run \`pulumi refresh\` then \`pulumi up\`.`,
+          `${extra.length ? `; monitored but not declared: ${extra.join(", ")}` : ""}. Run \`pulumi refresh\` then \`pulumi up --skip-preview\` to apply the declared types.`,
       );
     }
   }
@@ -69,7 +72,7 @@ export const policy = stackPolicy({
   severity: "high",
   tags: ["alicloud", "config", "live"],
   remediationSteps:
-    "Enable Cloud Config (Cloud Config > Settings, or `pulumi refresh` then `pulumi up`); align resourceTypes with the declaration.",
+    "Enable Cloud Config (Cloud Config > Settings), or `pulumi refresh` then `pulumi up --skip-preview`; align resourceTypes with the declaration.",
   url: "https://www.alibabacloud.com/help/en/cloud-config/latest/api-config-2020-09-07-getconfigurationrecorder",
   options,
   evaluate(view, config, raw) {
