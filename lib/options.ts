@@ -123,3 +123,9 @@ export const newTrailGraceMinutesOption: NumberOption = {
   maximum: 10080,
   description: "A trail that started logging less than this long ago may have no delivery yet.",
 };
+export const quietTrailsMustDeliverOption: BooleanOption = {
+  type: "boolean",
+  default: false,
+  description:
+    "Also apply maxDeliveryAgeHours to trails that may legitimately deliver nothing for a day (data-events-only, write-only, ActionTrail EventRW other than All).",
+};

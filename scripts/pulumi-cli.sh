@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Provides a `pulumi` CLI (and its Node.js language host) of a pinned version for the end-to-end tests, offline.
+# Uses one on PATH when it is new enough; else builds both from the Go module proxy into a cache outside the repo
+# (reused when present). Prints the directory holding `pulumi` (and `pulumi-language-nodejs` when it could be built).
+#   AUDITGUARD_CACHE   cache root (default ~/.cache/auditguard)
+#   PULUMI_CLI_VERSION version to build (default below; >= 3.249 for `pulumi policy analyze --file`)
+set -euo pipefail
+
+V="${PULUMI_CLI_VERSION:-3.276.0}"
+MIN="3.249.0"
+CACHE="${AUDITGUARD_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/auditguard}"
+OUT="$CACHE/pulumi-cli/v$V"
+export GOFLAGS="${GOFLAGS:--mod=mod}" GOTOOLCHAIN="${GOTOOLCHAIN:-local}" CGO_ENABLED=0
+export GOMODCACHE="${GOMODCACHE:-$CACHE/go/mod}" GOCACHE="${GOCACHE:-$CACHE/go/build}"
+
+log() { echo "pulumi-cli: $*" >&2; }
+version_ge() { [ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -1)" = "$2" ]; }
+
+# 1. An installed CLI that is new enough (and its language host next to it, if any).
+if [ -z "${AUDITGUARD_BUILD_PULUMI:-}" ] && command -v pulumi >/dev/null 2>&1; then
+  have="$(pulumi version 2>/dev/null | sed 's/^v//')"
+  if [ -n "$have" ] && version_ge "$have" "$MIN"; then
+    dirname "$(command -v pulumi)"
+    exit 0
+  fi
+  log "pulumi on PATH is ${have:-unknown}, older than $MIN: building v$V"
+fi
+
+# 2. The cached build.
+if [ -x "$OUT/pulumi" ] && [ -f "$OUT/.complete" ]; then
+  echo "$OUT"
+  exit 0
+fi
+
+command -v go >/dev/null 2>&1 || { log "neither a pulumi >= $MIN nor Go is available"; exit 1; }
+mkdir -p "$OUT" "$CACHE/pulumi-cli/src"
+LDFLAGS="-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$V"
+
+# pkg/go.mod has replace directives, so `go install pkg@v` is refused; a wrapper module ignores them.
+# pkg at tag vX names the previous sdk release: pin sdk/v3 to the same version.
+cli_src="$CACHE/pulumi-cli/src/cli-v$V"
+if [ ! -f "$cli_src/go.sum" ]; then
+  rm -rf "$cli_src" && mkdir -p "$cli_src"
+  (cd "$cli_src" && go mod init local/pulumi-cli >/dev/null 2>&1 \
+    && go get -tool "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi@v$V" >&2 \
+    && go get "github.com/pulumi/pulumi/sdk/v3@v$V" >&2)
+fi
+log "building pulumi v$V"
+(cd "$cli_src" && go build -trimpath -tags osusergo,grpcnotrace -ldflags "$LDFLAGS" \
+  -o "$OUT/pulumi" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi) >&2
+
+# The Node.js language host has no version tags: name it by the commit of the vX tag.
+host_src="$CACHE/pulumi-cli/src/host-v$V"
+if [ ! -x "$OUT/pulumi-language-nodejs" ]; then
+  commit="$(cd "$cli_src" && go mod download -json "github.com/pulumi/pulumi/sdk/v3@v$V" \
+    | sed -n 's/.*"Hash": *"\([0-9a-f]*\)".*/\1/p' | head -1)"
+  if [ -n "$commit" ]; then
+    rm -rf "$host_src" && mkdir -p "$host_src"
+    if (cd "$host_src" && go mod init local/pulumi-language-nodejs >/dev/null 2>&1 \
+      && go get -tool "github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3@$commit" >&2 \
+      && go get "github.com/pulumi/pulumi/pkg/v3@v$V" "github.com/pulumi/pulumi/sdk/v3@v$V" >&2 \
+      && go build -trimpath -tags osusergo,grpcnotrace -ldflags "$LDFLAGS" \
+        -o "$OUT/pulumi-language-nodejs" github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3 >&2); then
+      log "built pulumi-language-nodejs at $commit"
+    else
+      log "could not build pulumi-language-nodejs at $commit"
+    fi
+  fi
+fi
+touch "$OUT/.complete"
+echo "$OUT"
