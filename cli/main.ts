@@ -159,6 +159,11 @@ function seconds(value: string): number {
 async function loadAll(opts: StateOptions, io: Io) {
   const configOf = await loadPolicyConfig(opts.policyConfig);
   const state = await loadStack(opts, io.exportStack, io.readStdin);
+  if (state.encryptedSecrets > 0) {
+    io.stderr.write(
+      `auditguard: ${state.encryptedSecrets} secret(s) in ${state.source} are encrypted; resources whose provider needs them are not checked (export with --show-secrets)\n`,
+    );
+  }
   const view = viewOf(state.resources);
   const live = await liveStatus(view, (p) => {
     const c = configOf(p);

@@ -18,12 +18,17 @@ export interface ExportedStack {
   resources: PolicyResource[];
   /** Each resource's declared inputs: what the program asked for, as opposed to what was last read. */
   inputs: ReadonlyMap<string, PlainObject>;
-  /** How many secret values could not be decrypted (exported without --show-secrets). */
+  /** How many distinct secret values could not be decrypted (exported without --show-secrets). */
   encryptedSecrets: number;
 }
 
 export class StackExportError extends Error {
   override readonly name = "StackExportError";
+}
+
+/** Distinct secrets that could not be read (one provider's inputs are read more than once). */
+interface Counter {
+  encrypted: Set<string>;
 }
 
 interface RawResource {
@@ -47,7 +52,7 @@ export function readStackExport(doc: unknown): ExportedStack {
   if (list !== undefined && list !== null && !Array.isArray(list)) {
     throw new StackExportError("not a stack export: `deployment.resources` is not a list");
   }
-  const counter = { encrypted: 0 };
+  const counter: Counter = { encrypted: new Set() };
   const raw: RawResource[] = (Array.isArray(list) ? list : []).filter(
     (r): r is RawResource => isObject(r) && typeof r["urn"] === "string" && typeof r["type"] === "string",
   );
@@ -70,7 +75,7 @@ export function readStackExport(doc: unknown): ExportedStack {
     stack: stacks.size === 1 ? [...stacks][0] : undefined,
     resources,
     inputs,
-    encryptedSecrets: counter.encrypted,
+    encryptedSecrets: counter.encrypted.size,
   };
 }
 
@@ -78,7 +83,7 @@ function providerOf(
   ref: unknown,
   byUrn: ReadonlyMap<string, RawResource>,
   cache: Map<string, PolicyResource["provider"]>,
-  counter: { encrypted: number },
+  counter: Counter,
 ): PolicyResource["provider"] {
   if (typeof ref !== "string") return undefined;
   // "<provider urn>::<provider id>"; the URN itself contains "::", the id does not.
@@ -110,12 +115,12 @@ export function nameOf(urn: string): string {
 }
 
 /** Properties as the engine marshals them to analyzers: secrets unwrapped, `__` keys dropped. */
-function properties(v: unknown, counter: { encrypted: number }): Record<string, unknown> {
+function properties(v: unknown, counter: Counter): Record<string, unknown> {
   const out = decode(v, counter, 0);
   return isObject(out) ? out : {};
 }
 
-function decode(v: unknown, counter: { encrypted: number }, depth: number): unknown {
+function decode(v: unknown, counter: Counter, depth: number): unknown {
   if (depth > 64 || v === null || typeof v !== "object") return v;
   if (Array.isArray(v)) return v.map((e) => decode(e, counter, depth + 1));
   const o = v as Record<string, unknown>;
@@ -125,11 +130,11 @@ function decode(v: unknown, counter: { encrypted: number }, depth: number): unkn
       try {
         return decode(JSON.parse(o["plaintext"]), counter, depth + 1);
       } catch {
-        counter.encrypted++;
+        counter.encrypted.add(o["plaintext"]);
         return UNKNOWN_SENTINEL;
       }
     }
-    counter.encrypted++;
+    counter.encrypted.add(String(o["ciphertext"]));
     return UNKNOWN_SENTINEL;
   }
   const out: Record<string, unknown> = {};

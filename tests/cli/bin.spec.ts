@@ -1,0 +1,83 @@
+// The installed command: package.json "bin" points at the compiled entry, `npm pack` ships it, and
+// `--help` works for the program and every command, as a real process.
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+
+const root = path.join(__dirname, "..", "..", "..");
+const main = path.join(root, "dist", "cli", "main.js");
+
+function cli(...args: string[]) {
+  return spawnSync(process.execPath, [main, ...args], { encoding: "utf8", cwd: root, timeout: 60_000 });
+}
+
+describe("auditguard binary", () => {
+  it('package.json "bin" names dist/cli/main.js, which starts with a node shebang', () => {
+    const pkg = JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")) as { bin: Record<string, string> };
+    assert.deepEqual(pkg.bin, { auditguard: "dist/cli/main.js" });
+    assert.match(readFileSync(main, "utf8"), /^#!\/usr\/bin\/env node\n/);
+  });
+
+  it("npm pack ships the command", function () {
+    this.timeout(60_000);
+    const r = spawnSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], { cwd: root, encoding: "utf8" });
+    assert.equal(r.status, 0, r.stderr);
+    const [info] = JSON.parse(r.stdout) as { files: { path: string }[] }[];
+    const files = new Set(info?.files.map((f) => f.path));
+    for (const f of [
+      "dist/cli/main.js",
+      "dist/cli/report.js",
+      "dist/lib/aws/start.js",
+      "dist/lib/alicloud/start.js",
+      "docs/aws-iam-start-policy.json",
+    ]) {
+      assert.ok(files.has(f), f);
+    }
+  });
+
+  for (const args of [["--help"], ["status", "--help"], ["start", "--help"], ["report", "--help"]]) {
+    it(`auditguard ${args.join(" ")} prints usage and exits 0`, () => {
+      const r = cli(...args);
+      assert.equal(r.status, 0, r.stderr);
+      assert.match(r.stdout, /Usage: auditguard/);
+      if (args[0] !== "--help") assert.match(r.stdout, /Example:/);
+    });
+  }
+
+  it("an unknown command or option exits 2 with usage on stderr", () => {
+    const r = cli("stop");
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /unknown command 'stop'/);
+    const f = cli("report", "x", "--format", "pdf");
+    assert.equal(f.status, 2);
+    assert.match(f.stderr, /Allowed choices are text, markdown, sarif, junit/);
+  });
+
+  it("report - reads events from stdin as a real process and exits 1 on a mandatory violation", () => {
+    const event = JSON.stringify({
+      sequence: 1,
+      timestamp: 1,
+      policyEvent: {
+        resourceUrn: "urn:pulumi:dev::p::aws:cloudtrail/trail:Trail::t",
+        message: "<{%fg 1%}>stopped<{%reset%}>",
+        color: "raw",
+        policyName: "aws-cloudtrail-trail-logging",
+        policyPackName: "auditguard",
+        policyPackVersion: "0.1.0",
+        policyPackVersionTag: "0.1.0",
+        enforcementLevel: "mandatory",
+      },
+    });
+    const r = spawnSync(process.execPath, [main, "report", "-", "--format", "markdown"], {
+      input: `${event}\n`,
+      encoding: "utf8",
+      timeout: 60_000,
+    });
+    assert.equal(r.status, 1, r.stderr);
+    assert.match(
+      r.stdout,
+      /\| \[aws-cloudtrail-trail-logging\]\(https:[^)]+\) \| t <sub>aws:cloudtrail\/trail:Trail<\/sub> \| \*\*mandatory\*\* \| stopped \|/,
+    );
+  });
+});
