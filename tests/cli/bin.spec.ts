@@ -1,9 +1,13 @@
 // The installed command: package.json "bin" points at the compiled entry, `npm pack` ships it, and
 // `--help` works for the program and every command, as a real process.
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
+import { startCommandFor, startNowCommandFor } from "../../cli/command-text";
+import { FakeAws } from "../fakes/aws";
+import { awsProvider, awsTrail, stackExport, trailArn } from "./fixtures";
 
 const root = path.join(__dirname, "..", "..", "..");
 const main = path.join(root, "dist", "cli", "main.js");
@@ -79,5 +83,39 @@ describe("auditguard binary", () => {
       r.stdout,
       /\| \[aws-cloudtrail-trail-logging\]\(https:[^)]+\) \| t <sub>aws:cloudtrail\/trail:Trail<\/sub> \| \*\*mandatory\*\* \| stopped \|/,
     );
+  });
+
+  it("status --file as a real process: reads the export, calls the fake, exits 1 on a stopped trail, and ends", async () => {
+    const aws = await FakeAws.start();
+    try {
+      aws.trails.set(trailArn("main"), { IsLogging: false });
+      const p = awsProvider(aws.url);
+      const file = path.join(mkdtempSync(path.join(os.tmpdir(), "auditguard-bin-")), "export.json");
+      writeFileSync(file, stackExport([p, awsTrail(p, "main")]));
+      // Asynchronous spawn: the fake answers from this process's event loop.
+      const child = spawn(process.execPath, [main, "status", "--file", file], { cwd: root });
+      let stdout = "";
+      child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+      const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
+      assert.equal(code, 1, stdout);
+      assert.match(
+        stdout,
+        /main\s+CloudTrail trail\s+arn:aws:cloudtrail:eu-west-1:123456789012:trail\/main\s+eu-west-1\s+not logging\s+violation/,
+      );
+      assert.deepEqual(
+        aws.requests.map((r) => r.action),
+        ["GetTrailStatus"],
+      );
+    } finally {
+      await aws.close();
+    }
+  });
+
+  it("startCommandFor gives the command text policies can lead with", () => {
+    assert.equal(startCommandFor("dev"), "auditguard start --stack dev");
+    assert.equal(startCommandFor("org/proj/prod"), "auditguard start --stack org/proj/prod");
+    assert.equal(startCommandFor(), "auditguard start --stack <stack>");
+    assert.equal(startCommandFor("x; rm -rf /"), "auditguard start --stack <stack>");
+    assert.equal(startNowCommandFor("dev"), "auditguard start --stack dev --yes");
   });
 });
