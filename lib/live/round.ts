@@ -131,10 +131,32 @@ export function lastRoundStats(): RoundStats | undefined {
 
 function startRound(epoch: number, view: StackView, consumer: string, ownConfig: Record<string, unknown>): Round {
   const stats: RoundStats = { calls: 0, attempts: 0, deduplicated: 0 };
+  const planned = planKinds(view, (policyName) => {
+    if (policyName === consumer) return ownConfig;
+    return isPolicyEnabled(policyName) ? (engineConfigFor(policyName) ?? {}) : undefined;
+  });
+  return { epoch, fingerprint: view.fingerprint, consumers: new Set(), entries: runAll(planned, stats), stats };
+}
+
+/**
+ * One round outside any analysis, for the operator command: every registered kind whose policy `configOf`
+ * returns a config for (undefined = disabled), with the same planning, de-duplication, limits and retries.
+ */
+export function runRound(
+  view: StackView,
+  configOf: (policyName: string) => Record<string, unknown> | undefined,
+): Promise<LiveEntry<unknown>[]> {
+  return runAll(planKinds(view, configOf), { calls: 0, attempts: 0, deduplicated: 0 });
+}
+
+function planKinds(
+  view: StackView,
+  configOf: (policyName: string) => Record<string, unknown> | undefined,
+): { kind: LiveKind<unknown>; check: PlannedCheck<unknown> }[] {
   const planned: { kind: LiveKind<unknown>; check: PlannedCheck<unknown> }[] = [];
   for (const kind of kindsRegistry) {
-    if (kind.policyName !== consumer && !isPolicyEnabled(kind.policyName)) continue;
-    const raw = kind.policyName === consumer ? ownConfig : engineConfigFor(kind.policyName);
+    const raw = configOf(kind.policyName);
+    if (raw === undefined) continue;
     let checks: PlannedCheck<unknown>[];
     try {
       checks = kind.plan(view, raw);
@@ -157,7 +179,7 @@ function startRound(epoch: number, view: StackView, consumer: string, ownConfig:
     }
     for (const check of checks) planned.push({ kind, check });
   }
-  return { epoch, fingerprint: view.fingerprint, consumers: new Set(), entries: runAll(planned, stats), stats };
+  return planned;
 }
 
 async function runAll(

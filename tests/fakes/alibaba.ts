@@ -47,6 +47,12 @@ export class FakeAlibaba extends LoopbackFake<AliRequest, AliFault> {
   /** Trails by name (organization trails by name too; `orgTrails` says which need IsOrganizationTrail). */
   readonly trails = new Map<string, AliTrailState>();
   readonly orgTrails = new Set<string>();
+  /**
+   * Cloud Config's recorder after StartConfigurationRecorder: BUILDING for this many GetConfigurationRecorder
+   * reads, then REGISTERED (the service's REGISTRABLE → BUILDING → REGISTERED, counted in reads, not time).
+   */
+  buildingReads = 2;
+  private buildingLeft: number | undefined;
 
   static async start(): Promise<FakeAlibaba> {
     const fake = new FakeAlibaba();
@@ -69,7 +75,13 @@ export class FakeAlibaba extends LoopbackFake<AliRequest, AliFault> {
       signed: auth.startsWith("ACS3-HMAC-SHA256 ") && typeof req.headers["x-acs-content-sha256"] === "string",
     };
     this.requests.push(request);
-    RECORDED_REQUESTS.push({ cloud: "alicloud", action: request.action, service: aliServiceOf(request.version) });
+    const service = aliServiceOf(request.version);
+    RECORDED_REQUESTS.push({
+      cloud: "alicloud",
+      action: request.action,
+      service,
+      ...(this.permitWrites.has(`${service}:${request.action}`) ? { permittedWrite: true } : {}),
+    });
     const fault = this.fault?.(request);
     if (this.latencyMs > 0) await sleep(this.latencyMs);
     if (fault?.kind === "delay") await sleep(fault.ms);
@@ -90,7 +102,29 @@ export class FakeAlibaba extends LoopbackFake<AliRequest, AliFault> {
     switch (`${request.action}@${request.version}`) {
       case "GetConfigurationRecorder@2020-09-07":
         if (!this.recorder) return this.error(res, 404, "AccountNotExisted", "Your account does not exist.");
+        if (this.buildingLeft !== undefined && this.recorder.ConfigurationRecorderStatus === "BUILDING") {
+          if (this.buildingLeft <= 0) {
+            this.recorder.ConfigurationRecorderStatus = "REGISTERED";
+            this.buildingLeft = undefined;
+          } else this.buildingLeft--;
+        }
         return this.json(res, { RequestId: "r-1", ConfigurationRecorder: this.recorder });
+      case "StartConfigurationRecorder@2020-09-07": {
+        const rec = (this.recorder ??= { ConfigurationRecorderStatus: "REGISTRABLE" });
+        if (rec.ConfigurationRecorderStatus === "REGISTRABLE") {
+          rec.ConfigurationRecorderStatus = "BUILDING";
+          this.buildingLeft = this.buildingReads;
+        }
+        return this.json(res, { RequestId: "r-3", ConfigurationRecorder: rec });
+      }
+      case "StartLogging@2020-07-06": {
+        const name = request.query["Name"] ?? "";
+        const state = this.trails.get(name);
+        if (!state)
+          return this.error(res, 404, "TrailNotFoundException", `The specified trail ${name} does not exist.`);
+        Object.assign(state, { IsLogging: true, StartLoggingTime: new Date().toISOString() });
+        return this.json(res, { RequestId: "r-4" });
+      }
       case "GetTrailStatus@2020-07-06": {
         const name = request.query["Name"] ?? "";
         const state = this.trails.get(name);

@@ -79,7 +79,12 @@ export class FakeAws extends LoopbackFake<AwsRequest, Fault> {
     const raw = Buffer.concat(chunks).toString("utf8");
     const request = parse(req, raw);
     this.requests.push(request);
-    RECORDED_REQUESTS.push({ cloud: "aws", action: request.action, service: request.service });
+    RECORDED_REQUESTS.push({
+      cloud: "aws",
+      action: request.action,
+      service: request.service,
+      ...(this.permitWrites.has(`${request.service}:${request.action}`) ? { permittedWrite: true } : {}),
+    });
     const fault = this.fault?.(request);
     if (this.latencyMs > 0) await sleep(this.latencyMs);
     if (fault?.kind === "delay") await sleep(fault.ms);
@@ -116,6 +121,10 @@ export class FakeAws extends LoopbackFake<AwsRequest, Fault> {
         return this.getTrailStatus(request, res);
       case "sts.AssumeRole":
         return this.assumeRole(request, res);
+      case "config.StartConfigurationRecorder":
+        return this.startRecorder(request, res);
+      case "cloudtrail.StartLogging":
+        return this.startLogging(request, res);
       default:
         return this.error(res, 400, "UnknownOperationException", `unsupported: ${request.service}.${request.action}`);
     }
@@ -163,6 +172,39 @@ export class FakeAws extends LoopbackFake<AwsRequest, Fault> {
       );
     }
     this.json(res, state);
+  }
+
+  /** Starting a recorder makes it record at once, PENDING until its first delivery. */
+  private startRecorder(r: AwsRequest, res: http.ServerResponse): void {
+    const name = String(r.body["ConfigurationRecorderName"] ?? "");
+    const state = this.recorders.get(`${r.region}/${name}`);
+    if (!state) {
+      return this.error(
+        res,
+        400,
+        "NoSuchConfigurationRecorderException",
+        `Cannot find configuration recorder with the specified name '${name}'.`,
+      );
+    }
+    const now = Math.floor(Date.now() / 1000);
+    Object.assign(state, { recording: true, lastStatus: "PENDING", lastStartTime: now, lastStatusChangeTime: now });
+    this.json(res, {});
+  }
+
+  private startLogging(r: AwsRequest, res: http.ServerResponse): void {
+    const id = String(r.body["Name"] ?? "");
+    const state = this.trails.get(id);
+    if (!state) {
+      return this.error(
+        res,
+        400,
+        "TrailNotFoundException",
+        `Unknown trail: ${id} for the user: 123456789012`,
+        "Message",
+      );
+    }
+    Object.assign(state, { IsLogging: true, StartLoggingTime: Math.floor(Date.now() / 1000) });
+    this.json(res, {});
   }
 
   private assumeRole(r: AwsRequest, res: http.ServerResponse): void {

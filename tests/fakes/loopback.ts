@@ -9,6 +9,11 @@ export abstract class LoopbackFake<Req extends { action: string }, F> {
   readonly requests: Req[] = [];
   fault: ((req: Req) => F | undefined) | undefined;
   latencyMs = 0;
+  /**
+   * Writes ("service:action") a test means to allow: only `auditguard start --yes` tests set it. Requests
+   * for them are marked in the suite-wide registry, which the read-only audit lets through; nothing else is.
+   */
+  readonly permitWrites = new Set<string>();
   private server!: http.Server;
   url = "";
 

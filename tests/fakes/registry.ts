@@ -8,6 +8,8 @@ export interface RecordedRequest {
   action: string;
   /** The service the request addressed: config, cloudtrail, sts, actiontrail ("unknown" when unparsed). */
   service: string;
+  /** The fake was told this write may come (`auditguard start --yes` tests only). */
+  permittedWrite?: boolean;
 }
 
 /** Process-wide, append-only: never cleared by a fake's reset(). */

@@ -4,6 +4,7 @@
 // hook, so it runs once every test of every file has finished.
 
 import assert from "node:assert/strict";
+import { START_ACTIONS } from "../../cli/actions";
 import { CALLED_ACTIONS, CREDENTIAL_ACTIONS } from "../../lib/live/actions";
 import { RECORDED_REQUESTS, type RecordedRequest } from "../fakes/registry";
 
@@ -11,6 +12,16 @@ import { RECORDED_REQUESTS, type RecordedRequest } from "../fakes/registry";
 const ALLOWED: Readonly<Record<"aws" | "alicloud", readonly string[]>> = {
   aws: ["config:DescribeConfigurationRecorderStatus", "cloudtrail:GetTrailStatus", "sts:AssumeRole"],
   alicloud: ["config:GetConfigurationRecorder", "actiontrail:GetTrailStatus", "sts:AssumeRole"],
+};
+
+/**
+ * The only writes anything may send: the operator command's start actions, and only in the requests a
+ * `start --yes` test told its fake to expect (RecordedRequest.permittedWrite). The pack, `status` and `start`
+ * without --yes stay inside ALLOWED.
+ */
+const PERMITTED_WRITES: Readonly<Record<"aws" | "alicloud", readonly string[]>> = {
+  aws: START_ACTIONS.aws.map((a) => a.permission),
+  alicloud: START_ACTIONS.alicloud.map((a) => a.permission),
 };
 
 /**
@@ -22,11 +33,16 @@ const FLOORS: readonly { file: RegExp; aws: number; alicloud: number }[] = [
   { file: /[\\/]tests[\\/]aws-adapters\.spec\.js$/, aws: 40, alicloud: 0 },
   { file: /[\\/]tests[\\/]alicloud-adapters\.spec\.js$/, aws: 0, alicloud: 20 },
   { file: /[\\/]tests[\\/]security[\\/]canaries\.spec\.js$/, aws: 100, alicloud: 60 },
+  { file: /[\\/]tests[\\/]cli[\\/]status-start\.spec\.js$/, aws: 10, alicloud: 10 },
 ];
 
 /** The recorded requests no allowed action covers. */
 function outsideAllowList(list: readonly RecordedRequest[]): RecordedRequest[] {
-  return list.filter((r) => !ALLOWED[r.cloud].includes(`${r.service}:${r.action}`));
+  return list.filter((r) => {
+    const permission = `${r.service}:${r.action}`;
+    if (ALLOWED[r.cloud].includes(permission)) return false;
+    return !(r.permittedWrite === true && PERMITTED_WRITES[r.cloud].includes(permission));
+  });
 }
 
 function filesOf(suite: Mocha.Suite): string[] {
@@ -64,6 +80,28 @@ describe("read-only audit", () => {
       { cloud: "alicloud", service: "config", action: "GetConfigurationRecorder" },
     ];
     assert.deepEqual(outsideAllowList([...allowed, ...flagged]), flagged);
+  });
+
+  it("a permitted write is let through only for the start actions, and only when the test permitted it", () => {
+    const flagged: RecordedRequest[] = [
+      { cloud: "aws", service: "cloudtrail", action: "StartLogging" },
+      { cloud: "alicloud", service: "config", action: "StartConfigurationRecorder" },
+      { cloud: "aws", service: "cloudtrail", action: "StopLogging", permittedWrite: true },
+      { cloud: "aws", service: "config", action: "PutConfigurationRecorder", permittedWrite: true },
+      { cloud: "alicloud", service: "actiontrail", action: "StopLogging", permittedWrite: true },
+      { cloud: "alicloud", service: "config", action: "StartLogging", permittedWrite: true },
+    ];
+    const allowed: RecordedRequest[] = [
+      { cloud: "aws", service: "cloudtrail", action: "StartLogging", permittedWrite: true },
+      { cloud: "aws", service: "config", action: "StartConfigurationRecorder", permittedWrite: true },
+      { cloud: "alicloud", service: "config", action: "StartConfigurationRecorder", permittedWrite: true },
+      { cloud: "alicloud", service: "actiontrail", action: "StartLogging", permittedWrite: true },
+    ];
+    assert.deepEqual(outsideAllowList([...allowed, ...flagged]), flagged);
+    assert.deepEqual(PERMITTED_WRITES, {
+      aws: ["config:StartConfigurationRecorder", "cloudtrail:StartLogging"],
+      alicloud: ["config:StartConfigurationRecorder", "actiontrail:StartLogging"],
+    });
   });
 
   it("no allowed action writes", () => {
