@@ -34,6 +34,8 @@ const READ_ONLY_ACTIONS: ReadonlySet<string> = new Set([
   "DescribeConfigurationRecorderStatus",
   "GetTrailStatus",
   "AssumeRole",
+  "AssumeRoleWithWebIdentity",
+  "GetCallerIdentity",
 ]);
 
 /** Every request any fake in this file saw, for the read-only check at the end. */
@@ -336,7 +338,13 @@ describe("AWS adapters against the loopback fake (real SDK v3 clients)", functio
       const v = okValue<RecorderStatus | NotFound>(entryOf(await run(stack(r)), r).outcome);
       assert.equal(v.found, false);
       assert.match((v as NotFound).detail, /rec-gone/);
-      assert.equal(fake.requests.length, 1, "not-found is an answer, not retried");
+      assert.match((v as NotFound).detail, /answered by account 123456789012/);
+      assert.equal(fake.calls("DescribeConfigurationRecorderStatus").length, 1, "not-found is an answer, not retried");
+      // Who said "not found" is asked once, signed with the same keys as the status call.
+      const who = fake.calls("GetCallerIdentity");
+      assert.equal(who.length, 1);
+      assert.equal(who[0]?.accessKeyId, ACCESS_KEY);
+      assert.equal(who[0]?.region, "eu-west-1");
     });
 
     it("reports a missing trail (TrailNotFoundException) as not found", async function () {
@@ -345,9 +353,79 @@ describe("AWS adapters against the loopback fake (real SDK v3 clients)", functio
       const v = okValue<TrailStatus | NotFound>(entryOf(await run(stack(t), AWS_TRAIL_POLICY), t).outcome);
       assert.equal(v.found, false);
       assert.match((v as NotFound).detail, /Unknown trail/);
-      assert.equal(fake.requests.length, 1);
+      assert.equal((v as NotFound).account, ACCOUNT);
+      assert.equal(fake.calls("GetTrailStatus").length, 1);
+      assert.equal(fake.calls("GetCallerIdentity").length, 1);
     });
 
+    it("a found resource costs no GetCallerIdentity", async function () {
+      fake.recorders.set("eu-west-1/rec-here", { recording: true });
+      const r = recorder("rec-here", awsProvider(fake));
+      recorderFound(entryOf(await run(stack(r)), r).outcome);
+      assert.equal(fake.calls("GetCallerIdentity").length, 0);
+    });
+  });
+
+  describe('"not found" only from the right account (sts:GetCallerIdentity)', function () {
+    it("a trail missing as seen from another account than its ARN's is wrong-account, naming both", async function () {
+      fake.defaultAccount = "111111111111";
+      const arn = trailArn("eu-west-1", "elsewhere", "222222222222");
+      const t = trail("elsewhere", awsProvider(fake), { arn, homeRegion: "eu-west-1" });
+      const f = failureOf(entryOf(await run(stack(t), AWS_TRAIL_POLICY), t).outcome);
+      assert.equal(f.reason, "wrong-account");
+      assert.match(f.detail, /called as 111111111111 .*; the trail belongs to 222222222222/);
+      assert.equal(fake.calls("GetTrailStatus").length, 1, "wrong-account is not retried");
+    });
+
+    it("a recorder missing from an account outside allowedAccountIds is wrong-account", async function () {
+      fake.defaultAccount = "111111111111";
+      const p = awsProvider(fake, { allowedAccountIds: JSON.stringify(["333333333333", "444444444444"]) });
+      const r = recorder("rec-other", p);
+      const f = failureOf(entryOf(await run(stack(r)), r).outcome);
+      assert.equal(f.reason, "wrong-account");
+      assert.match(f.detail, /called as 111111111111.*allowedAccountIds allow only 333333333333, 444444444444/);
+    });
+
+    it("a recorder missing in one of the allowed accounts is a real not-found", async function () {
+      fake.defaultAccount = "444444444444";
+      const p = awsProvider(fake, { allowedAccountIds: ["333333333333", "444444444444"] });
+      const r = recorder("rec-allowed", p);
+      const v = okValue<NotFound>(entryOf(await run(stack(r)), r).outcome);
+      assert.equal(v.found, false);
+      assert.equal(v.account, "444444444444");
+    });
+
+    it("checks the assumed role's account, and asks once per credential set however many are missing", async function () {
+      const roleArn = "arn:aws:iam::555555555555:role/audit";
+      fake.roles.set(roleArn, "ASIAROLEKEY00001");
+      const p = awsProvider(fake, { assumeRoles: JSON.stringify([{ roleArn }]) });
+      const missing = ["rec-m1", "rec-m2", "rec-m3"].map((n) => recorder(n, p));
+      const arn = trailArn("eu-west-1", "trail-m", "555555555555");
+      const t = trail("trail-m", p, { arn });
+      const entries = await run(stack(...missing, t));
+      for (const r of [...missing, t]) {
+        const v = okValue<NotFound>(entryOf(entries, r).outcome);
+        assert.equal(v.found, false);
+        assert.equal(v.account, "555555555555");
+      }
+      const who = fake.calls("GetCallerIdentity");
+      assert.equal(who.length, 1, "one GetCallerIdentity for one credential set");
+      assert.equal(who[0]?.accessKeyId, "ASIAROLEKEY00001", "asked as the assumed role");
+      // Different credentials (the provider's own keys) get their own answer.
+      const other = recorder("rec-m4", awsProvider(fake));
+      await run(stack(other));
+      assert.equal(fake.calls("GetCallerIdentity").length, 2);
+    });
+
+    it("when GetCallerIdentity fails, the not-found is undetermined, never believed", async function () {
+      fake.fault = onAction("GetCallerIdentity", () => ({ kind: "hang" }));
+      const r = recorder("rec-unconfirmed", awsProvider(fake));
+      const f = failureOf(entryOf(await run(stack(r), AWS_RECORDER_POLICY, 1), r).outcome);
+      assert.equal(f.reason, "timeout");
+    });
+  });
+
+  describe("empty replies", function () {
     it("reports an empty recorder list as not found", async function () {
       fake.fault = onAction("DescribeConfigurationRecorderStatus", () => ({
         kind: "reply",
@@ -818,12 +896,15 @@ describe("AWS adapters against the loopback fake (real SDK v3 clients)", functio
 
     it("never puts the provider's secrets in the entries, even when the service echoes them", async function () {
       const echo = `key ${ACCESS_KEY} secret ${SECRET_KEY} token ${SESSION_TOKEN}`;
-      fake.fault = (req) => ({
-        kind: "error",
-        status: 400,
-        code: req.action === "GetTrailStatus" ? "TrailNotFoundException" : "AccessDeniedException",
-        message: echo,
-      });
+      fake.fault = (req) =>
+        req.service === "sts"
+          ? undefined
+          : {
+              kind: "error",
+              status: 400,
+              code: req.action === "GetTrailStatus" ? "TrailNotFoundException" : "AccessDeniedException",
+              message: echo,
+            };
       const arn = trailArn("eu-west-1", "trail-echo");
       const p = awsProvider(fake, { token: SESSION_TOKEN });
       const r = recorder("rec-echo", p);
@@ -840,7 +921,7 @@ describe("AWS adapters against the loopback fake (real SDK v3 clients)", functio
 
 // Mocha runs top-level suites in order: this one sees what every test of the suite above sent.
 describe("read-only across every adapter test", function () {
-  it("every request any test sent was DescribeConfigurationRecorderStatus, GetTrailStatus or AssumeRole", function () {
+  it("every request any test sent was a status read or an STS identity call", function () {
     assert.ok(everyRequest.length > 20, `saw ${everyRequest.length} requests`);
     const others = everyRequest.filter((r) => !READ_ONLY_ACTIONS.has(r.action));
     assert.deepEqual(
