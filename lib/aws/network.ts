@@ -264,7 +264,9 @@ export function routingAgents(network: AwsNetwork, ca: string | undefined): Agen
     }
   }
   const httpAgent = new Router();
-  const httpsAgent = new Router();
+  // TLS options on the router itself: Node merges an agent's options into each request's, and
+  // HttpsProxyAgent takes the tunnelled TLS settings from the request (its own are for the proxy).
+  const httpsAgent = new Router(tls as import("node:https").AgentOptions);
   return {
     httpAgent,
     httpsAgent,

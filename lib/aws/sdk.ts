@@ -421,7 +421,7 @@ function sharedFiles(
     if (files.length === 0) return undefined;
     if (files.length === 1) return files[0];
     return ctx.memo(`aws:merged-ini:${kind}:${JSON.stringify(files)}`, () => {
-      const dir = mkdtempSync(path.join(tmpdir(), "auditguard-aws-")); // 0700
+      const dir = mkdtempSync(path.join(tmpdir(), "auditguard-aws-ini-")); // 0700
       ctx.onDispose(() => rmSync(dir, { recursive: true, force: true }));
       const file = path.join(dir, kind);
       writeFileSync(file, mergeIniFiles(files), { mode: 0o600, flag: "wx" });
@@ -563,6 +563,8 @@ export function classify(e: unknown): CheckFailure {
   }
   // Before the timeout test: node-http-handler renames ECONNRESET/EPIPE errors to "TimeoutError".
   if (code !== undefined && NETWORK_ERROR_CODES.has(code)) return { reason: "endpoint-error", detail, ...extra };
+  // The endpoint's (or proxy's) certificate is not trusted: CA bundle, proxy or endpoint settings.
+  if (code !== undefined && /CERT|SSL|TLS|SIGNATURE/.test(code)) return { reason: "endpoint-error", detail, ...extra };
   if (name === "AbortError" || name === "TimeoutError" || name === "DeadlineExceeded" || code === "ETIMEDOUT") {
     return { reason: "timeout", detail, ...extra };
   }
