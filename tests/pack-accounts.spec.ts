@@ -79,4 +79,16 @@ describe("pack: a not-found is believed only from the resource's account (Analyz
     // One GetCallerIdentity for the one credential set, however many resources were missing.
     assert.equal(fake.calls("GetCallerIdentity").length, 1);
   });
+
+  it("a denied AssumeRole names sts:AssumeRole on that role as the permission, not the status call's", async () => {
+    const roleArn = "arn:aws:iam::444444444444:role/not-trusted";
+    const provider = awsProvider("p-denied", fake.url, { assumeRoles: [{ roleArn }] });
+    const recorder = awsRecorder("rec-behind-role", { provider });
+    const result = await h().analyzeStack([providerResource(provider), recorder]);
+    const live = of(result, LIVE);
+    assert.equal(live.length, 1, brief(result));
+    assert.match(live[0]?.message ?? "", new RegExp(`Needed permission: sts:AssumeRole on ${roleArn}\\.`));
+    assert.doesNotMatch(live[0]?.message ?? "", /Needed permission: config:/);
+    assert.equal(fake.calls("DescribeConfigurationRecorderStatus").length, 0);
+  });
 });
