@@ -19,6 +19,8 @@ const HINTS: Partial<Record<CheckFailure["reason"], string>> = {
   timeout: "Check network access to the endpoint, or raise timeoutSeconds in the policy config.",
   "endpoint-error": "Check the endpoint (provider endpoints, proxy, DNS) and network access.",
   "bad-target": "Check the resource's and provider's region, name and endpoint settings.",
+  "wrong-account":
+    "The pack resolved credentials of another account than the resource's, so a \"not found\" says nothing about it: give the pack the provider's own credentials, profile or roles (or check the resource's account).",
 };
 
 export function describeFailure(e: LiveEntry<unknown>, f: CheckFailure): string {
@@ -40,7 +42,7 @@ export function describeFailure(e: LiveEntry<unknown>, f: CheckFailure): string 
   return (
     `Could not verify ${e.label} '${e.spec.target}' (${where}): ${FAILURE_TEXT[f.reason]} calling ${e.spec.action}` +
     `${f.detail ? `: ${f.detail}` : ""}${facts ? ` [${facts}]` : ""}. ` +
-    `${HINTS[f.reason] ?? ""} Needed permission: ${e.spec.permission}. Until this check completes, ${e.policyName} has not verified this resource.`
+    `${HINTS[f.reason] ?? ""} Needed permission: ${f.permission ?? e.spec.permission}. Until this check completes, ${e.policyName} has not verified this resource.`
   ).replace(/\s+/g, " ");
 }
 

@@ -34,6 +34,8 @@ const READ_ONLY_ACTIONS: ReadonlySet<string> = new Set([
   "DescribeConfigurationRecorderStatus",
   "GetTrailStatus",
   "AssumeRole",
+  "AssumeRoleWithWebIdentity",
+  "GetCallerIdentity",
 ]);
 
 /** Every request any fake in this file saw, for the read-only check at the end. */
@@ -336,7 +338,13 @@ describe("AWS adapters against the loopback fake (real SDK v3 clients)", functio
       const v = okValue<RecorderStatus | NotFound>(entryOf(await run(stack(r)), r).outcome);
       assert.equal(v.found, false);
       assert.match((v as NotFound).detail, /rec-gone/);
-      assert.equal(fake.requests.length, 1, "not-found is an answer, not retried");
+      assert.match((v as NotFound).detail, /answered by account 123456789012/);
+      assert.equal(fake.calls("DescribeConfigurationRecorderStatus").length, 1, "not-found is an answer, not retried");
+      // Who said "not found" is asked once, signed with the same keys as the status call.
+      const who = fake.calls("GetCallerIdentity");
+      assert.equal(who.length, 1);
+      assert.equal(who[0]?.accessKeyId, ACCESS_KEY);
+      assert.equal(who[0]?.region, "eu-west-1");
     });
 
     it("reports a missing trail (TrailNotFoundException) as not found", async function () {
@@ -345,9 +353,79 @@ describe("AWS adapters against the loopback fake (real SDK v3 clients)", functio
       const v = okValue<TrailStatus | NotFound>(entryOf(await run(stack(t), AWS_TRAIL_POLICY), t).outcome);
       assert.equal(v.found, false);
       assert.match((v as NotFound).detail, /Unknown trail/);
-      assert.equal(fake.requests.length, 1);
+      assert.equal((v as NotFound).account, ACCOUNT);
+      assert.equal(fake.calls("GetTrailStatus").length, 1);
+      assert.equal(fake.calls("GetCallerIdentity").length, 1);
     });
 
+    it("a found resource costs no GetCallerIdentity", async function () {
+      fake.recorders.set("eu-west-1/rec-here", { recording: true });
+      const r = recorder("rec-here", awsProvider(fake));
+      recorderFound(entryOf(await run(stack(r)), r).outcome);
+      assert.equal(fake.calls("GetCallerIdentity").length, 0);
+    });
+  });
+
+  describe('"not found" only from the right account (sts:GetCallerIdentity)', function () {
+    it("a trail missing as seen from another account than its ARN's is wrong-account, naming both", async function () {
+      fake.defaultAccount = "111111111111";
+      const arn = trailArn("eu-west-1", "elsewhere", "222222222222");
+      const t = trail("elsewhere", awsProvider(fake), { arn, homeRegion: "eu-west-1" });
+      const f = failureOf(entryOf(await run(stack(t), AWS_TRAIL_POLICY), t).outcome);
+      assert.equal(f.reason, "wrong-account");
+      assert.match(f.detail, /called as 111111111111 .*; the trail belongs to 222222222222/);
+      assert.equal(fake.calls("GetTrailStatus").length, 1, "wrong-account is not retried");
+    });
+
+    it("a recorder missing from an account outside allowedAccountIds is wrong-account", async function () {
+      fake.defaultAccount = "111111111111";
+      const p = awsProvider(fake, { allowedAccountIds: JSON.stringify(["333333333333", "444444444444"]) });
+      const r = recorder("rec-other", p);
+      const f = failureOf(entryOf(await run(stack(r)), r).outcome);
+      assert.equal(f.reason, "wrong-account");
+      assert.match(f.detail, /called as 111111111111.*allowedAccountIds allow only 333333333333, 444444444444/);
+    });
+
+    it("a recorder missing in one of the allowed accounts is a real not-found", async function () {
+      fake.defaultAccount = "444444444444";
+      const p = awsProvider(fake, { allowedAccountIds: ["333333333333", "444444444444"] });
+      const r = recorder("rec-allowed", p);
+      const v = okValue<NotFound>(entryOf(await run(stack(r)), r).outcome);
+      assert.equal(v.found, false);
+      assert.equal(v.account, "444444444444");
+    });
+
+    it("checks the assumed role's account, and asks once per credential set however many are missing", async function () {
+      const roleArn = "arn:aws:iam::555555555555:role/audit";
+      fake.roles.set(roleArn, "ASIAROLEKEY00001");
+      const p = awsProvider(fake, { assumeRoles: JSON.stringify([{ roleArn }]) });
+      const missing = ["rec-m1", "rec-m2", "rec-m3"].map((n) => recorder(n, p));
+      const arn = trailArn("eu-west-1", "trail-m", "555555555555");
+      const t = trail("trail-m", p, { arn });
+      const entries = await run(stack(...missing, t));
+      for (const r of [...missing, t]) {
+        const v = okValue<NotFound>(entryOf(entries, r).outcome);
+        assert.equal(v.found, false);
+        assert.equal(v.account, "555555555555");
+      }
+      const who = fake.calls("GetCallerIdentity");
+      assert.equal(who.length, 1, "one GetCallerIdentity for one credential set");
+      assert.equal(who[0]?.accessKeyId, "ASIAROLEKEY00001", "asked as the assumed role");
+      // Different credentials (the provider's own keys) get their own answer.
+      const other = recorder("rec-m4", awsProvider(fake));
+      await run(stack(other));
+      assert.equal(fake.calls("GetCallerIdentity").length, 2);
+    });
+
+    it("when GetCallerIdentity fails, the not-found is undetermined, never believed", async function () {
+      fake.fault = onAction("GetCallerIdentity", () => ({ kind: "hang" }));
+      const r = recorder("rec-unconfirmed", awsProvider(fake));
+      const f = failureOf(entryOf(await run(stack(r), AWS_RECORDER_POLICY, 1), r).outcome);
+      assert.equal(f.reason, "timeout");
+    });
+  });
+
+  describe("empty replies", function () {
     it("reports an empty recorder list as not found", async function () {
       fake.fault = onAction("DescribeConfigurationRecorderStatus", () => ({
         kind: "reply",
@@ -642,7 +720,10 @@ describe("AWS adapters against the loopback fake (real SDK v3 clients)", functio
       const r = recorder("rec-forbidden", p);
       const f = failureOf(entryOf(await run(stack(r)), r).outcome);
       assert.equal(f.reason, "access-denied");
-      assert.match(f.detail, /sts:AssumeRole/);
+      assert.match(f.detail, /^sts:AssumeRole on arn:aws:iam::210987654321:role\/forbidden failed: /);
+      // The permission to grant is the role's trust, not the status call's.
+      assert.equal(f.permission, "sts:AssumeRole on arn:aws:iam::210987654321:role/forbidden");
+      assert.equal(f.code, "AccessDenied");
       assert.equal(fake.calls("DescribeConfigurationRecorderStatus").length, 0);
       assert.equal(fake.calls("AssumeRole").length, 1);
     });
@@ -718,6 +799,121 @@ describe("AWS adapters against the loopback fake (real SDK v3 clients)", functio
         const r = recorder("rec-profile", p);
         recorderFound(entryOf(await run(stack(r)), r).outcome);
         assert.equal(fake.requests[0]?.accessKeyId, "AKIAPROFILEKEY000001");
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    it("assumes the provider's web identity role with the token, unsigned, then signs with the role's key", async function () {
+      const roleArn = "arn:aws:iam::555555555555:role/ci";
+      fake.webIdentityRoles.set(roleArn, { token: "eyJ-token-inline-0001", key: "ASIAWEBKEY000001" });
+      fake.recorders.set("eu-west-1/rec-web", { recording: true });
+      const p = providerView({
+        region: "eu-west-1",
+        endpoints: JSON.stringify([{ configservice: fake.url, sts: fake.url }]),
+        assumeRoleWithWebIdentity: JSON.stringify({
+          roleArn,
+          sessionName: "ci-session",
+          webIdentityToken: "eyJ-token-inline-0001",
+          duration: "15m",
+          policyArns: ["arn:aws:iam::aws:policy/ReadOnlyAccess"],
+        }),
+      });
+      const r = recorder("rec-web", p);
+      const e = entryOf(await run(stack(r)), r);
+      recorderFound(e.outcome);
+      const [web] = fake.calls("AssumeRoleWithWebIdentity");
+      assert.equal(web?.accessKeyId, undefined, "AssumeRoleWithWebIdentity is not signed");
+      assert.equal(web?.body["RoleArn"], roleArn);
+      assert.equal(web?.body["RoleSessionName"], "ci-session");
+      assert.equal(web?.body["DurationSeconds"], "900");
+      assert.equal(web?.body["PolicyArns.member.1.arn"], "arn:aws:iam::aws:policy/ReadOnlyAccess");
+      assert.equal(fake.calls("DescribeConfigurationRecorderStatus")[0]?.accessKeyId, "ASIAWEBKEY000001");
+      assert.equal(e.spec.account, "555555555555");
+      assert.ok(!JSON.stringify(e).includes("eyJ-token-inline-0001"));
+    });
+
+    it("reads the web identity token file when the call is made, and chains assumeRoles after it", async function () {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "auditguard-aws-"));
+      const tokenFile = path.join(dir, "token");
+      fs.writeFileSync(tokenFile, "eyJ-token-from-file-0002\n");
+      const webRole = "arn:aws:iam::555555555555:role/ci";
+      const hop = "arn:aws:iam::666666666666:role/audit";
+      fake.webIdentityRoles.set(webRole, { token: "eyJ-token-from-file-0002", key: "ASIAWEBKEY000002" });
+      fake.roles.set(hop, "ASIAHOPKEY000002");
+      fake.trails.set(trailArn("eu-west-1", "trail-web", "666666666666"), { IsLogging: true });
+      try {
+        const p = providerView({
+          region: "eu-west-1",
+          endpoints: JSON.stringify([{ cloudtrail: fake.url, sts: fake.url }]),
+          assumeRoleWithWebIdentity: { roleArn: webRole, webIdentityTokenFile: tokenFile },
+          assumeRoles: JSON.stringify([{ roleArn: hop }]),
+        });
+        const t = trail("trail-web", p, { arn: trailArn("eu-west-1", "trail-web", "666666666666") });
+        trailFound(entryOf(await run(stack(t), AWS_TRAIL_POLICY), t).outcome);
+        assert.equal(fake.calls("AssumeRole")[0]?.accessKeyId, "ASIAWEBKEY000002", "the hop is signed by the web role");
+        assert.equal(fake.calls("GetTrailStatus")[0]?.accessKeyId, "ASIAHOPKEY000002");
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    it("a rejected web identity token names sts:AssumeRoleWithWebIdentity on the role, and never shows the token", async function () {
+      const roleArn = "arn:aws:iam::555555555555:role/ci";
+      fake.webIdentityRoles.set(roleArn, { token: "the-right-token-0003", key: "ASIAWEBKEY000003" });
+      const p = providerView({
+        region: "eu-west-1",
+        endpoints: JSON.stringify([{ configservice: fake.url, sts: fake.url }]),
+        assumeRoleWithWebIdentity: { roleArn, webIdentityToken: "eyJ-wrong-token-0003" },
+      });
+      const r = recorder("rec-web-denied", p);
+      const f = failureOf(entryOf(await run(stack(r)), r).outcome);
+      assert.equal(f.reason, "access-denied");
+      assert.equal(f.permission, `sts:AssumeRoleWithWebIdentity on ${roleArn}`);
+      assert.equal(fake.calls("DescribeConfigurationRecorderStatus").length, 0);
+      assert.ok(!JSON.stringify(f).includes("eyJ-wrong-token-0003"));
+    });
+
+    it("merges every shared credentials and config file as the Go SDK does: later files win, key by key", async function () {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "auditguard-aws-"));
+      const write = (name: string, text: string): string => {
+        fs.writeFileSync(path.join(dir, name), text);
+        return path.join(dir, name);
+      };
+      const creds1 = write(
+        "creds1",
+        "[audit]\naws_access_key_id = AKIAFIRSTFILE000001\naws_secret_access_key = first-secret-000001\n" +
+          "[base]\naws_access_key_id = AKIABASEPROFILE0001\naws_secret_access_key = base-secret-000001\n",
+      );
+      const creds2 = write(
+        "creds2",
+        "[audit]\naws_access_key_id = AKIASECONDFILE00001\naws_secret_access_key = second-secret-00001\n",
+      );
+      const config1 = write("config1", "[profile chained]\nregion = eu-west-1\n");
+      const config2 = write(
+        "config2",
+        "[profile chained]\nrole_arn = arn:aws:iam::777777777777:role/from-profile\nsource_profile = base\n",
+      );
+      fake.roles.set("arn:aws:iam::777777777777:role/from-profile", "ASIAPROFILEROLE001");
+      fake.recorders.set("eu-west-1/rec-files", { recording: true });
+      const tmpBefore = fs.readdirSync(os.tmpdir()).filter((n) => n.startsWith("auditguard-aws-ini-"));
+      try {
+        const files = {
+          sharedCredentialsFiles: JSON.stringify([creds1, path.join(dir, "missing"), creds2]),
+          sharedConfigFiles: JSON.stringify([config1, config2]),
+          endpoints: JSON.stringify([{ configservice: fake.url, sts: fake.url }]),
+          region: "eu-west-1",
+        };
+        const later = recorder("rec-files", providerView({ ...files, profile: "audit" }));
+        recorderFound(entryOf(await run(stack(later)), later).outcome);
+        assert.equal(fake.calls("DescribeConfigurationRecorderStatus")[0]?.accessKeyId, "AKIASECONDFILE00001");
+        // A profile whose role is in the second config file and whose source keys are in the first credentials file.
+        const chained = recorder("rec-files", providerView({ ...files, profile: "chained" }));
+        recorderFound(entryOf(await run(stack(chained)), chained).outcome);
+        assert.equal(fake.calls("AssumeRole")[0]?.accessKeyId, "AKIABASEPROFILE0001");
+        assert.equal(fake.calls("DescribeConfigurationRecorderStatus")[1]?.accessKeyId, "ASIAPROFILEROLE001");
+        const tmpAfter = fs.readdirSync(os.tmpdir()).filter((n) => n.startsWith("auditguard-aws-ini-"));
+        assert.deepEqual(tmpAfter, tmpBefore, "the merged copies are removed with the round");
       } finally {
         fs.rmSync(dir, { recursive: true, force: true });
       }
@@ -818,12 +1014,15 @@ describe("AWS adapters against the loopback fake (real SDK v3 clients)", functio
 
     it("never puts the provider's secrets in the entries, even when the service echoes them", async function () {
       const echo = `key ${ACCESS_KEY} secret ${SECRET_KEY} token ${SESSION_TOKEN}`;
-      fake.fault = (req) => ({
-        kind: "error",
-        status: 400,
-        code: req.action === "GetTrailStatus" ? "TrailNotFoundException" : "AccessDeniedException",
-        message: echo,
-      });
+      fake.fault = (req) =>
+        req.service === "sts"
+          ? undefined
+          : {
+              kind: "error",
+              status: 400,
+              code: req.action === "GetTrailStatus" ? "TrailNotFoundException" : "AccessDeniedException",
+              message: echo,
+            };
       const arn = trailArn("eu-west-1", "trail-echo");
       const p = awsProvider(fake, { token: SESSION_TOKEN });
       const r = recorder("rec-echo", p);
@@ -840,7 +1039,7 @@ describe("AWS adapters against the loopback fake (real SDK v3 clients)", functio
 
 // Mocha runs top-level suites in order: this one sees what every test of the suite above sent.
 describe("read-only across every adapter test", function () {
-  it("every request any test sent was DescribeConfigurationRecorderStatus, GetTrailStatus or AssumeRole", function () {
+  it("every request any test sent was a status read or an STS identity call", function () {
     assert.ok(everyRequest.length > 20, `saw ${everyRequest.length} requests`);
     const others = everyRequest.filter((r) => !READ_ONLY_ACTIONS.has(r.action));
     assert.deepEqual(

@@ -2,11 +2,17 @@
 // providers, turned into plain facts. The SDK is loaded on first use, so a stack with nothing to
 // check never loads it.
 
+import { readFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import type { NodeHttpHandler } from "@smithy/node-http-handler";
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@smithy/types";
 import { errorMessage, errorName, NETWORK_ERROR_CODES, optionalString } from "../live/errors";
 import { type CheckFailure, failure, type Outcome, success } from "../live/outcome";
 import type { RoundContext } from "../live/round";
 import { quote, registerSecret } from "../redact";
+import { isPlainNetwork, networkId, routingAgents } from "./network";
 import type { AwsTarget } from "./target";
 
 export interface RecorderStatus {
@@ -37,6 +43,8 @@ export interface TrailStatus {
 export interface NotFound {
   found: false;
   detail: string;
+  /** The account that answered "not found" (sts:GetCallerIdentity). */
+  account?: string;
 }
 
 type ConfigModule = typeof import("@aws-sdk/client-config-service");
@@ -82,7 +90,16 @@ export async function describeRecorderStatus(
     if (!Array.isArray(list)) return failure("malformed-reply", "ConfigurationRecordersStatus is missing");
     if (!list.every(isRecord)) return failure("malformed-reply", "ConfigurationRecordersStatus has a non-object entry");
     const s = list.find((e) => e["name"] === name) ?? (list.length === 1 ? list[0] : undefined);
-    if (!s) return success({ found: false, detail: `no configuration recorder named '${quote(name)}'` });
+    if (!s) {
+      return confirmNotFound(
+        ctx,
+        target,
+        "recorder",
+        `no configuration recorder named '${quote(name)}'`,
+        timeoutMs,
+        signal,
+      );
+    }
     const recording = s["recording"];
     // A reply without `recording` says nothing about recording: undetermined, never "stopped".
     if (typeof recording !== "boolean") return failure("malformed-reply", "recording is missing or not a boolean");
@@ -102,7 +119,7 @@ export async function describeRecorderStatus(
     });
   } catch (e) {
     if (errorName(e) === "NoSuchConfigurationRecorderException") {
-      return success({ found: false, detail: quote(errorMessage(e)) });
+      return confirmNotFound(ctx, target, "recorder", quote(errorMessage(e)), timeoutMs, signal);
     }
     return { ok: false, failure: classify(e) };
   }
@@ -139,81 +156,322 @@ export async function getTrailStatus(
       stopLoggingTime: time(out.StopLoggingTime),
     });
   } catch (e) {
-    if (errorName(e) === "TrailNotFoundException") return success({ found: false, detail: quote(errorMessage(e)) });
+    if (errorName(e) === "TrailNotFoundException") {
+      return confirmNotFound(ctx, target, "trail", quote(errorMessage(e)), timeoutMs, signal);
+    }
     return { ok: false, failure: classify(e) };
   }
 }
 
+const EXPECTED_TEXT = {
+  arn: (what: string) => `the ${what} belongs to`,
+  allowed: () => "the provider's allowedAccountIds allow only",
+  role: () => "the provider assumes a role in",
+} as const;
+
+/**
+ * A "not found" is believed only once the answering identity is known (sts:GetCallerIdentity, once per
+ * credential set per round) and is in the account the resource must be in; otherwise the check is
+ * undetermined, naming both accounts.
+ */
+async function confirmNotFound(
+  ctx: RoundContext,
+  target: AwsTarget,
+  what: "recorder" | "trail",
+  detail: string,
+  timeoutMs: number,
+  signal: AbortSignal,
+): Promise<Outcome<NotFound>> {
+  const { callerIdentity } = require("./identity") as typeof import("./identity");
+  const who = await callerIdentity(ctx, target, timeoutMs, signal);
+  if (!who.ok) {
+    const f = who.failure;
+    return {
+      ok: false,
+      failure: {
+        ...f,
+        detail: `the service says the ${what} does not exist (${detail}), but sts:GetCallerIdentity could not confirm which account answered: ${f.detail}`,
+      },
+    };
+  }
+  const { account, arn } = who.value;
+  const expected = target.expectedAccounts;
+  if (expected && !expected.accounts.includes(account)) {
+    return failure(
+      "wrong-account",
+      `called as ${account} (${quote(arn)}); ${EXPECTED_TEXT[expected.kind](what)} ${expected.accounts.join(", ")}. ` +
+        `The answer "${detail}" comes from another account and says nothing about this ${what}`,
+    );
+  }
+  return success({ found: false, detail: `${detail}; answered by account ${account}`, account });
+}
+
+/** Service client settings: region, endpoint, the round's request handler, FIPS / dual-stack. */
 export function clientConfig(ctx: RoundContext, target: AwsTarget, endpoint: string | undefined, timeoutMs: number) {
-  const { http } = sdk();
   return {
-    region: target.region,
-    ...(endpoint ? { endpoint } : {}),
+    ...endpointSettings(target, target.region, endpoint),
     credentials: credentialsProvider(ctx, target, timeoutMs),
     // Retries are made by the round, one rate-limited attempt at a time.
     maxAttempts: 1,
-    requestHandler: new http.NodeHttpHandler({
-      connectionTimeout: timeoutMs,
-      requestTimeout: timeoutMs,
-      throwOnRequestTimeout: true,
-    }),
+    requestHandler: requestHandler(ctx, target, timeoutMs),
   };
 }
 
-/** One provider per distinct credentials per round: an assume-role chain runs once, however many calls use it. */
-function credentialsProvider(ctx: RoundContext, target: AwsTarget, timeoutMs: number): AwsCredentialIdentityProvider {
-  return ctx.memo(`aws:credentials:${target.credentialsId}:${target.region}:${target.stsEndpoint ?? ""}`, () => {
-    const { credentials: providers, http } = sdk();
-    const spec = target.credentials;
-    let provider: AwsCredentialIdentityProvider;
-    switch (spec.base.source) {
-      case "static": {
-        const identity: AwsCredentialIdentity = {
-          accessKeyId: spec.base.accessKeyId,
-          secretAccessKey: spec.base.secretAccessKey,
-          ...(spec.base.sessionToken ? { sessionToken: spec.base.sessionToken } : {}),
-        };
-        provider = () => Promise.resolve(identity);
-        break;
+/** STS client settings (assume-role, web identity, GetCallerIdentity): provider stsRegion and sts endpoint. */
+export function stsClientConfig(ctx: RoundContext, target: AwsTarget, timeoutMs: number) {
+  return {
+    ...endpointSettings(target, target.stsRegion ?? target.region, target.stsEndpoint),
+    maxAttempts: 1,
+    requestHandler: requestHandler(ctx, target, timeoutMs),
+  };
+}
+
+function endpointSettings(target: AwsTarget, region: string, endpoint: string | undefined) {
+  return {
+    region,
+    ...(endpoint ? { endpoint } : {}),
+    // The provider ignores FIPS for a service whose endpoint it overrides (its generated resolvers).
+    ...(target.network.useFipsEndpoint && !endpoint ? { useFipsEndpoint: true } : {}),
+    ...(target.network.useDualstackEndpoint ? { useDualstackEndpoint: true } : {}),
+  };
+}
+
+/** A setting that cannot be carried out as the provider would (e.g. an unreadable CA bundle). */
+export class TargetError extends Error {
+  override readonly name = "TargetError";
+}
+
+/**
+ * A failure in one step of getting credentials, naming the permission that step needs (sts:AssumeRole
+ * on a role), so a denied AssumeRole is not reported as a denied status call.
+ */
+export class CredentialStepError extends Error {
+  override readonly name = "CredentialStepError";
+  constructor(
+    readonly step: string,
+    readonly permission: string,
+    readonly inner: unknown,
+  ) {
+    super(`${step}: ${errorMessage(inner)}`);
+  }
+}
+
+/** One HTTP handler per network settings per round, shared by every client and STS call it routes. */
+export function requestHandler(ctx: RoundContext, target: AwsTarget, timeoutMs: number): NodeHttpHandler {
+  return ctx.memo(`aws:handler:${networkId(target.network)}:${timeoutMs}`, () => {
+    const { http } = sdk();
+    const timeouts = { connectionTimeout: timeoutMs, requestTimeout: timeoutMs, throwOnRequestTimeout: true };
+    let handler: NodeHttpHandler;
+    if (isPlainNetwork(target.network)) {
+      handler = new http.NodeHttpHandler(timeouts);
+    } else {
+      const caFile = target.network.caBundleFile;
+      let ca: string | undefined;
+      if (caFile) {
+        try {
+          ca = readFileSync(caFile, "utf8");
+        } catch (e) {
+          throw new TargetError(
+            `the CA bundle ${caFile} (customCaBundle / AWS_CA_BUNDLE) cannot be read: ${errorMessage(e)}`,
+          );
+        }
       }
-      case "profile":
-        provider = providers.fromIni({
-          profile: spec.base.profile,
-          ...(spec.base.credentialsFile ? { filepath: spec.base.credentialsFile } : {}),
-          ...(spec.base.configFile ? { configFilepath: spec.base.configFile } : {}),
-        });
-        break;
-      default:
-        provider = providers.fromNodeProviderChain({ timeout: timeoutMs, maxRetries: 0 });
+      const agents = routingAgents(target.network, ca);
+      handler = new http.NodeHttpHandler({ ...timeouts, httpAgent: agents.httpAgent, httpsAgent: agents.httpsAgent });
+      ctx.onDispose(() => agents.destroy());
     }
-    for (const role of spec.assumeRoles) {
-      // The nested STS client is never handed back to us; its handler is closed with the round.
-      const stsHandler = new http.NodeHttpHandler({
-        connectionTimeout: timeoutMs,
-        requestTimeout: timeoutMs,
-        throwOnRequestTimeout: true,
-      });
-      ctx.onDispose(() => stsHandler.destroy());
-      provider = providers.fromTemporaryCredentials({
-        masterCredentials: provider,
-        params: {
-          RoleArn: role.roleArn,
-          RoleSessionName: role.sessionName,
-          ...(role.externalId ? { ExternalId: role.externalId } : {}),
-          ...(role.durationSeconds ? { DurationSeconds: role.durationSeconds } : {}),
-          ...(role.policy ? { Policy: role.policy } : {}),
-          ...(role.sourceIdentity ? { SourceIdentity: role.sourceIdentity } : {}),
-        },
-        clientConfig: {
-          region: target.stsRegion ?? target.region,
-          ...(target.stsEndpoint ? { endpoint: target.stsEndpoint } : {}),
-          maxAttempts: 1,
-          requestHandler: stsHandler,
-        },
-      });
-    }
-    return memoize(provider);
+    ctx.onDispose(() => handler.destroy());
+    return handler;
   });
+}
+
+/** The instance-metadata and container lookups of the default chain get a short budget of their own. */
+function metadataTimeoutMs(timeoutMs: number): number {
+  return Math.max(100, Math.min(1000, Math.floor(timeoutMs / 4)));
+}
+
+/** One provider per distinct credentials per round: an assume-role chain runs once, however many calls use it. */
+export function credentialsProvider(
+  ctx: RoundContext,
+  target: AwsTarget,
+  timeoutMs: number,
+): AwsCredentialIdentityProvider {
+  return ctx.memo(
+    `aws:credentials:${target.credentialsId}:${target.stsRegion ?? target.region}:${target.stsEndpoint ?? ""}`,
+    () => {
+      const { credentials: providers } = sdk();
+      const spec = target.credentials;
+      const stsConfig = stsClientConfig(ctx, target, timeoutMs);
+      let provider: AwsCredentialIdentityProvider;
+      switch (spec.base.source) {
+        case "static": {
+          const identity: AwsCredentialIdentity = {
+            accessKeyId: spec.base.accessKeyId,
+            secretAccessKey: spec.base.secretAccessKey,
+            ...(spec.base.sessionToken ? { sessionToken: spec.base.sessionToken } : {}),
+          };
+          provider = () => Promise.resolve(identity);
+          break;
+        }
+        case "profile": {
+          const { profile, credentialsFiles, configFiles } = spec.base;
+          provider = lazy(() =>
+            providers.fromIni({
+              profile,
+              ...sharedFiles(ctx, credentialsFiles, configFiles),
+              clientConfig: stsConfig,
+            }),
+          );
+          break;
+        }
+        default: {
+          const { credentialsFiles, configFiles } = spec.base;
+          provider = lazy(() =>
+            // Environment keys first, as the Go SDK takes them even when AWS_PROFILE is set.
+            process.env["AWS_ACCESS_KEY_ID"] && process.env["AWS_SECRET_ACCESS_KEY"]
+              ? providers.fromEnv()
+              : providers.fromNodeProviderChain({
+                  ...sharedFiles(ctx, credentialsFiles, configFiles),
+                  clientConfig: stsConfig,
+                  timeout: metadataTimeoutMs(timeoutMs),
+                  maxRetries: 0,
+                }),
+          );
+        }
+      }
+      const web = spec.webIdentity;
+      if (web) {
+        provider = step(`sts:AssumeRoleWithWebIdentity on ${web.roleArn}`, async (opts) => {
+          const token = web.token ?? (await readFile(web.tokenFile ?? "", "utf8")).trim();
+          registerSecret(token);
+          return providers.fromWebToken({
+            roleArn: web.roleArn,
+            webIdentityToken: token,
+            ...(web.sessionName ? { roleSessionName: web.sessionName } : {}),
+            ...(web.durationSeconds ? { durationSeconds: web.durationSeconds } : {}),
+            ...(web.policy ? { policy: web.policy } : {}),
+            ...(web.policyArns ? { policyArns: web.policyArns.map((arn) => ({ arn })) } : {}),
+            clientConfig: stsConfig,
+          })(opts);
+        });
+      }
+      for (const role of spec.assumeRoles) {
+        provider = step(
+          `sts:AssumeRole on ${role.roleArn}`,
+          providers.fromTemporaryCredentials({
+            masterCredentials: provider,
+            params: {
+              RoleArn: role.roleArn,
+              RoleSessionName: role.sessionName,
+              ...(role.externalId ? { ExternalId: role.externalId } : {}),
+              ...(role.durationSeconds ? { DurationSeconds: role.durationSeconds } : {}),
+              ...(role.policy ? { Policy: role.policy } : {}),
+              ...(role.policyArns ? { PolicyArns: role.policyArns.map((arn) => ({ arn })) } : {}),
+              ...(role.sourceIdentity ? { SourceIdentity: role.sourceIdentity } : {}),
+              ...(role.tags ? { Tags: Object.entries(role.tags).map(([Key, Value]) => ({ Key, Value })) } : {}),
+              ...(role.transitiveTagKeys ? { TransitiveTagKeys: role.transitiveTagKeys } : {}),
+            },
+            clientConfig: stsConfig,
+          }),
+        );
+      }
+      return memoize(provider);
+    },
+  );
+}
+
+type ProviderOptions = Parameters<AwsCredentialIdentityProvider>[0];
+
+/** Builds the provider on first use, so a bad setting surfaces as this call's failure. */
+function lazy(make: () => AwsCredentialIdentityProvider): AwsCredentialIdentityProvider {
+  let made: AwsCredentialIdentityProvider | undefined;
+  return (opts?: ProviderOptions) => {
+    made ??= make();
+    return made(opts);
+  };
+}
+
+/** Tags the failures of one credential step with the permission it needs; errors of earlier steps pass through. */
+function step(
+  name: string,
+  provider: AwsCredentialIdentityProvider | ((opts?: ProviderOptions) => Promise<AwsCredentialIdentity>),
+): AwsCredentialIdentityProvider {
+  const permission = name.split(" on ")[0] ?? name;
+  return async (opts?: ProviderOptions) => {
+    try {
+      return await provider(opts);
+    } catch (e) {
+      if (e instanceof CredentialStepError || e instanceof TargetError) throw e;
+      throw new CredentialStepError(name, `${permission} on ${name.slice(permission.length + 4)}`, e);
+    }
+  };
+}
+
+/**
+ * The provider's shared files as the JS SDK takes them (one credentials file, one config file). Several
+ * files of a kind are merged the way the Go SDK merges them (later files win, key by key; unreadable
+ * files skipped) into a private temporary copy for this round, removed when the round ends.
+ */
+function sharedFiles(
+  ctx: RoundContext,
+  credentialsFiles: string[],
+  configFiles: string[],
+): { filepath?: string; configFilepath?: string } {
+  const pick = (files: string[], kind: string): string | undefined => {
+    if (files.length === 0) return undefined;
+    if (files.length === 1) return files[0];
+    return ctx.memo(`aws:merged-ini:${kind}:${JSON.stringify(files)}`, () => {
+      const dir = mkdtempSync(path.join(tmpdir(), "auditguard-aws-ini-")); // 0700
+      ctx.onDispose(() => rmSync(dir, { recursive: true, force: true }));
+      const file = path.join(dir, kind);
+      writeFileSync(file, mergeIniFiles(files), { mode: 0o600, flag: "wx" });
+      return file;
+    });
+  };
+  const filepath = pick(credentialsFiles, "credentials");
+  const configFilepath = pick(configFiles, "config");
+  return { ...(filepath ? { filepath } : {}), ...(configFilepath ? { configFilepath } : {}) };
+}
+
+/** Merges INI files section by section, key by key, later files winning (aws-sdk-go-v2 config mergeSections). */
+export function mergeIniFiles(files: string[]): string {
+  const sections = new Map<string, Map<string, string>>();
+  for (const file of files) {
+    let text: string;
+    try {
+      text = readFileSync(file, "utf8");
+    } catch {
+      continue; // the Go SDK treats an unreadable file as empty
+    }
+    let current: Map<string, string> | undefined;
+    let lastKey: string | undefined;
+    for (const line of text.split(/\r?\n/)) {
+      const trimmed = line.trim();
+      if (trimmed === "" || trimmed.startsWith("#") || trimmed.startsWith(";")) continue;
+      const header = /^\[([^\]]*)\]/.exec(trimmed);
+      if (header) {
+        const name = (header[1] ?? "").trim().replace(/\s+/g, " ");
+        current = sections.get(name) ?? new Map<string, string>();
+        sections.set(name, current);
+        lastKey = undefined;
+        continue;
+      }
+      if (!current) continue;
+      if (/^\s/.test(line) && lastKey !== undefined) {
+        // An indented line continues the previous key (nested settings such as `s3 =`).
+        current.set(lastKey, `${current.get(lastKey) ?? ""}\n  ${trimmed}`);
+        continue;
+      }
+      const eq = trimmed.indexOf("=");
+      if (eq < 0) continue;
+      lastKey = trimmed.slice(0, eq).trim();
+      current.set(lastKey, trimmed.slice(eq + 1).trim());
+    }
+  }
+  return [...sections]
+    .map(([name, keys]) => [`[${name}]`, ...[...keys].map(([k, v]) => `${k} = ${v}`)].join("\n"))
+    .join("\n\n")
+    .concat("\n");
 }
 
 /** Shares one resolution between concurrent calls; a failed one is forgotten, so a retry resolves afresh. */
@@ -277,6 +535,12 @@ const SDK_RAW_RESPONSE_NOTE =
 
 /** Maps whatever the SDK threw to a reason a person can act on. */
 export function classify(e: unknown): CheckFailure {
+  if (e instanceof CredentialStepError) {
+    // The step's own failure, said as that step's: "sts:AssumeRole on arn:…: access was denied".
+    const inner = classify(e.inner);
+    return { ...inner, detail: `${e.step} failed: ${inner.detail}`, permission: e.permission };
+  }
+  if (e instanceof TargetError) return { reason: "bad-target", detail: quote(e.message) };
   const name = errorName(e);
   const raw = errorMessage(e);
   const message = quote(raw); // matched against below, with the SDK's note
@@ -299,6 +563,8 @@ export function classify(e: unknown): CheckFailure {
   }
   // Before the timeout test: node-http-handler renames ECONNRESET/EPIPE errors to "TimeoutError".
   if (code !== undefined && NETWORK_ERROR_CODES.has(code)) return { reason: "endpoint-error", detail, ...extra };
+  // The endpoint's (or proxy's) certificate is not trusted: CA bundle, proxy or endpoint settings.
+  if (code !== undefined && /CERT|SSL|TLS|SIGNATURE/.test(code)) return { reason: "endpoint-error", detail, ...extra };
   if (name === "AbortError" || name === "TimeoutError" || name === "DeadlineExceeded" || code === "ETIMEDOUT") {
     return { reason: "timeout", detail, ...extra };
   }
@@ -313,6 +579,8 @@ export function classify(e: unknown): CheckFailure {
     return { reason: "malformed-reply", detail, ...extra };
   }
   if (name === "TypeError" && /url/i.test(message)) return { reason: "bad-target", detail, ...extra };
+  // The endpoint rules refuse a combination (dual-stack with a custom endpoint), as the provider's SDK does.
+  if (/^Invalid Configuration:/.test(raw)) return { reason: "bad-target", detail, ...extra };
   return { reason: "unexpected-error", detail, ...extra };
 }
 

@@ -3,10 +3,22 @@
 // environment. Pure: no SDK is loaded here.
 
 import { createHash } from "node:crypto";
+import { homedir } from "node:os";
 import { stackConfig } from "../engine";
-import { field, knownStr, objectList, type PlainObject, type Plain, strList, structured, UNKNOWN } from "../plain";
+import {
+  bool,
+  field,
+  knownStr,
+  objectList,
+  type PlainObject,
+  type Plain,
+  strList,
+  structured,
+  UNKNOWN,
+} from "../plain";
 import { registerSecret } from "../redact";
 import { providerPropsOf, type ResourceView } from "../stack";
+import { type AwsNetwork, networkId, proxySettings } from "./network";
 
 export interface AssumeRoleSpec {
   roleArn: string;
@@ -14,20 +26,49 @@ export interface AssumeRoleSpec {
   externalId?: string;
   durationSeconds?: number;
   policy?: string;
+  policyArns?: string[];
   sourceIdentity?: string;
+  tags?: Record<string, string>;
+  transitiveTagKeys?: string[];
+}
+
+/** The provider's assumeRoleWithWebIdentity: STS AssumeRoleWithWebIdentity, unsigned, with a token. */
+export interface WebIdentitySpec {
+  roleArn: string;
+  sessionName?: string;
+  /** The token itself (a secret), else `tokenFile` is read when the call is made. */
+  token?: string;
+  tokenFile?: string;
+  durationSeconds?: number;
+  policy?: string;
+  policyArns?: string[];
 }
 
 export type BaseCredentials =
   | { source: "static"; accessKeyId: string; secretAccessKey: string; sessionToken?: string }
-  | { source: "profile"; profile: string; credentialsFile?: string; configFile?: string }
-  | { source: "default-chain" };
+  /**
+   * A named profile (the provider's `profile`), read from the provider's shared files merged in
+   * order (later files win key by key; credentials files over config files), as the Go SDK merges them.
+   */
+  | { source: "profile"; profile: string; credentialsFiles: string[]; configFiles: string[] }
+  /** The SDK's default chain; with the provider's shared files in place of ~/.aws when it lists any. */
+  | { source: "default-chain"; credentialsFiles: string[]; configFiles: string[] };
 
 export interface AwsCredentialSpec {
   base: BaseCredentials;
+  /** Replaces the base credentials (aws-sdk-go-base: not with static keys, which take precedence). */
+  webIdentity?: WebIdentitySpec;
   assumeRoles: AssumeRoleSpec[];
 }
 
 export type AwsService = "config" | "cloudtrail";
+
+/** Accounts the answering identity must be in before a "not found" is believed, and why. */
+export interface ExpectedAccounts {
+  accounts: string[];
+  /** Where they come from: the resource's ARN, the provider's allowedAccountIds, the last role it assumes. */
+  kind: "arn" | "allowed" | "role";
+}
 
 export interface AwsTarget {
   region: string;
@@ -38,6 +79,9 @@ export interface AwsTarget {
   credentials: AwsCredentialSpec;
   /** Account the call acts on where it can be told: ARN, last assumed role, single allowed account. */
   account: string | undefined;
+  /** What a "not found" is checked against (sts:GetCallerIdentity) before it is believed. */
+  expectedAccounts?: ExpectedAccounts;
+  network: AwsNetwork;
   /** Stable, secret-free identity of the credentials, for de-duplication keys. */
   credentialsId: string;
 }
@@ -86,18 +130,31 @@ export function endpointOf(r: ResourceView, service: AwsService | "sts"): string
   return undefined;
 }
 
+const CREDENTIAL_SETTINGS = [
+  "accessKey",
+  "secretKey",
+  "token",
+  "profile",
+  "sharedCredentialsFiles",
+  "sharedConfigFiles",
+  "assumeRoles",
+  "assumeRole",
+  "assumeRoleWithWebIdentity",
+] as const;
+
+function fail(why: string): { ok: false; unknown: false; why: string } {
+  return { ok: false, unknown: false, why };
+}
+
+/**
+ * The identity the provider would use, following hashicorp/aws-sdk-go-base GetAwsConfig: any of
+ * accessKey/secretKey/token makes static credentials (web identity then ignored); otherwise the SDK's
+ * default chain with the provider's profile and shared files, replaced by assumeRoleWithWebIdentity
+ * when set; then the assumeRoles chain, in order, on top.
+ */
 export function credentialsOf(r: ResourceView): Resolution<AwsCredentialSpec> {
   const p = providerProps(r);
-  for (const key of [
-    "accessKey",
-    "secretKey",
-    "token",
-    "profile",
-    "sharedCredentialsFiles",
-    "sharedConfigFiles",
-    "assumeRoles",
-    "assumeRole",
-  ]) {
+  for (const key of CREDENTIAL_SETTINGS) {
     if (field(p, key) === UNKNOWN) {
       return { ok: false, unknown: true, why: `its provider's ${key} is not known until the update` };
     }
@@ -109,7 +166,14 @@ export function credentialsOf(r: ResourceView): Resolution<AwsCredentialSpec> {
   registerSecret(secretKey);
   registerSecret(token);
   let base: BaseCredentials;
-  if (accessKey && secretKey) {
+  let webIdentity: WebIdentitySpec | undefined;
+  if (accessKey || secretKey || token) {
+    // The provider signs with whatever part it has and fails; using other credentials would check as someone else.
+    if (!accessKey || !secretKey) {
+      return fail(
+        `its provider sets ${accessKey ? "accessKey without secretKey" : "secretKey or token without accessKey"}`,
+      );
+    }
     base = {
       source: "static",
       accessKeyId: accessKey,
@@ -128,22 +192,19 @@ export function credentialsOf(r: ResourceView): Resolution<AwsCredentialSpec> {
         why: "its provider's shared credentials/config files are not known until the update",
       };
     }
-    const credentialsFile = Array.isArray(files) ? files[0] : undefined;
-    const configFile = Array.isArray(configFiles) ? configFiles[0] : undefined;
-    if (profile || credentialsFile || configFile) {
-      base = {
-        source: "profile",
-        profile: profile ?? process.env["AWS_PROFILE"] ?? "default",
-        ...(credentialsFile ? { credentialsFile } : {}),
-        ...(configFile ? { configFile } : {}),
-      };
-    } else {
-      base = { source: "default-chain" };
-    }
+    const credentialsFiles = (files ?? []).filter(Boolean).map(expandPath);
+    const configFilesList = (configFiles ?? []).filter(Boolean).map(expandPath);
+    base = profile
+      ? { source: "profile", profile, credentialsFiles, configFiles: configFilesList }
+      : { source: "default-chain", credentialsFiles, configFiles: configFilesList };
+    const web = webIdentityOf(field(p, "assumeRoleWithWebIdentity"));
+    if (web && !web.ok) return web;
+    if (web) webIdentity = web.value;
   }
-  const roles = [...listOrEmpty(field(p, "assumeRoles")), ...listOrEmpty(field(p, "assumeRole"))];
+  const roles = rolesOf(p);
+  if (!roles.ok) return roles;
   const assumeRoles: AssumeRoleSpec[] = [];
-  for (const role of roles) {
+  for (const role of roles.value) {
     if (field(role, "roleArn") === UNKNOWN) {
       return { ok: false, unknown: true, why: "a role its provider assumes is not known until the update" };
     }
@@ -152,17 +213,105 @@ export function credentialsOf(r: ResourceView): Resolution<AwsCredentialSpec> {
     const duration = parseDuration(knownStr(field(role, "duration")));
     const externalId = knownStr(field(role, "externalId"));
     const policy = knownStr(field(role, "policy"));
+    const policyArns = stringsOf(field(role, "policyArns"));
     const sourceIdentity = knownStr(field(role, "sourceIdentity"));
+    const tags = stringMapOf(field(role, "tags"));
+    const transitiveTagKeys = stringsOf(field(role, "transitiveTagKeys"));
     assumeRoles.push({
       roleArn,
       sessionName: knownStr(field(role, "sessionName")) ?? "auditguard",
       ...(externalId ? { externalId } : {}),
       ...(duration ? { durationSeconds: duration } : {}),
       ...(policy ? { policy } : {}),
+      ...(policyArns.length ? { policyArns } : {}),
       ...(sourceIdentity ? { sourceIdentity } : {}),
+      ...(Object.keys(tags).length ? { tags } : {}),
+      ...(transitiveTagKeys.length ? { transitiveTagKeys } : {}),
     });
   }
-  return { ok: true, value: { base, assumeRoles } };
+  return { ok: true, value: { base, ...(webIdentity ? { webIdentity } : {}), assumeRoles } };
+}
+
+/**
+ * The role chain: `assumeRoles` (a list, @pulumi/aws v7) or `assumeRole` (one object, v6; stored as a
+ * JSON string by explicit providers). One provider version has only one of them; when both are set
+ * and the provider's version does not tell which it reads, the identity cannot be told.
+ */
+function rolesOf(p: PlainObject): Resolution<PlainObject[]> {
+  const v7 = listOrEmpty(field(p, "assumeRoles")).filter((o) => field(o, "roleArn") !== undefined);
+  const v6 = listOrEmpty(field(p, "assumeRole")).filter((o) => field(o, "roleArn") !== undefined);
+  if (v7.length === 0 || v6.length === 0) return { ok: true, value: v7.length ? v7 : v6 };
+  const major = Number(/^v?(\d+)\./.exec(knownStr(field(p, "version")) ?? "")?.[1]);
+  if (major >= 7) return { ok: true, value: v7 };
+  if (major === 6) return { ok: true, value: v6 };
+  return fail(
+    "its provider sets both assumeRole (@pulumi/aws v6) and assumeRoles (v7), and its version does not say which it reads",
+  );
+}
+
+function webIdentityOf(v: Plain | undefined): Resolution<WebIdentitySpec> | undefined {
+  const block = objectList(v);
+  if (block === UNKNOWN)
+    return { ok: false, unknown: true, why: "its provider's assumeRoleWithWebIdentity is not known until the update" };
+  const w = block[0];
+  if (!w || Object.keys(w).length === 0) return undefined;
+  for (const key of ["roleArn", "webIdentityToken", "webIdentityTokenFile", "sessionName"]) {
+    if (field(w, key) === UNKNOWN) {
+      return {
+        ok: false,
+        unknown: true,
+        why: `its provider's assumeRoleWithWebIdentity ${key} is not known until the update`,
+      };
+    }
+  }
+  const roleArn = knownStr(field(w, "roleArn"));
+  const token = knownStr(field(w, "webIdentityToken"));
+  const tokenFile = knownStr(field(w, "webIdentityTokenFile"));
+  // The provider stops with these same errors (aws-sdk-go-base getCredentialsProvider).
+  if (!roleArn) return fail("its provider's assumeRoleWithWebIdentity has no roleArn");
+  if (!token && !tokenFile) {
+    return fail("its provider's assumeRoleWithWebIdentity has neither webIdentityToken nor webIdentityTokenFile");
+  }
+  registerSecret(token);
+  const sessionName = knownStr(field(w, "sessionName"));
+  const duration = parseDuration(knownStr(field(w, "duration")));
+  const policy = knownStr(field(w, "policy"));
+  const policyArns = stringsOf(field(w, "policyArns"));
+  return {
+    ok: true,
+    value: {
+      roleArn,
+      ...(sessionName ? { sessionName } : {}),
+      ...(token ? { token } : { tokenFile: expandPath(tokenFile ?? "") }),
+      ...(duration ? { durationSeconds: duration } : {}),
+      ...(policy ? { policy } : {}),
+      ...(policyArns.length ? { policyArns } : {}),
+    },
+  };
+}
+
+function stringsOf(v: Plain | undefined): string[] {
+  const l = strList(structured(v));
+  return Array.isArray(l) ? l.filter(Boolean) : [];
+}
+
+function stringMapOf(v: Plain | undefined): Record<string, string> {
+  const o = structured(v);
+  const out: Record<string, string> = {};
+  if (o && typeof o === "object" && !Array.isArray(o)) {
+    for (const [k, val] of Object.entries(o)) if (typeof val === "string") out[k] = val;
+  }
+  return out;
+}
+
+/** aws-sdk-go-base expand.FilePath: $VAR / ${VAR} from the environment, then a leading "~". */
+export function expandPath(p: string): string {
+  const expanded = p.replace(
+    /\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))/g,
+    (_m, a: string | undefined, b: string | undefined) => process.env[a ?? b ?? ""] ?? "",
+  );
+  if (expanded === "~" || expanded.startsWith("~/")) return `${homedir()}${expanded.slice(1)}`;
+  return expanded;
 }
 
 function listOrEmpty(v: Plain | undefined): PlainObject[] {
@@ -188,14 +337,90 @@ export function regionOfArn(arn: string | undefined): string | undefined {
   return parts && parts.length >= 6 && parts[0] === "arn" && parts[3] ? parts[3] : undefined;
 }
 
+function assumedAccount(creds: AwsCredentialSpec): string | undefined {
+  const lastRole = creds.assumeRoles[creds.assumeRoles.length - 1]?.roleArn ?? creds.webIdentity?.roleArn;
+  return accountOfArn(lastRole);
+}
+
+function allowedAccounts(r: ResourceView): string[] {
+  const allowed = strList(structured(field(providerProps(r), "allowedAccountIds")));
+  return Array.isArray(allowed) ? allowed.filter((a) => /^\d{12}$/.test(a)) : [];
+}
+
 export function accountHint(r: ResourceView, creds: AwsCredentialSpec, arn?: string): string | undefined {
   const fromArn = accountOfArn(arn);
   if (fromArn) return fromArn;
-  const lastRole = creds.assumeRoles[creds.assumeRoles.length - 1];
-  const fromRole = accountOfArn(lastRole?.roleArn);
+  const fromRole = assumedAccount(creds);
   if (fromRole) return fromRole;
-  const allowed = strList(structured(field(providerProps(r), "allowedAccountIds")));
-  return Array.isArray(allowed) && allowed.length === 1 ? allowed[0] : undefined;
+  const allowed = allowedAccounts(r);
+  return allowed.length === 1 ? allowed[0] : undefined;
+}
+
+/**
+ * The account(s) a "not found" must come from to be believed: the resource ARN's account, else the
+ * provider's allowedAccountIds (the provider refuses any other), else the account of the last role
+ * the provider assumes.
+ */
+export function expectedAccountsOf(
+  r: ResourceView,
+  creds: AwsCredentialSpec,
+  arn?: string,
+): ExpectedAccounts | undefined {
+  const fromArn = accountOfArn(arn);
+  if (fromArn) return { accounts: [fromArn], kind: "arn" };
+  const allowed = allowedAccounts(r);
+  if (allowed.length) return { accounts: allowed, kind: "allowed" };
+  const fromRole = assumedAccount(creds);
+  if (fromRole) return { accounts: [fromRole], kind: "role" };
+  return undefined;
+}
+
+const NETWORK_SETTINGS = [
+  "httpProxy",
+  "httpsProxy",
+  "noProxy",
+  "customCaBundle",
+  "insecure",
+  "useFipsEndpoint",
+  "useDualstackEndpoint",
+] as const;
+
+/**
+ * The provider's network settings over the environment, as aws-sdk-go-base applies them: proxies
+ * (./network), customCaBundle else AWS_CA_BUNDLE, insecure, and FIPS / dual-stack endpoints (the
+ * provider sets them only when true; otherwise the SDK reads AWS_USE_FIPS_ENDPOINT and
+ * AWS_USE_DUALSTACK_ENDPOINT itself, as the Go SDK does).
+ */
+export function networkOf(r: ResourceView, env: NodeJS.ProcessEnv = process.env): Resolution<AwsNetwork> {
+  const p = providerProps(r);
+  for (const key of NETWORK_SETTINGS) {
+    if (field(p, key) === UNKNOWN) {
+      return { ok: false, unknown: true, why: `its provider's ${key} is not known until the update` };
+    }
+  }
+  const text = (key: string): string | undefined => {
+    const v = field(p, key);
+    return typeof v === "string" ? v : undefined;
+  };
+  const flag = (key: string): boolean => bool(field(p, key)) === true;
+  const caBundle = knownStr(field(p, "customCaBundle")) ?? (env["AWS_CA_BUNDLE"] || undefined);
+  return {
+    ok: true,
+    value: {
+      proxy: proxySettings(
+        { httpProxy: knownStr(field(p, "httpProxy")), httpsProxy: text("httpsProxy"), noProxy: text("noProxy") },
+        env,
+      ),
+      ...(caBundle ? { caBundleFile: expandPath(caBundle) } : {}),
+      insecure: flag("insecure"),
+      useFipsEndpoint: flag("useFipsEndpoint") || envFlag(env["AWS_USE_FIPS_ENDPOINT"]),
+      useDualstackEndpoint: flag("useDualstackEndpoint") || envFlag(env["AWS_USE_DUALSTACK_ENDPOINT"]),
+    },
+  };
+}
+
+function envFlag(v: string | undefined): boolean {
+  return v?.toLowerCase() === "true";
 }
 
 export function resolveTarget(
@@ -206,6 +431,8 @@ export function resolveTarget(
 ): Resolution<AwsTarget> {
   const creds = credentialsOf(r);
   if (!creds.ok) return creds;
+  const network = networkOf(r);
+  if (!network.ok) return network;
   const endpoint = endpointOf(r, service);
   const stsEndpoint = endpointOf(r, "sts");
   if (endpoint === UNKNOWN || stsEndpoint === UNKNOWN) {
@@ -213,6 +440,7 @@ export function resolveTarget(
     return { ok: false, unknown: true, why: "its provider's endpoints are not known until the update" };
   }
   const stsRegion = knownStr(field(providerProps(r), "stsRegion"));
+  const expectedAccounts = expectedAccountsOf(r, creds.value, arn);
   return {
     ok: true,
     value: {
@@ -222,11 +450,17 @@ export function resolveTarget(
       ...(stsRegion ? { stsRegion } : {}),
       credentials: creds.value,
       account: accountHint(r, creds.value, arn),
-      credentialsId: credentialsId(creds.value),
+      ...(expectedAccounts ? { expectedAccounts } : {}),
+      network: network.value,
+      credentialsId: credentialsId(creds.value, network.value),
     },
   };
 }
 
-function credentialsId(spec: AwsCredentialSpec): string {
-  return createHash("sha256").update(JSON.stringify(spec)).digest("hex").slice(0, 16);
+function credentialsId(spec: AwsCredentialSpec, network: AwsNetwork): string {
+  // The network is part of the identity: the same keys through another proxy are another call path.
+  return createHash("sha256")
+    .update(JSON.stringify([spec, networkId(network)]))
+    .digest("hex")
+    .slice(0, 16);
 }

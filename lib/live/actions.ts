@@ -8,5 +8,12 @@ export const CALLED_ACTIONS = {
   alicloud: [ALI_ACTIONS.recorder, ALI_ACTIONS.trail],
 } as const;
 
-/** Made only for a provider's assumeRoles chain, with that chain's own credentials. */
-export const CREDENTIAL_ACTIONS = { aws: ["sts:AssumeRole"], alicloud: ["sts:AssumeRole"] } as const;
+/**
+ * Made only to get or confirm the provider's identity: its assumeRoles chain and web identity role
+ * (each needing sts:AssumeRole / sts:AssumeRoleWithWebIdentity in the role's trust policy), and
+ * sts:GetCallerIdentity before a "not found" is believed (no permission needed; it cannot be denied).
+ */
+export const CREDENTIAL_ACTIONS = {
+  aws: ["sts:AssumeRole", "sts:AssumeRoleWithWebIdentity", "sts:GetCallerIdentity"],
+  alicloud: ["sts:AssumeRole"],
+} as const;

@@ -56,6 +56,11 @@ export class FakeAws extends LoopbackFake<AwsRequest, Fault> {
   readonly trails = new Map<string, TrailState>();
   /** Roles STS will assume: role ARN → issued access key id. */
   readonly roles = new Map<string, string>();
+  /** Roles STS will assume for a web identity token: role ARN → the token it takes and the key it issues. */
+  readonly webIdentityRoles = new Map<string, { token: string; key: string }>();
+  /** GetCallerIdentity for keys no role issued: access key id → account; others answer `defaultAccount`. */
+  readonly accounts = new Map<string, string>();
+  defaultAccount = "123456789012";
 
   static async start(): Promise<FakeAws> {
     const fake = new FakeAws();
@@ -68,6 +73,9 @@ export class FakeAws extends LoopbackFake<AwsRequest, Fault> {
     this.recorders.clear();
     this.trails.clear();
     this.roles.clear();
+    this.webIdentityRoles.clear();
+    this.accounts.clear();
+    this.defaultAccount = "123456789012";
     this.requests.length = 0;
     this.fault = undefined;
     this.latencyMs = 0;
@@ -125,6 +133,10 @@ export class FakeAws extends LoopbackFake<AwsRequest, Fault> {
         return this.startRecorder(request, res);
       case "cloudtrail.StartLogging":
         return this.startLogging(request, res);
+      case "sts.AssumeRoleWithWebIdentity":
+        return this.assumeRoleWithWebIdentity(request, res);
+      case "sts.GetCallerIdentity":
+        return this.getCallerIdentity(request, res);
       default:
         return this.error(res, 400, "UnknownOperationException", `unsupported: ${request.service}.${request.action}`);
     }
@@ -226,6 +238,62 @@ export class FakeAws extends LoopbackFake<AwsRequest, Fault> {
         `<SessionToken>assumed-token-${key}</SessionToken><Expiration>${expiration}</Expiration></Credentials>` +
         `<AssumedRoleUser><AssumedRoleId>AROA:auditguard</AssumedRoleId><Arn>${roleArn}/auditguard</Arn></AssumedRoleUser>` +
         `</AssumeRoleResult><ResponseMetadata><RequestId>r-2</RequestId></ResponseMetadata></AssumeRoleResponse>`,
+    );
+  }
+
+  private assumeRoleWithWebIdentity(r: AwsRequest, res: http.ServerResponse): void {
+    const roleArn = String(r.body["RoleArn"] ?? "");
+    const role = this.webIdentityRoles.get(roleArn);
+    if (!role || role.token !== r.body["WebIdentityToken"]) {
+      return this.stsError(
+        res,
+        403,
+        "AccessDenied",
+        `Not authorized to perform sts:AssumeRoleWithWebIdentity on resource: ${roleArn}`,
+      );
+    }
+    const expiration = new Date(Date.now() + 3600_000).toISOString();
+    const session = String(r.body["RoleSessionName"] ?? "web");
+    res.writeHead(200, { "content-type": "text/xml" });
+    res.end(
+      `<AssumeRoleWithWebIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleWithWebIdentityResult>` +
+        `<Credentials><AccessKeyId>${role.key}</AccessKeyId><SecretAccessKey>web-secret-${role.key}</SecretAccessKey>` +
+        `<SessionToken>web-token-${role.key}</SessionToken><Expiration>${expiration}</Expiration></Credentials>` +
+        `<SubjectFromWebIdentityToken>system:serviceaccount:ci:deployer</SubjectFromWebIdentityToken>` +
+        `<AssumedRoleUser><AssumedRoleId>AROAWEB:${session}</AssumedRoleId><Arn>${roleArn}/${session}</Arn></AssumedRoleUser>` +
+        `<Provider>oidc.example</Provider><Audience>sts.amazonaws.com</Audience></AssumeRoleWithWebIdentityResult>` +
+        `<ResponseMetadata><RequestId>r-3</RequestId></ResponseMetadata></AssumeRoleWithWebIdentityResponse>`,
+    );
+  }
+
+  /** The account and ARN behind an access key: the role that issued it, else `accounts`, else the default. */
+  identityOf(accessKeyId: string | undefined): { account: string; arn: string } {
+    const issuedBy =
+      [...this.roles].find(([, key]) => key === accessKeyId)?.[0] ??
+      [...this.webIdentityRoles].find(([, w]) => w.key === accessKeyId)?.[0];
+    if (issuedBy) {
+      const [, , , , account = "", resource = ""] = issuedBy.split(":");
+      return { account, arn: `arn:aws:sts::${account}:assumed-role/${resource.replace(/^role\//, "")}/auditguard` };
+    }
+    const account = this.accounts.get(accessKeyId ?? "") ?? this.defaultAccount;
+    return { account, arn: `arn:aws:iam::${account}:user/fake-user` };
+  }
+
+  private getCallerIdentity(r: AwsRequest, res: http.ServerResponse): void {
+    const { account, arn } = this.identityOf(r.accessKeyId);
+    res.writeHead(200, { "content-type": "text/xml" });
+    res.end(
+      `<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult>` +
+        `<Arn>${arn}</Arn><UserId>AIDAFAKE</UserId><Account>${account}</Account></GetCallerIdentityResult>` +
+        `<ResponseMetadata><RequestId>r-4</RequestId></ResponseMetadata></GetCallerIdentityResponse>`,
+    );
+  }
+
+  private stsError(res: http.ServerResponse, status: number, code: string, message: string): void {
+    res.writeHead(status, { "content-type": "text/xml" });
+    res.end(
+      `<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type><Code>${code}</Code>` +
+        `<Message>${message}</Message></Error><RequestId>r-5</RequestId></ErrorResponse>`,
     );
   }
 

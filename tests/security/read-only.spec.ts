@@ -1,6 +1,6 @@
 // Read-only, proved on the wire: every request any fake received during the whole mocha run (all spec
 // files share one process, scripts/run-mocha.js) must be one of the read actions the code declares in
-// CALLED_ACTIONS, or STS AssumeRole for a provider's role chain. The check is a ROOT-level `after`
+// CALLED_ACTIONS, or an STS identity action (AssumeRole, AssumeRoleWithWebIdentity, GetCallerIdentity). The check is a ROOT-level `after`
 // hook, so it runs once every test of every file has finished.
 
 import assert from "node:assert/strict";
@@ -10,7 +10,13 @@ import { RECORDED_REQUESTS, type RecordedRequest } from "../fakes/registry";
 
 /** The only requests the pack may ever make: service:action, as IAM/RAM name them. */
 const ALLOWED: Readonly<Record<"aws" | "alicloud", readonly string[]>> = {
-  aws: ["config:DescribeConfigurationRecorderStatus", "cloudtrail:GetTrailStatus", "sts:AssumeRole"],
+  aws: [
+    "config:DescribeConfigurationRecorderStatus",
+    "cloudtrail:GetTrailStatus",
+    "sts:AssumeRole",
+    "sts:AssumeRoleWithWebIdentity",
+    "sts:GetCallerIdentity",
+  ],
   alicloud: ["config:GetConfigurationRecorder", "actiontrail:GetTrailStatus", "sts:AssumeRole"],
 };
 
@@ -50,7 +56,7 @@ function filesOf(suite: Mocha.Suite): string[] {
 }
 
 describe("read-only audit", () => {
-  it("the allowed actions are exactly CALLED_ACTIONS plus STS AssumeRole for role chains", () => {
+  it("the allowed actions are exactly CALLED_ACTIONS plus the STS identity actions", () => {
     for (const cloud of ["aws", "alicloud"] as const) {
       const declared = [...CALLED_ACTIONS[cloud].map((a) => a.permission), ...CREDENTIAL_ACTIONS[cloud]].sort();
       assert.deepEqual([...ALLOWED[cloud]].sort(), declared, cloud);
@@ -58,7 +64,9 @@ describe("read-only audit", () => {
     const actions = new Set(Object.values(ALLOWED).flatMap((l) => l.map((p) => p.split(":")[1])));
     assert.deepEqual([...actions].sort(), [
       "AssumeRole",
+      "AssumeRoleWithWebIdentity",
       "DescribeConfigurationRecorderStatus",
+      "GetCallerIdentity",
       "GetConfigurationRecorder",
       "GetTrailStatus",
     ]);
@@ -69,13 +77,16 @@ describe("read-only audit", () => {
       { cloud: "aws", service: "cloudtrail", action: "StopLogging" },
       { cloud: "aws", service: "config", action: "PutConfigurationRecorder" },
       { cloud: "aws", service: "config", action: "AssumeRole" },
-      { cloud: "aws", service: "sts", action: "GetCallerIdentity" },
+      { cloud: "aws", service: "sts", action: "GetSessionToken" },
+      { cloud: "aws", service: "cloudtrail", action: "GetCallerIdentity" },
       { cloud: "aws", service: "unknown", action: "" },
       { cloud: "alicloud", service: "actiontrail", action: "StartLogging" },
       { cloud: "alicloud", service: "config", action: "GetTrailStatus" },
     ];
     const allowed: RecordedRequest[] = [
       { cloud: "aws", service: "sts", action: "AssumeRole" },
+      { cloud: "aws", service: "sts", action: "AssumeRoleWithWebIdentity" },
+      { cloud: "aws", service: "sts", action: "GetCallerIdentity" },
       { cloud: "aws", service: "cloudtrail", action: "GetTrailStatus" },
       { cloud: "alicloud", service: "config", action: "GetConfigurationRecorder" },
     ];
@@ -106,7 +117,7 @@ describe("read-only audit", () => {
 
   it("no allowed action writes", () => {
     for (const p of Object.values(ALLOWED).flat()) {
-      assert.match(p, /^[a-z]+:(Get|Describe|List)[A-Za-z]+$|^sts:AssumeRole$/, p);
+      assert.match(p, /^[a-z]+:(Get|Describe|List)[A-Za-z]+$|^sts:AssumeRole(WithWebIdentity)?$/, p);
     }
   });
 });

@@ -176,44 +176,164 @@ describe("aws target: credentialsOf", () => {
     assert.equal(redact("AKIDREGISTER9 register-secret-9 register-token-9"), "[redacted] [redacted] [redacted]");
   });
 
-  it("an access key without a secret key is not a static credential", () => {
-    assert.deepEqual(creds({ accessKey: "AKIDLONELY" }).base, { source: "default-chain" });
+  it("part of a static key pair is undetermined, never another identity (the provider would sign with it)", () => {
+    for (const [prov, why] of [
+      [{ accessKey: "AKIDLONELY" }, /accessKey without secretKey/],
+      [{ secretKey: "lonely-secret-1" }, /secretKey or token without accessKey/],
+      [{ token: "lonely-token-1" }, /secretKey or token without accessKey/],
+    ] as const) {
+      const c = withEnv({}, () => credentialsOf(trail({}, prov)));
+      assert.equal(c.ok, false);
+      if (!c.ok) {
+        assert.equal(c.unknown, false);
+        assert.match(c.why, why);
+      }
+    }
   });
 
-  it("uses a profile with shared credential and config files, as arrays or JSON strings", () => {
+  it("uses a profile with every shared credential and config file, in order, as arrays or JSON strings", () => {
     assert.deepEqual(
       creds({ profile: "audit", sharedCredentialsFiles: ["/creds"], sharedConfigFiles: ["/conf"] }).base,
-      {
-        source: "profile",
-        profile: "audit",
-        credentialsFile: "/creds",
-        configFile: "/conf",
-      },
+      { source: "profile", profile: "audit", credentialsFiles: ["/creds"], configFiles: ["/conf"] },
     );
     assert.deepEqual(
       creds({
         profile: "audit",
         sharedCredentialsFiles: JSON.stringify(["/json-creds", "/second"]),
-        sharedConfigFiles: '["/json-conf"]',
+        sharedConfigFiles: '["/json-conf", "/conf-2", "/conf-3"]',
       }).base,
-      { source: "profile", profile: "audit", credentialsFile: "/json-creds", configFile: "/json-conf" },
+      {
+        source: "profile",
+        profile: "audit",
+        credentialsFiles: ["/json-creds", "/second"],
+        configFiles: ["/json-conf", "/conf-2", "/conf-3"],
+      },
     );
-    assert.deepEqual(creds({ profile: "plain" }).base, { source: "profile", profile: "plain" });
+    assert.deepEqual(creds({ profile: "plain" }).base, {
+      source: "profile",
+      profile: "plain",
+      credentialsFiles: [],
+      configFiles: [],
+    });
   });
 
-  it("shared files without a profile use AWS_PROFILE, else default", () => {
-    assert.deepEqual(creds({ sharedCredentialsFiles: ["/creds"] }).base, {
-      source: "profile",
-      profile: "default",
-      credentialsFile: "/creds",
-    });
-    const c = withEnv({ AWS_PROFILE: "from-env" }, () => credentialsOf(trail({}, { sharedConfigFiles: ["/c"] })));
+  it("expands $VAR and ~ in file paths, as the provider does", () => {
+    const c = withEnv({ HOME: "/home/ci", AG_DIR: "/etc/aws" }, () =>
+      credentialsOf(trail({}, { sharedCredentialsFiles: ["~/.aws/creds", "${AG_DIR}/more", "$AG_DIR/last"] })),
+    );
     assert.ok(c.ok);
-    assert.deepEqual(c.value.base, { source: "profile", profile: "from-env", configFile: "/c" });
+    assert.deepEqual(c.value.base, {
+      source: "default-chain",
+      credentialsFiles: ["/home/ci/.aws/creds", "/etc/aws/more", "/etc/aws/last"],
+      configFiles: [],
+    });
+  });
+
+  it("shared files without a profile keep the SDK's default chain (environment keys, then AWS_PROFILE)", () => {
+    assert.deepEqual(creds({ sharedCredentialsFiles: ["/creds"] }).base, {
+      source: "default-chain",
+      credentialsFiles: ["/creds"],
+      configFiles: [],
+    });
   });
 
   it("falls back to the SDK's default chain", () => {
-    assert.deepEqual(creds({ region: "us-east-1" }), { base: { source: "default-chain" }, assumeRoles: [] });
+    assert.deepEqual(creds({ region: "us-east-1" }), {
+      base: { source: "default-chain", credentialsFiles: [], configFiles: [] },
+      assumeRoles: [],
+    });
+  });
+
+  it("reads assumeRoleWithWebIdentity (object or JSON string) with token or token file", () => {
+    const withToken = creds({
+      assumeRoleWithWebIdentity: {
+        roleArn: "arn:aws:iam::555555555555:role/ci",
+        sessionName: "ci-run",
+        webIdentityToken: "eyJ-web-identity-token-1",
+        duration: "30m",
+        policy: '{"Version":"2012-10-17"}',
+        policyArns: ["arn:aws:iam::aws:policy/ReadOnlyAccess"],
+      },
+    });
+    assert.deepEqual(withToken.webIdentity, {
+      roleArn: "arn:aws:iam::555555555555:role/ci",
+      sessionName: "ci-run",
+      token: "eyJ-web-identity-token-1",
+      durationSeconds: 1800,
+      policy: '{"Version":"2012-10-17"}',
+      policyArns: ["arn:aws:iam::aws:policy/ReadOnlyAccess"],
+    });
+    assert.equal(redact("token eyJ-web-identity-token-1"), "token [redacted]");
+    const withFile = creds({
+      assumeRoleWithWebIdentity: JSON.stringify({
+        roleArn: "arn:aws:iam::555555555555:role/ci",
+        webIdentityTokenFile: "/var/run/token",
+      }),
+    });
+    assert.deepEqual(withFile.webIdentity, {
+      roleArn: "arn:aws:iam::555555555555:role/ci",
+      tokenFile: "/var/run/token",
+    });
+  });
+
+  it("static keys win over assumeRoleWithWebIdentity, as in aws-sdk-go-base", () => {
+    const c = creds({
+      accessKey: "AKIDWINS01",
+      secretKey: "wins-secret-01",
+      assumeRoleWithWebIdentity: { roleArn: "arn:aws:iam::555555555555:role/ci", webIdentityToken: "tok-000001" },
+    });
+    assert.equal(c.base.source, "static");
+    assert.equal(c.webIdentity, undefined);
+  });
+
+  it("an incomplete assumeRoleWithWebIdentity is undetermined, naming what is missing", () => {
+    for (const [block, why] of [
+      [{ webIdentityToken: "tok-000002" }, /no roleArn/],
+      [{ roleArn: "arn:aws:iam::555555555555:role/ci" }, /neither webIdentityToken nor webIdentityTokenFile/],
+    ] as const) {
+      const c = withEnv({}, () => credentialsOf(trail({}, { assumeRoleWithWebIdentity: block })));
+      assert.equal(c.ok, false);
+      if (!c.ok) assert.match(c.why, why);
+    }
+  });
+
+  it("an unknown assumeRoleWithWebIdentity is unknown", () => {
+    const props = proxied({ assumeRoleWithWebIdentity: proxy.unknownStringValue });
+    const c = withEnv({}, () => credentialsOf(trail({}, props)));
+    assert.equal(c.ok, false);
+    if (!c.ok) assert.equal(c.unknown, true);
+  });
+
+  it("v6 assumeRole and v7 assumeRoles: one is used; both set needs the provider version to tell", () => {
+    const v6 = { roleArn: "arn:aws:iam::666666666666:role/v6" };
+    const v7 = [{ roleArn: "arn:aws:iam::777777777777:role/v7" }];
+    const both = withEnv({}, () => credentialsOf(trail({}, { assumeRole: v6, assumeRoles: v7 })));
+    assert.equal(both.ok, false);
+    if (!both.ok) assert.match(both.why, /both assumeRole .* and assumeRoles/);
+    assert.equal(creds({ assumeRole: v6, assumeRoles: v7, version: "6.83.0" }).assumeRoles[0]?.roleArn, v6.roleArn);
+    assert.equal(creds({ assumeRole: v6, assumeRoles: v7, version: "7.4.0" }).assumeRoles[0]?.roleArn, v7[0]?.roleArn);
+  });
+
+  it("passes policyArns, tags and transitiveTagKeys of each role", () => {
+    const c = creds({
+      assumeRoles: [
+        {
+          roleArn: "arn:aws:iam::111111111111:role/tagged",
+          policyArns: ["arn:aws:iam::aws:policy/ReadOnlyAccess"],
+          tags: { team: "audit" },
+          transitiveTagKeys: ["team"],
+        },
+      ],
+    });
+    assert.deepEqual(c.assumeRoles, [
+      {
+        roleArn: "arn:aws:iam::111111111111:role/tagged",
+        sessionName: "auditguard",
+        policyArns: ["arn:aws:iam::aws:policy/ReadOnlyAccess"],
+        tags: { team: "audit" },
+        transitiveTagKeys: ["team"],
+      },
+    ]);
   });
 
   it("reads assumeRoles from a JSON string, in order, with defaults", () => {
@@ -265,7 +385,7 @@ describe("aws target: credentialsOf", () => {
     );
     assert.ok(c.ok);
     assert.deepEqual(c.value, {
-      base: { source: "profile", profile: "cfg-profile" },
+      base: { source: "profile", profile: "cfg-profile", credentialsFiles: [], configFiles: [] },
       assumeRoles: [{ roleArn: "arn:aws:iam::444444444444:role/cfg", sessionName: "auditguard" }],
     });
   });
@@ -360,9 +480,10 @@ describe("aws target: ARNs", () => {
 });
 
 describe("aws target: accountHint", () => {
-  const base: AwsCredentialSpec = { base: { source: "default-chain" }, assumeRoles: [] };
+  const defaultChain = { source: "default-chain" as const, credentialsFiles: [], configFiles: [] };
+  const base: AwsCredentialSpec = { base: defaultChain, assumeRoles: [] };
   const chain: AwsCredentialSpec = {
-    base: { source: "default-chain" },
+    base: defaultChain,
     assumeRoles: [
       { roleArn: "arn:aws:iam::111111111111:role/hop", sessionName: "a" },
       { roleArn: "arn:aws:iam::222222222222:role/target", sessionName: "a" },
