@@ -2,6 +2,10 @@
 import assert from "node:assert/strict";
 import * as policies from "../policies-list";
 
+// Where documentation really lives; a placeholder (example.com, a made-up GitHub repository, localhost) is not a page.
+const DOC_HOSTS = new Set(["docs.aws.amazon.com", "www.alibabacloud.com", "help.aliyun.com", "www.pulumi.com"]);
+const PLACEHOLDER = /(^|\.)(example\.(com|org|net)|localhost|invalid|test|example)$|^github\.com$/;
+
 const EXPECTED: Record<string, { level: string; framework?: string }> = {
   "aws-config-recorder-declared": { level: "advisory", framework: "CIS AWS Foundations Benchmark 3.3" },
   "aws-config-recorder-recording": { level: "mandatory", framework: "CIS AWS Foundations Benchmark 3.3" },
@@ -31,6 +35,9 @@ describe("policy metadata", () => {
       assert.ok(p.severity, "severity");
       assert.ok(p.remediationSteps && p.remediationSteps.length > 20, "remediationSteps");
       assert.match(p.url ?? "", /^https:\/\//);
+      const host = new URL(p.url ?? "").hostname;
+      assert.doesNotMatch(host, PLACEHOLDER, `${p.url} is a placeholder`);
+      assert.ok(DOC_HOSTS.has(host), `${p.url} is not on a documentation host (${[...DOC_HOSTS].join(", ")})`);
       const want = EXPECTED[p.name]?.framework;
       const got = p.framework ? `${p.framework.name} ${p.framework.reference}` : undefined;
       assert.equal(got, want);
