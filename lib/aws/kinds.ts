@@ -1,7 +1,7 @@
 // The AWS live checks: which declared resources get a status call, with what, where. Pure planning;
 // the calls themselves are in ./sdk, loaded only when a call is made.
 
-import { field, knownStr } from "../plain";
+import { field, knownStr, UNKNOWN_SENTINELS } from "../plain";
 import { readOptions, timeoutSecondsOption } from "../options";
 import { type CallSpec, failure, type Outcome } from "../live/outcome";
 import type { LiveKind, PlannedCheck, RoundContext } from "../live/round";
@@ -92,7 +92,9 @@ function planAws<T>(
     account: undefined,
     target: id ?? r.name,
   };
-  if (!id) return [{ urn: r.urn, spec, outcome: failure("bad-target", "the resource's name/ARN output is not known") }];
+  // A value built from an unknown (a sentinel inside an ARN) is as unknown as the sentinel itself.
+  if (!id || [...UNKNOWN_SENTINELS].some((s) => id.includes(s)))
+    return [{ urn: r.urn, spec, outcome: failure("bad-target", "the resource's name/ARN output is not known") }];
   if (!region.ok) return [{ urn: r.urn, spec, outcome: failure("bad-target", region.why) }];
   const target = resolveTarget(r, service, region.value, arn);
   if (!target.ok) {
