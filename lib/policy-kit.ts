@@ -35,9 +35,10 @@ export interface AuditPolicy<O extends Options> {
   evaluate(view: StackView, config: OptionValues<O>, rawConfig: Record<string, unknown>): Verdict | Promise<Verdict>;
 }
 
-// Where the pack's own README is published; the live-verification policy links to it (other policies link to the
+// The live-verification policy links to Pulumi's page on stack policies and their enforcement levels: whether a
+// check that could not complete blocks an update is that policy's enforcement level (other policies link to the
 // API or control documentation they enforce).
-export const DOCS_URL = "https://github.com/auditguard/auditguard#policies";
+export const DOCS_URL = "https://www.pulumi.com/docs/discovery-governance/concepts/policy-as-code/policies/";
 
 export function stackPolicy<O extends Options>(def: AuditPolicy<O>): StackValidationPolicy {
   return {

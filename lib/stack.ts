@@ -12,6 +12,9 @@ export const TYPES = {
   awsRecorderStatus: "aws:cfg/recorderStatus:RecorderStatus",
   awsDeliveryChannel: "aws:cfg/deliveryChannel:DeliveryChannel",
   awsTrail: "aws:cloudtrail/trail:Trail",
+  // The AWS Cloud Control provider's resources (lib/aws/native.ts reads them in the classic shape).
+  awsNativeTrail: "aws-native:cloudtrail:Trail",
+  awsNativeRecorder: "aws-native:configuration:ConfigurationRecorder",
   aliRecorder: "alicloud:cfg/configurationRecorder:ConfigurationRecorder",
   aliTrail: "alicloud:actiontrail/trail:Trail",
 } as const;
@@ -35,10 +38,19 @@ export interface ResourceView {
   exists: boolean;
 }
 
+/** Where the stack deploys AWS resources: a package and the region its resources name, if they name one. */
+export interface AwsSite {
+  pkg: "aws" | "aws-native";
+  /** The resource's own `region`, else its provider's; undefined = the package's default region. */
+  region: string | undefined;
+}
+
 export interface StackView {
   resources: readonly ResourceView[];
-  /** The stack deploys resources of the package (provider resources themselves excluded). */
+  /** The stack deploys resources of the package (provider resources themselves excluded); aws includes aws-native. */
   deploys: { aws: boolean; alicloud: boolean };
+  /** Each distinct place the stack deploys AWS resources to (absent in hand-built views: not known). */
+  awsSites?: readonly AwsSite[];
   dryRun: boolean;
   /** Identifies the live-relevant content, so a shared round is reused only for the same stack. */
   fingerprint: string;
@@ -48,11 +60,12 @@ export function viewOf(resources: readonly PolicyResource[]): StackView {
   const dryRun = isDryRun();
   const providers = new Map<string, ProviderView>();
   const out: ResourceView[] = [];
-  let aws = false;
+  const sites = new Map<string, AwsSite>();
   let alicloud = false;
   for (const r of resources) {
     const type = typeof r.type === "string" ? r.type : "";
-    if (!aws && type.startsWith("aws:")) aws = true;
+    const awsPkg = type.startsWith("aws:") ? "aws" : type.startsWith("aws-native:") ? "aws-native" : undefined;
+    if (awsPkg) noteSite(sites, awsPkg, r, providers);
     if (!alicloud && type.startsWith("alicloud:")) alicloud = true;
     if (!WANTED.has(type)) continue;
     const props = asObject(toPlain(r.props));
@@ -65,7 +78,34 @@ export function viewOf(resources: readonly PolicyResource[]): StackView {
       exists: existsInCloud(props, dryRun),
     });
   }
-  return { resources: out, deploys: { aws, alicloud }, dryRun, fingerprint: fingerprintOf(out, dryRun) };
+  return {
+    resources: out,
+    deploys: { aws: sites.size > 0, alicloud },
+    awsSites: [...sites.values()],
+    dryRun,
+    fingerprint: fingerprintOf(out, dryRun),
+  };
+}
+
+function noteSite(
+  sites: Map<string, AwsSite>,
+  pkg: AwsSite["pkg"],
+  r: PolicyResource,
+  providers: Map<string, ProviderView>,
+): void {
+  const region = ownRegion(r) ?? knownStr(field(providerOf(r, providers)?.props ?? {}, "region"));
+  const key = `${pkg}|${region ?? ""}`;
+  if (!sites.has(key)) sites.set(key, { pkg, region });
+}
+
+/** A resource's own known `region` (aws v7 resources have one), read without converting all its props. */
+function ownRegion(r: PolicyResource): string | undefined {
+  try {
+    const v: unknown = (r.props as Record<string, unknown>)["region"];
+    return typeof v === "string" ? knownStr(toPlain(v)) : undefined;
+  } catch {
+    return undefined; // an unknown region (preview) throws from the engine's proxy
+  }
 }
 
 function providerOf(r: PolicyResource, cache: Map<string, ProviderView>): ProviderView | undefined {

@@ -5,8 +5,9 @@
 import { type BooleanOption } from "../lib/options";
 import { bool, field, isObject, knownStr, list, type Plain, strList, UNKNOWN } from "../lib/plain";
 import { type Finding, stackPolicy, type Verdict } from "../lib/policy-kit";
-import { ofType, type StackView, TYPES } from "../lib/stack";
+import { type ResourceView, type StackView } from "../lib/stack";
 import { FRAMEWORKS } from "../lib/frameworks";
+import { awsTrails, declaredAs, propName } from "../lib/aws/native";
 
 export const name = "aws-cloudtrail-trail-declared";
 
@@ -15,10 +16,12 @@ const off = (description: string): BooleanOption => ({ type: "boolean", default:
 
 export const options = {
   requireTrail: on(
-    "A stack that deploys AWS resources must declare an aws.cloudtrail.Trail (turn off where an organization trail covers the account).",
+    "A stack that deploys AWS resources must declare an aws.cloudtrail.Trail or aws-native.cloudtrail.Trail (turn off where an organization trail covers the account).",
   ),
   requireMultiRegion: on("The trail must be multi-region (isMultiRegionTrail)."),
-  requireLoggingEnabled: on("The trail must be declared logging (enableLogging not false)."),
+  requireLoggingEnabled: on(
+    "The trail must be declared logging (enableLogging / aws-native isLogging not false); a trail declared stopped is reported here as intended, not by the live check.",
+  ),
   requireGlobalServiceEvents: on("The trail must include global service events (IAM, STS, CloudFront)."),
   requireLogFileValidation: on("The trail must validate log files (enableLogFileValidation)."),
   requireManagementEvents: on("The trail must record read and write management events, with no event source excluded."),
@@ -101,8 +104,22 @@ function advancedSelector(sel: Plain, cov: ManagementCoverage): void {
   cov.excludedSources.push(...excluded);
 }
 
+/**
+ * Whether a trail records read and write management events, so that some delivery is expected every day
+ * in any account. Unknown selectors count as expected.
+ */
+export function recordsAllManagementEvents(props: Plain): boolean {
+  const cov = managementCoverage(field(props, "eventSelectors"), field(props, "advancedEventSelectors"));
+  return cov.unknown || (cov.read && cov.write);
+}
+
+/** The trail is declared stopped on purpose (enableLogging: false; aws-native isLogging: false). */
+export function declaredNotLogging(props: Plain): boolean {
+  return bool(field(props, "enableLogging")) === false;
+}
+
 /** What keeps one trail from meeting the switched-on requirements; empty = compliant. */
-export function trailGaps(props: Plain, config: TrailConfig): string[] {
+export function trailGaps(props: Plain, config: TrailConfig, prop: (classic: string) => string = (k) => k): string[] {
   const gaps: string[] = [];
   const isFalse = (k: string, dflt: boolean): boolean => {
     const v = bool(field(props, k));
@@ -111,7 +128,7 @@ export function trailGaps(props: Plain, config: TrailConfig): string[] {
   if (config.requireMultiRegion && isFalse("isMultiRegionTrail", false))
     gaps.push("is not multi-region (isMultiRegionTrail: true)");
   if (config.requireLoggingEnabled && isFalse("enableLogging", true))
-    gaps.push("is declared not logging (enableLogging: false)");
+    gaps.push(`is declared not logging (${prop("enableLogging")}: false)`);
   if (config.requireGlobalServiceEvents && isFalse("includeGlobalServiceEvents", true)) {
     gaps.push("excludes global service events (includeGlobalServiceEvents: true)");
   }
@@ -136,34 +153,57 @@ export function trailGaps(props: Plain, config: TrailConfig): string[] {
   };
   if (config.requireKmsEncryption && unset("kmsKeyId")) gaps.push("is not encrypted with a KMS key (kmsKeyId)");
   if (config.requireCloudWatchLogs && unset("cloudWatchLogsGroupArn")) {
-    gaps.push("does not send events to CloudWatch Logs (cloudWatchLogsGroupArn)");
+    gaps.push(`does not send events to CloudWatch Logs (${prop("cloudWatchLogsGroupArn")})`);
   }
   return gaps;
 }
 
 export function evaluate(view: StackView, config: TrailConfig): Verdict {
   if (!view.deploys.aws) return { notApplicable: "the stack deploys no AWS resources" };
-  const trails = ofType(view, TYPES.awsTrail);
+  const trails = awsTrails(view);
   if (trails.length === 0) {
     return config.requireTrail
       ? [
           {
             message:
-              "The stack deploys AWS resources but declares no CloudTrail trail (aws.cloudtrail.Trail), so API activity " +
+              "The stack deploys AWS resources but declares no CloudTrail trail (aws.cloudtrail.Trail or " +
+              "aws-native.cloudtrail.Trail), so API activity " +
               "is not logged by this stack. Declare a multi-region trail with log file validation, or set requireTrail: " +
               "false if an organization trail covers the account.",
           },
         ]
       : [];
   }
-  const gaps = trails.map((t) => ({ t, gaps: trailGaps(t.props, config) }));
-  if (gaps.some((g) => g.gaps.length === 0)) return [];
+  const gaps = trails.map((t) => ({ t, gaps: trailGaps(t.props, config, (k) => propName(t, k)) }));
+  if (gaps.some((g) => g.gaps.length === 0)) {
+    // The baseline is met; a trail stopped on purpose is still worth saying, once, as intent.
+    return config.requireLoggingEnabled
+      ? trails.filter((t) => declaredNotLogging(t.props)).map((t) => ({ urn: t.urn, message: stoppedOnPurpose(t) }))
+      : [];
+  }
   return gaps.map(({ t, gaps: g }): Finding => ({
     urn: t.urn,
     message:
-      `No declared trail meets the baseline. CloudTrail trail '${knownStr(field(t.props, "name")) ?? t.name}' ${g.join("; ")}. ` +
-      "Fix at least one trail's declaration and run `pulumi up`.",
+      `No declared trail meets the baseline. CloudTrail trail ${label(t)} ${g.join("; ")}. ` +
+      "Fix at least one trail's declaration and run `pulumi up`." +
+      (declaredNotLogging(t.props) ? ` ${intentNote(t)}` : ""),
   }));
+}
+
+function label(t: ResourceView): string {
+  return `'${knownStr(field(t.props, "name")) ?? t.name}'`;
+}
+
+function intentNote(t: ResourceView): string {
+  const prop = propName(t, "enableLogging");
+  return (
+    `Its ${prop}: false is taken as intended, so aws-cloudtrail-trail-logging does not report it stopped; ` +
+    `to log, set ${prop}: true in its ${declaredAs(t)} declaration and run \`pulumi up\`.`
+  );
+}
+
+function stoppedOnPurpose(t: ResourceView): string {
+  return `CloudTrail trail ${label(t)} is declared not logging (${propName(t, "enableLogging")}: false). ${intentNote(t)}`;
 }
 
 export const policy = stackPolicy({
@@ -175,7 +215,7 @@ export const policy = stackPolicy({
   framework: FRAMEWORKS.cisAws31and32,
   tags: ["aws", "cloudtrail", "security-hub:CloudTrail.1", "security-hub:CloudTrail.4", "declared"],
   remediationSteps:
-    "Declare an aws.cloudtrail.Trail with isMultiRegionTrail: true, includeGlobalServiceEvents: true, enableLogFileValidation: true, and no event selectors that narrow management events.",
+    "Declare an aws.cloudtrail.Trail (or aws-native.cloudtrail.Trail) with isMultiRegionTrail: true, includeGlobalServiceEvents: true, enableLogFileValidation: true, and no event selectors that narrow management events.",
   url: "https://docs.aws.amazon.com/securityhub/latest/userguide/cloudtrail-controls.html",
   options,
   evaluate: (view, config) => evaluate(view, config),

@@ -4,8 +4,15 @@
 import { AWS_TRAIL_POLICY, awsTrailKind } from "../lib/aws/kinds";
 import type { NotFound, TrailStatus } from "../lib/aws/sdk";
 import { liveFindings } from "../lib/live/findings";
-import { maxDeliveryAgeHoursOption, newTrailGraceMinutesOption, timeoutSecondsOption } from "../lib/options";
+import {
+  maxDeliveryAgeHoursOption,
+  newTrailGraceMinutesOption,
+  quietTrailsMustDeliverOption,
+  timeoutSecondsOption,
+} from "../lib/options";
 import { field, knownStr } from "../lib/plain";
+import { classicProps, declaredAs, propName } from "../lib/aws/native";
+import { declaredNotLogging, recordsAllManagementEvents } from "./aws-cloudtrail-trail-declared";
 import { ago, at, stackPolicy } from "../lib/policy-kit";
 import { quote } from "../lib/redact";
 import { FRAMEWORKS } from "../lib/frameworks";
@@ -15,6 +22,7 @@ export const options = {
   timeoutSeconds: timeoutSecondsOption,
   maxDeliveryAgeHours: maxDeliveryAgeHoursOption,
   newTrailGraceMinutes: newTrailGraceMinutesOption,
+  quietTrailsMustDeliver: quietTrailsMustDeliverOption,
 };
 
 export interface DeliveryRules {
@@ -22,6 +30,20 @@ export interface DeliveryRules {
   newTrailGraceMinutes: number;
   /** The trail declares CloudWatch Logs delivery, so its delivery error matters. */
   cloudWatchConfigured: boolean;
+}
+
+/** What the stack declares about one trail, and where it lives: the judgement's reference. */
+export interface TrailIntent {
+  /** Declared logging (enableLogging / aws-native isLogging not false). */
+  logging: boolean;
+  /** Some delivery is expected every day: the trail records read and write management events (or quietTrailsMustDeliver). */
+  deliveryExpected: boolean;
+  /** The trail as the API was called with (ARN, else name) and its home region, for the fix command. */
+  trail: string;
+  region: string | undefined;
+  /** Where to change the declaration, for messages: "enableLogging" / "isLogging" and the declared type. */
+  loggingProp: string;
+  declaredAs: string;
 }
 
 /**
@@ -53,6 +75,7 @@ export function judgeTrail(
   status: TrailStatus | NotFound,
   where: string,
   rules: DeliveryRules,
+  intent: TrailIntent,
   nowMs: number,
 ): string[] {
   if (!status.found) {
@@ -61,13 +84,18 @@ export function judgeTrail(
         "`pulumi refresh`, then `pulumi up` to recreate it.",
     ];
   }
+  // Declared stopped and indeed stopped: the intent, reported by aws-cloudtrail-trail-declared, not a live fault.
+  if (status.isLogging !== true && !intent.logging) return [];
   const out: string[] = [];
   if (status.isLogging !== true) {
     const since = status.stopLoggingTime !== undefined ? ` since ${at(status.stopLoggingTime)}` : "";
+    const region = intent.region ?? "<its home region>";
     out.push(
-      `CloudTrail trail ${where} is not logging (IsLogging=${String(status.isLogging ?? "absent")}${since}). ` +
-        "Start it with `aws cloudtrail start-logging --name <trail ARN>` (in its home region), or run `pulumi refresh` then " +
-        "`pulumi up --skip-preview` so enableLogging: true starts it (a preview would still see the trail stopped and block the fix).",
+      `CloudTrail trail ${where} is not logging (IsLogging=${String(status.isLogging ?? "absent")}${since}) although ` +
+        `its ${intent.declaredAs} is declared logging. Start it with \`aws cloudtrail start-logging --name ${intent.trail} ` +
+        `--region ${region}\`, or run \`pulumi refresh\` then \`pulumi up --skip-preview\` so ${intent.loggingProp}: true ` +
+        "starts it (a preview would still see the trail stopped and block the fix). If it should stay stopped, declare " +
+        `${intent.loggingProp}: false.`,
     );
   }
   const errors: [string, string | undefined][] = [
@@ -85,7 +113,7 @@ export function judgeTrail(
       );
     }
   }
-  if (status.isLogging === true) {
+  if (status.isLogging === true && intent.deliveryExpected) {
     const stale = staleDelivery(status.startLoggingTime, status.latestDeliveryTime, rules, nowMs);
     if (stale) out.push(`CloudTrail trail ${where} ${stale}. Check the trail's S3 bucket and its bucket policy.`);
   }
@@ -94,20 +122,30 @@ export function judgeTrail(
 
 export const policy = stackPolicy({
   name,
-  description: "Each declared CloudTrail trail is logging and delivering without errors, live (GetTrailStatus).",
+  description:
+    "Each declared CloudTrail trail is logging as declared and delivering without errors, live (GetTrailStatus).",
   enforcementLevel: "mandatory",
   severity: "high",
   framework: FRAMEWORKS.cisAws31,
   tags: ["aws", "cloudtrail", "security-hub:CloudTrail.1", "live"],
   remediationSteps:
-    "Start the trail (`aws cloudtrail start-logging --name <trail ARN>`), or `pulumi refresh` then `pulumi up --skip-preview` so enableLogging starts it; fix the bucket, KMS, SNS or CloudWatch Logs permissions named in the delivery error.",
+    "Start the trail (`aws cloudtrail start-logging --name <trail ARN> --region <home region>`), or `pulumi refresh` then `pulumi up --skip-preview` so enableLogging starts it; fix the bucket, KMS, SNS or CloudWatch Logs permissions named in the delivery error.",
   url: "https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_GetTrailStatus.html",
   options,
   evaluate(view, config, raw) {
     const now = Date.now();
-    return liveFindings(name, awsTrailKind, view, raw, (status, where, _e, resource) => {
-      const cloudWatchConfigured = knownStr(field(resource?.props ?? {}, "cloudWatchLogsGroupArn")) !== undefined;
-      return judgeTrail(status, where, { ...config, cloudWatchConfigured }, now);
+    return liveFindings(name, awsTrailKind, view, raw, (status, where, entry, resource) => {
+      const props = resource ? classicProps(resource) : {};
+      const cloudWatchConfigured = knownStr(field(props, "cloudWatchLogsGroupArn")) !== undefined;
+      const intent: TrailIntent = {
+        logging: !declaredNotLogging(props),
+        deliveryExpected: config.quietTrailsMustDeliver || recordsAllManagementEvents(props),
+        trail: entry.spec.target,
+        region: entry.spec.region,
+        loggingProp: resource ? propName(resource, "enableLogging") : "enableLogging",
+        declaredAs: resource ? declaredAs(resource) : "trail",
+      };
+      return judgeTrail(status, where, { ...config, cloudWatchConfigured }, intent, now);
     });
   },
 });

@@ -8,6 +8,8 @@ import { pendingGraceMinutesOption, timeoutSecondsOption } from "../lib/options"
 import { quote } from "../lib/redact";
 import { ago, at, stackPolicy } from "../lib/policy-kit";
 import { FRAMEWORKS } from "../lib/frameworks";
+import { awsRecorders, declaredAs } from "../lib/aws/native";
+import { declaredRecording } from "./aws-config-recorder-declared";
 
 export const name = AWS_RECORDER_POLICY;
 export const options = { timeoutSeconds: timeoutSecondsOption, pendingGraceMinutes: pendingGraceMinutesOption };
@@ -16,11 +18,21 @@ export interface RecorderRules {
   pendingGraceMinutes: number;
 }
 
+/** What the stack declares about one recorder, and where it lives. */
+export interface RecorderIntent {
+  /** Meant to record: its RecorderStatus isEnabled is not false (an aws-native recorder always is). */
+  recording: boolean;
+  /** The recorder's region, for the fix command. */
+  region: string | undefined;
+  declaredAs: string;
+}
+
 /** Violations for one recorder's observed status. */
 export function judgeRecorder(
   status: RecorderStatus | NotFound,
   where: string,
   rules: RecorderRules,
+  intent: RecorderIntent,
   nowMs: number,
 ): string[] {
   if (!status.found) {
@@ -29,15 +41,21 @@ export function judgeRecorder(
         "or never created: run `pulumi refresh`, then `pulumi up` to recreate it.",
     ];
   }
+  // Declared stopped and indeed stopped: the intent, reported by aws-config-recorder-declared, not a live fault.
+  if (status.recording !== true && !intent.recording) return [];
   const out: string[] = [];
   const fix =
-    `Start it with \`aws configservice start-configuration-recorder --configuration-recorder-name ${status.name}\`, or run ` +
-    "`pulumi refresh` then `pulumi up --skip-preview` so its RecorderStatus isEnabled: true starts it (a preview would still " +
-    "see the recorder stopped and block the fix).";
+    `Start it with \`aws configservice start-configuration-recorder --configuration-recorder-name ${status.name} ` +
+    `--region ${intent.region ?? "<its region>"}\`, or run \`pulumi refresh\` then \`pulumi up --skip-preview\` so ` +
+    "its RecorderStatus isEnabled: true starts it (a preview would still see the recorder stopped and block the fix). " +
+    (intent.declaredAs.startsWith("aws-native")
+      ? "CloudFormation starts an aws-native recorder itself; to stop it for good, remove it from the stack."
+      : "If it should stay stopped, declare its RecorderStatus with isEnabled: false.");
   if (status.recording !== true) {
     const since = status.lastStopTime !== undefined ? ` since ${at(status.lastStopTime)}` : "";
     out.push(
-      `AWS Config recorder ${where} is not recording (recording=${String(status.recording ?? "absent")}${since}). ${fix}`,
+      `AWS Config recorder ${where} is not recording (recording=${String(status.recording ?? "absent")}${since}) ` +
+        `although its ${intent.declaredAs} is declared recording. ${fix}`,
     );
   }
   // The service sends UPPERCASE although its model says Failure/Pending: compare case-insensitively.
@@ -63,17 +81,27 @@ export function judgeRecorder(
 
 export const policy = stackPolicy({
   name,
-  description: "Each declared AWS Config recorder is recording, live (DescribeConfigurationRecorderStatus).",
+  description:
+    "Each declared AWS Config recorder is recording as declared and without delivery failures, live (DescribeConfigurationRecorderStatus).",
   enforcementLevel: "mandatory",
   severity: "critical",
   framework: FRAMEWORKS.cisAws33,
   tags: ["aws", "config", "security-hub:Config.1", "live"],
   remediationSteps:
-    "Start the recorder (`aws configservice start-configuration-recorder`), or `pulumi refresh` then `pulumi up --skip-preview` so the RecorderStatus starts it; fix the delivery channel bucket/KMS permissions and the recorder role when lastStatus is FAILURE.",
+    "Start the recorder (`aws configservice start-configuration-recorder --configuration-recorder-name <name> --region <region>`), or `pulumi refresh` then `pulumi up --skip-preview` so the RecorderStatus starts it; fix the delivery channel bucket/KMS permissions and the recorder role when lastStatus is FAILURE.",
   url: "https://docs.aws.amazon.com/config/latest/APIReference/API_DescribeConfigurationRecorderStatus.html",
   options,
   evaluate(view, config, raw) {
     const now = Date.now();
-    return liveFindings(name, awsRecorderKind, view, raw, (status, where) => judgeRecorder(status, where, config, now));
+    const recorders = new Map(awsRecorders(view).map((r) => [r.urn, r]));
+    return liveFindings(name, awsRecorderKind, view, raw, (status, where, entry) => {
+      const rec = recorders.get(entry.urn);
+      const intent: RecorderIntent = {
+        recording: rec ? declaredRecording(view, rec) : true,
+        region: entry.spec.region,
+        declaredAs: rec ? declaredAs(rec) : "recorder",
+      };
+      return judgeRecorder(status, where, config, intent, now);
+    });
   },
 });

@@ -379,7 +379,12 @@ describe("pack over the Analyzer protocol (spawned like the engine)", function (
         channel("explicit-recorder", explicit),
         trail("default-trail", "us-west-2", dflt),
       ]);
-      assert.deepEqual(result.diagnostics, [], brief(result));
+      // The trail's region has no recorder: the only diagnostic is that advisory (requireRecorder is per region).
+      assert.deepEqual(
+        result.diagnostics.map((d) => [d.policyName, /declares no AWS Config recorder in us-west-2/.test(d.message)]),
+        [[RECORDER_DECLARED, true]],
+        brief(result),
+      );
       const assume = fake.calls("AssumeRole");
       assert.equal(assume.length, 1);
       assert.equal(assume[0]?.body["RoleArn"], role);

@@ -1,11 +1,12 @@
 // The AWS live checks: which declared resources get a status call, with what, where. Pure planning;
 // the calls themselves are in ./sdk, loaded only when a call is made.
 
-import { field, knownStr } from "../plain";
+import { field, knownStr, UNKNOWN_SENTINELS } from "../plain";
 import { readOptions, timeoutSecondsOption } from "../options";
 import { type CallSpec, failure, type Outcome } from "../live/outcome";
 import type { LiveKind, PlannedCheck, RoundContext } from "../live/round";
-import { ofType, type ResourceView, type StackView, TYPES } from "../stack";
+import type { ResourceView } from "../stack";
+import { awsRecorders, awsTrails } from "./native";
 import type { NotFound, RecorderStatus, TrailStatus } from "./sdk";
 import { type AwsService, type AwsTarget, regionOf, regionOfArn, resolveTarget } from "./target";
 
@@ -25,19 +26,21 @@ export const awsRecorderKind: LiveKind<RecorderStatus | NotFound> = {
   policyName: AWS_RECORDER_POLICY,
   plan(view, raw) {
     const timeoutMs = readOptions(liveOptions, raw).timeoutSeconds * 1000;
-    return liveResources(view, TYPES.awsRecorder).flatMap((r) => {
-      const name = knownStr(field(r.props, "name"));
-      return planAws(
-        r,
-        "config",
-        AWS_ACTIONS.recorder,
-        name,
-        undefined,
-        undefined,
-        timeoutMs,
-        (sdk, ctx, target, signal) => sdk.describeRecorderStatus(ctx, target, name ?? "", timeoutMs, signal),
-      );
-    });
+    return awsRecorders(view)
+      .filter(exists)
+      .flatMap((r) => {
+        const name = knownStr(field(r.props, "name"));
+        return planAws(
+          r,
+          "config",
+          AWS_ACTIONS.recorder,
+          name,
+          undefined,
+          undefined,
+          timeoutMs,
+          (sdk, ctx, target, signal) => sdk.describeRecorderStatus(ctx, target, name ?? "", timeoutMs, signal),
+        );
+      });
   },
 };
 
@@ -47,23 +50,25 @@ export const awsTrailKind: LiveKind<TrailStatus | NotFound> = {
   policyName: AWS_TRAIL_POLICY,
   plan(view, raw) {
     const timeoutMs = readOptions(liveOptions, raw).timeoutSeconds * 1000;
-    return liveResources(view, TYPES.awsTrail).flatMap((r) => {
-      // GetTrailStatus by ARN in the trail's home region: a bare name fails for shadow and org trails.
-      // The resource id of a trail is its ARN: use it when the arn output is absent.
-      const idOutput = knownStr(field(r.props, "id"));
-      const arn = knownStr(field(r.props, "arn")) ?? (idOutput?.startsWith("arn:") ? idOutput : undefined);
-      const id = arn ?? knownStr(field(r.props, "name"));
-      const home = knownStr(field(r.props, "homeRegion")) ?? regionOfArn(arn);
-      return planAws(r, "cloudtrail", AWS_ACTIONS.trail, id, home, arn, timeoutMs, (sdk, ctx, target, signal) =>
-        sdk.getTrailStatus(ctx, target, id ?? "", timeoutMs, signal),
-      );
-    });
+    return awsTrails(view)
+      .filter(exists)
+      .flatMap((r) => {
+        // GetTrailStatus by ARN in the trail's home region: a bare name fails for shadow and org trails.
+        // The resource id of a trail is its ARN: use it when the arn output is absent.
+        const idOutput = knownStr(field(r.props, "id"));
+        const arn = knownStr(field(r.props, "arn")) ?? (idOutput?.startsWith("arn:") ? idOutput : undefined);
+        const id = arn ?? knownStr(field(r.props, "name"));
+        const home = knownStr(field(r.props, "homeRegion")) ?? regionOfArn(arn);
+        return planAws(r, "cloudtrail", AWS_ACTIONS.trail, id, home, arn, timeoutMs, (sdk, ctx, target, signal) =>
+          sdk.getTrailStatus(ctx, target, id ?? "", timeoutMs, signal),
+        );
+      });
   },
 };
 
-/** Resources that exist in the cloud; one being created in this preview gets no call. */
-function liveResources(view: StackView, type: string): ResourceView[] {
-  return ofType(view, type).filter((r) => r.exists);
+/** Resources that exist in the cloud (classic and aws-native, in the classic shape); one being created in this preview gets no call. */
+function exists(r: ResourceView): boolean {
+  return r.exists;
 }
 
 type Sdk = typeof import("./sdk");
@@ -87,7 +92,9 @@ function planAws<T>(
     account: undefined,
     target: id ?? r.name,
   };
-  if (!id) return [{ urn: r.urn, spec, outcome: failure("bad-target", "the resource's name/ARN output is not known") }];
+  // A value built from an unknown (a sentinel inside an ARN) is as unknown as the sentinel itself.
+  if (!id || [...UNKNOWN_SENTINELS].some((s) => id.includes(s)))
+    return [{ urn: r.urn, spec, outcome: failure("bad-target", "the resource's name/ARN output is not known") }];
   if (!region.ok) return [{ urn: r.urn, spec, outcome: failure("bad-target", region.why) }];
   const target = resolveTarget(r, service, region.value, arn);
   if (!target.ok) {

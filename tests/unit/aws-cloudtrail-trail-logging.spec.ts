@@ -1,6 +1,11 @@
 import assert from "node:assert/strict";
 import type { NotFound, TrailStatus } from "../../lib/aws/sdk";
-import { type DeliveryRules, judgeTrail, staleDelivery } from "../../policies/aws-cloudtrail-trail-logging";
+import {
+  type DeliveryRules,
+  judgeTrail,
+  staleDelivery,
+  type TrailIntent,
+} from "../../policies/aws-cloudtrail-trail-logging";
 import { HOUR, MINUTE, NOW } from "./support";
 
 const where = "'arn:aws:cloudtrail:us-east-1:123456789012:trail/main' (region us-east-1)";
@@ -18,8 +23,17 @@ const healthy: TrailStatus = {
   startLoggingTime: NOW - 30 * 24 * HOUR,
   stopLoggingTime: undefined,
 };
-const judge = (s: Partial<TrailStatus>, r: Partial<DeliveryRules> = {}) =>
-  judgeTrail({ ...healthy, ...s }, where, { ...rules, ...r }, NOW);
+const ARN = "arn:aws:cloudtrail:us-east-1:123456789012:trail/main";
+const on: TrailIntent = {
+  logging: true,
+  deliveryExpected: true,
+  trail: ARN,
+  region: "us-east-1",
+  loggingProp: "enableLogging",
+  declaredAs: "aws.cloudtrail.Trail",
+};
+const judge = (s: Partial<TrailStatus>, r: Partial<DeliveryRules> = {}, intent: Partial<TrailIntent> = {}) =>
+  judgeTrail({ ...healthy, ...s }, where, { ...rules, ...r }, { ...on, ...intent }, NOW);
 
 describe("aws-cloudtrail-trail-logging: staleDelivery", () => {
   const r = { maxDeliveryAgeHours: 24, newTrailGraceMinutes: 60 };
@@ -74,7 +88,7 @@ describe("aws-cloudtrail-trail-logging: judgeTrail", () => {
       found: false,
       detail: "Unknown trail: arn:aws:cloudtrail:us-east-1:123456789012:trail/main",
     };
-    const out = judgeTrail(missing, where, rules, NOW);
+    const out = judgeTrail(missing, where, rules, on, NOW);
     assert.equal(out.length, 1);
     assert.match(
       out[0] ?? "",

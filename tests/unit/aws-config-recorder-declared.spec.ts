@@ -5,7 +5,8 @@ import type { ResourceView } from "../../lib/stack";
 import { evaluate, recordingScope } from "../../policies/aws-config-recorder-declared";
 import { proxied, proxy, resource, stackOf, TYPES, withEnv } from "./support";
 
-const defaults = { requireRecorder: true, allowExclusions: false };
+// The global-types rule is off here; its own tests below switch it on.
+const defaults = { requireRecorder: true, requireGlobalResourceTypes: false, allowExclusions: false };
 
 const recorder = (props: PlainObject = {}, logical = "rec") =>
   resource(TYPES.awsRecorder, logical, { name: "main-recorder", region: "us-east-1", ...props });

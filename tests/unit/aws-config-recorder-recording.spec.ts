@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { NotFound, RecorderStatus } from "../../lib/aws/sdk";
-import { judgeRecorder } from "../../policies/aws-config-recorder-recording";
+import { judgeRecorder, type RecorderIntent } from "../../policies/aws-config-recorder-recording";
 import { HOUR, MINUTE, NOW } from "./support";
 
 const where = "'main-recorder' (region us-east-1, account 123456789012)";
@@ -17,7 +17,9 @@ const healthy: RecorderStatus = {
   lastStopTime: undefined,
   lastStatusChangeTime: NOW - 10 * MINUTE,
 };
-const judge = (s: Partial<RecorderStatus>, r = rules) => judgeRecorder({ ...healthy, ...s }, where, r, NOW);
+const on: RecorderIntent = { recording: true, region: "us-east-1", declaredAs: "aws.cfg.Recorder" };
+const judge = (s: Partial<RecorderStatus>, r = rules, intent: Partial<RecorderIntent> = {}) =>
+  judgeRecorder({ ...healthy, ...s }, where, r, { ...on, ...intent }, NOW);
 
 describe("aws-config-recorder-recording: judgeRecorder", () => {
   it("a recording recorder with SUCCESS is fine", () => {
@@ -35,7 +37,7 @@ describe("aws-config-recorder-recording: judgeRecorder", () => {
 
   it("a recorder that does not exist says so with the service's detail", () => {
     const missing: NotFound = { found: false, detail: "Cannot find configuration recorder with the specified name" };
-    const out = judgeRecorder(missing, where, rules, NOW);
+    const out = judgeRecorder(missing, where, rules, on, NOW);
     assert.equal(out.length, 1);
     assert.match(
       out[0] ?? "",

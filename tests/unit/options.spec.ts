@@ -132,9 +132,11 @@ describe("options: readOptions", () => {
       timeoutSeconds: 10,
       maxDeliveryAgeHours: 6,
       newTrailGraceMinutes: 60,
+      quietTrailsMustDeliver: false,
     });
     assert.deepEqual(readOptions(recorderDeclared.options, { allowExclusions: true }), {
       requireRecorder: true,
+      requireGlobalResourceTypes: true,
       allowExclusions: true,
     });
   });

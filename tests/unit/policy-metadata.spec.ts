@@ -1,6 +1,13 @@
 // The public interface of the pack: policy names, levels and the metadata Pulumi Cloud shows.
 import assert from "node:assert/strict";
+import fs from "node:fs";
+import path from "node:path";
+import { PACK_DIR } from "../harness/analyzer";
 import * as policies from "../policies-list";
+
+// Where documentation really lives; a placeholder (example.com, a made-up GitHub repository, localhost) is not a page.
+const DOC_HOSTS = new Set(["docs.aws.amazon.com", "www.alibabacloud.com", "help.aliyun.com", "www.pulumi.com"]);
+const PLACEHOLDER = /(^|\.)(example\.(com|org|net)|localhost|invalid|test|example)$|^github\.com$/;
 
 const EXPECTED: Record<string, { level: string; framework?: string }> = {
   "aws-config-recorder-declared": { level: "advisory", framework: "CIS AWS Foundations Benchmark 3.3" },
@@ -31,6 +38,9 @@ describe("policy metadata", () => {
       assert.ok(p.severity, "severity");
       assert.ok(p.remediationSteps && p.remediationSteps.length > 20, "remediationSteps");
       assert.match(p.url ?? "", /^https:\/\//);
+      const host = new URL(p.url ?? "").hostname;
+      assert.doesNotMatch(host, PLACEHOLDER, `${p.url} is a placeholder`);
+      assert.ok(DOC_HOSTS.has(host), `${p.url} is not on a documentation host (${[...DOC_HOSTS].join(", ")})`);
       const want = EXPECTED[p.name]?.framework;
       const got = p.framework ? `${p.framework.name} ${p.framework.reference}` : undefined;
       assert.equal(got, want);
@@ -53,6 +63,36 @@ describe("policy metadata", () => {
     assert.ok(tags["aws-cloudtrail-trail-logging"]?.includes("security-hub:CloudTrail.1"));
     assert.ok(tags["aws-config-recorder-recording"]?.includes("security-hub:Config.1"));
     assert.ok(tags["aws-config-recorder-declared"]?.includes("security-hub:Config.1"));
+  });
+
+  it("options of issue 7 are in the schema with their defaults", () => {
+    const defaultOf = (policy: string, key: string): unknown =>
+      (
+        policies.all.find((q) => q.name === policy)?.configSchema?.properties?.[key] as
+          { default?: unknown } | undefined
+      )?.default;
+    assert.equal(defaultOf("aws-cloudtrail-trail-logging", "quietTrailsMustDeliver"), false);
+    assert.equal(defaultOf("aws-config-recorder-declared", "requireGlobalResourceTypes"), true);
+    assert.equal(defaultOf("aws-config-recorder-declared", "requireRecorder"), true);
+  });
+
+  it("the README's policy table lists every policy with each of its config keys and defaults", () => {
+    const readme = fs.readFileSync(path.join(PACK_DIR, "README.md"), "utf8");
+    for (const p of policies.all) {
+      const row = readme.split("\n").find((l) => l.startsWith(`| \`${p.name}\``));
+      assert.ok(row, `${p.name} has a row in the README table`);
+      for (const [key, prop] of Object.entries(p.configSchema?.properties ?? {})) {
+        assert.ok(row.includes(`\`${key}\``), `${p.name}: README row names ${key}`);
+        const d = (prop as { default?: unknown }).default;
+        if (typeof d === "boolean" || typeof d === "number") {
+          assert.match(
+            row,
+            new RegExp(`\`${key}\`[^|]*?\\((all )?${String(d)}\\)`),
+            `${p.name}: README gives ${key}'s default ${String(d)}`,
+          );
+        }
+      }
+    }
   });
 
   it("every live policy has timeoutSeconds defaulting to 10", () => {
