@@ -57,7 +57,7 @@ export async function liveStatus(view: StackView, configOf: ConfigOf, nowMs = Da
   registerKinds(LIVE_KINDS);
   const entries = await runRound(view, configOf);
   const byUrn = new Map(view.resources.map((r) => [r.urn, r]));
-  const rows = entries.map((e) => rowOf(e, byUrn.get(e.urn), configOf, nowMs));
+  const rows = entries.map((e) => rowOf(view, e, byUrn.get(e.urn), configOf, nowMs));
   // A declared resource the round made no call for: its provider settings are not known (an encrypted secret).
   const checked = new Set(entries.map((e) => e.urn));
   for (const r of view.resources) {
@@ -84,6 +84,7 @@ export async function liveStatus(view: StackView, configOf: ConfigOf, nowMs = Da
 }
 
 export function rowOf(
+  view: StackView,
   e: LiveEntry<unknown>,
   resource: ResourceView | undefined,
   configOf: ConfigOf,
@@ -107,7 +108,7 @@ export function rowOf(
       messages: [redact(describeFailure(e, e.outcome.failure))],
     };
   }
-  const messages = judge(e, e.outcome.value, resource, configOf(e.policyName) ?? {}, nowMs).map(redact);
+  const messages = judge(view, e, e.outcome.value, resource, configOf(e.policyName) ?? {}, nowMs).map(redact);
   return {
     ...base,
     state: stateOf(e.kind, e.outcome.value),
@@ -118,6 +119,7 @@ export function rowOf(
 
 /** The policy's own judgement of an observed value (the same functions the pack's policies call). */
 export function judge(
+  view: StackView,
   e: LiveEntry<unknown>,
   value: unknown,
   resource: ResourceView | undefined,
@@ -127,21 +129,19 @@ export function judge(
   const where = whereOf(e.spec);
   switch (e.kind) {
     case awsRecorderKind.id:
-      return awsRecorderPolicy.judgeRecorder(
+      return awsRecorderPolicy.judgeEntry(view, readOptions(awsRecorderPolicy.options, raw), nowMs)(
         value as RecorderStatus | NotFound,
         where,
-        readOptions(awsRecorderPolicy.options, raw),
-        nowMs,
+        e,
+        resource,
       );
-    case awsTrailKind.id: {
-      const cloudWatchConfigured = knownStr(field(resource?.props ?? {}, "cloudWatchLogsGroupArn")) !== undefined;
-      return awsTrailPolicy.judgeTrail(
+    case awsTrailKind.id:
+      return awsTrailPolicy.judgeEntry(view, readOptions(awsTrailPolicy.options, raw), nowMs)(
         value as TrailStatus | NotFound,
         where,
-        { ...readOptions(awsTrailPolicy.options, raw), cloudWatchConfigured },
-        nowMs,
+        e,
+        resource,
       );
-    }
     case aliRecorderKind.id: {
       const rec = value as AliRecorder | AliNotFound;
       // As the policy does: a transitional state is timed from when this machine first saw it.

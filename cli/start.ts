@@ -33,6 +33,8 @@ export interface PlannedStart {
   started(value: unknown): boolean;
   entry: LiveEntry<unknown>;
   resource: ResourceView | undefined;
+  /** The stack it was planned in: its new state is judged in it, as the policy would. */
+  view: StackView;
 }
 
 export interface NotPlanned {
@@ -88,12 +90,12 @@ export function planStarts(
     const decision = decide(view, e, v, r, declared, inputs, timing);
     if (decision === undefined) continue;
     if ("why" in decision) plan.skipped.push({ row, why: decision.why });
-    else plan.planned.push({ ...decision, row, entry: e, resource: r });
+    else plan.planned.push({ ...decision, row, entry: e, resource: r, view });
   }
   return plan;
 }
 
-type Decision = Omit<PlannedStart, "row" | "entry" | "resource"> | { why: string } | undefined;
+type Decision = Omit<PlannedStart, "row" | "entry" | "resource" | "view"> | { why: string } | undefined;
 
 /** undefined: not stopped (nothing to start). */
 function decide(
@@ -282,7 +284,7 @@ export async function executeStart(
       await clock.sleep(timing.pollIntervalMs);
     }
     const entry: LiveEntry<unknown> = { ...p.entry, outcome: last };
-    const after = rowOf(entry, p.resource, configOf, clock.now());
+    const after = rowOf(p.view, entry, p.resource, configOf, clock.now());
     const healthy = last.ok && p.started(last.value);
     return { planned: p, result: healthy ? "started" : "pending", alreadyStarting, failure: undefined, after, polls };
   } finally {

@@ -3,7 +3,9 @@
 
 import { AWS_TRAIL_POLICY, awsTrailKind } from "../lib/aws/kinds";
 import type { NotFound, TrailStatus } from "../lib/aws/sdk";
-import { liveFindings } from "../lib/live/findings";
+import { type EntryJudge, liveFindings } from "../lib/live/findings";
+import type { OptionValues } from "../lib/options";
+import type { StackView } from "../lib/stack";
 import {
   maxDeliveryAgeHoursOption,
   newTrailGraceMinutesOption,
@@ -133,19 +135,27 @@ export const policy = stackPolicy({
   url: "https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_GetTrailStatus.html",
   options,
   evaluate(view, config, raw) {
-    const now = Date.now();
-    return liveFindings(name, awsTrailKind, view, raw, (status, where, entry, resource) => {
-      const props = resource ? classicProps(resource) : {};
-      const cloudWatchConfigured = knownStr(field(props, "cloudWatchLogsGroupArn")) !== undefined;
-      const intent: TrailIntent = {
-        logging: !declaredNotLogging(props),
-        deliveryExpected: config.quietTrailsMustDeliver || recordsAllManagementEvents(props),
-        trail: entry.spec.target,
-        region: entry.spec.region,
-        loggingProp: resource ? propName(resource, "enableLogging") : "enableLogging",
-        declaredAs: resource ? declaredAs(resource) : "trail",
-      };
-      return judgeTrail(status, where, { ...config, cloudWatchConfigured }, intent, now);
-    });
+    return liveFindings(name, awsTrailKind, view, raw, judgeEntry(view, config, Date.now()));
   },
 });
+
+/** The judgement of one observed trail in its stack, as the policy and the `auditguard status` command give it. */
+export function judgeEntry(
+  _view: StackView,
+  config: OptionValues<typeof options>,
+  now: number,
+): EntryJudge<TrailStatus | NotFound> {
+  return (status, where, entry, resource) => {
+    const props = resource ? classicProps(resource) : {};
+    const cloudWatchConfigured = knownStr(field(props, "cloudWatchLogsGroupArn")) !== undefined;
+    const intent: TrailIntent = {
+      logging: !declaredNotLogging(props),
+      deliveryExpected: config.quietTrailsMustDeliver || recordsAllManagementEvents(props),
+      trail: entry.spec.target,
+      region: entry.spec.region,
+      loggingProp: resource ? propName(resource, "enableLogging") : "enableLogging",
+      declaredAs: resource ? declaredAs(resource) : "trail",
+    };
+    return judgeTrail(status, where, { ...config, cloudWatchConfigured }, intent, now);
+  };
+}

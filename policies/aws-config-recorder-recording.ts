@@ -3,7 +3,9 @@
 
 import { AWS_RECORDER_POLICY, awsRecorderKind } from "../lib/aws/kinds";
 import type { NotFound, RecorderStatus } from "../lib/aws/sdk";
-import { liveFindings } from "../lib/live/findings";
+import { type EntryJudge, liveFindings } from "../lib/live/findings";
+import type { OptionValues } from "../lib/options";
+import type { StackView } from "../lib/stack";
 import { pendingGraceMinutesOption, timeoutSecondsOption } from "../lib/options";
 import { quote } from "../lib/redact";
 import { ago, at, stackPolicy } from "../lib/policy-kit";
@@ -92,16 +94,24 @@ export const policy = stackPolicy({
   url: "https://docs.aws.amazon.com/config/latest/APIReference/API_DescribeConfigurationRecorderStatus.html",
   options,
   evaluate(view, config, raw) {
-    const now = Date.now();
-    const recorders = new Map(awsRecorders(view).map((r) => [r.urn, r]));
-    return liveFindings(name, awsRecorderKind, view, raw, (status, where, entry) => {
-      const rec = recorders.get(entry.urn);
-      const intent: RecorderIntent = {
-        recording: rec ? declaredRecording(view, rec) : true,
-        region: entry.spec.region,
-        declaredAs: rec ? declaredAs(rec) : "recorder",
-      };
-      return judgeRecorder(status, where, config, intent, now);
-    });
+    return liveFindings(name, awsRecorderKind, view, raw, judgeEntry(view, config, Date.now()));
   },
 });
+
+/** The judgement of one observed recorder in its stack, as the policy and the `auditguard status` command give it. */
+export function judgeEntry(
+  view: StackView,
+  config: OptionValues<typeof options>,
+  now: number,
+): EntryJudge<RecorderStatus | NotFound> {
+  const recorders = new Map(awsRecorders(view).map((r) => [r.urn, r]));
+  return (status, where, entry) => {
+    const rec = recorders.get(entry.urn);
+    const intent: RecorderIntent = {
+      recording: rec ? declaredRecording(view, rec) : true,
+      region: entry.spec.region,
+      declaredAs: rec ? declaredAs(rec) : "recorder",
+    };
+    return judgeRecorder(status, where, config, intent, now);
+  };
+}

@@ -16,8 +16,12 @@ import { readOptions } from "../lib/options";
 import { type LiveEntry, type LiveKind, liveEntries, registerKinds } from "../lib/live/round";
 import type { PlainObject } from "../lib/plain";
 import type { ProviderView, ResourceView, StackView } from "../lib/stack";
-import { judgeRecorder, options as recorderOptions } from "../policies/aws-config-recorder-recording";
-import { judgeTrail, options as trailOptions } from "../policies/aws-cloudtrail-trail-logging";
+import {
+  judgeRecorder,
+  options as recorderOptions,
+  type RecorderIntent,
+} from "../policies/aws-config-recorder-recording";
+import { judgeTrail, options as trailOptions, type TrailIntent } from "../policies/aws-cloudtrail-trail-logging";
 import { RECORDED_REQUESTS } from "./fakes/registry";
 import { type AnalyzeResult, AnalyzerHarness, providerResource, stackResource } from "./harness/analyzer";
 import { awsDeliveryChannel, awsProvider, awsRecorder, awsRecorderStatus, awsTrail } from "./harness/fixtures";
@@ -27,9 +31,23 @@ import { entryOf, okValue, setEnv } from "./support";
 const REGION = "us-east-1";
 const BUCKET = "auditguard-moto-logs";
 const ROLE = `arn:aws:iam::${MOTO_ACCOUNT}:role/config`;
+// Its two status reads, and sts:GetCallerIdentity before a "not found" is believed.
 const PACK_READS = new Set(["config:DescribeConfigurationRecorderStatus", "cloudtrail:GetTrailStatus"]);
+const PACK_CALLS = new Set([...PACK_READS, "sts:GetCallerIdentity"]);
 const RECORDER_RULES = readOptions(recorderOptions, {});
 const TRAIL_RULES = { ...readOptions(trailOptions, {}), cloudWatchConfigured: false };
+/** Declared logging, recording read and write management events (the provider's defaults). */
+function trailIntent(trail: string): TrailIntent {
+  return {
+    logging: true,
+    deliveryExpected: true,
+    trail,
+    region: REGION,
+    loggingProp: "enableLogging",
+    declaredAs: "trail",
+  };
+}
+const RECORDER_INTENT: RecorderIntent = { recording: true, region: REGION, declaredAs: "recorder" };
 
 type Ct = typeof CloudTrail;
 type Cfg = typeof ConfigService;
@@ -126,9 +144,9 @@ describe(`moto ${MOTO_VERSION} (an AWS implementation we did not write)`, functi
     const requests = await moto.stopRecording();
     for (const r of requests) RECORDED_REQUESTS.push({ cloud: "aws", service: r.service, action: r.action });
     assert.deepEqual(
-      requests.filter((r) => !PACK_READS.has(`${r.service}:${r.action}`)),
+      requests.filter((r) => !PACK_CALLS.has(`${r.service}:${r.action}`)),
       [],
-      "the pack sent moto only its two reads",
+      "the pack sent moto only its two reads (and GetCallerIdentity)",
     );
     return { value, requests };
   }
@@ -191,7 +209,7 @@ describe(`moto ${MOTO_VERSION} (an AWS implementation we did not write)`, functi
       assert.equal(s.isLogging, true);
       assert.equal(s.latestDeliveryError, undefined);
       assert.ok(s.startLoggingTime !== undefined && Math.abs(s.startLoggingTime - Date.now()) < 600_000);
-      assert.deepEqual(judgeTrail(s, "'main-trail'", TRAIL_RULES, Date.now()), []);
+      assert.deepEqual(judgeTrail(s, "'main-trail'", TRAIL_RULES, trailIntent("main-trail"), Date.now()), []);
       // By ARN, signed for the trail's home region (moto routes by the signing region, like AWS).
       assert.deepEqual(
         requests.map((r) => [r.service, r.action, r.region]),
@@ -206,7 +224,7 @@ describe(`moto ${MOTO_VERSION} (an AWS implementation we did not write)`, functi
       assert.ok(s.found);
       assert.equal(s.isLogging, false);
       assert.ok(s.stopLoggingTime !== undefined);
-      const v = judgeTrail(s, "'stopped-trail'", TRAIL_RULES, Date.now());
+      const v = judgeTrail(s, "'stopped-trail'", TRAIL_RULES, trailIntent("stopped-trail"), Date.now());
       assert.equal(v.length, 1, v.join("\n"));
       assert.match(v[0] ?? "", /is not logging \(IsLogging=false since /);
     });
@@ -216,15 +234,28 @@ describe(`moto ${MOTO_VERSION} (an AWS implementation we did not write)`, functi
       const s = trailStatus((await check(AWS_TRAIL_POLICY, trail("never-started", arn, REGION))).entry);
       assert.ok(s.found);
       assert.equal(s.isLogging, false);
-      assert.match(judgeTrail(s, "'never-started'", TRAIL_RULES, Date.now()).join("\n"), /is not logging/);
+      assert.match(
+        judgeTrail(s, "'never-started'", TRAIL_RULES, trailIntent("never-started"), Date.now()).join("\n"),
+        /is not logging/,
+      );
     });
 
     it("an unknown trail: TrailNotFoundException becomes 'does not exist', not a failed check", async function () {
       const arn = `arn:aws:cloudtrail:${REGION}:${MOTO_ACCOUNT}:trail/deleted-trail`;
-      const s = trailStatus((await check(AWS_TRAIL_POLICY, trail("deleted-trail", arn, REGION))).entry);
+      const { entry, requests } = await check(AWS_TRAIL_POLICY, trail("deleted-trail", arn, REGION));
+      const s = trailStatus(entry);
       assert.equal(s.found, false);
       assert.match(s.found ? "" : s.detail, /Unknown trail/);
-      assert.match(judgeTrail(s, "'deleted-trail'", TRAIL_RULES, Date.now())[0] ?? "", /does not exist/);
+      // Believed only after moto's STS said the answer came from the trail ARN's own account.
+      assert.match(s.found ? "" : s.detail, new RegExp(`answered by account ${MOTO_ACCOUNT}`));
+      assert.deepEqual(
+        requests.map((r) => `${r.service}:${r.action}`),
+        ["cloudtrail:GetTrailStatus", "sts:GetCallerIdentity"],
+      );
+      assert.match(
+        judgeTrail(s, "'deleted-trail'", TRAIL_RULES, trailIntent("deleted-trail"), Date.now())[0] ?? "",
+        /does not exist/,
+      );
     });
 
     it("a multi-region trail declared through a provider in another region: read in its home region", async function () {
@@ -247,10 +278,13 @@ describe(`moto ${MOTO_VERSION} (an AWS implementation we did not write)`, functi
       // AWS: PENDING until the first delivery, then SUCCESS. moto: PENDING for ever (no delivery happens).
       assert.equal(s.lastStatus, "PENDING");
       assert.ok(s.lastStatusChangeTime !== undefined);
-      assert.deepEqual(judgeRecorder(s, "'main-recorder'", RECORDER_RULES, Date.now()), []);
+      assert.deepEqual(judgeRecorder(s, "'main-recorder'", RECORDER_RULES, RECORDER_INTENT, Date.now()), []);
       // The same reply an hour past the grace window is a violation: the pack does not trust PENDING for ever.
       const later = s.lastStatusChangeTime + (RECORDER_RULES.pendingGraceMinutes + 1) * 60_000;
-      assert.match(judgeRecorder(s, "'main-recorder'", RECORDER_RULES, later).join("\n"), /has been PENDING for/);
+      assert.match(
+        judgeRecorder(s, "'main-recorder'", RECORDER_RULES, RECORDER_INTENT, later).join("\n"),
+        /has been PENDING for/,
+      );
       assert.deepEqual(
         requests.map((r) => [r.service, r.action, r.region]),
         [["config", "DescribeConfigurationRecorderStatus", REGION]],
@@ -264,7 +298,7 @@ describe(`moto ${MOTO_VERSION} (an AWS implementation we did not write)`, functi
       assert.ok(s.found);
       assert.equal(s.recording, false);
       assert.ok(s.lastStopTime !== undefined);
-      const v = judgeRecorder(s, "'stopped-recorder'", RECORDER_RULES, Date.now());
+      const v = judgeRecorder(s, "'stopped-recorder'", RECORDER_RULES, RECORDER_INTENT, Date.now());
       assert.equal(v.length, 1, v.join("\n"));
       assert.match(v[0] ?? "", /is not recording \(recording=false since /);
     });
@@ -274,14 +308,26 @@ describe(`moto ${MOTO_VERSION} (an AWS implementation we did not write)`, functi
       const s = recorderStatus((await check(AWS_RECORDER_POLICY, recorder("idle-recorder"))).entry);
       assert.ok(s.found);
       assert.equal(s.recording, false);
-      assert.match(judgeRecorder(s, "'idle-recorder'", RECORDER_RULES, Date.now()).join("\n"), /is not recording/);
+      assert.match(
+        judgeRecorder(s, "'idle-recorder'", RECORDER_RULES, RECORDER_INTENT, Date.now()).join("\n"),
+        /is not recording/,
+      );
     });
 
     it("a missing recorder: NoSuchConfigurationRecorderException becomes 'does not exist'", async function () {
-      const s = recorderStatus((await check(AWS_RECORDER_POLICY, recorder("gone-recorder"))).entry);
+      const { entry, requests } = await check(AWS_RECORDER_POLICY, recorder("gone-recorder"));
+      const s = recorderStatus(entry);
       assert.equal(s.found, false);
       assert.match(s.found ? "" : s.detail, /Cannot find configuration recorder with the specified name/);
-      assert.match(judgeRecorder(s, "'gone-recorder'", RECORDER_RULES, Date.now())[0] ?? "", /does not exist/);
+      assert.match(s.found ? "" : s.detail, new RegExp(`answered by account ${MOTO_ACCOUNT}`));
+      assert.deepEqual(
+        requests.map((r) => `${r.service}:${r.action}`),
+        ["config:DescribeConfigurationRecorderStatus", "sts:GetCallerIdentity"],
+      );
+      assert.match(
+        judgeRecorder(s, "'gone-recorder'", RECORDER_RULES, RECORDER_INTENT, Date.now())[0] ?? "",
+        /does not exist/,
+      );
     });
 
     it("a recorder in another region than its provider's: read in the recorder's own region", async function () {

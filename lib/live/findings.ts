@@ -17,12 +17,20 @@ export function whereOf(spec: CallSpec): string {
   return `'${spec.target}'${parts.length ? ` (${parts.join(", ")})` : ""}`;
 }
 
+/** Violations for one observed value of a live check (empty when healthy). */
+export type EntryJudge<T> = (
+  value: T,
+  where: string,
+  entry: LiveEntry<unknown>,
+  resource: ResourceView | undefined,
+) => string[];
+
 export async function liveFindings<T>(
   policyName: string,
   kind: LiveKind<T>,
   view: StackView,
   rawConfig: Record<string, unknown>,
-  judge: (value: T, where: string, entry: LiveEntry<unknown>, resource: ResourceView | undefined) => string[],
+  judge: EntryJudge<T>,
 ): Promise<Finding[]> {
   const entries = await liveEntries(policyName, view, rawConfig);
   const byUrn = new Map(view.resources.map((r) => [r.urn, r]));

@@ -153,14 +153,14 @@ export class MotoServer {
       .split("\n")
       .filter((l) => l.trim() !== "")
       .map((line) => {
-        const r = JSON.parse(line) as { method?: string; headers?: Record<string, string> };
+        const r = JSON.parse(line) as { method?: string; headers?: Record<string, string>; body?: unknown };
         const headers = Object.fromEntries(Object.entries(r.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
         const scope = /Credential=[^/]+\/\d{8}\/([^/]+)\/([^/]+)\/aws4_request/.exec(headers["authorization"] ?? "");
         return {
           method: r.method ?? "",
           region: scope?.[1] ?? "",
           service: scope?.[2] ?? "",
-          action: (headers["x-amz-target"] ?? "").split(".").pop() ?? "",
+          action: (headers["x-amz-target"] ?? "").split(".").pop() || queryAction(r.body),
         };
       });
   }
@@ -193,4 +193,14 @@ export class MotoServer {
     if (!res.ok) throw new Error(`${method} ${route}: HTTP ${res.status} ${body}`);
     return body;
   }
+}
+
+/** awsQuery (STS) names the action in its form body, not in x-amz-target; moto records the body as text or base64. */
+function queryAction(body: unknown): string {
+  if (typeof body !== "string" || body === "") return "";
+  for (const text of [body, Buffer.from(body, "base64").toString("utf8")]) {
+    const action = new URLSearchParams(text).get("Action");
+    if (action) return action;
+  }
+  return "";
 }
