@@ -134,7 +134,12 @@ describe("aws-native trail", () => {
     assert.ok(t);
     const creds = withEnv({}, () => credentialsOf(t));
     assert.ok(creds.ok);
-    assert.deepEqual(creds.value.base, { source: "profile", profile: "audit", credentialsFile: "/creds" });
+    assert.deepEqual(creds.value.base, {
+      source: "profile",
+      profile: "audit",
+      credentialsFiles: ["/creds"],
+      configFiles: [],
+    });
   });
 });
 

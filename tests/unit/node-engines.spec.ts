@@ -18,8 +18,9 @@ const readJson = (file: string): PackageJson => JSON.parse(fs.readFileSync(file,
 const own = readJson(path.join(PACK_DIR, "package.json"));
 const declared = own.engines?.node ?? "";
 
+// Read from node_modules directly: packages with an "exports" map (commander) hide their package.json from require.
 function installed(name: string): PackageJson {
-  return readJson(require.resolve(`${name}/package.json`, { paths: [PACK_DIR] }));
+  return readJson(path.join(PACK_DIR, "node_modules", name, "package.json"));
 }
 
 describe("supported Node.js versions", () => {
