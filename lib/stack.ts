@@ -5,7 +5,7 @@
 import { createHash } from "node:crypto";
 import type { PolicyResource } from "@pulumi/policy";
 import { isDryRun, packageConfig } from "./engine";
-import { knownStr, field, type PlainObject, toPlain, UNKNOWN } from "./plain";
+import { knownStr, field, type PlainObject, plainField, toPlain, UNKNOWN } from "./plain";
 
 export const TYPES = {
   awsRecorder: "aws:cfg/recorder:Recorder",
@@ -35,8 +35,20 @@ export interface ResourceView {
   exists: boolean;
 }
 
+/**
+ * Where a stack deploys, per cloud: one representative per distinct (provider, region setting), carrying only
+ * the resource's own region field (AWS `region`, Alibaba `regionId`) and its provider, so the per-resource
+ * routing (regionOf, resolveTarget, aliRegionOf, aliResolveTarget) applies to it unchanged.
+ */
+export interface Footprint {
+  aws: readonly ResourceView[];
+  alicloud: readonly ResourceView[];
+}
+
 export interface StackView {
   resources: readonly ResourceView[];
+  /** Absent in views built by hand (tests): then nothing is known about where the stack deploys. */
+  footprint?: Footprint;
   /** The stack deploys resources of the package (provider resources themselves excluded). */
   deploys: { aws: boolean; alicloud: boolean };
   dryRun: boolean;
@@ -50,10 +62,13 @@ export function viewOf(resources: readonly PolicyResource[]): StackView {
   const out: ResourceView[] = [];
   let aws = false;
   let alicloud = false;
+  const placements = { aws: new Map<string, ResourceView>(), alicloud: new Map<string, ResourceView>() };
   for (const r of resources) {
     const type = typeof r.type === "string" ? r.type : "";
-    if (!aws && type.startsWith("aws:")) aws = true;
-    if (!alicloud && type.startsWith("alicloud:")) alicloud = true;
+    const cloud = type.startsWith("aws:") ? "aws" : type.startsWith("alicloud:") ? "alicloud" : undefined;
+    if (cloud === "aws") aws = true;
+    if (cloud === "alicloud") alicloud = true;
+    if (cloud) place(r, type, cloud, placements[cloud], providers);
     if (!WANTED.has(type)) continue;
     const props = asObject(toPlain(r.props));
     out.push({
@@ -65,7 +80,39 @@ export function viewOf(resources: readonly PolicyResource[]): StackView {
       exists: existsInCloud(props, dryRun),
     });
   }
-  return { resources: out, deploys: { aws, alicloud }, dryRun, fingerprint: fingerprintOf(out, dryRun) };
+  const footprint: Footprint = { aws: [...placements.aws.values()], alicloud: [...placements.alicloud.values()] };
+  return {
+    resources: out,
+    footprint,
+    deploys: { aws, alicloud },
+    dryRun,
+    fingerprint: fingerprintOf([...out, ...footprint.aws, ...footprint.alicloud], dryRun),
+  };
+}
+
+const REGION_FIELD = { aws: "region", alicloud: "regionId" } as const;
+
+/** Records where one resource deploys, reading nothing but its region field and its provider. */
+function place(
+  r: PolicyResource,
+  type: string,
+  cloud: "aws" | "alicloud",
+  into: Map<string, ResourceView>,
+  providers: Map<string, ProviderView>,
+): void {
+  const key = REGION_FIELD[cloud];
+  const region = plainField(r.props, key);
+  const provider = providerOf(r, providers);
+  const id = `${provider?.urn ?? "-"}|${region === UNKNOWN ? "<unknown>" : JSON.stringify(region)}`;
+  if (into.has(id)) return;
+  into.set(id, {
+    urn: String(r.urn),
+    name: String(r.name),
+    type,
+    props: region === null ? {} : { [key]: region },
+    provider,
+    exists: true,
+  });
 }
 
 function providerOf(r: PolicyResource, cache: Map<string, ProviderView>): ProviderView | undefined {

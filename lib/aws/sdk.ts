@@ -44,7 +44,7 @@ type CloudTrailModule = typeof import("@aws-sdk/client-cloudtrail");
 type CredentialsModule = typeof import("@aws-sdk/credential-providers");
 type HttpModule = typeof import("@smithy/node-http-handler");
 
-function sdk(): {
+export function sdk(): {
   config: ConfigModule;
   cloudtrail: CloudTrailModule;
   credentials: CredentialsModule;
@@ -144,7 +144,7 @@ export async function getTrailStatus(
   }
 }
 
-function clientConfig(ctx: RoundContext, target: AwsTarget, endpoint: string | undefined, timeoutMs: number) {
+export function clientConfig(ctx: RoundContext, target: AwsTarget, endpoint: string | undefined, timeoutMs: number) {
   const { http } = sdk();
   return {
     region: target.region,
@@ -161,7 +161,11 @@ function clientConfig(ctx: RoundContext, target: AwsTarget, endpoint: string | u
 }
 
 /** One provider per distinct credentials per round: an assume-role chain runs once, however many calls use it. */
-function credentialsProvider(ctx: RoundContext, target: AwsTarget, timeoutMs: number): AwsCredentialIdentityProvider {
+export function credentialsProvider(
+  ctx: RoundContext,
+  target: AwsTarget,
+  timeoutMs: number,
+): AwsCredentialIdentityProvider {
   return ctx.memo(`aws:credentials:${target.credentialsId}:${target.region}:${target.stsEndpoint ?? ""}`, () => {
     const { credentials: providers, http } = sdk();
     const spec = target.credentials;

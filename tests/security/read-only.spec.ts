@@ -1,15 +1,24 @@
 // Read-only, proved on the wire: every request any fake received during the whole mocha run (all spec
 // files share one process, scripts/run-mocha.js) must be one of the read actions the code declares in
-// CALLED_ACTIONS, or STS AssumeRole for a provider's role chain. The check is a ROOT-level `after`
+// CALLED_ACTIONS, STS AssumeRole for a provider's role chain, or STS GetCallerIdentity for account coverage. The check is a ROOT-level `after`
 // hook, so it runs once every test of every file has finished.
 
 import assert from "node:assert/strict";
-import { CALLED_ACTIONS, CREDENTIAL_ACTIONS } from "../../lib/live/actions";
+import { CALLED_ACTIONS, CREDENTIAL_ACTIONS, IDENTITY_ACTIONS } from "../../lib/live/actions";
 import { RECORDED_REQUESTS, type RecordedRequest } from "../fakes/registry";
 
 /** The only requests the pack may ever make: service:action, as IAM/RAM name them. */
 const ALLOWED: Readonly<Record<"aws" | "alicloud", readonly string[]>> = {
-  aws: ["config:DescribeConfigurationRecorderStatus", "cloudtrail:GetTrailStatus", "sts:AssumeRole"],
+  aws: [
+    "config:DescribeConfigurationRecorderStatus",
+    "cloudtrail:GetTrailStatus",
+    "cloudtrail:DescribeTrails",
+    "cloudtrail:GetEventSelectors",
+    "config:DescribeConfigurationRecorders",
+    "config:ListConfigurationRecorders",
+    "sts:AssumeRole",
+    "sts:GetCallerIdentity",
+  ],
   alicloud: ["config:GetConfigurationRecorder", "actiontrail:GetTrailStatus", "sts:AssumeRole"],
 };
 
@@ -34,17 +43,26 @@ function filesOf(suite: Mocha.Suite): string[] {
 }
 
 describe("read-only audit", () => {
-  it("the allowed actions are exactly CALLED_ACTIONS plus STS AssumeRole for role chains", () => {
+  it("the allowed actions are exactly CALLED_ACTIONS plus STS AssumeRole and GetCallerIdentity", () => {
     for (const cloud of ["aws", "alicloud"] as const) {
-      const declared = [...CALLED_ACTIONS[cloud].map((a) => a.permission), ...CREDENTIAL_ACTIONS[cloud]].sort();
+      const declared = [
+        ...CALLED_ACTIONS[cloud].map((a) => a.permission),
+        ...CREDENTIAL_ACTIONS[cloud],
+        ...(cloud === "aws" ? IDENTITY_ACTIONS[cloud] : []),
+      ].sort();
       assert.deepEqual([...ALLOWED[cloud]].sort(), declared, cloud);
     }
     const actions = new Set(Object.values(ALLOWED).flatMap((l) => l.map((p) => p.split(":")[1])));
     assert.deepEqual([...actions].sort(), [
       "AssumeRole",
       "DescribeConfigurationRecorderStatus",
+      "DescribeConfigurationRecorders",
+      "DescribeTrails",
+      "GetCallerIdentity",
       "GetConfigurationRecorder",
+      "GetEventSelectors",
       "GetTrailStatus",
+      "ListConfigurationRecorders",
     ]);
   });
 
@@ -53,7 +71,7 @@ describe("read-only audit", () => {
       { cloud: "aws", service: "cloudtrail", action: "StopLogging" },
       { cloud: "aws", service: "config", action: "PutConfigurationRecorder" },
       { cloud: "aws", service: "config", action: "AssumeRole" },
-      { cloud: "aws", service: "sts", action: "GetCallerIdentity" },
+      { cloud: "aws", service: "sts", action: "GetSessionToken" },
       { cloud: "aws", service: "unknown", action: "" },
       { cloud: "alicloud", service: "actiontrail", action: "StartLogging" },
       { cloud: "alicloud", service: "config", action: "GetTrailStatus" },
