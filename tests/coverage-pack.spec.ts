@@ -14,8 +14,9 @@ import {
   stackResource,
   UNKNOWN,
 } from "./harness/analyzer";
+import { FakeAlibaba } from "./fakes/alibaba";
 import { type AwsRequest, FakeAws } from "./fakes/aws";
-import { awsDeliveryChannel, awsProvider, awsRecorder, awsRecorderStatus } from "./harness/fixtures";
+import { aliProvider, awsDeliveryChannel, awsProvider, awsRecorder, awsRecorderStatus } from "./harness/fixtures";
 
 const TRAIL_COVERAGE = "aws-cloudtrail-account-coverage";
 const CONFIG_COVERAGE = "aws-config-account-coverage";
@@ -285,6 +286,145 @@ describe("account coverage over the Analyzer protocol", function () {
       if (action !== "GetCallerIdentity") assert.deepEqual(of(result, policyOfAction), [], brief(result));
       else assert.deepEqual([...of(result, TRAIL_COVERAGE), ...of(result, CONFIG_COVERAGE)], [], brief(result));
       assert.ok(fake.calls(action).length >= 1);
+    });
+  }
+});
+
+describe("Alibaba Cloud account coverage over the Analyzer protocol", function () {
+  const ALI_TRAIL_COVERAGE = "alicloud-actiontrail-account-coverage";
+  const ALI_CONFIG_COVERAGE = "alicloud-config-account-coverage";
+  const ALI_ACCOUNT = "1234567890123456";
+  let ali: FakeAlibaba;
+  let pack: AnalyzerHarness | undefined;
+  const h = (): AnalyzerHarness => {
+    assert.ok(pack, "pack not started");
+    return pack;
+  };
+
+  before(async () => {
+    ali = await FakeAlibaba.start();
+    pack = await AnalyzerHarness.start({
+      dryRun: true,
+      env: PACK_ENV,
+      policies: {
+        "alicloud-config-recorder-declared": { requireRecorder: false },
+        "alicloud-actiontrail-trail-declared": { requireTrail: false },
+      },
+    });
+  });
+  after(async () => {
+    await pack?.close();
+    await ali.close();
+  });
+  beforeEach(() => {
+    ali.requests.length = 0;
+    ali.fault = undefined;
+    ali.trails.clear();
+    ali.orgTrails.clear();
+    ali.trailSetups.clear();
+    ali.accounts.clear();
+    ali.recorder = { ConfigurationRecorderStatus: "REGISTERED", ResourceTypes: [] };
+  });
+
+  function provider(region: string, key = "LTAI5tCOVERAGEKEY01"): ProviderRef {
+    return aliProvider(`ali-${region}-${key}`, ali.url, {
+      region,
+      accessKey: key,
+      secretKey: "ag-ali-coverage-secret-00",
+      endpoints: [{ config: ali.url, actiontrail: ali.url, sts: ali.url }],
+    });
+  }
+  function appStack(providers: ProviderRef[]): ResourceSpec[] {
+    return [
+      stackResource(),
+      ...providers.map(providerResource),
+      ...providers.map((p, i) =>
+        resource(
+          "alicloud:oss/bucket:Bucket",
+          `ali-data-${i}`,
+          { id: `ali-data-${i}`, bucket: `ali-data-${i}` },
+          { provider: p },
+        ),
+      ),
+    ];
+  }
+  function trail(
+    name: string,
+    setup: { HomeRegion: string; TrailRegion?: string; EventRW?: string },
+    logging = true,
+  ): void {
+    ali.trails.set(name, { IsLogging: logging, StartLoggingTime: new Date(Date.now() - 86_400_000).toISOString() });
+    ali.trailSetups.set(name, setup);
+  }
+
+  it("a stack in two regions, a trail covering only one: one violation, for the other region", async () => {
+    trail("hz-trail", { HomeRegion: "cn-hangzhou", TrailRegion: "cn-hangzhou" });
+    const result = await h().analyzeStack(appStack([provider("cn-hangzhou"), provider("cn-shanghai")]));
+    const d = of(result, ALI_TRAIL_COVERAGE);
+    assert.equal(d.length, 1, brief(result));
+    assert.equal(d[0]?.urn, "");
+    assert.match(
+      d[0]?.message ?? "",
+      /account 1234567890123456, region cn-shanghai: .*trail 'hz-trail' covers only cn-hangzhou/,
+    );
+    assert.deepEqual(of(result, ALI_CONFIG_COVERAGE), [], brief(result));
+    assert.deepEqual(of(result, LIVE), [], brief(result));
+    assert.equal(ali.calls("GetCallerIdentity").length, 1, "one credential set: one identity");
+    assert.equal(ali.calls("GetConfigurationRecorder").length, 1, "Cloud Config is account-wide: asked once");
+    assert.equal(ali.calls("GetTrailStatus").length, 1);
+  });
+
+  it("an organization trail of another account, all regions, all events: covers the member account", async () => {
+    trail("org-trail", { HomeRegion: "cn-shanghai" });
+    ali.orgTrails.add("org-trail");
+    const result = await h().analyzeStack(appStack([provider("cn-beijing")]));
+    assert.deepEqual(result.diagnostics, [], brief(result));
+    const status = ali.calls("GetTrailStatus");
+    assert.deepEqual(
+      status.map((r) => [r.query["Name"], r.query["IsOrganizationTrail"]]),
+      [["org-trail", "true"]],
+    );
+  });
+
+  it("a write-only or stopped trail does not cover; Cloud Config never enabled: one violation for the account", async () => {
+    trail("write-only", { HomeRegion: "cn-hangzhou", EventRW: "Write" });
+    trail("stopped", { HomeRegion: "cn-hangzhou" }, false);
+    ali.recorder = undefined;
+    const result = await h().analyzeStack(appStack([provider("cn-hangzhou")]));
+    const t = of(result, ALI_TRAIL_COVERAGE);
+    assert.equal(t.length, 1, brief(result));
+    assert.match(t[0]?.message ?? "", /'write-only' records only Write events/);
+    assert.match(t[0]?.message ?? "", /'stopped' is not logging/);
+    const c = of(result, ALI_CONFIG_COVERAGE);
+    assert.equal(c.length, 1, brief(result));
+    assert.match(c[0]?.message ?? "", new RegExp(`account ${ALI_ACCOUNT} .*Cloud Config is not enabled`));
+  });
+
+  it("a stack with no Alibaba Cloud resources makes no Alibaba Cloud request", async () => {
+    await h().analyzeStack([stackResource(), resource("random:index/randomPet:RandomPet", "pet", { id: "p" })]);
+    assert.deepEqual(ali.requests, []);
+  });
+
+  for (const [action, permission] of [
+    ["GetCallerIdentity", "sts:GetCallerIdentity"],
+    ["DescribeTrails", "actiontrail:DescribeTrails"],
+    ["GetTrailStatus", "actiontrail:GetTrailStatus"],
+    ["GetConfigurationRecorder", "config:GetConfigurationRecorder"],
+  ] as const) {
+    it(`${action} denied: a live-verification diagnostic naming ${permission}, never a coverage violation`, async () => {
+      trail("t", { HomeRegion: "cn-hangzhou" });
+      ali.fault = (req) =>
+        req.action === action
+          ? { kind: "error", status: 403, code: "NoPermission", message: `not authorized: ${permission}` }
+          : undefined;
+      const result = await h().analyzeStack(appStack([provider("cn-hangzhou")]));
+      const live = of(result, LIVE);
+      assert.ok(live.length >= 1, brief(result));
+      for (const d of live) {
+        assert.match(d.message, new RegExp(`access was denied calling ${action}`));
+        assert.ok(d.message.includes(permission), d.message);
+      }
+      assert.deepEqual([...of(result, ALI_TRAIL_COVERAGE), ...of(result, ALI_CONFIG_COVERAGE)], [], brief(result));
     });
   }
 });

@@ -47,7 +47,7 @@ function modules(): Modules {
 
 type CallBody = Record<string, unknown>;
 
-async function call(
+export async function call(
   ctx: RoundContext,
   target: AliTarget,
   api: { action: string; version: string },

@@ -1,5 +1,6 @@
 // Every cloud API action the pack can call, and the permission each needs: the single source the
 // README's IAM/RAM policies are checked against. All are reads.
+import { ALI_COVERAGE_ACTIONS } from "../alicloud/coverage";
 import { ALI_ACTIONS } from "../alicloud/kinds";
 import { COVERAGE_ACTIONS } from "../aws/coverage";
 import { AWS_ACTIONS } from "../aws/kinds";
@@ -13,7 +14,7 @@ export const CALLED_ACTIONS = {
     COVERAGE_ACTIONS.describeRecorders,
     COVERAGE_ACTIONS.listRecorders,
   ],
-  alicloud: [ALI_ACTIONS.recorder, ALI_ACTIONS.trail],
+  alicloud: [ALI_ACTIONS.recorder, ALI_ACTIONS.trail, ALI_COVERAGE_ACTIONS.describeTrails],
 } as const;
 
 /** Made only for a provider's assumeRoles chain, with that chain's own credentials. */

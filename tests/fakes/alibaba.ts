@@ -22,6 +22,16 @@ export interface AliTrailState {
   SlsLogStoreStatus?: boolean;
 }
 
+/** How a trail is set up, for DescribeTrails (its status stays in `trails`). */
+export interface AliTrailSetup {
+  HomeRegion: string;
+  TrailRegion?: string;
+  EventRW?: string;
+  Status?: string;
+}
+
+export const FAKE_ALI_ACCOUNT = "1234567890123456";
+
 export interface AliRequest {
   action: string;
   version: string;
@@ -47,6 +57,10 @@ export class FakeAlibaba extends LoopbackFake<AliRequest, AliFault> {
   /** Trails by name (organization trails by name too; `orgTrails` says which need IsOrganizationTrail). */
   readonly trails = new Map<string, AliTrailState>();
   readonly orgTrails = new Set<string>();
+  /** DescribeTrails: trail setups by name. Every endpoint is this one server, so every region lists them all. */
+  readonly trailSetups = new Map<string, AliTrailSetup>();
+  /** GetCallerIdentity: access key id → account; any other key is FAKE_ALI_ACCOUNT's. */
+  readonly accounts = new Map<string, string>();
 
   static async start(): Promise<FakeAlibaba> {
     const fake = new FakeAlibaba();
@@ -91,6 +105,29 @@ export class FakeAlibaba extends LoopbackFake<AliRequest, AliFault> {
       case "GetConfigurationRecorder@2020-09-07":
         if (!this.recorder) return this.error(res, 404, "AccountNotExisted", "Your account does not exist.");
         return this.json(res, { RequestId: "r-1", ConfigurationRecorder: this.recorder });
+      case "DescribeTrails@2020-07-06": {
+        const list = [...this.trailSetups].map(([name, t]) => ({
+          Name: name,
+          HomeRegion: t.HomeRegion,
+          TrailRegion: t.TrailRegion ?? "All",
+          EventRW: t.EventRW ?? "All",
+          Status: t.Status ?? "Enable",
+          IsOrganizationTrail: this.orgTrails.has(name),
+          OssBucketName: "audit-oss",
+        }));
+        return this.json(res, { RequestId: "r-3", TrailList: list });
+      }
+      case "GetCallerIdentity@2015-04-01": {
+        const account = (request.accessKeyId && this.accounts.get(request.accessKeyId)) || FAKE_ALI_ACCOUNT;
+        return this.json(res, {
+          RequestId: "r-4",
+          AccountId: account,
+          Arn: `acs:ram::${account}:user/auditguard`,
+          IdentityType: "RAMUser",
+          UserId: "2000000000000001",
+          PrincipalId: "2000000000000001",
+        });
+      }
       case "GetTrailStatus@2020-07-06": {
         const name = request.query["Name"] ?? "";
         const state = this.trails.get(name);

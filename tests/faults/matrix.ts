@@ -669,6 +669,8 @@ function resetAli(fake: FakeAlibaba): void {
   fake.recorder = undefined;
   fake.trails.clear();
   fake.orgTrails.clear();
+  fake.trailSetups.clear();
+  fake.accounts.clear();
   fake.requests.length = 0;
   fake.fault = undefined;
   fake.latencyMs = 0;

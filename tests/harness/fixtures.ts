@@ -152,7 +152,12 @@ export function aliTrail(trailName: string, opts: FixtureOpts & { resourceName?:
 }
 
 /** The account-coverage policies (issue 9): live calls about every account and region a stack deploys into. */
-export const COVERAGE_POLICIES = ["aws-cloudtrail-account-coverage", "aws-config-account-coverage"] as const;
+export const COVERAGE_POLICIES = [
+  "aws-cloudtrail-account-coverage",
+  "aws-config-account-coverage",
+  "alicloud-actiontrail-account-coverage",
+  "alicloud-config-account-coverage",
+] as const;
 
 /**
  * Configure overrides that switch the coverage policies off, for suites that count the requests of the

@@ -19,7 +19,13 @@ const ALLOWED: Readonly<Record<"aws" | "alicloud", readonly string[]>> = {
     "sts:AssumeRole",
     "sts:GetCallerIdentity",
   ],
-  alicloud: ["config:GetConfigurationRecorder", "actiontrail:GetTrailStatus", "sts:AssumeRole"],
+  alicloud: [
+    "config:GetConfigurationRecorder",
+    "actiontrail:GetTrailStatus",
+    "actiontrail:DescribeTrails",
+    "sts:AssumeRole",
+    "sts:GetCallerIdentity",
+  ],
 };
 
 /**
@@ -48,7 +54,7 @@ describe("read-only audit", () => {
       const declared = [
         ...CALLED_ACTIONS[cloud].map((a) => a.permission),
         ...CREDENTIAL_ACTIONS[cloud],
-        ...(cloud === "aws" ? IDENTITY_ACTIONS[cloud] : []),
+        ...IDENTITY_ACTIONS[cloud],
       ].sort();
       assert.deepEqual([...ALLOWED[cloud]].sort(), declared, cloud);
     }

@@ -19,6 +19,11 @@ const EXPECTED: Record<string, { level: string; framework?: string }> = {
   },
   "aws-cloudtrail-account-coverage": { level: "advisory", framework: "CIS AWS Foundations Benchmark 3.1" },
   "aws-config-account-coverage": { level: "advisory", framework: "CIS AWS Foundations Benchmark 3.3" },
+  "alicloud-actiontrail-account-coverage": {
+    level: "advisory",
+    framework: "CIS Alibaba Cloud Foundations Benchmark 2.1",
+  },
+  "alicloud-config-account-coverage": { level: "advisory" },
   "auditguard-live-verification": { level: "advisory" },
 };
 
@@ -67,6 +72,8 @@ describe("policy metadata", () => {
       "alicloud-actiontrail-trail-logging",
       "aws-cloudtrail-account-coverage",
       "aws-config-account-coverage",
+      "alicloud-actiontrail-account-coverage",
+      "alicloud-config-account-coverage",
     ]) {
       const p = policies.all.find((q) => q.name === name);
       const prop = p?.configSchema?.properties?.["timeoutSeconds"] as { default?: unknown } | undefined;
