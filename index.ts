@@ -8,6 +8,10 @@ import * as alicloudActiontrailTrailLogging from "./policies/alicloud-actiontrai
 import * as alicloudConfigRecorderDeclared from "./policies/alicloud-config-recorder-declared";
 import * as alicloudConfigRecorderRecording from "./policies/alicloud-config-recorder-recording";
 import * as liveVerification from "./policies/auditguard-live-verification";
+import * as alicloudActiontrailAccountCoverage from "./policies/alicloud-actiontrail-account-coverage";
+import * as alicloudConfigAccountCoverage from "./policies/alicloud-config-account-coverage";
+import * as awsCloudtrailAccountCoverage from "./policies/aws-cloudtrail-account-coverage";
+import * as awsConfigAccountCoverage from "./policies/aws-config-account-coverage";
 import * as awsCloudtrailTrailDeclared from "./policies/aws-cloudtrail-trail-declared";
 import * as awsCloudtrailTrailLogging from "./policies/aws-cloudtrail-trail-logging";
 import * as awsConfigRecorderDeclared from "./policies/aws-config-recorder-declared";
@@ -31,6 +35,11 @@ new PolicyPack("auditguard", {
     awsCloudtrailTrailLogging.policy,
     alicloudConfigRecorderRecording.policy,
     alicloudActiontrailTrailLogging.policy,
+    // Live, org-wide: every account and region the stack deploys into is recorded, by whoever set it up
+    awsCloudtrailAccountCoverage.policy,
+    awsConfigAccountCoverage.policy,
+    alicloudActiontrailAccountCoverage.policy,
+    alicloudConfigAccountCoverage.policy,
     liveVerification.policy,
   ],
 });

@@ -85,7 +85,8 @@ function awsStack(fake: FakeAws, trails: number, recorders: number, accounts = 1
       region: regions[0] ?? "us-east-1",
       accessKey: `AKIABENCH${String(a).padStart(11, "0")}`,
       secretKey: `bench-secret-${a}`,
-      endpoints: [{ cloudtrail: fake.url, configservice: fake.url }],
+      // STS too: account coverage asks who the credentials are; nothing may leave the loopback fakes.
+      endpoints: [{ cloudtrail: fake.url, configservice: fake.url, sts: fake.url }],
     });
     for (let i = 0; i < trails; i++) {
       const region = regions[i % regions.length] ?? "us-east-1";
@@ -186,7 +187,7 @@ async function aliLatency(): Promise<void> {
     region: "cn-hangzhou",
     accessKey: "LTAIbenchbenchbench",
     secretKey: "bench-ali-secret",
-    endpoints: [{ config: fake.url, actiontrail: fake.url }],
+    endpoints: [{ config: fake.url, actiontrail: fake.url, sts: fake.url }],
   });
   const regions = ["cn-hangzhou", "cn-shanghai", "cn-beijing", "ap-southeast-1"];
   const stack: ResourceSpec[] = [
@@ -369,6 +370,97 @@ async function load(): Promise<void> {
   await loadCase("load, rate-bound variant: 200 trails in one region and account", 200, 1, ["eu-west-1"], 0);
 }
 
+/**
+ * Account coverage (issue 9): an application stack of 2,000 resources over 16 regions in 3 accounts, each
+ * account with one multi-region trail and a recorder per region, fakes at 100 ms per call. The same stack
+ * with the coverage policies disabled is the baseline; the target is at most 4 round trips (400 ms) above it.
+ */
+async function coverage(): Promise<void> {
+  const fake = await FakeAws.start();
+  fake.latencyMs = 100;
+  const accounts = ["111111111111", "222222222222", "333333333333"];
+  const stack: ResourceSpec[] = [stackResource()];
+  const providers = accounts.flatMap((account, a) =>
+    SIXTEEN_REGIONS.map((region) => {
+      const key = `AKIACOVERAGE${String(a).padStart(8, "0")}`;
+      fake.accounts.set(key, account);
+      return explicitProvider("aws", `acct-${a}-${region}`, {
+        region,
+        accessKey: key,
+        secretKey: `bench-secret-${a}`,
+        endpoints: [{ cloudtrail: fake.url, configservice: fake.url, sts: fake.url }],
+      });
+    }),
+  );
+  for (const [a, account] of accounts.entries()) {
+    const arn = `arn:aws:cloudtrail:us-east-1:${account}:trail/baseline-${a}`;
+    fake.trails.set(arn, { IsLogging: true, StartLoggingTime: Date.now() / 1000 - 86_400 });
+    fake.trailSetups.set(arn, { isMultiRegion: true });
+  }
+  // Config state is per region in the fake: every region records except one, which must be reported per account.
+  for (const region of SIXTEEN_REGIONS.slice(1)) {
+    fake.recorders.set(`${region}/default`, { recording: true, lastStatus: "SUCCESS" });
+  }
+  for (let i = 0; stack.length < 2_000; i++) {
+    const provider = providers[i % providers.length];
+    if (provider)
+      stack.push(
+        resource("aws:s3/bucketV2:BucketV2", `app-${i}`, { id: `app-${i}`, bucket: `app-${i}` }, { provider }),
+      );
+  }
+  const off = Object.fromEntries(
+    ["aws-cloudtrail-account-coverage", "aws-config-account-coverage"].map((p) => [p, "disabled" as const]),
+  );
+  const runs = Math.max(1, Math.min(REPEAT, 3));
+  const measure = async (
+    policies: Record<string, "disabled">,
+  ): Promise<{ ms: number; calls: AwsRequest[]; rss: number | undefined; uncovered: number; unverified: number }> => {
+    const h = await AnalyzerHarness.start({ dryRun: false, policies });
+    try {
+      const times: number[] = [];
+      let calls: AwsRequest[] = [];
+      let uncovered = 0;
+      let unverified = 0;
+      for (let i = 0; i < runs; i++) {
+        fake.requests.length = 0;
+        const [res, ms] = await timed(() => h.analyzeStack(stack));
+        times.push(ms);
+        calls = [...fake.requests];
+        uncovered = res.diagnostics.filter((d) => d.policyName === "aws-config-account-coverage").length;
+        unverified = res.diagnostics.filter((d) => d.policyName === "auditguard-live-verification").length;
+      }
+      return { ms: median(times), calls, rss: peakRssMb(h.pid), uncovered, unverified };
+    } finally {
+      await h.close();
+    }
+  };
+  try {
+    const without = await measure(off);
+    const withCoverage = await measure({});
+    const perPair = new Map<string, number>();
+    for (const r of withCoverage.calls) {
+      if (r.action === "GetTrailStatus" || r.action === "GetEventSelectors") continue;
+      const k = `${r.action}|${r.accessKeyId ?? ""}|${r.action === "GetCallerIdentity" ? "" : (r.region ?? "")}`;
+      perPair.set(k, (perPair.get(k) ?? 0) + 1);
+    }
+    const repeated = [...perPair.values()].filter((n) => n > 1).length;
+    const byAction = new Map<string, number>();
+    for (const r of withCoverage.calls) byAction.set(r.action, (byAction.get(r.action) ?? 0) + 1);
+    const extraMs = withCoverage.ms - without.ms;
+    record(
+      "coverage: 2,000 resources, 16 regions x 3 accounts, 100 ms per call",
+      `${withCoverage.calls.length} calls (${[...byAction].map(([a, n]) => `${a} ${n}`).join(", ")}); ` +
+        `AnalyzeStack ${withCoverage.ms.toFixed(0)} ms vs ${without.ms.toFixed(0)} ms with coverage disabled ` +
+        `(+${extraMs.toFixed(0)} ms = ${(extraMs / fake.latencyMs).toFixed(1)} round trips; target <= 4); ` +
+        `(account, region, action) queried more than once: ${repeated}; peak RSS ${withCoverage.rss?.toFixed(0) ?? "?"} MB ` +
+        `(${without.rss?.toFixed(0) ?? "?"} MB without); ${withCoverage.uncovered} Config coverage violations (expected 3: ` +
+        `${SIXTEEN_REGIONS[0] ?? ""} in each account), ${withCoverage.unverified} unverified (expected 0)`,
+    );
+  } finally {
+    await fake.close();
+  }
+}
+
 async function main(): Promise<void> {
   mkdirSync(OUT, { recursive: true });
   console.log(`node ${process.version}, ${execFileSync("nproc").toString().trim()} cores\n`);
@@ -379,6 +471,7 @@ async function main(): Promise<void> {
     ["alicloud", aliLatency],
     ["noop", nothingToCheck],
     ["load", load],
+    ["coverage", coverage],
   ];
   for (const [name, run] of cases) if (!only || only.includes(name)) await run();
   writeFileSync(

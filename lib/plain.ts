@@ -53,6 +53,12 @@ export function toPlain(value: unknown, depth = 0): Plain {
   return out;
 }
 
+/** One field of a (possibly proxied) object as plain data, without converting the rest; never throws. */
+export function plainField(value: unknown, key: string): Plain {
+  if (value === null || typeof value !== "object") return null;
+  return readField(rawTarget(value), key, 0);
+}
+
 function rawTarget(value: object): object {
   try {
     const raw = (value as Record<string, unknown>)[PROXY_TARGET_KEY];

@@ -5,7 +5,7 @@
 import { createHash } from "node:crypto";
 import type { PolicyResource } from "@pulumi/policy";
 import { isDryRun, packageConfig } from "./engine";
-import { knownStr, field, type PlainObject, toPlain, UNKNOWN } from "./plain";
+import { knownStr, field, type PlainObject, plainField, toPlain, UNKNOWN } from "./plain";
 
 export const TYPES = {
   awsRecorder: "aws:cfg/recorder:Recorder",
@@ -45,8 +45,20 @@ export interface AwsSite {
   region: string | undefined;
 }
 
+/**
+ * Where a stack deploys, per cloud: one representative per distinct (provider, region setting), carrying only
+ * the resource's own region field (AWS `region`, Alibaba `regionId`) and its provider, so the per-resource
+ * routing (regionOf, resolveTarget, aliRegionOf, aliResolveTarget) applies to it unchanged.
+ */
+export interface Footprint {
+  aws: readonly ResourceView[];
+  alicloud: readonly ResourceView[];
+}
+
 export interface StackView {
   resources: readonly ResourceView[];
+  /** Absent in views built by hand (tests): then nothing is known about where the stack deploys. */
+  footprint?: Footprint;
   /** The stack deploys resources of the package (provider resources themselves excluded); aws includes aws-native. */
   deploys: { aws: boolean; alicloud: boolean };
   /** Each distinct place the stack deploys AWS resources to (absent in hand-built views: not known). */
@@ -62,11 +74,14 @@ export function viewOf(resources: readonly PolicyResource[]): StackView {
   const out: ResourceView[] = [];
   const sites = new Map<string, AwsSite>();
   let alicloud = false;
+  const placements = { aws: new Map<string, ResourceView>(), alicloud: new Map<string, ResourceView>() };
   for (const r of resources) {
     const type = typeof r.type === "string" ? r.type : "";
     const awsPkg = type.startsWith("aws:") ? "aws" : type.startsWith("aws-native:") ? "aws-native" : undefined;
     if (awsPkg) noteSite(sites, awsPkg, r, providers);
     if (!alicloud && type.startsWith("alicloud:")) alicloud = true;
+    const cloud = type.startsWith("aws:") ? "aws" : type.startsWith("alicloud:") ? "alicloud" : undefined;
+    if (cloud) place(r, type, cloud, placements[cloud], providers);
     if (!WANTED.has(type)) continue;
     const props = asObject(toPlain(r.props));
     out.push({
@@ -78,12 +93,14 @@ export function viewOf(resources: readonly PolicyResource[]): StackView {
       exists: existsInCloud(props, dryRun),
     });
   }
+  const footprint: Footprint = { aws: [...placements.aws.values()], alicloud: [...placements.alicloud.values()] };
   return {
     resources: out,
+    footprint,
     deploys: { aws: sites.size > 0, alicloud },
     awsSites: [...sites.values()],
     dryRun,
-    fingerprint: fingerprintOf(out, dryRun),
+    fingerprint: fingerprintOf([...out, ...footprint.aws, ...footprint.alicloud], dryRun),
   };
 }
 
@@ -106,6 +123,31 @@ function ownRegion(r: PolicyResource): string | undefined {
   } catch {
     return undefined; // an unknown region (preview) throws from the engine's proxy
   }
+}
+
+const REGION_FIELD = { aws: "region", alicloud: "regionId" } as const;
+
+/** Records where one resource deploys, reading nothing but its region field and its provider. */
+function place(
+  r: PolicyResource,
+  type: string,
+  cloud: "aws" | "alicloud",
+  into: Map<string, ResourceView>,
+  providers: Map<string, ProviderView>,
+): void {
+  const key = REGION_FIELD[cloud];
+  const region = plainField(r.props, key);
+  const provider = providerOf(r, providers);
+  const id = `${provider?.urn ?? "-"}|${region === UNKNOWN ? "<unknown>" : JSON.stringify(region)}`;
+  if (into.has(id)) return;
+  into.set(id, {
+    urn: String(r.urn),
+    name: String(r.name),
+    type,
+    props: region === null ? {} : { [key]: region },
+    provider,
+    exists: true,
+  });
 }
 
 function providerOf(r: PolicyResource, cache: Map<string, ProviderView>): ProviderView | undefined {

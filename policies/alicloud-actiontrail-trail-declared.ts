@@ -11,7 +11,13 @@ export const name = "alicloud-actiontrail-trail-declared";
 
 const on = (description: string): BooleanOption => ({ type: "boolean", default: true, description });
 export const options = {
-  requireTrail: on("A stack that deploys Alibaba Cloud resources must declare an alicloud.actiontrail.Trail."),
+  // Whether a trail exists at all is a live question (alicloud-actiontrail-account-coverage): off by default.
+  requireTrail: {
+    type: "boolean",
+    default: false,
+    description:
+      "A stack that deploys Alibaba Cloud resources must itself declare an alicloud.actiontrail.Trail (alicloud-actiontrail-account-coverage checks live whether some trail covers the account).",
+  } satisfies BooleanOption,
   requireEnabled: on(
     "The trail must be declared with status Enable (not Disable; a trail without status can stay Fresh, never logging).",
   ),

@@ -9,10 +9,12 @@ import { ofType, type StackView, TYPES } from "../lib/stack";
 export const name = "alicloud-config-recorder-declared";
 
 export const options = {
+  // Whether Cloud Config is on at all is a live question (alicloud-config-account-coverage): off by default.
   requireRecorder: {
     type: "boolean",
-    default: true,
-    description: "A stack that deploys Alibaba Cloud resources must declare an alicloud.cfg.ConfigurationRecorder.",
+    default: false,
+    description:
+      "A stack that deploys Alibaba Cloud resources must itself declare an alicloud.cfg.ConfigurationRecorder (alicloud-config-account-coverage checks live whether Cloud Config records the account).",
   } satisfies BooleanOption,
   allowRestrictedResourceTypes: {
     type: "boolean",

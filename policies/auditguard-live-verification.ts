@@ -60,9 +60,14 @@ export const policy = stackPolicy({
   async evaluate(view, _config, raw) {
     const entries = await liveEntries(name, view, raw);
     const findings: Finding[] = [];
+    // Coverage checks of one account and region reached through several providers fail alike: say it once.
+    const said = new Set<string>();
     for (const e of entries) {
-      if (!e.outcome.ok)
-        findings.push({ ...(e.urn ? { urn: e.urn } : {}), message: describeFailure(e, e.outcome.failure) });
+      if (e.outcome.ok) continue;
+      const message = describeFailure(e, e.outcome.failure);
+      if (said.has(`${e.urn}|${message}`)) continue;
+      said.add(`${e.urn}|${message}`);
+      findings.push({ ...(e.urn ? { urn: e.urn } : {}), message });
     }
     return findings;
   },

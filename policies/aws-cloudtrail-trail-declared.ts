@@ -15,8 +15,9 @@ const on = (description: string): BooleanOption => ({ type: "boolean", default: 
 const off = (description: string): BooleanOption => ({ type: "boolean", default: false, description });
 
 export const options = {
-  requireTrail: on(
-    "A stack that deploys AWS resources must declare an aws.cloudtrail.Trail or aws-native.cloudtrail.Trail (turn off where an organization trail covers the account).",
+  // Whether a trail exists at all is a live question (aws-cloudtrail-account-coverage): off by default.
+  requireTrail: off(
+    "A stack that deploys AWS resources must itself declare an aws.cloudtrail.Trail or aws-native.cloudtrail.Trail (aws-cloudtrail-account-coverage checks live whether some trail covers the account).",
   ),
   requireMultiRegion: on("The trail must be multi-region (isMultiRegionTrail)."),
   requireLoggingEnabled: on(

@@ -13,11 +13,12 @@ import { FRAMEWORKS } from "../lib/frameworks";
 export const name = "aws-config-recorder-declared";
 
 export const options = {
+  // Whether a recorder exists at all is a live question (aws-config-account-coverage): off by default.
   requireRecorder: {
     type: "boolean",
-    default: true,
+    default: false,
     description:
-      "Each region the stack deploys AWS resources to must have a declared AWS Config recorder (aws.cfg.Recorder) in that region (turn off where Config is managed centrally).",
+      "Each region the stack deploys AWS resources to must have a recorder (aws.cfg.Recorder) declared by this stack in that region (aws-config-account-coverage checks live whether some recorder records each region).",
   } satisfies BooleanOption,
   requireGlobalResourceTypes: {
     type: "boolean",

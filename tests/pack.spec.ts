@@ -28,6 +28,7 @@ import {
   awsRecorderStatus,
   awsTrail,
   awsTrailArn,
+  coverageOff,
 } from "./harness/fixtures";
 
 const RECORDER = "aws-config-recorder-recording";
@@ -173,7 +174,12 @@ describe("pack over the Analyzer protocol (spawned like the engine)", function (
 
     before(async () => {
       // AWS_REGION: the region a default provider takes when the stack config has none.
-      pack = await AnalyzerHarness.start({ dryRun: true, env: { ...PACK_ENV, AWS_REGION: "ca-central-1" } });
+      // Coverage off: these tests count the per-resource checks' requests (coverage: tests/coverage-pack.spec.ts).
+      pack = await AnalyzerHarness.start({
+        dryRun: true,
+        env: { ...PACK_ENV, AWS_REGION: "ca-central-1" },
+        policies: coverageOff(),
+      });
     });
     after(async () => {
       await pack?.close();
@@ -563,7 +569,7 @@ describe("pack over the Analyzer protocol (spawned like the engine)", function (
   });
 
   it("preview then update in one process: the update sees the new state, never the preview's result", async () => {
-    const pack = await AnalyzerHarness.start({ dryRun: true, env: PACK_ENV });
+    const pack = await AnalyzerHarness.start({ dryRun: true, env: PACK_ENV, policies: coverageOff() });
     try {
       const s = healthyStack(fake);
       const preview = await pack.analyzeStack(s.resources);
@@ -599,7 +605,7 @@ describe("pack over the Analyzer protocol (spawned like the engine)", function (
       dryRun: true,
       env: PACK_ENV,
       // Live verification raised to mandatory: fail closed when a check cannot complete.
-      policies: { [TRAIL_LOGGING]: { timeoutSeconds: 1 }, [LIVE]: "mandatory" },
+      policies: { ...coverageOff(), [TRAIL_LOGGING]: { timeoutSeconds: 1 }, [LIVE]: "mandatory" },
     });
     try {
       const s = healthyStack(fake);
@@ -650,7 +656,7 @@ describe("pack over the Analyzer protocol (spawned like the engine)", function (
     const pack = await AnalyzerHarness.start({
       dryRun: false,
       env: PACK_ENV,
-      policies: { [TRAIL_LOGGING]: "disabled" },
+      policies: { ...coverageOff(), [TRAIL_LOGGING]: "disabled" },
     });
     try {
       const s = healthyStack(fake);

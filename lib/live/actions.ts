@@ -1,11 +1,20 @@
 // Every cloud API action the pack can call, and the permission each needs: the single source the
 // README's IAM/RAM policies are checked against. All are reads.
+import { ALI_COVERAGE_ACTIONS } from "../alicloud/coverage";
 import { ALI_ACTIONS } from "../alicloud/kinds";
+import { COVERAGE_ACTIONS } from "../aws/coverage";
 import { AWS_ACTIONS } from "../aws/kinds";
 
 export const CALLED_ACTIONS = {
-  aws: [AWS_ACTIONS.recorder, AWS_ACTIONS.trail],
-  alicloud: [ALI_ACTIONS.recorder, ALI_ACTIONS.trail],
+  aws: [
+    AWS_ACTIONS.recorder,
+    AWS_ACTIONS.trail,
+    COVERAGE_ACTIONS.describeTrails,
+    COVERAGE_ACTIONS.eventSelectors,
+    COVERAGE_ACTIONS.describeRecorders,
+    COVERAGE_ACTIONS.listRecorders,
+  ],
+  alicloud: [ALI_ACTIONS.recorder, ALI_ACTIONS.trail, ALI_COVERAGE_ACTIONS.describeTrails],
 } as const;
 
 /**
@@ -17,3 +26,6 @@ export const CREDENTIAL_ACTIONS = {
   aws: ["sts:AssumeRole", "sts:AssumeRoleWithWebIdentity", "sts:GetCallerIdentity"],
   alicloud: ["sts:AssumeRole"],
 } as const;
+
+/** Who the credentials belong to, for account coverage: needs no IAM/RAM permission. */
+export const IDENTITY_ACTIONS = { aws: ["sts:GetCallerIdentity"], alicloud: ["sts:GetCallerIdentity"] } as const;

@@ -1,5 +1,7 @@
 // Every live check the pack makes, in one list: the shared round plans them all at once.
 import { aliRecorderKind, aliTrailKind } from "../alicloud/kinds";
+import { aliConfigCoverageKind, aliTrailCoverageKind } from "../alicloud/coverage";
+import { awsConfigCoverageKind, awsTrailCoverageKind } from "../aws/coverage";
 import { awsRecorderKind, awsTrailKind } from "../aws/kinds";
 import type { LiveKind } from "./round";
 
@@ -8,4 +10,8 @@ export const LIVE_KINDS: readonly LiveKind<unknown>[] = [
   awsTrailKind as LiveKind<unknown>,
   aliRecorderKind as LiveKind<unknown>,
   aliTrailKind as LiveKind<unknown>,
+  awsTrailCoverageKind as LiveKind<unknown>,
+  awsConfigCoverageKind as LiveKind<unknown>,
+  aliTrailCoverageKind as LiveKind<unknown>,
+  aliConfigCoverageKind as LiveKind<unknown>,
 ];

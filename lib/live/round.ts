@@ -34,8 +34,8 @@ export class RoundContext {
 /** One attempt of a call. Failures say whether another attempt may help. */
 export type Attempt<T> = (ctx: RoundContext, signal: AbortSignal) => Promise<Outcome<T>>;
 
-export interface PlannedCall<T> {
-  urn: string;
+/** One API call: de-duplicated by key, rate-limited by rateKey, retried and bounded by its own deadline. */
+export interface Call<T> {
   spec: CallSpec;
   /** Calls with the same key are made once and shared (same API, target, endpoint and credentials). */
   key: string;
@@ -44,13 +44,28 @@ export interface PlannedCall<T> {
   timeoutMs: number;
   attempt: Attempt<T>;
 }
+export interface PlannedCall<T> extends Call<T> {
+  urn: string;
+}
+/** Makes a call inside the round: shared with every identical call of the round, planned or not. Never rejects. */
+export type RunCall = <U>(call: Call<U>) => Promise<Outcome<U>>;
+/**
+ * A check whose calls depend on earlier answers (the account behind credentials, then the trails listed in a
+ * region, then each trail's status). Each call it makes goes through the round like a planned one; the
+ * check's entry carries the spec of the call that decided it (on failure: the call that failed).
+ */
+export interface ComposedCheck<T> {
+  urn: string;
+  spec: CallSpec;
+  compose(run: RunCall, ctx: RoundContext): Promise<{ outcome: Outcome<T>; spec?: CallSpec }>;
+}
 /** A check decided without a call, e.g. a target that cannot be resolved. */
 export interface DecidedCheck<T> {
   urn: string;
   spec: CallSpec;
   outcome: Outcome<T>;
 }
-export type PlannedCheck<T> = PlannedCall<T> | DecidedCheck<T>;
+export type PlannedCheck<T> = PlannedCall<T> | DecidedCheck<T> | ComposedCheck<T>;
 
 export interface LiveKind<T> {
   id: string;
@@ -191,33 +206,38 @@ async function runAll(
   const pool = new Pool(MAX_IN_FLIGHT);
   const limiters = new Map<string, RateLimiter>();
   const byKey = new Map<string, Promise<Outcome<unknown>>>();
+  const run: RunCall = <U>(call: Call<U>): Promise<Outcome<U>> => {
+    const shared = byKey.get(call.key);
+    if (shared) {
+      stats.deduplicated++;
+      return shared as Promise<Outcome<U>>;
+    }
+    stats.calls++;
+    let limiter = limiters.get(call.rateKey);
+    if (!limiter)
+      limiters.set(call.rateKey, (limiter = new RateLimiter(CALLS_PER_SECOND, systemClock, RATE_WINDOW_MS)));
+    const outcome = runCall(call as Call<unknown>, ctx, pool, limiter, stats);
+    byKey.set(call.key, outcome);
+    return outcome as Promise<Outcome<U>>;
+  };
   try {
     const entries = planned.map(async ({ kind, check }): Promise<LiveEntry<unknown>> => {
-      let outcome: Promise<Outcome<unknown>>;
+      let outcome: Outcome<unknown>;
+      let spec = check.spec;
       if ("outcome" in check) {
-        outcome = Promise.resolve(check.outcome);
-      } else {
-        const shared = byKey.get(check.key);
-        if (shared) {
-          stats.deduplicated++;
-          outcome = shared;
-        } else {
-          stats.calls++;
-          let limiter = limiters.get(check.rateKey);
-          if (!limiter)
-            limiters.set(check.rateKey, (limiter = new RateLimiter(CALLS_PER_SECOND, systemClock, RATE_WINDOW_MS)));
-          outcome = runCall(check, ctx, pool, limiter, stats);
-          byKey.set(check.key, outcome);
+        outcome = check.outcome;
+      } else if ("compose" in check) {
+        try {
+          const composed = await check.compose(run, ctx);
+          outcome = composed.outcome;
+          spec = composed.spec ?? spec;
+        } catch (e) {
+          outcome = failure("unexpected-error", quote(e instanceof Error ? e.message : String(e)));
         }
+      } else {
+        outcome = await run(check);
       }
-      return {
-        kind: kind.id,
-        label: kind.label,
-        policyName: kind.policyName,
-        urn: check.urn,
-        spec: check.spec,
-        outcome: await outcome,
-      };
+      return { kind: kind.id, label: kind.label, policyName: kind.policyName, urn: check.urn, spec, outcome };
     });
     return await Promise.all(entries);
   } finally {
@@ -231,7 +251,7 @@ async function runAll(
  * for a free slot come before, so a long queue cannot expire calls that were never made. Never rejects.
  */
 async function runCall(
-  call: PlannedCall<unknown>,
+  call: Call<unknown>,
   ctx: RoundContext,
   pool: Pool,
   limiter: RateLimiter,

@@ -22,6 +22,16 @@ export interface AliTrailState {
   SlsLogStoreStatus?: boolean;
 }
 
+/** How a trail is set up, for DescribeTrails (its status stays in `trails`). */
+export interface AliTrailSetup {
+  HomeRegion: string;
+  TrailRegion?: string;
+  EventRW?: string;
+  Status?: string;
+}
+
+export const FAKE_ALI_ACCOUNT = "1234567890123456";
+
 export interface AliRequest {
   action: string;
   version: string;
@@ -53,6 +63,10 @@ export class FakeAlibaba extends LoopbackFake<AliRequest, AliFault> {
    */
   buildingReads = 2;
   private buildingLeft: number | undefined;
+  /** DescribeTrails: trail setups by name. Every endpoint is this one server, so every region lists them all. */
+  readonly trailSetups = new Map<string, AliTrailSetup>();
+  /** GetCallerIdentity: access key id → account; any other key is FAKE_ALI_ACCOUNT's. */
+  readonly accounts = new Map<string, string>();
 
   static async start(): Promise<FakeAlibaba> {
     const fake = new FakeAlibaba();
@@ -124,6 +138,29 @@ export class FakeAlibaba extends LoopbackFake<AliRequest, AliFault> {
           return this.error(res, 404, "TrailNotFoundException", `The specified trail ${name} does not exist.`);
         Object.assign(state, { IsLogging: true, StartLoggingTime: new Date().toISOString() });
         return this.json(res, { RequestId: "r-4" });
+      }
+      case "DescribeTrails@2020-07-06": {
+        const list = [...this.trailSetups].map(([name, t]) => ({
+          Name: name,
+          HomeRegion: t.HomeRegion,
+          TrailRegion: t.TrailRegion ?? "All",
+          EventRW: t.EventRW ?? "All",
+          Status: t.Status ?? "Enable",
+          IsOrganizationTrail: this.orgTrails.has(name),
+          OssBucketName: "audit-oss",
+        }));
+        return this.json(res, { RequestId: "r-3", TrailList: list });
+      }
+      case "GetCallerIdentity@2015-04-01": {
+        const account = (request.accessKeyId && this.accounts.get(request.accessKeyId)) || FAKE_ALI_ACCOUNT;
+        return this.json(res, {
+          RequestId: "r-4",
+          AccountId: account,
+          Arn: `acs:ram::${account}:user/auditguard`,
+          IdentityType: "RAMUser",
+          UserId: "2000000000000001",
+          PrincipalId: "2000000000000001",
+        });
       }
       case "GetTrailStatus@2020-07-06": {
         const name = request.query["Name"] ?? "";

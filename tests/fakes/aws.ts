@@ -26,6 +26,26 @@ export interface TrailState {
   StopLoggingTime?: number;
 }
 
+/** How a trail is set up, for DescribeTrails and GetEventSelectors (its status stays in `trails`). */
+export interface TrailSetup {
+  isMultiRegion?: boolean;
+  isOrganizationTrail?: boolean;
+  /** As the API returns them (PascalCase); absent: one classic selector, all management events. */
+  eventSelectors?: Record<string, unknown>[];
+  advancedEventSelectors?: Record<string, unknown>[];
+}
+
+/** How a recorder is set up, for DescribeConfigurationRecorders and ListConfigurationRecorders. */
+export interface RecorderSetup {
+  /** As the API returns it; absent: all supported types, global types included. */
+  recordingGroup?: Record<string, unknown>;
+  /** Set for a service-linked recorder. */
+  servicePrincipal?: string;
+  recordingScope?: "INTERNAL" | "PAID";
+}
+
+export const FAKE_ACCOUNT = "123456789012";
+
 export interface AwsRequest {
   service: "config" | "cloudtrail" | "sts" | "unknown";
   action: string;
@@ -60,7 +80,11 @@ export class FakeAws extends LoopbackFake<AwsRequest, Fault> {
   readonly webIdentityRoles = new Map<string, { token: string; key: string }>();
   /** GetCallerIdentity for keys no role issued: access key id → account; others answer `defaultAccount`. */
   readonly accounts = new Map<string, string>();
-  defaultAccount = "123456789012";
+  defaultAccount = FAKE_ACCOUNT;
+  /** Trail setups by ARN; a trail in `trails` without one is single-region, recording all management events. */
+  readonly trailSetups = new Map<string, TrailSetup>();
+  /** Recorder setups by "region/name"; a recorder in `recorders` without one is customer-managed, recording everything. */
+  readonly recorderSetups = new Map<string, RecorderSetup>();
 
   static async start(): Promise<FakeAws> {
     const fake = new FakeAws();
@@ -75,7 +99,9 @@ export class FakeAws extends LoopbackFake<AwsRequest, Fault> {
     this.roles.clear();
     this.webIdentityRoles.clear();
     this.accounts.clear();
-    this.defaultAccount = "123456789012";
+    this.defaultAccount = FAKE_ACCOUNT;
+    this.trailSetups.clear();
+    this.recorderSetups.clear();
     this.requests.length = 0;
     this.fault = undefined;
     this.latencyMs = 0;
@@ -121,7 +147,10 @@ export class FakeAws extends LoopbackFake<AwsRequest, Fault> {
       res.end(fault.body);
       return;
     }
-    if (fault?.kind === "error") return this.error(res, fault.status, fault.code, fault.message);
+    if (fault?.kind === "error") {
+      if (request.service === "sts") return this.stsError(res, fault.status, fault.code, fault.message);
+      return this.error(res, fault.status, fault.code, fault.message);
+    }
     switch (`${request.service}.${request.action}`) {
       case "config.DescribeConfigurationRecorderStatus":
         return this.describeRecorderStatus(request, res);
@@ -137,13 +166,138 @@ export class FakeAws extends LoopbackFake<AwsRequest, Fault> {
         return this.assumeRoleWithWebIdentity(request, res);
       case "sts.GetCallerIdentity":
         return this.getCallerIdentity(request, res);
+      case "cloudtrail.DescribeTrails":
+        return this.describeTrails(request, res);
+      case "cloudtrail.GetEventSelectors":
+        return this.getEventSelectors(request, res);
+      case "config.DescribeConfigurationRecorders":
+        return this.describeRecorders(request, res);
+      case "config.ListConfigurationRecorders":
+        return this.listRecorders(request, res);
       default:
         return this.error(res, 400, "UnknownOperationException", `unsupported: ${request.service}.${request.action}`);
     }
   }
 
+  /** The account the request's signing key belongs to. */
+  accountOf(r: AwsRequest): string {
+    return this.identityOf(r.accessKeyId).account;
+  }
+
+  /** Recorders of the called region, "region/name" keys with their setup, service-linked ones included. */
+  private recordersIn(region: string | undefined): { name: string; state: RecorderState; setup: RecorderSetup }[] {
+    const out: { name: string; state: RecorderState; setup: RecorderSetup }[] = [];
+    for (const [key, state] of this.recorders) {
+      const [r, name] = key.split("/");
+      if (r === region && name) out.push({ name, state, setup: this.recorderSetups.get(key) ?? {} });
+    }
+    return out;
+  }
+
+  /** Without a selector, only the customer-managed recorder; with ServicePrincipal, that service's. */
+  private selectRecorders(r: AwsRequest): { name: string; state: RecorderState; setup: RecorderSetup }[] {
+    const principal = r.body["ServicePrincipal"];
+    return this.recordersIn(r.region).filter((x) =>
+      typeof principal === "string" ? x.setup.servicePrincipal === principal : !x.setup.servicePrincipal,
+    );
+  }
+
+  private describeRecorders(r: AwsRequest, res: http.ServerResponse): void {
+    const list = this.selectRecorders(r).map((x) => ({
+      arn: `arn:aws:config:${r.region}:${this.accountOf(r)}:config-recorder/${x.name}/abc`,
+      name: x.name,
+      roleARN: `arn:aws:iam::${this.accountOf(r)}:role/config`,
+      recordingGroup: x.setup.recordingGroup ?? {
+        allSupported: true,
+        includeGlobalResourceTypes: true,
+        resourceTypes: [],
+        exclusionByResourceTypes: { resourceTypes: [] },
+        recordingStrategy: { useOnly: "ALL_SUPPORTED_RESOURCE_TYPES" },
+      },
+      recordingMode: { recordingFrequency: "CONTINUOUS" },
+      ...(x.setup.servicePrincipal
+        ? { servicePrincipal: x.setup.servicePrincipal, recordingScope: x.setup.recordingScope ?? "INTERNAL" }
+        : {}),
+    }));
+    this.json(res, { ConfigurationRecorders: list });
+  }
+
+  private listRecorders(r: AwsRequest, res: http.ServerResponse): void {
+    const list = this.recordersIn(r.region).map((x) => ({
+      arn: `arn:aws:config:${r.region}:${this.accountOf(r)}:config-recorder/${x.name}/abc`,
+      name: x.name,
+      ...(x.setup.servicePrincipal ? { servicePrincipal: x.setup.servicePrincipal } : {}),
+      recordingScope: x.setup.servicePrincipal ? (x.setup.recordingScope ?? "INTERNAL") : "PAID",
+    }));
+    this.json(res, { ConfigurationRecorderSummaries: list });
+  }
+
+  /** Trails listed in the called region: homed there, or multi-region (shadow); the caller's own or organization trails. */
+  private describeTrails(r: AwsRequest, res: http.ServerResponse): void {
+    const account = this.accountOf(r);
+    const shadows = r.body["includeShadowTrails"] !== false;
+    const list = [];
+    for (const arn of this.trails.keys()) {
+      const [, , , home, owner, resource] = arn.split(":");
+      const setup = this.trailSetups.get(arn) ?? {};
+      if (owner !== account && !setup.isOrganizationTrail) continue;
+      if (home !== r.region && !(shadows && setup.isMultiRegion)) continue;
+      list.push({
+        Name: (resource ?? "").replace(/^trail\//, ""),
+        TrailARN: arn,
+        HomeRegion: home,
+        IsMultiRegionTrail: setup.isMultiRegion === true,
+        IsOrganizationTrail: setup.isOrganizationTrail === true,
+        S3BucketName: "audit-logs",
+        IncludeGlobalServiceEvents: true,
+        LogFileValidationEnabled: true,
+        HasCustomEventSelectors: setup.eventSelectors !== undefined || setup.advancedEventSelectors !== undefined,
+      });
+    }
+    this.json(res, { trailList: list });
+  }
+
+  private getEventSelectors(r: AwsRequest, res: http.ServerResponse): void {
+    const arn = String(r.body["TrailName"] ?? "");
+    if (!this.trails.has(arn)) {
+      return this.error(
+        res,
+        400,
+        "TrailNotFoundException",
+        `Unknown trail: ${arn} for the user: ${this.accountOf(r)}`,
+        "Message",
+      );
+    }
+    const setup = this.trailSetups.get(arn) ?? {};
+    const advanced = setup.advancedEventSelectors;
+    this.json(res, {
+      TrailARN: arn,
+      ...(advanced
+        ? { AdvancedEventSelectors: advanced }
+        : {
+            EventSelectors: setup.eventSelectors ?? [
+              {
+                ReadWriteType: "All",
+                IncludeManagementEvents: true,
+                DataResources: [],
+                ExcludeManagementEventSources: [],
+              },
+            ],
+          }),
+    });
+  }
+
   private describeRecorderStatus(r: AwsRequest, res: http.ServerResponse): void {
     const names = r.body["ConfigurationRecorderNames"];
+    if (!Array.isArray(names) || names.length === 0) {
+      const list = this.selectRecorders(r).map((x) => ({
+        name: x.name,
+        arn: `arn:aws:config:${r.region}:${this.accountOf(r)}:config-recorder/${x.name}/abc`,
+        ...(x.setup.servicePrincipal ? { servicePrincipal: x.setup.servicePrincipal } : {}),
+        ...x.state,
+      }));
+      return this.json(res, { ConfigurationRecordersStatus: list });
+    }
     if (Array.isArray(names) && names.length > 1) {
       return this.error(res, 400, "ValidationException", "You have specified more than one configuration recorder.");
     }
@@ -230,6 +384,9 @@ export class FakeAws extends LoopbackFake<AwsRequest, Fault> {
       );
       return;
     }
+    // Keys issued for a role act in the role's account.
+    const roleAccount = roleArn.split(":")[4];
+    if (roleAccount && !this.accounts.has(key)) this.accounts.set(key, roleAccount);
     const expiration = new Date(Date.now() + 3600_000).toISOString();
     res.writeHead(200, { "content-type": "text/xml" });
     res.end(

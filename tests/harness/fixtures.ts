@@ -3,7 +3,14 @@
 // providers write them, and explicit providers pointing at the loopback fakes. A spec lays its own props
 // over these (`props`) or leaves healthy props out (`omit`) where its fixture deliberately differs.
 
-import { explicitProvider, type Props, type ProviderRef, resource, type ResourceSpec } from "./analyzer";
+import {
+  explicitProvider,
+  type PolicyOverride,
+  type Props,
+  type ProviderRef,
+  resource,
+  type ResourceSpec,
+} from "./analyzer";
 
 export const ACCOUNT = "123456789012";
 export const AWS_REGION = "us-east-1";
@@ -142,4 +149,20 @@ export function aliTrail(trailName: string, opts: FixtureOpts & { resourceName?:
     },
     opts,
   );
+}
+
+/** The account-coverage policies (issue 9): live calls about every account and region a stack deploys into. */
+export const COVERAGE_POLICIES = [
+  "aws-cloudtrail-account-coverage",
+  "aws-config-account-coverage",
+  "alicloud-actiontrail-account-coverage",
+  "alicloud-config-account-coverage",
+] as const;
+
+/**
+ * Configure overrides that switch the coverage policies off, for suites that count the requests of the
+ * per-resource checks (coverage has its own suites: tests/coverage-*.spec.ts).
+ */
+export function coverageOff(): Record<string, PolicyOverride> {
+  return Object.fromEntries(COVERAGE_POLICIES.map((p) => [p, "disabled"]));
 }

@@ -7,7 +7,7 @@ import fc from "fast-check";
 import type { PolicyResource, ReportViolation, StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
 import { LIVE_KINDS } from "../../lib/live/kinds";
 import { failure } from "../../lib/live/outcome";
-import { type LiveKind, type PlannedCheck, registerKinds } from "../../lib/live/round";
+import { type Call, type LiveKind, type PlannedCheck, registerKinds } from "../../lib/live/round";
 import { viewOf, TYPES } from "../../lib/stack";
 import * as policies from "../policies-list";
 
@@ -203,18 +203,36 @@ const resource: fc.Arbitrary<RawResource> = fc
 const stack = fc.array(resource, { maxLength: 12 });
 
 // ---- the pack, without network: every live attempt is replaced by a failure that echoes the secrets ----
-let attemptsMade: { urn: string; exists: boolean }[] = [];
-let totals = { attempts: 0, messages: 0 };
+let attemptsMade: { urn: string; exists: boolean; cloud: "aws" | "alicloud"; coverage: boolean }[] = [];
+let totals = { attempts: 0, messages: 0, coverage: 0 };
 function offlineKinds(existsByUrn: Map<string, boolean>): LiveKind<unknown>[] {
   return LIVE_KINDS.map((k) => ({
     ...k,
     plan: (view, raw) =>
       k.plan(view, raw).map((c): PlannedCheck<unknown> => {
         if ("outcome" in c) return c;
+        if ("compose" in c) {
+          // Account coverage: every call it makes, whatever it depends on, fails the same way.
+          return {
+            ...c,
+            compose: (_run, ctx) =>
+              c.compose(<U>(call: Call<U>) => {
+                attemptsMade.push({ urn: c.urn, exists: true, cloud: call.spec.cloud, coverage: true });
+                return Promise.resolve(
+                  failure<U>("access-denied", `denied for ${CANARY_KEY} / ${CANARY_SECRET} token ${CANARY_TOKEN}`),
+                );
+              }, ctx),
+          };
+        }
         return {
           ...c,
           attempt: () => {
-            attemptsMade.push({ urn: c.urn, exists: existsByUrn.get(c.urn) ?? false });
+            attemptsMade.push({
+              urn: c.urn,
+              exists: existsByUrn.get(c.urn) ?? false,
+              cloud: c.spec.cloud,
+              coverage: false,
+            });
             return Promise.resolve(
               failure("access-denied", `denied for ${CANARY_KEY} / ${CANARY_SECRET} token ${CANARY_TOKEN}`),
             );
@@ -280,7 +298,7 @@ describe("hostile stacks (property-based)", function () {
       };
       const before = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
       Object.assign(process.env, env);
-      totals = { attempts: 0, messages: 0 };
+      totals = { attempts: 0, messages: 0, coverage: 0 };
       try {
         await fc.assert(
           fc.asyncProperty(stack, async (raw) => {
@@ -294,6 +312,11 @@ describe("hostile stacks (property-based)", function () {
             totals.messages += messages.length;
             // Calls are made only for resources that exist in the cloud.
             for (const a of attemptsMade) assert.ok(a.exists, `call for a resource being created: ${a.urn}`);
+            // Coverage calls only for a cloud the stack deploys resources of.
+            for (const a of attemptsMade.filter((x) => x.coverage)) {
+              assert.ok(view.deploys[a.cloud], `a ${a.cloud} coverage call for a stack with no ${a.cloud} resource`);
+            }
+            totals.coverage += attemptsMade.filter((x) => x.coverage).length;
             // Planned calls have a usable target: an id, a region, a valid endpoint.
             for (const k of LIVE_KINDS) {
               for (const c of k.plan(view, {})) {
@@ -315,6 +338,7 @@ describe("hostile stacks (property-based)", function () {
         // Not vacuous: the generated stacks did reach live attempts and produce diagnostics.
         assert.ok(totals.attempts > 0, "no live attempt was ever made");
         assert.ok(totals.messages > 0, "no diagnostic was ever produced");
+        assert.ok(totals.coverage > 0, "no coverage call was ever made");
       } finally {
         for (const [k, v] of Object.entries(before)) {
           if (v === undefined) Reflect.deleteProperty(process.env, k);

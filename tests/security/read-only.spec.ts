@@ -1,11 +1,11 @@
 // Read-only, proved on the wire: every request any fake received during the whole mocha run (all spec
 // files share one process, scripts/run-mocha.js) must be one of the read actions the code declares in
-// CALLED_ACTIONS, or an STS identity action (AssumeRole, AssumeRoleWithWebIdentity, GetCallerIdentity). The check is a ROOT-level `after`
-// hook, so it runs once every test of every file has finished.
+// CALLED_ACTIONS, or an STS identity action (AssumeRole, AssumeRoleWithWebIdentity, GetCallerIdentity). The check
+// is a ROOT-level `after` hook, so it runs once every test of every file has finished.
 
 import assert from "node:assert/strict";
 import { START_ACTIONS } from "../../cli/actions";
-import { CALLED_ACTIONS, CREDENTIAL_ACTIONS } from "../../lib/live/actions";
+import { CALLED_ACTIONS, CREDENTIAL_ACTIONS, IDENTITY_ACTIONS } from "../../lib/live/actions";
 import { RECORDED_REQUESTS, type RecordedRequest } from "../fakes/registry";
 
 /** The only requests the pack may ever make: service:action, as IAM/RAM name them. */
@@ -13,11 +13,21 @@ const ALLOWED: Readonly<Record<"aws" | "alicloud", readonly string[]>> = {
   aws: [
     "config:DescribeConfigurationRecorderStatus",
     "cloudtrail:GetTrailStatus",
+    "cloudtrail:DescribeTrails",
+    "cloudtrail:GetEventSelectors",
+    "config:DescribeConfigurationRecorders",
+    "config:ListConfigurationRecorders",
     "sts:AssumeRole",
     "sts:AssumeRoleWithWebIdentity",
     "sts:GetCallerIdentity",
   ],
-  alicloud: ["config:GetConfigurationRecorder", "actiontrail:GetTrailStatus", "sts:AssumeRole"],
+  alicloud: [
+    "config:GetConfigurationRecorder",
+    "actiontrail:GetTrailStatus",
+    "actiontrail:DescribeTrails",
+    "sts:AssumeRole",
+    "sts:GetCallerIdentity",
+  ],
 };
 
 /**
@@ -58,7 +68,13 @@ function filesOf(suite: Mocha.Suite): string[] {
 describe("read-only audit", () => {
   it("the allowed actions are exactly CALLED_ACTIONS plus the STS identity actions", () => {
     for (const cloud of ["aws", "alicloud"] as const) {
-      const declared = [...CALLED_ACTIONS[cloud].map((a) => a.permission), ...CREDENTIAL_ACTIONS[cloud]].sort();
+      const declared = [
+        ...new Set([
+          ...CALLED_ACTIONS[cloud].map((a) => a.permission),
+          ...CREDENTIAL_ACTIONS[cloud],
+          ...IDENTITY_ACTIONS[cloud],
+        ]),
+      ].sort();
       assert.deepEqual([...ALLOWED[cloud]].sort(), declared, cloud);
     }
     const actions = new Set(Object.values(ALLOWED).flatMap((l) => l.map((p) => p.split(":")[1])));
@@ -66,9 +82,13 @@ describe("read-only audit", () => {
       "AssumeRole",
       "AssumeRoleWithWebIdentity",
       "DescribeConfigurationRecorderStatus",
+      "DescribeConfigurationRecorders",
+      "DescribeTrails",
       "GetCallerIdentity",
       "GetConfigurationRecorder",
+      "GetEventSelectors",
       "GetTrailStatus",
+      "ListConfigurationRecorders",
     ]);
   });
 

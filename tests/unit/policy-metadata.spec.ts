@@ -24,6 +24,13 @@ const EXPECTED: Record<string, { level: string; framework?: string }> = {
     level: "mandatory",
     framework: "CIS Alibaba Cloud Foundations Benchmark 2.1",
   },
+  "aws-cloudtrail-account-coverage": { level: "advisory", framework: "CIS AWS Foundations Benchmark 3.1" },
+  "aws-config-account-coverage": { level: "advisory", framework: "CIS AWS Foundations Benchmark 3.3" },
+  "alicloud-actiontrail-account-coverage": {
+    level: "advisory",
+    framework: "CIS Alibaba Cloud Foundations Benchmark 2.1",
+  },
+  "alicloud-config-account-coverage": { level: "advisory" },
   "auditguard-live-verification": { level: "advisory" },
 };
 
@@ -63,6 +70,8 @@ describe("policy metadata", () => {
     assert.ok(tags["aws-cloudtrail-trail-logging"]?.includes("security-hub:CloudTrail.1"));
     assert.ok(tags["aws-config-recorder-recording"]?.includes("security-hub:Config.1"));
     assert.ok(tags["aws-config-recorder-declared"]?.includes("security-hub:Config.1"));
+    assert.ok(tags["aws-cloudtrail-account-coverage"]?.includes("security-hub:CloudTrail.1"));
+    assert.ok(tags["aws-config-account-coverage"]?.includes("security-hub:Config.1"));
   });
 
   it("options of issue 7 are in the schema with their defaults", () => {
@@ -101,6 +110,10 @@ describe("policy metadata", () => {
       "aws-cloudtrail-trail-logging",
       "alicloud-config-recorder-recording",
       "alicloud-actiontrail-trail-logging",
+      "aws-cloudtrail-account-coverage",
+      "aws-config-account-coverage",
+      "alicloud-actiontrail-account-coverage",
+      "alicloud-config-account-coverage",
     ]) {
       const p = policies.all.find((q) => q.name === name);
       const prop = p?.configSchema?.properties?.["timeoutSeconds"] as { default?: unknown } | undefined;

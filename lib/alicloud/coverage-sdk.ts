@@ -1,0 +1,61 @@
+// Alibaba Cloud I/O for account coverage: ActionTrail DescribeTrails (2020-07-06) with shadow and
+// organization trails, turned into plain facts. Read-only; loaded on first use.
+
+import { failure, type Outcome, success } from "../live/outcome";
+import type { RoundContext } from "../live/round";
+import { call, classifyAli } from "./sdk";
+import type { AliTarget } from "./target";
+
+/** A trail as DescribeTrails lists it in one region. */
+export interface AliListedTrail {
+  name: string;
+  homeRegion: string | undefined;
+  /** A region id, or "All". */
+  trailRegion: string | undefined;
+  /** Read, Write or All. */
+  eventRw: string | undefined;
+  /** Enable, Disable or Fresh (created, never started). */
+  status: string | undefined;
+  isOrganizationTrail: boolean;
+}
+
+export async function describeAliTrails(
+  ctx: RoundContext,
+  target: AliTarget,
+  timeoutMs: number,
+  signal: AbortSignal,
+): Promise<Outcome<AliListedTrail[]>> {
+  try {
+    const body = await call(
+      ctx,
+      target,
+      { action: "DescribeTrails", version: "2020-07-06" },
+      { IncludeShadowTrails: "true", IncludeOrganizationTrail: "true" },
+      timeoutMs,
+      signal,
+    );
+    const list = body["TrailList"];
+    if (list === undefined || list === null) return success([]);
+    if (!Array.isArray(list)) return failure("malformed-reply", "TrailList is not a list");
+    const trails: AliListedTrail[] = [];
+    for (const t of list as unknown[]) {
+      if (!t || typeof t !== "object") return failure("malformed-reply", "TrailList has a non-object entry");
+      const r = t as Record<string, unknown>;
+      const name = r["Name"];
+      if (typeof name !== "string" || name === "") return failure("malformed-reply", "a trail has no Name");
+      const s = (k: string): string | undefined =>
+        typeof r[k] === "string" && r[k] !== "" ? (r[k] as string) : undefined;
+      trails.push({
+        name,
+        homeRegion: s("HomeRegion"),
+        trailRegion: s("TrailRegion"),
+        eventRw: s("EventRW"),
+        status: s("Status"),
+        isOrganizationTrail: r["IsOrganizationTrail"] === true || r["IsOrganizationTrail"] === "true",
+      });
+    }
+    return success(trails);
+  } catch (e) {
+    return { ok: false, failure: classifyAli(e) };
+  }
+}

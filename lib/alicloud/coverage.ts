@@ -1,0 +1,420 @@
+// Alibaba Cloud account coverage: is every (account, region) the stack deploys into recorded, declared here
+// or not? ActionTrail: a trail listed in the region (shadow and organization trails included) covers it when
+// its TrailRegion is All or that region, EventRW is All and GetTrailStatus says IsLogging. Cloud Config is
+// account-wide: the account's recorder (central site) is REGISTERED, or BUILDING/REBUILDING within grace.
+
+import { readOptions, type StringListOption, timeoutSecondsOption } from "../options";
+import { pendingGraceMinutesOption } from "../options";
+import { firstSeen, clearSeen } from "../first-seen";
+import type { CoverageFacts } from "../live/coverage";
+import { type CallSpec, type CheckFailure, failure, type Outcome, success } from "../live/outcome";
+import type { Call, LiveKind, PlannedCheck, RoundContext, RunCall } from "../live/round";
+import type { ResourceView, StackView } from "../stack";
+import { configSiteOption } from "./kinds";
+import type { AliListedTrail } from "./coverage-sdk";
+import type { AliNotFound, AliRecorder, AliTrailStatus } from "./sdk";
+import {
+  type AliEndpoint,
+  aliRegionOf,
+  aliResolveTarget,
+  type AliTarget,
+  CONFIG_SITES,
+  configSiteOf,
+  endpointOverride,
+  parseEndpoint,
+} from "./target";
+import { UNKNOWN } from "../plain";
+
+export const ALI_TRAIL_COVERAGE_POLICY = "alicloud-actiontrail-account-coverage";
+export const ALI_CONFIG_COVERAGE_POLICY = "alicloud-config-account-coverage";
+
+export const ALI_COVERAGE_ACTIONS = {
+  identity: { action: "GetCallerIdentity", permission: "sts:GetCallerIdentity (needs no RAM permission)" },
+  describeTrails: { action: "DescribeTrails", permission: "actiontrail:DescribeTrails" },
+  trailStatus: { action: "GetTrailStatus", permission: "actiontrail:GetTrailStatus" },
+  recorder: { action: "GetConfigurationRecorder", permission: "config:GetConfigurationRecorder" },
+} as const;
+
+export const requiredResourceTypesOption: StringListOption = {
+  type: "array",
+  default: [],
+  description: "Resource types the account's recorder must monitor, e.g. ACS::ECS::Instance (empty: any).",
+};
+
+export const aliTrailCoverageOptions = { timeoutSeconds: timeoutSecondsOption };
+export const aliConfigCoverageOptions = {
+  timeoutSeconds: timeoutSecondsOption,
+  pendingGraceMinutes: pendingGraceMinutesOption,
+  configSite: configSiteOption,
+  requiredResourceTypes: requiredResourceTypesOption,
+};
+
+export type Judgement = { covers: true; by: string } | { covers: false; why: string };
+
+// ---- pure rules ----------------------------------------------------------------------------------
+
+/** Does this listed trail cover `region`? Scope and EventRW from the listing, IsLogging from GetTrailStatus. */
+export function aliTrailCovers(
+  region: string,
+  trail: AliListedTrail,
+  status: AliTrailStatus | AliNotFound | undefined,
+): Judgement {
+  const label = `trail '${trail.name}'${trail.isOrganizationTrail ? " (organization trail)" : ""}`;
+  const scope = trail.trailRegion ?? trail.homeRegion;
+  if (scope !== "All" && scope !== region)
+    return { covers: false, why: `${label} covers only ${scope ?? "an unknown region"}` };
+  if (trail.eventRw !== "All")
+    return { covers: false, why: `${label} records only ${trail.eventRw ?? "unknown"} events` };
+  if (!status) return { covers: false, why: `${label}: its status is unknown` };
+  if (!status.found) return { covers: false, why: `${label} was not found by GetTrailStatus (${status.detail})` };
+  if (status.isLogging !== true) {
+    return { covers: false, why: `${label} is not logging${trail.status ? ` (status ${trail.status})` : ""}` };
+  }
+  return { covers: true, by: `${label} (TrailRegion ${scope}, home ${trail.homeRegion ?? "unknown"})` };
+}
+
+const TRANSITIONAL = new Set(["BUILDING", "REBUILDING"]);
+
+/** Does the account's Cloud Config recorder cover it? `sinceMs`: when its transitional state was first seen. */
+export function aliRecorderCovers(
+  rec: AliRecorder | AliNotFound,
+  rules: { pendingGraceMinutes: number; requiredResourceTypes: readonly string[] },
+  sinceMs: number,
+  nowMs: number,
+): Judgement {
+  if (!rec.found) return { covers: false, why: `Cloud Config is not enabled for the account (${rec.detail})` };
+  if (rec.status === "REGISTRABLE") return { covers: false, why: "the recorder is not enabled (status REGISTRABLE)" };
+  if (TRANSITIONAL.has(rec.status) && nowMs - sinceMs > rules.pendingGraceMinutes * 60_000) {
+    return {
+      covers: false,
+      why: `the recorder has been ${rec.status} since at least ${new Date(sinceMs).toISOString()}`,
+    };
+  }
+  if (!TRANSITIONAL.has(rec.status) && rec.status !== "REGISTERED") {
+    return { covers: false, why: `the recorder reports an unrecognised status ${rec.status}` };
+  }
+  const monitored = rec.resourceTypes ?? [];
+  if (monitored.length > 0) {
+    const missing = rules.requiredResourceTypes.filter((t) => !monitored.includes(t));
+    if (missing.length > 0) return { covers: false, why: `the recorder does not monitor ${missing.join(", ")}` };
+  }
+  return { covers: true, by: `the account's Cloud Config recorder (${rec.status})` };
+}
+
+export function verdict(account: string, region: string, judgements: Judgement[], nothing: string): CoverageFacts {
+  const first = judgements.find((j): j is Extract<Judgement, { covers: true }> => j.covers);
+  if (first) return { account, region, coveredBy: first.by, found: [] };
+  const found = judgements.map((j) => (j.covers ? "" : j.why)).filter(Boolean);
+  return { account, region, coveredBy: undefined, found: found.length ? found : [nothing] };
+}
+
+// ---- planning ------------------------------------------------------------------------------------
+
+type Sdk = typeof import("./sdk");
+type CoverageSdk = typeof import("./coverage-sdk");
+type IdentityModule = typeof import("./identity");
+
+interface Placement {
+  region: string;
+  via: ResourceView;
+  /** Credentials and the STS endpoint (its `endpoint` is the STS host). */
+  sts: AliTarget;
+}
+
+function endpointFor(
+  r: ResourceView,
+  service: "actiontrail" | "config" | "sts",
+  fallback: string,
+): AliEndpoint | string | undefined {
+  const override = endpointOverride(r, service);
+  if (override === UNKNOWN) return undefined;
+  if (!override) return { protocol: "HTTPS", host: fallback };
+  return parseEndpoint(override);
+}
+
+function aliPlacements(view: StackView): { placements: Placement[]; undecided: { urn: string; why: string }[] } {
+  const placements = new Map<string, Placement>();
+  const undecided: { urn: string; why: string }[] = [];
+  for (const r of view.footprint?.alicloud ?? []) {
+    const region = aliRegionOf(r);
+    if (!region) {
+      undecided.push({
+        urn: r.urn,
+        why: "no region: set the provider's region, stack config alicloud:region, or ALIBABA_CLOUD_REGION_ID",
+      });
+      continue;
+    }
+    const sts = endpointFor(r, "sts", "sts.aliyuncs.com");
+    if (sts === undefined) continue; // not known until the update
+    if (typeof sts === "string") {
+      undecided.push({ urn: r.urn, why: `the provider's sts endpoint is ${sts}` });
+      continue;
+    }
+    const target = aliResolveTarget(r, sts);
+    if (!target.ok) {
+      if (!target.unknown) undecided.push({ urn: r.urn, why: target.why });
+      continue;
+    }
+    const key = [target.value.credentialsId, sts.host, region].join("|");
+    if (!placements.has(key)) placements.set(key, { region, via: r, sts: target.value });
+  }
+  return { placements: [...placements.values()], undecided };
+}
+
+function spec(
+  api: { action: string; permission: string },
+  region: string | undefined,
+  account: string | undefined,
+  target: string,
+  endpoint?: AliEndpoint,
+): CallSpec {
+  return {
+    cloud: "alicloud",
+    ...api,
+    region,
+    account,
+    target,
+    ...(endpoint ? { endpoint: `${endpoint.protocol.toLowerCase()}://${endpoint.host}` } : {}),
+  };
+}
+
+type Composed = { outcome: Outcome<CoverageFacts>; spec?: CallSpec };
+const failed = (f: CheckFailure, s: CallSpec): Composed => ({ outcome: { ok: false, failure: f }, spec: s });
+
+async function accountOf(
+  run: RunCall,
+  p: Placement,
+  timeoutMs: number,
+): Promise<{ ok: true; account: string } | { ok: false; composed: Composed }> {
+  if (p.sts.account) return { ok: true, account: p.sts.account };
+  const c: Call<{ account: string; arn: string }> = {
+    spec: spec(ALI_COVERAGE_ACTIONS.identity, p.region, undefined, "caller identity", p.sts.endpoint),
+    key: ["alicloud", "GetCallerIdentity", p.sts.endpoint.protocol, p.sts.endpoint.host, p.sts.credentialsId].join("|"),
+    rateKey: ["alicloud", p.sts.credentialsId, "sts", "GetCallerIdentity"].join("|"),
+    timeoutMs,
+    attempt: (ctx, signal) =>
+      (require("./identity") as IdentityModule).aliCallerIdentity(ctx, p.sts, timeoutMs, signal),
+  };
+  const id = await run(c);
+  return id.ok ? { ok: true, account: id.value.account } : { ok: false, composed: failed(id.failure, c.spec) };
+}
+
+/** A call to `endpoint` with the placement's credentials, keyed like the per-resource checks. */
+function aliCall<T>(
+  p: Placement,
+  endpoint: AliEndpoint,
+  region: string,
+  account: string,
+  api: { action: string; permission: string },
+  id: string,
+  attempt: (t: AliTarget) => Call<T>["attempt"],
+  timeoutMs: number,
+  rateRegion = region,
+): Call<T> | { failure: string } {
+  const routed = aliResolveTarget(p.via, endpoint);
+  if (!routed.ok) return { failure: routed.why };
+  const t = { ...routed.value, account };
+  return {
+    spec: spec(api, region, account, id, endpoint),
+    key: ["alicloud", api.action, endpoint.protocol, endpoint.host, t.credentialsId, id].join("|"),
+    rateKey: ["alicloud", account, rateRegion, api.action].join("|"),
+    timeoutMs,
+    attempt: attempt(t),
+  };
+}
+
+function undecidedChecks(kind: string, undecided: { urn: string; why: string }[]): PlannedCheck<CoverageFacts>[] {
+  const seen = new Set<string>();
+  return undecided
+    .filter((u) => !seen.has(u.why) && seen.add(u.why))
+    .map((u) => ({
+      urn: "",
+      spec: spec({ action: kind, permission: "" }, undefined, undefined, `account coverage (via ${u.urn})`),
+      outcome: failure("bad-target", u.why),
+    }));
+}
+
+function coverageCheck(
+  kind: string,
+  p: Placement,
+  memoScope: string,
+  timeoutMs: number,
+  evaluate: (run: RunCall, ctx: RoundContext, account: string) => Promise<Composed>,
+): PlannedCheck<CoverageFacts> {
+  const base = spec({ action: kind, permission: "" }, p.region, p.sts.account, "account coverage");
+  return {
+    urn: "",
+    spec: base,
+    async compose(run, ctx) {
+      const account = await accountOf(run, p, timeoutMs);
+      if (!account.ok) return account.composed;
+      const result = await ctx.memo(`${kind}:${account.account}:${memoScope}`, () =>
+        evaluate(run, ctx, account.account),
+      );
+      return { outcome: result.outcome, spec: result.spec ?? { ...base, account: account.account } };
+    },
+  };
+}
+
+const TRAIL_KIND = "alicloud-actiontrail-coverage";
+const CONFIG_KIND = "alicloud-config-coverage";
+
+export const aliTrailCoverageKind: LiveKind<CoverageFacts> = {
+  id: TRAIL_KIND,
+  label: "ActionTrail coverage",
+  policyName: ALI_TRAIL_COVERAGE_POLICY,
+  plan(view, raw) {
+    const timeoutMs = readOptions(aliTrailCoverageOptions, raw).timeoutSeconds * 1000;
+    const { placements, undecided } = aliPlacements(view);
+    const checks = undecidedChecks(TRAIL_KIND, undecided);
+    for (const p of placements) {
+      const endpoint = endpointFor(p.via, "actiontrail", `actiontrail.${p.region}.aliyuncs.com`);
+      if (endpoint === undefined) continue;
+      if (typeof endpoint === "string") {
+        checks.push({
+          urn: "",
+          spec: spec(ALI_COVERAGE_ACTIONS.describeTrails, p.region, p.sts.account, "trails"),
+          outcome: failure("bad-target", `the provider's actiontrail endpoint is ${endpoint}`),
+        });
+        continue;
+      }
+      checks.push(
+        coverageCheck(TRAIL_KIND, p, `${p.region}:${endpoint.host}`, timeoutMs, (run, _ctx, account) =>
+          evaluateTrails(run, p, endpoint, account, timeoutMs),
+        ),
+      );
+    }
+    return checks;
+  },
+};
+
+async function evaluateTrails(
+  run: RunCall,
+  p: Placement,
+  endpoint: AliEndpoint,
+  account: string,
+  timeoutMs: number,
+): Promise<Composed> {
+  const list = aliCall(
+    p,
+    endpoint,
+    p.region,
+    account,
+    ALI_COVERAGE_ACTIONS.describeTrails,
+    "*trails",
+    (t) => (ctx, signal) => (require("./coverage-sdk") as CoverageSdk).describeAliTrails(ctx, t, timeoutMs, signal),
+    timeoutMs,
+  );
+  if ("failure" in list)
+    return failed(
+      { reason: "bad-target", detail: list.failure },
+      spec(ALI_COVERAGE_ACTIONS.describeTrails, p.region, account, "trails"),
+    );
+  const listed = await run(list);
+  if (!listed.ok) return failed(listed.failure, list.spec);
+  let undetermined: Composed | undefined;
+  const judgements = await Promise.all(
+    listed.value.map(async (trail): Promise<Judgement> => {
+      const first = aliTrailCovers(p.region, trail, { found: true, isLogging: true } as AliTrailStatus);
+      if (!first.covers) return first; // scope or EventRW rule it out: no status call
+      const home = trail.homeRegion ?? p.region;
+      // The trail's home-region endpoint: the placement's own override if it has one (one host serves all).
+      const homeEndpoint = endpointOverride(p.via, "actiontrail")
+        ? endpoint
+        : { protocol: "HTTPS" as const, host: `actiontrail.${home}.aliyuncs.com` };
+      const c = aliCall(
+        p,
+        homeEndpoint,
+        home,
+        account,
+        ALI_COVERAGE_ACTIONS.trailStatus,
+        trail.name,
+        (t) => (ctx, signal) =>
+          (require("./sdk") as Sdk).getTrailStatus(ctx, t, trail.name, trail.isOrganizationTrail, timeoutMs, signal),
+        timeoutMs,
+      );
+      if ("failure" in c) return { covers: false, why: c.failure };
+      const status = await run(c);
+      if (!status.ok) {
+        undetermined ??= failed(status.failure, c.spec);
+        return { covers: false, why: `trail '${trail.name}': its status could not be read` };
+      }
+      return aliTrailCovers(p.region, trail, status.value);
+    }),
+  );
+  const v = verdict(account, p.region, judgements, `no trail applies to ${p.region}`);
+  if (!v.coveredBy && undetermined) return undetermined;
+  return { outcome: success(v), spec: list.spec };
+}
+
+export const aliConfigCoverageKind: LiveKind<CoverageFacts> = {
+  id: CONFIG_KIND,
+  label: "Cloud Config coverage",
+  policyName: ALI_CONFIG_COVERAGE_POLICY,
+  plan(view, raw) {
+    const o = readOptions(aliConfigCoverageOptions, raw);
+    const timeoutMs = o.timeoutSeconds * 1000;
+    const { placements, undecided } = aliPlacements(view);
+    const checks = undecidedChecks(CONFIG_KIND, undecided);
+    const seen = new Set<string>();
+    for (const p of placements) {
+      const site = CONFIG_SITES[configSiteOf(p.via, o.configSite)];
+      const endpoint = endpointFor(p.via, "config", site.host);
+      if (endpoint === undefined) continue;
+      if (typeof endpoint === "string") {
+        checks.push({
+          urn: "",
+          spec: spec(ALI_COVERAGE_ACTIONS.recorder, site.region, p.sts.account, "account recorder"),
+          outcome: failure("bad-target", `the provider's config endpoint is ${endpoint}`),
+        });
+        continue;
+      }
+      // Cloud Config is account-wide: one check per credential set and site, whatever the regions.
+      const key = `${p.sts.credentialsId}|${endpoint.host}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const placement = { ...p, region: site.region };
+      checks.push(
+        coverageCheck(CONFIG_KIND, placement, endpoint.host, timeoutMs, (run, _ctx, account) =>
+          evaluateRecorder(run, placement, endpoint, account, timeoutMs, o),
+        ),
+      );
+    }
+    return checks;
+  },
+};
+
+async function evaluateRecorder(
+  run: RunCall,
+  p: Placement,
+  endpoint: AliEndpoint,
+  account: string,
+  timeoutMs: number,
+  rules: { pendingGraceMinutes: number; requiredResourceTypes: readonly string[] },
+): Promise<Composed> {
+  const c = aliCall(
+    p,
+    endpoint,
+    p.region,
+    account,
+    ALI_COVERAGE_ACTIONS.recorder,
+    `account ${account}`,
+    (t) => (ctx, signal) => (require("./sdk") as Sdk).getConfigurationRecorder(ctx, t, timeoutMs, signal),
+    timeoutMs,
+  );
+  if ("failure" in c)
+    return failed(
+      { reason: "bad-target", detail: c.failure },
+      spec(ALI_COVERAGE_ACTIONS.recorder, p.region, account, "account recorder"),
+    );
+  const rec = await run(c);
+  if (!rec.ok) return failed(rec.failure, c.spec);
+  const now = Date.now();
+  // The API gives no timestamp: a transitional state is timed from when this machine first saw it.
+  const key = `alicloud-config:${account}:${c.spec.endpoint ?? ""}`;
+  let since = now;
+  if (rec.value.found && TRANSITIONAL.has(rec.value.status)) since = firstSeen(key, rec.value.status, now);
+  else clearSeen(key);
+  const v = verdict(account, p.region, [aliRecorderCovers(rec.value, rules, since, now)], "no recorder");
+  return { outcome: success(v), spec: c.spec };
+}

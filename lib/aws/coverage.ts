@@ -1,0 +1,659 @@
+// AWS account coverage: is every (account, region) the stack deploys into recorded by someone, declared here
+// or not? Planning (one check per credential set and region, from the stack's footprint), the dependent calls
+// (account → list → status and selectors) through the shared round, and the pure rules that decide from the
+// facts whether a trail or recorder covers a region. Message text lives with the policies.
+
+import { bool, field, isObject, knownStr, type PlainObject, UNKNOWN } from "../plain";
+import { type NumberOption, type BooleanOption, readOptions, timeoutSecondsOption } from "../options";
+import type { CoverageFacts } from "../live/coverage";
+import { type CallSpec, type CheckFailure, failure, type Outcome, success } from "../live/outcome";
+import type { Call, LiveKind, PlannedCheck, RoundContext, RunCall } from "../live/round";
+import { ofType, type ResourceView, type StackView, TYPES } from "../stack";
+import { managementCoverage } from "../../policies/aws-cloudtrail-trail-declared";
+import { recordingScope } from "../../policies/aws-config-recorder-declared";
+import type { DescribedRecorder, ListedTrail, RecorderSummary, TrailSelectors } from "./coverage-sdk";
+import type { NotFound, RecorderStatus, TrailStatus } from "./sdk";
+import { type AwsService, type AwsTarget, regionOf, regionOfArn, resolveTarget } from "./target";
+
+export const AWS_TRAIL_COVERAGE_POLICY = "aws-cloudtrail-account-coverage";
+export const AWS_CONFIG_COVERAGE_POLICY = "aws-config-account-coverage";
+
+export const COVERAGE_ACTIONS = {
+  identity: { action: "GetCallerIdentity", permission: "sts:GetCallerIdentity (needs no IAM permission)" },
+  describeTrails: { action: "DescribeTrails", permission: "cloudtrail:DescribeTrails" },
+  trailStatus: { action: "GetTrailStatus", permission: "cloudtrail:GetTrailStatus" },
+  eventSelectors: { action: "GetEventSelectors", permission: "cloudtrail:GetEventSelectors" },
+  describeRecorders: {
+    action: "DescribeConfigurationRecorders",
+    permission: "config:DescribeConfigurationRecorders",
+  },
+  recorderStatus: {
+    action: "DescribeConfigurationRecorderStatus",
+    permission: "config:DescribeConfigurationRecorderStatus",
+  },
+  listRecorders: { action: "ListConfigurationRecorders", permission: "config:ListConfigurationRecorders" },
+} as const;
+
+export const allowExclusionsOption: BooleanOption = {
+  type: "boolean",
+  default: false,
+  description:
+    "Accept recorders that exclude resource types (EXCLUSION_BY_RESOURCE_TYPES), as aws-config-recorder-declared does.",
+};
+export const pendingGraceOption: NumberOption = {
+  type: "number",
+  default: 60,
+  minimum: 0,
+  maximum: 10080,
+  description: "How long a recorder may report lastStatus PENDING before its region counts as not covered.",
+};
+export const checkGlobalTypesOption: BooleanOption = {
+  type: "boolean",
+  default: true,
+  description:
+    "Require global resource types (IAM) to be recorded in at least one of the account's regions this stack deploys into (turn off when another region records them).",
+};
+
+export const trailCoverageOptions = { timeoutSeconds: timeoutSecondsOption };
+export const configCoverageOptions = {
+  timeoutSeconds: timeoutSecondsOption,
+  pendingGraceMinutes: pendingGraceOption,
+  allowExclusions: allowExclusionsOption,
+  checkGlobalResourceTypes: checkGlobalTypesOption,
+};
+
+// ---- facts ---------------------------------------------------------------------------------------
+
+/** What one region of one account looks like to a coverage check. */
+export type RegionCoverage = CoverageFacts;
+
+/** A candidate trail and what its status and selectors calls returned. */
+export interface TrailEvidence {
+  trail: ListedTrail;
+  status: TrailStatus | NotFound | undefined;
+  selectors: TrailSelectors | NotFound | undefined;
+}
+
+/** A recorder of the region (customer-managed or service-linked) and its status. */
+export interface RecorderEvidence {
+  name: string;
+  /** Undefined for the customer-managed recorder. */
+  servicePrincipal: string | undefined;
+  recordingScope: string | undefined;
+  recordingGroup: PlainObject | undefined;
+  status: RecorderStatus | undefined;
+}
+
+// ---- pure rules ----------------------------------------------------------------------------------
+
+export type Judgement = { covers: true; by: string; recordsGlobalTypes?: boolean } | { covers: false; why: string };
+
+/** Does this trail cover `region`? Scope (multi-region or homed there), IsLogging, read+write management events. */
+export function trailCovers(region: string, e: TrailEvidence): Judgement {
+  const t = e.trail;
+  const home = t.homeRegion ?? regionOfArn(t.arn) ?? "an unknown region";
+  const label = `trail '${t.name}'${t.isOrganizationTrail ? " (organization trail)" : ""}`;
+  if (!t.isMultiRegion && home !== region) return { covers: false, why: `${label} is single-region in ${home}` };
+  if (!e.status) return { covers: false, why: `${label}: its status is unknown` };
+  if (!e.status.found) return { covers: false, why: `${label} was not found by GetTrailStatus (${e.status.detail})` };
+  if (e.status.isLogging !== true) {
+    const since = e.status.stopLoggingTime !== undefined ? ` since ${iso(e.status.stopLoggingTime)}` : "";
+    return { covers: false, why: `${label} is not logging${since}` };
+  }
+  if (!e.selectors) return { covers: false, why: `${label}: its event selectors are unknown` };
+  if (!e.selectors.found)
+    return { covers: false, why: `${label} has no readable event selectors (${e.selectors.detail})` };
+  // Judged exactly as aws-cloudtrail-trail-declared judges declared selectors.
+  const cov = managementCoverage(e.selectors.eventSelectors, e.selectors.advancedEventSelectors);
+  if (!cov.read || !cov.write) {
+    const missing = [!cov.read ? "read" : "", !cov.write ? "write" : ""].filter(Boolean).join(" and ");
+    return { covers: false, why: `${label} does not record ${missing} management events` };
+  }
+  if (cov.excludedSources.length > 0) {
+    return {
+      covers: false,
+      why: `${label} excludes management event sources (${[...new Set(cov.excludedSources)].join(", ")})`,
+    };
+  }
+  const scope = t.isMultiRegion ? `multi-region, home ${home}` : `home ${home}`;
+  return { covers: true, by: `${label} (${scope})` };
+}
+
+export interface RecorderRules {
+  pendingGraceMinutes: number;
+  allowExclusions: boolean;
+}
+
+/** Does this recorder cover its region? Recording, not FAILURE, PENDING within grace, all supported types. */
+export function recorderCovers(e: RecorderEvidence, rules: RecorderRules, nowMs: number): Judgement {
+  const label = e.servicePrincipal
+    ? `service-linked recorder '${e.name}' (${e.servicePrincipal}, ${e.recordingScope ?? "scope unknown"})`
+    : `recorder '${e.name}'`;
+  if (e.servicePrincipal && e.recordingScope !== "PAID") {
+    return {
+      covers: false,
+      why: `only an ${e.recordingScope ?? "unknown-scope"} ${label}: it records for ${e.servicePrincipal}, not for you`,
+    };
+  }
+  const s = e.status;
+  if (!s) return { covers: false, why: `${label} has no status` };
+  if (s.recording !== true) {
+    const since = s.lastStopTime !== undefined ? ` since ${iso(s.lastStopTime)}` : "";
+    return { covers: false, why: `${label} stopped${since}` };
+  }
+  const last = s.lastStatus?.toUpperCase();
+  if (last === "FAILURE") {
+    const err = [s.lastErrorCode, s.lastErrorMessage].filter(Boolean).join(": ");
+    return { covers: false, why: `${label} reports lastStatus FAILURE${err ? ` (${err})` : ""}` };
+  }
+  if (last === "PENDING") {
+    const since = s.lastStatusChangeTime ?? s.lastStartTime;
+    if (since !== undefined && nowMs - since > rules.pendingGraceMinutes * 60_000) {
+      return { covers: false, why: `${label} has been PENDING since ${iso(since)}` };
+    }
+  }
+  const scope = recordingScope(e.recordingGroup ?? null);
+  if (scope.kind === "inclusion") {
+    return { covers: false, why: `${label} records only ${scope.included.length} selected resource type(s)` };
+  }
+  if (scope.kind === "exclusion" && !rules.allowExclusions) {
+    return {
+      covers: false,
+      why: `${label} excludes ${scope.excluded.length} resource type(s) (${scope.excluded.slice(0, 5).join(", ")})`,
+    };
+  }
+  return { covers: true, by: label, recordsGlobalTypes: recordsGlobalTypes(e.recordingGroup) };
+}
+
+/** IAM (global) types: all-supported with includeGlobalResourceTypes, an exclusion list that spares them, or an inclusion of them. */
+export function recordsGlobalTypes(group: PlainObject | undefined): boolean {
+  const scope = recordingScope(group ?? null);
+  const isGlobal = (t: string): boolean => t.startsWith("AWS::IAM::");
+  switch (scope.kind) {
+    case "all":
+      return bool(field(group ?? {}, "includeGlobalResourceTypes")) === true;
+    case "exclusion":
+      return !scope.excluded.some(isGlobal);
+    case "inclusion":
+      return scope.included.some(isGlobal);
+    default:
+      return false;
+  }
+}
+
+/** The verdict for a region from every candidate: covered by the first that covers, else what each lacks. */
+export function regionVerdict(
+  account: string,
+  region: string,
+  judgements: Judgement[],
+  nothingFound: string,
+): RegionCoverage {
+  const covering = judgements.filter((j): j is Extract<Judgement, { covers: true }> => j.covers);
+  const first = covering[0];
+  const recordsGlobal = covering.some((j) => j.recordsGlobalTypes === true);
+  if (first) return { account, region, coveredBy: first.by, found: [], recordsGlobalTypes: recordsGlobal };
+  const found = judgements.map((j) => (j.covers ? "" : j.why)).filter(Boolean);
+  return {
+    account,
+    region,
+    coveredBy: undefined,
+    found: found.length ? found : [nothingFound],
+    recordsGlobalTypes: false,
+  };
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+
+// ---- planning ------------------------------------------------------------------------------------
+
+type Sdk = typeof import("./sdk");
+type CoverageSdk = typeof import("./coverage-sdk");
+type IdentityModule = typeof import("./identity");
+
+/** One (credential set, region) the stack deploys into, and a resource whose routing reaches it. */
+interface Placement {
+  region: string;
+  target: AwsTarget;
+  via: ResourceView;
+}
+
+/**
+ * Every (credentials, endpoint, region) the stack's AWS resources deploy into, routed exactly as the
+ * per-resource checks route; decided failures for resources whose region or credentials cannot be told.
+ */
+export function awsPlacements(
+  view: StackView,
+  service: AwsService,
+): { placements: Placement[]; undecided: { urn: string; why: string }[] } {
+  const placements = new Map<string, Placement>();
+  const undecided: { urn: string; why: string }[] = [];
+  for (const r of view.footprint?.aws ?? []) {
+    const region = regionOf(r);
+    if (!region.ok) {
+      undecided.push({ urn: r.urn, why: region.why });
+      continue;
+    }
+    const target = resolveTarget(r, service, region.value);
+    if (!target.ok) {
+      // Provider settings unknown until the update: the provider is being replaced; nothing to check yet.
+      if (!target.unknown) undecided.push({ urn: r.urn, why: target.why });
+      continue;
+    }
+    const t = target.value;
+    const badUrl = [t.endpoint, t.stsEndpoint].find((u) => u !== undefined && !isUrl(u));
+    if (badUrl !== undefined) {
+      undecided.push({ urn: r.urn, why: `its provider's endpoint ${badUrl} is not a valid URL` });
+      continue;
+    }
+    const key = [t.credentialsId, t.endpoint ?? "", t.stsEndpoint ?? "", region.value].join("|");
+    if (!placements.has(key)) placements.set(key, { region: region.value, target: t, via: r });
+  }
+  return { placements: [...placements.values()], undecided };
+}
+
+function spec(
+  api: { action: string; permission: string },
+  region: string | undefined,
+  account: string | undefined,
+  target: string,
+  endpoint?: string,
+): CallSpec {
+  return { cloud: "aws", ...api, region, account, target, ...(endpoint ? { endpoint } : {}) };
+}
+
+function identityCall(t: AwsTarget, timeoutMs: number): Call<{ account: string; arn: string }> {
+  return {
+    spec: spec(COVERAGE_ACTIONS.identity, t.stsRegion ?? t.region, undefined, "caller identity", t.stsEndpoint),
+    key: ["aws", "GetCallerIdentity", t.stsEndpoint ?? "", t.credentialsId].join("|"),
+    rateKey: ["aws", t.credentialsId, "sts", "GetCallerIdentity"].join("|"),
+    timeoutMs,
+    attempt: (ctx, signal) => (require("./identity") as IdentityModule).callerIdentity(ctx, t, timeoutMs, signal),
+  };
+}
+
+/** The account behind the placement's credentials: a hint from the provider (role ARN, allowedAccountIds), else STS. */
+async function accountOf(
+  run: RunCall,
+  p: Placement,
+  timeoutMs: number,
+): Promise<{ ok: true; account: string } | { ok: false; failure: CheckFailure; spec: CallSpec }> {
+  if (p.target.account) return { ok: true, account: p.target.account };
+  const call = identityCall(p.target, timeoutMs);
+  const id = await run(call);
+  return id.ok ? { ok: true, account: id.value.account } : { ok: false, failure: id.failure, spec: call.spec };
+}
+
+/** A call in `region` with the placement's credentials; keyed like the per-resource checks so both share it. */
+function awsCall<T>(
+  p: Placement,
+  service: AwsService,
+  region: string,
+  account: string,
+  api: { action: string; permission: string },
+  id: string,
+  target: string,
+  timeoutMs: number,
+  attempt: (t: AwsTarget) => Call<T>["attempt"],
+): Call<T> | { failure: string } {
+  const routed = region === p.region ? { ok: true as const, value: p.target } : resolveTarget(p.via, service, region);
+  if (!routed.ok) return { failure: routed.why };
+  const t = { ...routed.value, account };
+  return {
+    spec: spec(api, region, account, target, t.endpoint),
+    key: ["aws", api.action, region, t.endpoint ?? "", t.credentialsId, id].join("|"),
+    rateKey: ["aws", account, region, api.action].join("|"),
+    timeoutMs,
+    attempt: attempt(t),
+  };
+}
+
+type Composed = { outcome: Outcome<RegionCoverage>; spec?: CallSpec };
+
+function failed(f: CheckFailure, s: CallSpec): Composed {
+  return { outcome: { ok: false, failure: f }, spec: s };
+}
+
+/**
+ * One check per placement. The account's region is evaluated once, whichever credential set gets there
+ * first (a per-round memo keyed by account, region and endpoint); every entry for it carries the same facts.
+ */
+function coverageCheck(
+  kindId: string,
+  p: Placement,
+  timeoutMs: number,
+  evaluate: (run: RunCall, ctx: RoundContext, account: string) => Promise<Composed>,
+): PlannedCheck<RegionCoverage> {
+  const base = spec(
+    { action: kindId, permission: "" },
+    p.region,
+    p.target.account,
+    "account coverage",
+    p.target.endpoint,
+  );
+  return {
+    urn: "",
+    spec: base,
+    async compose(run, ctx) {
+      const account = await accountOf(run, p, timeoutMs);
+      if (!account.ok) return failed(account.failure, account.spec);
+      const memoKey = `${kindId}:${account.account}:${p.region}:${p.target.endpoint ?? ""}`;
+      const result = await ctx.memo(memoKey, () => evaluate(run, ctx, account.account));
+      return { outcome: result.outcome, spec: result.spec ?? { ...base, account: account.account } };
+    },
+  };
+}
+
+function decidedFailures(kindId: string, undecided: { urn: string; why: string }[]): PlannedCheck<RegionCoverage>[] {
+  const seen = new Set<string>();
+  return undecided
+    .filter((u) => !seen.has(u.why) && seen.add(u.why))
+    .map((u) => ({
+      urn: "",
+      spec: spec({ action: kindId, permission: "" }, undefined, undefined, `account coverage (via ${u.urn})`),
+      outcome: failure("bad-target", u.why),
+    }));
+}
+
+// ---- intent: what this update creates ---------------------------------------------------------------
+
+/** Regions a trail being created in this preview will cover, per credential set: "*" = all regions. */
+function trailIntent(view: StackView): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  for (const t of ofType(view, TYPES.awsTrail)) {
+    if (t.exists) continue;
+    const region = regionOf(t, [field(t.props, "homeRegion")]);
+    if (!region.ok) continue;
+    const target = resolveTarget(t, "cloudtrail", region.value);
+    if (!target.ok) continue;
+    if (bool(field(t.props, "enableLogging")) === false) continue;
+    const cov = managementCoverage(field(t.props, "eventSelectors"), field(t.props, "advancedEventSelectors"));
+    if (!cov.unknown && (!cov.read || !cov.write || cov.excludedSources.length > 0)) continue;
+    const multi = bool(field(t.props, "isMultiRegionTrail"));
+    const regions = out.get(target.value.credentialsId) ?? new Set<string>();
+    regions.add(multi === true || multi === UNKNOWN ? "*" : region.value);
+    out.set(target.value.credentialsId, regions);
+  }
+  return out;
+}
+
+/** Regions where a recorder being created in this preview, started by its declared RecorderStatus, will cover. */
+function recorderIntent(view: StackView, allowExclusions: boolean): Map<string, { global: boolean }> {
+  const out = new Map<string, { global: boolean }>();
+  const statuses = ofType(view, TYPES.awsRecorderStatus);
+  for (const r of ofType(view, TYPES.awsRecorder)) {
+    if (r.exists) continue;
+    const region = regionOf(r);
+    if (!region.ok) continue;
+    const target = resolveTarget(r, "config", region.value);
+    if (!target.ok) continue;
+    const scope = recordingScope(field(r.props, "recordingGroup"));
+    if (scope.kind === "inclusion" || (scope.kind === "exclusion" && !allowExclusions)) continue;
+    const name = knownStr(field(r.props, "name"));
+    const started = statuses.some((s) => {
+      const sr = regionOf(s);
+      const n = field(s.props, "name");
+      return (
+        bool(field(s.props, "isEnabled")) !== false &&
+        (!sr.ok || sr.value === region.value) &&
+        (n === UNKNOWN || name === undefined || n === name)
+      );
+    });
+    if (!started) continue;
+    const group = field(r.props, "recordingGroup");
+    out.set(`${target.value.credentialsId}|${region.value}`, {
+      global: scope.kind === "unknown" || recordsGlobalTypes(isObject(group) ? group : undefined),
+    });
+  }
+  return out;
+}
+
+function byIntent(p: Placement, by: string, recordsGlobal: boolean): PlannedCheck<RegionCoverage> {
+  const account = p.target.account ?? `of the credentials ${p.target.credentialsId}`;
+  return {
+    urn: "",
+    spec: spec({ action: "intent", permission: "" }, p.region, p.target.account, "account coverage"),
+    outcome: success({
+      account,
+      region: p.region,
+      coveredBy: by,
+      found: [],
+      recordsGlobalTypes: recordsGlobal,
+      byIntent: true,
+    }),
+  };
+}
+
+// ---- the two kinds -------------------------------------------------------------------------------
+
+const TRAIL_KIND_ID = "aws-cloudtrail-coverage";
+const CONFIG_KIND_ID = "aws-config-coverage";
+
+export const awsTrailCoverageKind: LiveKind<RegionCoverage> = {
+  id: TRAIL_KIND_ID,
+  label: "CloudTrail coverage",
+  policyName: AWS_TRAIL_COVERAGE_POLICY,
+  plan(view, raw) {
+    const timeoutMs = readOptions(trailCoverageOptions, raw).timeoutSeconds * 1000;
+    const { placements, undecided } = awsPlacements(view, "cloudtrail");
+    const intent = trailIntent(view);
+    const checks: PlannedCheck<RegionCoverage>[] = decidedFailures(TRAIL_KIND_ID, undecided);
+    for (const p of placements) {
+      const regions = intent.get(p.target.credentialsId);
+      if (regions && (regions.has("*") || regions.has(p.region))) {
+        checks.push(byIntent(p, "a trail this update creates", false));
+        continue;
+      }
+      checks.push(
+        coverageCheck(TRAIL_KIND_ID, p, timeoutMs, (run, _ctx, account) => evaluateTrails(run, p, account, timeoutMs)),
+      );
+    }
+    return checks;
+  },
+};
+
+async function evaluateTrails(run: RunCall, p: Placement, account: string, timeoutMs: number): Promise<Composed> {
+  const cov = (): CoverageSdk => require("./coverage-sdk") as CoverageSdk;
+  const list = awsCall(
+    p,
+    "cloudtrail",
+    p.region,
+    account,
+    COVERAGE_ACTIONS.describeTrails,
+    "",
+    "trails",
+    timeoutMs,
+    (t) => (ctx, signal) => cov().describeTrails(ctx, t, timeoutMs, signal),
+  );
+  if ("failure" in list)
+    return failed(
+      { reason: "bad-target", detail: list.failure },
+      spec(COVERAGE_ACTIONS.describeTrails, p.region, account, "trails"),
+    );
+  const listed = await run(list);
+  if (!listed.ok) return failed(listed.failure, list.spec);
+  const evidence = await Promise.all(
+    listed.value.map(async (trail): Promise<{ e: TrailEvidence; failure?: Composed }> => {
+      const home = trail.homeRegion ?? regionOfArn(trail.arn) ?? p.region;
+      if (!trail.isMultiRegion && home !== p.region) return { e: { trail, status: undefined, selectors: undefined } };
+      // By ARN in the home region: shadow and organization trails answer only to their ARN.
+      const statusCall = awsCall(
+        p,
+        "cloudtrail",
+        home,
+        account,
+        COVERAGE_ACTIONS.trailStatus,
+        trail.arn,
+        trail.arn,
+        timeoutMs,
+        (t) => (ctx, signal) => (require("./sdk") as Sdk).getTrailStatus(ctx, t, trail.arn, timeoutMs, signal),
+      );
+      const selectorsCall = awsCall(
+        p,
+        "cloudtrail",
+        home,
+        account,
+        COVERAGE_ACTIONS.eventSelectors,
+        trail.arn,
+        trail.arn,
+        timeoutMs,
+        (t) => (ctx, signal) => cov().getEventSelectors(ctx, t, trail.arn, timeoutMs, signal),
+      );
+      if ("failure" in statusCall || "failure" in selectorsCall) {
+        const why = "failure" in statusCall ? statusCall.failure : (selectorsCall as { failure: string }).failure;
+        return {
+          e: { trail, status: undefined, selectors: undefined },
+          failure: failed(
+            { reason: "bad-target", detail: why },
+            spec(COVERAGE_ACTIONS.trailStatus, home, account, trail.arn),
+          ),
+        };
+      }
+      const [status, selectors] = await Promise.all([run(statusCall), run(selectorsCall)]);
+      const failure = !status.ok
+        ? failed(status.failure, statusCall.spec)
+        : !selectors.ok
+          ? failed(selectors.failure, selectorsCall.spec)
+          : undefined;
+      return {
+        e: {
+          trail,
+          status: status.ok ? status.value : undefined,
+          selectors: selectors.ok ? selectors.value : undefined,
+        },
+        ...(failure ? { failure } : {}),
+      };
+    }),
+  );
+  const verdict = regionVerdict(
+    account,
+    p.region,
+    evidence.map(({ e }) => trailCovers(p.region, e)),
+    `no trail applies to ${p.region}`,
+  );
+  // Not covered while some candidate could not be read: undetermined, never a violation.
+  const undetermined = evidence.find((x) => x.failure)?.failure;
+  if (!verdict.coveredBy && undetermined) return undetermined;
+  return { outcome: success(verdict), spec: list.spec };
+}
+
+export const awsConfigCoverageKind: LiveKind<RegionCoverage> = {
+  id: CONFIG_KIND_ID,
+  label: "AWS Config coverage",
+  policyName: AWS_CONFIG_COVERAGE_POLICY,
+  plan(view, raw) {
+    const o = readOptions(configCoverageOptions, raw);
+    const timeoutMs = o.timeoutSeconds * 1000;
+    const { placements, undecided } = awsPlacements(view, "config");
+    const intent = recorderIntent(view, o.allowExclusions);
+    const checks: PlannedCheck<RegionCoverage>[] = decidedFailures(CONFIG_KIND_ID, undecided);
+    for (const p of placements) {
+      const planned = intent.get(`${p.target.credentialsId}|${p.region}`);
+      if (planned) {
+        checks.push(byIntent(p, "a recorder this update creates", planned.global));
+        continue;
+      }
+      checks.push(
+        coverageCheck(CONFIG_KIND_ID, p, timeoutMs, (run, _ctx, account) =>
+          evaluateRecorders(run, p, account, timeoutMs, o, Date.now()),
+        ),
+      );
+    }
+    return checks;
+  },
+};
+
+async function evaluateRecorders(
+  run: RunCall,
+  p: Placement,
+  account: string,
+  timeoutMs: number,
+  rules: RecorderRules,
+  nowMs: number,
+): Promise<Composed> {
+  const cov = (): CoverageSdk => require("./coverage-sdk") as CoverageSdk;
+  const region = p.region;
+  const call = <T>(
+    api: { action: string; permission: string },
+    id: string,
+    fn: (t: AwsTarget) => Call<T>["attempt"],
+  ): Call<T> => {
+    const c = awsCall(p, "config", region, account, api, id, id || "recorders", timeoutMs, fn);
+    // Same region as the placement: the target is always routed.
+    if ("failure" in c) throw new Error(c.failure);
+    return c;
+  };
+  const describe = call(
+    COVERAGE_ACTIONS.describeRecorders,
+    "",
+    (t) => (ctx, s) => cov().describeRecorders(ctx, t, undefined, timeoutMs, s),
+  );
+  const statuses = call(
+    COVERAGE_ACTIONS.recorderStatus,
+    "*customer",
+    (t) => (ctx, s) => cov().describeRecorderStatuses(ctx, t, undefined, timeoutMs, s),
+  );
+  const list = call(COVERAGE_ACTIONS.listRecorders, "", (t) => (ctx, s) => cov().listRecorders(ctx, t, timeoutMs, s));
+  const [d, st, l] = await Promise.all([run(describe), run(statuses), run(list)]);
+  if (!d.ok) return failed(d.failure, describe.spec);
+  if (!st.ok) return failed(st.failure, statuses.spec);
+  if (!l.ok) return failed(l.failure, list.spec);
+  const evidence: RecorderEvidence[] = d.value
+    .filter((r) => !r.servicePrincipal)
+    .map((r) => ({
+      name: r.name,
+      servicePrincipal: undefined,
+      recordingScope: r.recordingScope,
+      recordingGroup: r.recordingGroup,
+      status: st.value.find((s) => s.name === r.name) ?? (st.value.length === 1 ? st.value[0] : undefined),
+    }));
+  const linked = l.value.filter((s): s is RecorderSummary & { servicePrincipal: string } => !!s.servicePrincipal);
+  // Only a PAID service-linked recorder records for the account: read its group and status by service principal.
+  const paid = await Promise.all(
+    linked.map(async (s): Promise<{ e: RecorderEvidence; failure?: Composed }> => {
+      const e: RecorderEvidence = {
+        name: s.name,
+        servicePrincipal: s.servicePrincipal,
+        recordingScope: s.recordingScope,
+        recordingGroup: undefined,
+        status: undefined,
+      };
+      if (s.recordingScope !== "PAID") return { e };
+      const dc = call(
+        COVERAGE_ACTIONS.describeRecorders,
+        s.servicePrincipal,
+        (t) => (ctx, sig) => cov().describeRecorders(ctx, t, s.servicePrincipal, timeoutMs, sig),
+      );
+      const sc = call(
+        COVERAGE_ACTIONS.recorderStatus,
+        s.servicePrincipal,
+        (t) => (ctx, sig) => cov().describeRecorderStatuses(ctx, t, s.servicePrincipal, timeoutMs, sig),
+      );
+      const [rd, rs] = await Promise.all([run(dc), run(sc)]);
+      if (!rd.ok) return { e, failure: failed(rd.failure, dc.spec) };
+      if (!rs.ok) return { e, failure: failed(rs.failure, sc.spec) };
+      return {
+        e: {
+          ...e,
+          recordingGroup: (rd.value[0] as DescribedRecorder | undefined)?.recordingGroup,
+          status: rs.value[0],
+        },
+      };
+    }),
+  );
+  const judgements = [...evidence, ...paid.map((x) => x.e)].map((e) => recorderCovers(e, rules, nowMs));
+  const verdict = regionVerdict(account, region, judgements, `no configuration recorder in ${region}`);
+  const undetermined = paid.find((x) => x.failure)?.failure;
+  if (!verdict.coveredBy && undetermined) return undetermined;
+  return { outcome: success(verdict), spec: describe.spec };
+}
+
+function isUrl(s: string): boolean {
+  try {
+    const u = new URL(s);
+    return u.protocol === "http:" || u.protocol === "https:";
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,51 @@
+// Coverage findings, shared by the four account-coverage policies: the shared round's entries of one kind,
+// one group per (account, region) however many providers or credential sets reached it, judged once.
+
+import type { Finding } from "../policy-kit";
+import type { StackView } from "../stack";
+import { liveEntries } from "./round";
+
+/** What a coverage check found for one region of one account (AWS and Alibaba Cloud alike). */
+export interface CoverageFacts {
+  account: string;
+  region: string;
+  /** What covers the region; undefined when nothing does. */
+  coveredBy: string | undefined;
+  /** What was found, and why none of it covers the region. */
+  found: string[];
+  recordsGlobalTypes?: boolean;
+  byIntent?: boolean;
+}
+
+/** The completed coverage facts of one kind, one per (account, region); failed checks are live-verification's. */
+export async function coverageFacts(
+  policyName: string,
+  kindId: string,
+  view: StackView,
+  rawConfig: Record<string, unknown>,
+): Promise<{ facts: CoverageFacts[]; undetermined: number }> {
+  const entries = await liveEntries(policyName, view, rawConfig);
+  const byPair = new Map<string, CoverageFacts>();
+  let undetermined = 0;
+  for (const e of entries) {
+    if (e.kind !== kindId) continue;
+    if (!e.outcome.ok) {
+      undetermined++;
+      continue;
+    }
+    const f = e.outcome.value as CoverageFacts;
+    const key = `${f.account}|${f.region}`;
+    const seen = byPair.get(key);
+    // Covered by intent wins over a live "not covered": the update is about to create the cover.
+    if (!seen || (f.coveredBy && !seen.coveredBy)) byPair.set(key, f);
+  }
+  return { facts: [...byPair.values()], undetermined };
+}
+
+/** One finding per uncovered (account, region), on the stack. */
+export function uncoveredFindings(facts: CoverageFacts[], message: (f: CoverageFacts) => string): Finding[] {
+  return facts
+    .filter((f) => !f.coveredBy)
+    .sort((a, b) => (a.account + a.region).localeCompare(b.account + b.region))
+    .map((f) => ({ message: message(f) }));
+}

@@ -1,0 +1,430 @@
+// Account coverage through the whole built pack over the Analyzer protocol, against the loopback AWS fake:
+// application stacks that declare no recorder or trail, and whether the accounts and regions they deploy
+// into are recorded by someone.
+
+import assert from "node:assert/strict";
+import {
+  type AnalyzeResult,
+  AnalyzerHarness,
+  type Diagnostic,
+  type ProviderRef,
+  providerResource,
+  resource,
+  type ResourceSpec,
+  stackResource,
+  UNKNOWN,
+} from "./harness/analyzer";
+import { FakeAlibaba } from "./fakes/alibaba";
+import { type AwsRequest, FakeAws } from "./fakes/aws";
+import { aliProvider, awsDeliveryChannel, awsProvider, awsRecorder, awsRecorderStatus } from "./harness/fixtures";
+
+const TRAIL_COVERAGE = "aws-cloudtrail-account-coverage";
+const CONFIG_COVERAGE = "aws-config-account-coverage";
+const LIVE = "auditguard-live-verification";
+const ACCOUNT = "123456789012";
+const ORG_ACCOUNT = "999988887777";
+const MEMBER_ACCOUNT = "111122223333";
+const ENV_KEY = "AGCOVERAGEENVKEY01";
+const PACK_ENV = { AWS_ACCESS_KEY_ID: ENV_KEY, AWS_SECRET_ACCESS_KEY: "ag-coverage-env-secret-0000" };
+
+const nowSeconds = (): number => Math.floor(Date.now() / 1000);
+
+function of(result: AnalyzeResult, policy: string): Diagnostic[] {
+  return result.diagnostics.filter((d) => d.policyName === policy);
+}
+function brief(result: AnalyzeResult): string {
+  return JSON.stringify(
+    result.diagnostics.map((d) => ({ p: d.policyName, u: d.urn, m: d.message })),
+    null,
+    1,
+  );
+}
+/** "action@region" of every request, sorted, for exact call-plan assertions. */
+function calls(requests: readonly AwsRequest[]): string[] {
+  return requests.map((r) => `${r.action}@${r.region ?? "?"}`).sort();
+}
+
+function bucket(
+  name: string,
+  provider: ProviderRef,
+  props: Record<string, string | typeof UNKNOWN> = {},
+): ResourceSpec {
+  return resource("aws:s3/bucketV2:BucketV2", name, { id: name, bucket: name, ...props }, { provider });
+}
+
+/** A trail of `account` homed in `home`, logging, as the fake lists it. */
+function trailIn(
+  fake: FakeAws,
+  name: string,
+  home: string,
+  setup: { multi?: boolean; org?: boolean } = {},
+  account = ACCOUNT,
+): string {
+  const arn = `arn:aws:cloudtrail:${home}:${account}:trail/${name}`;
+  const t = nowSeconds();
+  fake.trails.set(arn, { IsLogging: true, StartLoggingTime: t - 86_400, LatestDeliveryTime: t - 300 });
+  fake.trailSetups.set(arn, { isMultiRegion: setup.multi === true, isOrganizationTrail: setup.org === true });
+  return arn;
+}
+
+function recorderIn(fake: FakeAws, region: string, name = "default"): void {
+  const t = nowSeconds();
+  fake.recorders.set(`${region}/${name}`, {
+    recording: true,
+    lastStatus: "SUCCESS",
+    lastStartTime: t - 86_400,
+    lastStatusChangeTime: t - 600,
+  });
+}
+
+describe("account coverage over the Analyzer protocol", function () {
+  let fake: FakeAws;
+  let pack: AnalyzerHarness | undefined;
+  const h = (): AnalyzerHarness => {
+    assert.ok(pack, "pack not started");
+    return pack;
+  };
+
+  before(async () => {
+    fake = await FakeAws.start();
+    // requireRecorder/requireTrail become false by default with issue 9 (the integrator flips the defaults):
+    // an application stack declaring neither gets no declared-policy advisory.
+    pack = await AnalyzerHarness.start({
+      dryRun: true,
+      env: PACK_ENV,
+      policies: {
+        "aws-config-recorder-declared": { requireRecorder: false },
+        "aws-cloudtrail-trail-declared": { requireTrail: false },
+      },
+    });
+  });
+  after(async () => {
+    await pack?.close();
+    await fake.close();
+  });
+  beforeEach(() => fake.reset());
+
+  function appStack(regions: readonly string[]): { resources: ResourceSpec[]; providers: ProviderRef[] } {
+    const providers = regions.map((r) => awsProvider(`app-${r}`, fake.url, { region: r }));
+    return {
+      providers,
+      resources: [
+        stackResource(),
+        ...providers.map(providerResource),
+        ...providers.flatMap((p, i) => [bucket(`data-${i}`, p), bucket(`logs-${i}`, p)]),
+      ],
+    };
+  }
+
+  it("an application stack in two regions, one uncovered: one violation per policy, for that region only", async () => {
+    trailIn(fake, "home-trail", "us-east-1");
+    recorderIn(fake, "us-east-1");
+    const s = appStack(["us-east-1", "eu-west-1"]);
+    const result = await h().analyzeStack(s.resources);
+    const trails = of(result, TRAIL_COVERAGE);
+    assert.equal(trails.length, 1, brief(result));
+    assert.equal(trails[0]?.urn, "", "attached to the stack");
+    assert.match(trails[0]?.message ?? "", /AWS account 123456789012, region eu-west-1: no CloudTrail trail covers it/);
+    // A single-region trail is listed only in its home region (DescribeTrails includes shadows of multi-region ones).
+    assert.match(trails[0]?.message ?? "", /Found: no trail applies to eu-west-1\./);
+    assert.equal(trails[0]?.enforcementLevel, "advisory");
+    const recorders = of(result, CONFIG_COVERAGE);
+    assert.equal(recorders.length, 1, brief(result));
+    assert.match(recorders[0]?.message ?? "", /region eu-west-1: .*no configuration recorder in eu-west-1/);
+    assert.deepEqual(of(result, LIVE), [], brief(result));
+    // One identity for the one credential set, each region listed once, the one trail read once.
+    assert.deepEqual(calls(fake.requests), [
+      "DescribeConfigurationRecorderStatus@eu-west-1",
+      "DescribeConfigurationRecorderStatus@us-east-1",
+      "DescribeConfigurationRecorders@eu-west-1",
+      "DescribeConfigurationRecorders@us-east-1",
+      "DescribeTrails@eu-west-1",
+      "DescribeTrails@us-east-1",
+      "GetCallerIdentity@us-east-1",
+      "GetEventSelectors@us-east-1",
+      "GetTrailStatus@us-east-1",
+      "ListConfigurationRecorders@eu-west-1",
+      "ListConfigurationRecorders@us-east-1",
+    ]);
+  });
+
+  it("a multi-region trail and recorders in both regions: no diagnostic; the trail is read once, in its home region", async () => {
+    const arn = trailIn(fake, "all-regions", "us-east-1", { multi: true });
+    recorderIn(fake, "us-east-1");
+    recorderIn(fake, "eu-west-1");
+    const result = await h().analyzeStack(appStack(["us-east-1", "eu-west-1"]).resources);
+    assert.deepEqual(result.diagnostics, [], brief(result));
+    const status = fake.calls("GetTrailStatus");
+    assert.equal(status.length, 1);
+    assert.equal(status[0]?.body["Name"], arn);
+    assert.equal(status[0]?.region, "us-east-1");
+  });
+
+  it("an organization trail of another account covers the member account", async () => {
+    const member = "AGMEMBERKEY0000001";
+    fake.accounts.set(member, MEMBER_ACCOUNT);
+    const arn = trailIn(fake, "org-trail", "us-east-1", { multi: true, org: true }, ORG_ACCOUNT);
+    recorderIn(fake, "eu-west-1");
+    const provider = awsProvider("member", fake.url, {
+      region: "eu-west-1",
+      accessKey: member,
+      secretKey: "ag-member-secret-000000",
+    });
+    const result = await h().analyzeStack([
+      stackResource(),
+      providerResource(provider),
+      bucket("member-data", provider),
+    ]);
+    assert.deepEqual(result.diagnostics, [], brief(result));
+    assert.deepEqual(
+      fake.calls("GetTrailStatus").map((r) => [r.body["Name"], r.region, r.accessKeyId]),
+      [[arn, "us-east-1", member]],
+    );
+  });
+
+  it("an organization trail that is single-region elsewhere does not cover the member's region", async () => {
+    trailIn(fake, "org-trail", "us-east-1", { org: true }, ORG_ACCOUNT);
+    recorderIn(fake, "eu-west-1");
+    const result = await h().analyzeStack(appStack(["eu-west-1"]).resources);
+    const d = of(result, TRAIL_COVERAGE);
+    assert.equal(d.length, 1, brief(result));
+    assert.match(d[0]?.message ?? "", /region eu-west-1: .*no trail applies to eu-west-1/);
+    assert.deepEqual(fake.calls("GetTrailStatus"), []);
+  });
+
+  it("only an INTERNAL service-linked recorder: not covered, and the message says so; a PAID one covers", async () => {
+    trailIn(fake, "t", "eu-west-1");
+    recorderIn(fake, "eu-west-1", "AWSConfigurationRecorderForSecurityHub");
+    fake.recorderSetups.set("eu-west-1/AWSConfigurationRecorderForSecurityHub", {
+      servicePrincipal: "securityhub.amazonaws.com",
+      recordingScope: "INTERNAL",
+    });
+    const internal = await h().analyzeStack(appStack(["eu-west-1"]).resources);
+    const d = of(internal, CONFIG_COVERAGE);
+    assert.equal(d.length, 1, brief(internal));
+    assert.match(d[0]?.message ?? "", /only an INTERNAL service-linked recorder/);
+    assert.equal(
+      fake.calls("DescribeConfigurationRecorderStatus").length,
+      1,
+      "an INTERNAL recorder is not read further",
+    );
+
+    fake.requests.length = 0;
+    fake.recorderSetups.set("eu-west-1/AWSConfigurationRecorderForSecurityHub", {
+      servicePrincipal: "securityhub.amazonaws.com",
+      recordingScope: "PAID",
+    });
+    // A new analysis: the engine's next AnalyzeStack.
+    const paid = await h().analyzeStack([
+      ...appStack(["eu-west-1"]).resources,
+      bucket("extra", appStack(["eu-west-1"]).providers[0] as ProviderRef),
+    ]);
+    assert.deepEqual(of(paid, CONFIG_COVERAGE), [], brief(paid));
+    const byPrincipal = fake.calls("DescribeConfigurationRecorderStatus").filter((r) => r.body["ServicePrincipal"]);
+    assert.equal(byPrincipal.length, 1);
+  });
+
+  it("a stack creating its own recorder in preview: its region counts as covered by intent, no Config call there", async () => {
+    trailIn(fake, "t", "eu-west-1");
+    const provider = awsProvider("baseline", fake.url, { region: "eu-west-1" });
+    const result = await h().analyzeStack([
+      stackResource(),
+      providerResource(provider),
+      bucket("config-bucket", provider, { id: UNKNOWN }),
+      awsRecorder("new-recorder", { provider, props: { id: UNKNOWN } }),
+      awsRecorderStatus("new-recorder", { provider, props: { id: UNKNOWN } }),
+      awsDeliveryChannel("new-recorder", { provider, props: { id: UNKNOWN } }),
+    ]);
+    assert.deepEqual(of(result, CONFIG_COVERAGE), [], brief(result));
+    assert.deepEqual(of(result, LIVE), [], brief(result));
+    assert.deepEqual(
+      fake.requests.filter((r) => r.service === "config"),
+      [],
+    );
+  });
+
+  it("a stack with no AWS resources makes no request at all", async () => {
+    const result = await h().analyzeStack([
+      stackResource(),
+      resource("random:index/randomPet:RandomPet", "pet", { id: "happy-pet" }),
+    ]);
+    assert.deepEqual(result.diagnostics, []);
+    assert.deepEqual(fake.requests, []);
+  });
+
+  for (const [action, permission] of [
+    ["GetCallerIdentity", "sts:GetCallerIdentity"],
+    ["DescribeTrails", "cloudtrail:DescribeTrails"],
+    ["GetTrailStatus", "cloudtrail:GetTrailStatus"],
+    ["GetEventSelectors", "cloudtrail:GetEventSelectors"],
+    ["DescribeConfigurationRecorders", "config:DescribeConfigurationRecorders"],
+    ["DescribeConfigurationRecorderStatus", "config:DescribeConfigurationRecorderStatus"],
+    ["ListConfigurationRecorders", "config:ListConfigurationRecorders"],
+  ] as const) {
+    it(`${action} denied: one live-verification diagnostic naming ${permission}, never a coverage violation`, async () => {
+      trailIn(fake, "t", "eu-west-1");
+      recorderIn(fake, "eu-west-1");
+      fake.fault = (req) =>
+        req.action === action
+          ? {
+              kind: "error",
+              status: 400,
+              code: "AccessDeniedException",
+              message: `not authorized to perform ${permission}`,
+            }
+          : undefined;
+      const result = await h().analyzeStack(appStack(["eu-west-1"]).resources);
+      const live = of(result, LIVE);
+      const expected = action === "GetCallerIdentity" ? 2 : 1; // both coverage policies need the account
+      assert.equal(live.length, expected, brief(result));
+      for (const d of live) {
+        assert.match(d.message, new RegExp(`access was denied calling ${action}`));
+        assert.ok(d.message.includes(permission), d.message);
+        assert.match(d.message, /region eu-west-1/);
+      }
+      const policyOfAction = action.includes("Configuration") ? CONFIG_COVERAGE : TRAIL_COVERAGE;
+      if (action !== "GetCallerIdentity") assert.deepEqual(of(result, policyOfAction), [], brief(result));
+      else assert.deepEqual([...of(result, TRAIL_COVERAGE), ...of(result, CONFIG_COVERAGE)], [], brief(result));
+      assert.ok(fake.calls(action).length >= 1);
+    });
+  }
+});
+
+describe("Alibaba Cloud account coverage over the Analyzer protocol", function () {
+  const ALI_TRAIL_COVERAGE = "alicloud-actiontrail-account-coverage";
+  const ALI_CONFIG_COVERAGE = "alicloud-config-account-coverage";
+  const ALI_ACCOUNT = "1234567890123456";
+  let ali: FakeAlibaba;
+  let pack: AnalyzerHarness | undefined;
+  const h = (): AnalyzerHarness => {
+    assert.ok(pack, "pack not started");
+    return pack;
+  };
+
+  before(async () => {
+    ali = await FakeAlibaba.start();
+    pack = await AnalyzerHarness.start({
+      dryRun: true,
+      env: PACK_ENV,
+      policies: {
+        "alicloud-config-recorder-declared": { requireRecorder: false },
+        "alicloud-actiontrail-trail-declared": { requireTrail: false },
+      },
+    });
+  });
+  after(async () => {
+    await pack?.close();
+    await ali.close();
+  });
+  beforeEach(() => {
+    ali.requests.length = 0;
+    ali.fault = undefined;
+    ali.trails.clear();
+    ali.orgTrails.clear();
+    ali.trailSetups.clear();
+    ali.accounts.clear();
+    ali.recorder = { ConfigurationRecorderStatus: "REGISTERED", ResourceTypes: [] };
+  });
+
+  function provider(region: string, key = "LTAI5tCOVERAGEKEY01"): ProviderRef {
+    return aliProvider(`ali-${region}-${key}`, ali.url, {
+      region,
+      accessKey: key,
+      secretKey: "ag-ali-coverage-secret-00",
+      endpoints: [{ config: ali.url, actiontrail: ali.url, sts: ali.url }],
+    });
+  }
+  function appStack(providers: ProviderRef[]): ResourceSpec[] {
+    return [
+      stackResource(),
+      ...providers.map(providerResource),
+      ...providers.map((p, i) =>
+        resource(
+          "alicloud:oss/bucket:Bucket",
+          `ali-data-${i}`,
+          { id: `ali-data-${i}`, bucket: `ali-data-${i}` },
+          { provider: p },
+        ),
+      ),
+    ];
+  }
+  function trail(
+    name: string,
+    setup: { HomeRegion: string; TrailRegion?: string; EventRW?: string },
+    logging = true,
+  ): void {
+    ali.trails.set(name, { IsLogging: logging, StartLoggingTime: new Date(Date.now() - 86_400_000).toISOString() });
+    ali.trailSetups.set(name, setup);
+  }
+
+  it("a stack in two regions, a trail covering only one: one violation, for the other region", async () => {
+    trail("hz-trail", { HomeRegion: "cn-hangzhou", TrailRegion: "cn-hangzhou" });
+    const result = await h().analyzeStack(appStack([provider("cn-hangzhou"), provider("cn-shanghai")]));
+    const d = of(result, ALI_TRAIL_COVERAGE);
+    assert.equal(d.length, 1, brief(result));
+    assert.equal(d[0]?.urn, "");
+    assert.match(
+      d[0]?.message ?? "",
+      /account 1234567890123456, region cn-shanghai: .*trail 'hz-trail' covers only cn-hangzhou/,
+    );
+    assert.deepEqual(of(result, ALI_CONFIG_COVERAGE), [], brief(result));
+    assert.deepEqual(of(result, LIVE), [], brief(result));
+    assert.equal(ali.calls("GetCallerIdentity").length, 1, "one credential set: one identity");
+    assert.equal(ali.calls("GetConfigurationRecorder").length, 1, "Cloud Config is account-wide: asked once");
+    assert.equal(ali.calls("GetTrailStatus").length, 1);
+  });
+
+  it("an organization trail of another account, all regions, all events: covers the member account", async () => {
+    trail("org-trail", { HomeRegion: "cn-shanghai" });
+    ali.orgTrails.add("org-trail");
+    const result = await h().analyzeStack(appStack([provider("cn-beijing")]));
+    assert.deepEqual(result.diagnostics, [], brief(result));
+    const status = ali.calls("GetTrailStatus");
+    assert.deepEqual(
+      status.map((r) => [r.query["Name"], r.query["IsOrganizationTrail"]]),
+      [["org-trail", "true"]],
+    );
+  });
+
+  it("a write-only or stopped trail does not cover; Cloud Config never enabled: one violation for the account", async () => {
+    trail("write-only", { HomeRegion: "cn-hangzhou", EventRW: "Write" });
+    trail("stopped", { HomeRegion: "cn-hangzhou" }, false);
+    ali.recorder = undefined;
+    const result = await h().analyzeStack(appStack([provider("cn-hangzhou")]));
+    const t = of(result, ALI_TRAIL_COVERAGE);
+    assert.equal(t.length, 1, brief(result));
+    assert.match(t[0]?.message ?? "", /'write-only' records only Write events/);
+    assert.match(t[0]?.message ?? "", /'stopped' is not logging/);
+    const c = of(result, ALI_CONFIG_COVERAGE);
+    assert.equal(c.length, 1, brief(result));
+    assert.match(c[0]?.message ?? "", new RegExp(`account ${ALI_ACCOUNT} .*Cloud Config is not enabled`));
+  });
+
+  it("a stack with no Alibaba Cloud resources makes no Alibaba Cloud request", async () => {
+    await h().analyzeStack([stackResource(), resource("random:index/randomPet:RandomPet", "pet", { id: "p" })]);
+    assert.deepEqual(ali.requests, []);
+  });
+
+  for (const [action, permission] of [
+    ["GetCallerIdentity", "sts:GetCallerIdentity"],
+    ["DescribeTrails", "actiontrail:DescribeTrails"],
+    ["GetTrailStatus", "actiontrail:GetTrailStatus"],
+    ["GetConfigurationRecorder", "config:GetConfigurationRecorder"],
+  ] as const) {
+    it(`${action} denied: a live-verification diagnostic naming ${permission}, never a coverage violation`, async () => {
+      trail("t", { HomeRegion: "cn-hangzhou" });
+      ali.fault = (req) =>
+        req.action === action
+          ? { kind: "error", status: 403, code: "NoPermission", message: `not authorized: ${permission}` }
+          : undefined;
+      const result = await h().analyzeStack(appStack([provider("cn-hangzhou")]));
+      const live = of(result, LIVE);
+      assert.ok(live.length >= 1, brief(result));
+      for (const d of live) {
+        assert.match(d.message, new RegExp(`access was denied calling ${action}`));
+        assert.ok(d.message.includes(permission), d.message);
+      }
+      assert.deepEqual([...of(result, ALI_TRAIL_COVERAGE), ...of(result, ALI_CONFIG_COVERAGE)], [], brief(result));
+    });
+  }
+});
