@@ -10,6 +10,10 @@ const root = path.join(__dirname, "..");
 
 // Tests only ever talk to 127.0.0.1: no instance metadata, no real credentials or profiles.
 const sandbox = fs.mkdtempSync(path.join(os.tmpdir(), "auditguard-test-"));
+// The end-to-end tests' pulumi CLI and program dependencies live in the real user's cache, not the sandbox HOME.
+const cache =
+  process.env.AUDITGUARD_CACHE ||
+  path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), ".cache"), "auditguard");
 const env = { ...process.env };
 for (const k of Object.keys(env)) {
   if (/^(AWS_|ALIBABA_CLOUD_|ALICLOUD_|PULUMI_)/.test(k)) delete env[k];
@@ -23,6 +27,7 @@ Object.assign(env, {
   ALIBABA_CLOUD_CLI_PROFILE_DISABLED: "true",
   ALIBABA_CLOUD_CREDENTIALS_FILE: path.join(sandbox, "alibaba-credentials"),
   HOME: sandbox,
+  AUDITGUARD_CACHE: cache,
 });
 
 let passed = 0;
