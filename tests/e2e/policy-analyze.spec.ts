@@ -33,7 +33,7 @@ import {
   type Run,
   workDir,
 } from "./cli";
-import { exportedSecret, StateFile } from "./state";
+import { exportedSecret, StateFile, undecryptableSecret } from "./state";
 
 const TRAIL_LOGGING = "aws-cloudtrail-trail-logging";
 const ALI_TRAIL_LOGGING = "alicloud-actiontrail-trail-logging";
@@ -228,5 +228,29 @@ describe("e2e: pulumi policy analyze --file (real CLI, no stack context)", funct
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.equal(aws.calls("GetTrailStatus").length, 0);
     assert.equal(aws.calls("DescribeConfigurationRecorderStatus").length, 1);
+  });
+
+  it("secrets the CLI cannot decrypt: no call signed with the placeholder, and live-verification says why", async () => {
+    const s = new StateFile("dev", "auditguard-e2e", true);
+    const provider = s.provider("aws", "aws-foreign", "7.48.0", {
+      region: AWS_REGION,
+      accessKey: "AKIAE2EFOREIGN000001",
+      secretKey: undecryptableSecret(),
+      endpoints: awsEndpoints(aws.url),
+    });
+    const trail = awsTrail("main-trail");
+    const trailUrn = s.resource(trail.type, trail.name, trail.props, provider);
+    const file = path.join(work, "foreign-secrets.json");
+    fs.writeFileSync(file, JSON.stringify(s.toJSON()));
+    healthy(aws, ali);
+    const r = await run(cli.pulumi, ["policy", "analyze", "--json", "--file", file, "--policy-pack", pack], {
+      cwd: work,
+      env,
+    });
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.equal(aws.calls("GetTrailStatus").length, 0);
+    const events = policyEventsOf(r.stdout).filter((e) => e.policyName === "auditguard-live-verification");
+    assert.deepEqual(brief(events), [`auditguard-live-verification@${trailUrn}#advisory`]);
+    assert.ok(events[0]?.message.includes("secretKey"), events[0]?.message);
   });
 });

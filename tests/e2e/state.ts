@@ -14,6 +14,22 @@ export function exportedSecret(value: unknown): ExportedSecret {
   return { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", plaintext: JSON.stringify(value) };
 }
 
+/**
+ * A secret encrypted by a passphrase secrets manager this test does not have the passphrase of: `policy analyze
+ * --file` cannot decrypt it and hands the pack the string "[secret]" instead.
+ */
+export function undecryptableSecret(): { "4dabf18193072939515e22adb298388d": string; ciphertext: string } {
+  return {
+    "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",
+    ciphertext: "v1:AAAAAAAAAAAAAAAA:BBBBBBBB",
+  };
+}
+/** A passphrase secrets manager whose passphrase is not the test's (see undecryptableSecret). */
+const FOREIGN_SECRETS_PROVIDER = {
+  type: "passphrase",
+  state: { salt: "v1:c2FsdHNhbHQ=:v1:YWJjZGVmZ2hpams=:aGVsbG8=" },
+};
+
 interface StateResource {
   urn: string;
   custom: boolean;
@@ -32,6 +48,8 @@ export class StateFile {
   constructor(
     readonly stack = "dev",
     readonly project = "auditguard-e2e",
+    /** The state holds undecryptableSecret() values (it then names a secrets manager). */
+    private readonly foreignSecrets = false,
   ) {
     this.stackUrn = this.urn("pulumi:pulumi:Stack", `${project}-${stack}`);
     this.resources.push({ urn: this.stackUrn, custom: false, type: "pulumi:pulumi:Stack", outputs: {} });
@@ -83,6 +101,7 @@ export class StateFile {
       version: 3,
       deployment: {
         manifest: { time: new Date().toISOString(), magic: "", version: "v3.276.0" },
+        ...(this.foreignSecrets ? { secrets_providers: FOREIGN_SECRETS_PROVIDER } : {}),
         resources: this.resources,
       },
     };
