@@ -94,7 +94,23 @@ export function workDir(label: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), `auditguard-e2e-${label}-`));
 }
 
-/** The environment that keeps the CLI offline and local: file backend, passphrase, own PULUMI_HOME. */
+/** Where the pack processes of a test group log the Analyzer RPCs they receive (tests/e2e/rpc-trace.ts). */
+export function rpcLogOf(work: string): string {
+  return path.join(work, "analyzer-rpcs.log");
+}
+
+/** The RPCs logged since the last call, in order (the log is emptied). */
+export function takeRpcs(work: string): string[] {
+  const file = rpcLogOf(work);
+  const rpcs = fs.existsSync(file) ? fs.readFileSync(file, "utf8").split("\n").filter(Boolean) : [];
+  fs.writeFileSync(file, "");
+  return rpcs;
+}
+
+/**
+ * The environment that keeps the CLI offline and local: file backend, passphrase, own PULUMI_HOME; and the RPC
+ * trace preloaded into every Node process (it acts only in pack processes).
+ */
 export function offlineEnv(cli: Cli, work: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const home = path.join(work, "pulumi-home");
   const backend = path.join(work, "backend");
@@ -110,6 +126,8 @@ export function offlineEnv(cli: Cli, work: string, extra: Record<string, string>
     PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
     PULUMI_DISABLE_REGISTRY_RESOLVE: "true",
     PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "true",
+    NODE_OPTIONS: `--require ${JSON.stringify(path.join(__dirname, "rpc-trace.js"))}`,
+    AUDITGUARD_E2E_RPC_LOG: rpcLogOf(work),
     ...extra,
   };
 }

@@ -31,6 +31,7 @@ import {
   ROOT,
   run,
   type Run,
+  takeRpcs,
   workDir,
 } from "./cli";
 import { exportedSecret, StateFile, undecryptableSecret } from "./state";
@@ -139,6 +140,17 @@ describe("e2e: pulumi policy analyze --file (real CLI, no stack context)", funct
 
   it(`the CLI reports its version`, () => {
     assert.match(cli.version, /^v3\.\d+\.\d+/);
+  });
+
+  it("the engine's calls without stack context: no ConfigureStack; Configure always; one AnalyzeStack last", async () => {
+    healthy(aws, ali);
+    takeRpcs(work);
+    const r = await analyze();
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const rpcs = takeRpcs(work);
+    // 9 resources in the state (the stack, 2 providers, 6 others): each gets Remediate then Analyze.
+    const perResource = Array.from({ length: 9 }, () => ["remediate", "analyze"]).flat();
+    assert.deepEqual(rpcs, ["getPluginInfo", "getAnalyzerInfo", "configure", ...perResource, "analyzeStack"]);
   });
 
   it("a healthy state exits 0 after checking every trail and recorder live, with the state's provider keys", async () => {

@@ -8,7 +8,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { FakeAlibaba } from "../fakes/alibaba";
 import { FakeAws } from "../fakes/aws";
-import { type Cli, offlineEnv, packArgument, provideCli, ROOT, workDir } from "./cli";
+import { type Cli, offlineEnv, packArgument, provideCli, ROOT, takeRpcs, workDir } from "./cli";
 import { type EngineEvent, ensureProgram, type OpResult, providerPlugin, runOp } from "./program";
 
 const PROJECT = "auditguard-e2e";
@@ -116,11 +116,16 @@ describe("e2e: pulumi preview / up with --policy-pack (real CLI, real SDK classe
     if (work) fs.rmSync(work, { recursive: true, force: true });
   });
 
+  /** The Analyzer RPCs the pack received during the last op. */
+  let rpcs: string[] = [];
+
   async function op(name: "preview" | "up"): Promise<OpResult> {
     aws.requests.length = 0;
     ali.requests.length = 0;
     fs.writeFileSync(providerLog, "");
+    takeRpcs(work);
     const r = await runOp(driver, { ...base, op: name }, env);
+    rpcs = takeRpcs(work);
     const everything = r.stdout + r.stderr + JSON.stringify(r.events) + (r.error ?? "");
     for (const [which, secret] of Object.entries(SECRETS)) {
       assert.ok(!everything.includes(secret), `the ${which} secret key reached the CLI output`);
@@ -185,6 +190,15 @@ describe("e2e: pulumi preview / up with --policy-pack (real CLI, real SDK classe
       brief(policyEvents(r).filter((e) => LIVE_POLICIES.includes(e.policyName) || e.enforcementLevel === "mandatory")),
       [],
     );
+    // The engine's calls: ConfigureStack first (the pack learns it is a preview from it alone when started through
+    // the launcher), then Configure, Remediate and Analyze per resource, one AnalyzeStack last.
+    assert.deepEqual(
+      rpcs.slice(0, 4),
+      ["configureStack", "getPluginInfo", "getAnalyzerInfo", "configure"],
+      rpcs.join(),
+    );
+    assert.equal(rpcs.at(-1), "analyzeStack", rpcs.join());
+    assert.equal(rpcs.filter((x) => x === "analyzeStack").length, 1, rpcs.join());
     // The provider answered the planned creates itself (preview support), so computed outputs were unknown.
     const creates = providerCalls().filter((c) => c.method === "Create");
     assert.ok(creates.length >= 7, JSON.stringify(creates));
@@ -200,6 +214,9 @@ describe("e2e: pulumi preview / up with --policy-pack (real CLI, real SDK classe
       brief(policyEvents(r).filter((e) => LIVE_POLICIES.includes(e.policyName) || e.enforcementLevel === "mandatory")),
       [],
     );
+    // `up --skip-preview` (the Automation API's up): one analysis, of the final state.
+    assert.equal(rpcs[0], "configureStack", rpcs.join());
+    assert.equal(rpcs.filter((x) => x === "analyzeStack").length, 1, rpcs.join());
   });
 
   it("preview of the existing resources checks them live (ids known from state)", async () => {
