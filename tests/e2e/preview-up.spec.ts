@@ -248,4 +248,31 @@ describe("e2e: pulumi preview / up with --policy-pack (real CLI, real SDK classe
       `aws-config-recorder-recording@${urn("aws:cfg/recorder:Recorder", "main-recorder")}#mandatory`,
     ]);
   });
+
+  it("with the live policies lowered to advisory by --policy-pack-config, the same preview passes and still reports", async () => {
+    cloud("stopped");
+    const config = path.join(work, "advisory.json");
+    fs.writeFileSync(config, JSON.stringify(Object.fromEntries(LIVE_POLICIES.map((p) => [p, "advisory"]))));
+    base.policyPackConfigs = [config];
+    try {
+      const r = await op("preview");
+      assert.ok(r.ok, explain(r));
+      const live = policyEvents(r).filter((e) => LIVE_POLICIES.includes(e.policyName));
+      assert.equal(live.length, 6, explain(r));
+      assert.ok(live.every((e) => e.enforcementLevel === "advisory"));
+    } finally {
+      base.policyPackConfigs = [];
+    }
+  });
+
+  it("up with the trails still stopped fails in its update phase (the stack policies run on the final state)", async () => {
+    cloud("stopped");
+    const r = await op("up");
+    assert.equal(r.ok, false, explain(r));
+    assert.notEqual(r.code, 0);
+    assert.ok(
+      brief(policyEvents(r)).includes(`aws-cloudtrail-trail-logging@${urn(AWS_TRAIL, "main-trail")}#mandatory`),
+      explain(r),
+    );
+  });
 });
