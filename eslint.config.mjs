@@ -27,4 +27,9 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // The e2e program is a user's Pulumi program: it imports the provider SDKs (it is not part of the pack).
+    files: ["tests/e2e/program/**"],
+    rules: { "no-restricted-imports": "off" },
+  },
 );

@@ -11,6 +11,17 @@ import path from "node:path";
 
 export type EnforcementLevel = "advisory" | "mandatory" | "remediate" | "disabled";
 
+/** What `pulumi policy analyze --file` puts in place of a secret it cannot decrypt, whatever the value's type. */
+export const REDACTED_SECRET = "[secret]";
+
+/** Why a live call cannot be made with a provider credential the CLI redacted. */
+export function redactedCredentialWhy(key: string): string {
+  return (
+    `its provider's ${key} is "${REDACTED_SECRET}": the CLI could not decrypt the state's secrets ` +
+    "(pulumi policy analyze --file); analyze the stack with --stack, or a state exported with --show-secrets"
+  );
+}
+
 interface EngineState {
   hooked: boolean;
   epoch: number;

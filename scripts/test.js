@@ -10,8 +10,11 @@ const root = path.join(__dirname, "..");
 
 // Tests only ever talk to 127.0.0.1: no instance metadata, no real credentials or profiles.
 const sandbox = fs.mkdtempSync(path.join(os.tmpdir(), "auditguard-test-"));
-// Tools the tests install (moto, the pulumi CLI) live in a cache under the real HOME, not the sandbox.
-const cache = process.env.AUDITGUARD_CACHE ?? path.join(os.homedir(), ".cache", "auditguard");
+// Tools the tests install (moto, the pulumi CLI, the e2e program's dependencies) live in a cache under the real
+// user's home, not the sandbox HOME.
+const cache =
+  process.env.AUDITGUARD_CACHE ||
+  path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), ".cache"), "auditguard");
 const env = { ...process.env };
 for (const k of Object.keys(env)) {
   if (/^(AWS_|ALIBABA_CLOUD_|ALICLOUD_|PULUMI_)/.test(k)) delete env[k];

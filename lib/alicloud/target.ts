@@ -2,7 +2,7 @@
 // ActionTrail is regional (the trail's home region); Cloud Config is central, with one host per site.
 
 import { createHash } from "node:crypto";
-import { stackConfig } from "../engine";
+import { REDACTED_SECRET, redactedCredentialWhy, stackConfig } from "../engine";
 import { field, knownStr, num, objectList, type PlainObject, UNKNOWN, type Unknown } from "../plain";
 import { registerSecret } from "../redact";
 import { providerPropsOf, type ResourceView } from "../stack";
@@ -113,6 +113,11 @@ export function aliCredentialsOf(r: ResourceView): AliResolution<AliCredentialSp
   const accessKey = knownStr(field(p, "accessKey"));
   const secretKey = knownStr(field(p, "secretKey"));
   const token = knownStr(field(p, "securityToken"));
+  // Signing with the placeholder would only earn a confusing rejection from the service.
+  const redacted = (["accessKey", "secretKey", "securityToken"] as const).find(
+    (k) => knownStr(field(p, k)) === REDACTED_SECRET,
+  );
+  if (redacted) return { ok: false, unknown: false, why: redactedCredentialWhy(redacted) };
   registerSecret(accessKey);
   registerSecret(secretKey);
   registerSecret(token);

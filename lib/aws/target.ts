@@ -4,7 +4,7 @@
 
 import { createHash } from "node:crypto";
 import { homedir } from "node:os";
-import { stackConfig } from "../engine";
+import { REDACTED_SECRET, redactedCredentialWhy, stackConfig } from "../engine";
 import {
   bool,
   field,
@@ -162,6 +162,11 @@ export function credentialsOf(r: ResourceView): Resolution<AwsCredentialSpec> {
   const accessKey = knownStr(field(p, "accessKey"));
   const secretKey = knownStr(field(p, "secretKey"));
   const token = knownStr(field(p, "token"));
+  // Signing with the placeholder would only earn a confusing rejection from the service.
+  const redacted = (["accessKey", "secretKey", "token"] as const).find(
+    (k) => knownStr(field(p, k)) === REDACTED_SECRET,
+  );
+  if (redacted) return { ok: false, unknown: false, why: redactedCredentialWhy(redacted) };
   registerSecret(accessKey);
   registerSecret(secretKey);
   registerSecret(token);

@@ -1,0 +1,35 @@
+// Preloaded into Node processes of the e2e tests (NODE_OPTIONS=--require): in a policy pack process
+// (`run-policy-pack`), appends the name of every Analyzer RPC the engine makes to AUDITGUARD_E2E_RPC_LOG, so the tests
+// can check the call order of the real engine. Anywhere else it does nothing. Only RPCs the pack implements are seen
+// (@pulumi/policy leaves Handshake and Cancel unimplemented).
+
+import fs from "node:fs";
+import path from "node:path";
+
+type Handler = (call: unknown, callback: unknown) => unknown;
+interface ServerProto {
+  addService(service: unknown, implementation: Record<string, Handler>): void;
+}
+
+const file = process.env["AUDITGUARD_E2E_RPC_LOG"];
+if (file && (process.argv[1] ?? "").includes("run-policy-pack")) {
+  try {
+    const policyDir = path.dirname(require.resolve("@pulumi/policy/package.json", { paths: [process.cwd()] }));
+    const grpc = require(require.resolve("@grpc/grpc-js", { paths: [policyDir] })) as {
+      Server: { prototype: ServerProto };
+    };
+    const original = grpc.Server.prototype.addService;
+    grpc.Server.prototype.addService = function (service, implementation) {
+      const traced: Record<string, Handler> = {};
+      for (const [name, fn] of Object.entries(implementation)) {
+        traced[name] = (call, callback) => {
+          fs.appendFileSync(file, `${name}\n`);
+          return fn(call, callback);
+        };
+      }
+      return original.call(this, service, traced);
+    };
+  } catch (e) {
+    fs.appendFileSync(file, `trace-not-installed: ${String(e)}\n`);
+  }
+}
