@@ -7,7 +7,10 @@ import { awsRecorderKind, awsTrailKind } from "../lib/aws/kinds";
 import type { NotFound, RecorderStatus, TrailStatus } from "../lib/aws/sdk";
 import { clearSeen, firstSeen } from "../lib/first-seen";
 import { whereOf } from "../lib/live/findings";
-import { LIVE_KINDS } from "../lib/live/kinds";
+import { aliConfigCoverageKind, aliTrailCoverageKind } from "../lib/alicloud/coverage";
+import { awsConfigCoverageKind, awsTrailCoverageKind } from "../lib/aws/coverage";
+import type { CoverageFacts } from "../lib/live/coverage";
+import { LIVE_KINDS, RESOURCE_KINDS } from "../lib/live/kinds";
 import { registerKinds, type LiveEntry, runRound } from "../lib/live/round";
 import { readOptions } from "../lib/options";
 import { field, knownStr, strList } from "../lib/plain";
@@ -18,6 +21,10 @@ import * as aliTrailPolicy from "../policies/alicloud-actiontrail-trail-logging"
 import { describeFailure } from "../policies/auditguard-live-verification";
 import * as awsRecorderPolicy from "../policies/aws-config-recorder-recording";
 import * as awsTrailPolicy from "../policies/aws-cloudtrail-trail-logging";
+import { aliTrailCoverageMessage } from "../policies/alicloud-actiontrail-account-coverage";
+import { aliConfigCoverageMessage } from "../policies/alicloud-config-account-coverage";
+import { trailCoverageMessage } from "../policies/aws-cloudtrail-account-coverage";
+import * as awsConfigCoveragePolicy from "../policies/aws-config-account-coverage";
 import type { ConfigOf } from "./state";
 
 export type Verdict = "healthy" | "violation" | "undetermined";
@@ -53,11 +60,26 @@ const LIVE_TYPES: Record<string, { kind: string; policy: string; label: string }
   [TYPES.aliTrail]: { kind: aliTrailKind.id, policy: aliTrailKind.policyName, label: aliTrailKind.label },
 };
 
-export async function liveStatus(view: StackView, configOf: ConfigOf, nowMs = Date.now()): Promise<StatusResult> {
-  registerKinds(LIVE_KINDS);
+/** The violation text of each account-coverage kind: the coverage policies' own. */
+const COVERAGE_MESSAGES: Record<string, (f: CoverageFacts) => string> = {
+  [awsTrailCoverageKind.id]: trailCoverageMessage,
+  [awsConfigCoverageKind.id]: awsConfigCoveragePolicy.configCoverageMessage,
+  [aliTrailCoverageKind.id]: aliTrailCoverageMessage,
+  [aliConfigCoverageKind.id]: aliConfigCoverageMessage,
+};
+
+export async function liveStatus(
+  view: StackView,
+  configOf: ConfigOf,
+  nowMs = Date.now(),
+  opts: { coverage?: boolean } = {},
+): Promise<StatusResult> {
+  // Account coverage calls the accounts and regions the stack deploys into: only when asked for.
+  registerKinds(opts.coverage ? LIVE_KINDS : RESOURCE_KINDS);
   const entries = await runRound(view, configOf);
   const byUrn = new Map(view.resources.map((r) => [r.urn, r]));
   const rows = entries.map((e) => rowOf(view, e, byUrn.get(e.urn), configOf, nowMs));
+  if (opts.coverage) rows.push(...globalTypesRows(entries, configOf));
   // A declared resource the round made no call for: its provider settings are not known (an encrypted secret).
   const checked = new Set(entries.map((e) => e.urn));
   for (const r of view.resources) {
@@ -106,6 +128,20 @@ export function rowOf(
       state: "could not check",
       verdict: "undetermined",
       messages: [redact(describeFailure(e, e.outcome.failure))],
+    };
+  }
+  const coverage = COVERAGE_MESSAGES[e.kind];
+  if (coverage) {
+    const f = e.outcome.value as CoverageFacts;
+    return {
+      ...base,
+      resource: `account ${f.account}`,
+      target: f.coveredBy ?? "-",
+      region: f.region,
+      account: f.account,
+      state: f.coveredBy ? (f.byIntent ? "covered by this update" : "covered") : "not covered",
+      verdict: f.coveredBy ? "healthy" : "violation",
+      messages: f.coveredBy ? [] : [redact(coverage(f))],
     };
   }
   const messages = judge(view, e, e.outcome.value, resource, configOf(e.policyName) ?? {}, nowMs).map(redact);
@@ -195,4 +231,26 @@ export function exitCodeOf(rows: readonly { verdict: Verdict }[]): number {
   if (rows.some((r) => r.verdict === "violation")) return 1;
   if (rows.some((r) => r.verdict === "undetermined")) return 2;
   return 0;
+}
+
+/** aws-config-account-coverage's per-account finding: no checked region records global (IAM) resource types. */
+function globalTypesRows(entries: readonly LiveEntry<unknown>[], configOf: ConfigOf): StatusRow[] {
+  const raw = configOf(awsConfigCoveragePolicy.name);
+  if (raw === undefined || !readOptions(awsConfigCoveragePolicy.options, raw).checkGlobalResourceTypes) return [];
+  const mine = entries.filter((e) => e.kind === awsConfigCoverageKind.id);
+  const facts = mine.flatMap((e) => (e.outcome.ok ? [e.outcome.value as CoverageFacts] : []));
+  const undetermined = mine.length - facts.length;
+  return awsConfigCoveragePolicy.globalTypesFindings(facts, undetermined).map((f) => ({
+    urn: "",
+    resource: "account",
+    label: awsConfigCoverageKind.label,
+    kind: awsConfigCoverageKind.id,
+    policy: awsConfigCoveragePolicy.name,
+    target: "global resource types",
+    region: undefined,
+    account: undefined,
+    state: "global types not recorded",
+    verdict: "violation",
+    messages: [redact(f.message)],
+  }));
 }

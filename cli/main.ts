@@ -75,17 +75,15 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
         "Live state of the stack's declared recorders and trails, judged like the pack's policies. Exit 0 healthy, 1 violations, 2 undetermined.",
       ),
   )
-    .option("--coverage", "also run the account-coverage checks (not available yet)")
+    .option(
+      "--coverage",
+      "also check that every account and region the stack deploys into is recorded (the account-coverage policies)",
+    )
     .addHelpText(
       "after",
       "\nExample:\n  auditguard status --stack dev\n  pulumi stack export --show-secrets | auditguard status --file - --json",
     )
     .action(async (opts: StateOptions & { coverage?: boolean }) => {
-      if (opts.coverage) {
-        throw new UsageError(
-          "--coverage is not available yet: the account-coverage checks have not landed in this version",
-        );
-      }
       code = await status(opts, io);
     });
 
@@ -156,7 +154,7 @@ function seconds(value: string): number {
   return n;
 }
 
-async function loadAll(opts: StateOptions, io: Io) {
+async function loadAll(opts: StateOptions & { coverage?: boolean }, io: Io) {
   const configOf = await loadPolicyConfig(opts.policyConfig);
   const state = await loadStack(opts, io.exportStack, io.readStdin);
   if (state.encryptedSecrets > 0) {
@@ -165,15 +163,20 @@ async function loadAll(opts: StateOptions, io: Io) {
     );
   }
   const view = viewOf(state.resources);
-  const live = await liveStatus(view, (p) => {
-    const c = configOf(p);
-    // --timeout is the default for every live policy; a policy's own timeoutSeconds wins.
-    return c === undefined ? undefined : { timeoutSeconds: opts.timeout, ...c };
-  });
+  const live = await liveStatus(
+    view,
+    (p) => {
+      const c = configOf(p);
+      // --timeout is the default for every live policy; a policy's own timeoutSeconds wins.
+      return c === undefined ? undefined : { timeoutSeconds: opts.timeout, ...c };
+    },
+    Date.now(),
+    { coverage: opts.coverage === true },
+  );
   return { configOf, state, view, live };
 }
 
-async function status(opts: StateOptions, io: Io): Promise<number> {
+async function status(opts: StateOptions & { coverage?: boolean }, io: Io): Promise<number> {
   const { state, live } = await loadAll(opts, io);
   const code = exitCodeOf(live.rows);
   if (opts.json) {

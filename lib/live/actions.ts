@@ -5,6 +5,12 @@ import { ALI_ACTIONS } from "../alicloud/kinds";
 import { COVERAGE_ACTIONS } from "../aws/coverage";
 import { AWS_ACTIONS } from "../aws/kinds";
 
+/** The status reads of declared recorders and trails (what `auditguard start` reads before and after a start). */
+export const RESOURCE_ACTIONS = {
+  aws: [AWS_ACTIONS.recorder, AWS_ACTIONS.trail],
+  alicloud: [ALI_ACTIONS.recorder, ALI_ACTIONS.trail],
+} as const;
+
 export const CALLED_ACTIONS = {
   aws: [
     AWS_ACTIONS.recorder,

@@ -5,13 +5,20 @@ import { awsConfigCoverageKind, awsTrailCoverageKind } from "../aws/coverage";
 import { awsRecorderKind, awsTrailKind } from "../aws/kinds";
 import type { LiveKind } from "./round";
 
-export const LIVE_KINDS: readonly LiveKind<unknown>[] = [
+/** Checks of the recorders and trails a stack declares. */
+export const RESOURCE_KINDS: readonly LiveKind<unknown>[] = [
   awsRecorderKind as LiveKind<unknown>,
   awsTrailKind as LiveKind<unknown>,
   aliRecorderKind as LiveKind<unknown>,
   aliTrailKind as LiveKind<unknown>,
+];
+
+/** Checks that every (account, region) the stack deploys into is recorded, declared or not. */
+export const COVERAGE_KINDS: readonly LiveKind<unknown>[] = [
   awsTrailCoverageKind as LiveKind<unknown>,
   awsConfigCoverageKind as LiveKind<unknown>,
   aliTrailCoverageKind as LiveKind<unknown>,
   aliConfigCoverageKind as LiveKind<unknown>,
 ];
+
+export const LIVE_KINDS: readonly LiveKind<unknown>[] = [...RESOURCE_KINDS, ...COVERAGE_KINDS];

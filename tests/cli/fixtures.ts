@@ -66,7 +66,7 @@ export function aliProvider(url: string, extra: Record<string, Json> = {}): Expo
     region: "cn-hangzhou",
     accessKey: shownSecret(ALI_KEY),
     secretKey: shownSecret(ALI_SECRET),
-    endpoints: JSON.stringify([{ config: url, actiontrail: url }]),
+    endpoints: JSON.stringify([{ config: url, actiontrail: url, sts: url }]),
     version: "3.90.0",
     ...extra,
   };

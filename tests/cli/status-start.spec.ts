@@ -2,9 +2,10 @@
 // clients: the same round and judgements as the pack; no write without --yes; --yes starts exactly the plan.
 import assert from "node:assert/strict";
 import { resetEngineStateForTests } from "../../lib/engine";
-import { FakeAlibaba } from "../fakes/alibaba";
+import { FAKE_ALI_ACCOUNT, FakeAlibaba } from "../fakes/alibaba";
 import { FakeAws } from "../fakes/aws";
 import {
+  ACCOUNT,
   aliProvider,
   aliRecorder,
   aliTrail,
@@ -217,10 +218,49 @@ describe("auditguard status and start (against the loopback fakes)", function ()
       }
     });
 
-    it("--coverage says it is not available yet; bad input exits 2 with a clear line", async () => {
-      const c = await runCli(["status", "--stack", "dev", "--coverage"], fullStack());
-      assert.equal(c.code, 2);
-      assert.match(c.stderr, /--coverage is not available yet/);
+    it("--coverage adds one row per account and region the stack deploys into, judged as the coverage policies judge", async () => {
+      allHealthy();
+      ali.trailSetups.set("ali-trail", { HomeRegion: "cn-hangzhou" });
+      const plain = await runCli(["status", "--stack", "dev", "--json"], fullStack());
+      assert.equal(plain.code, 0, plain.stdout + plain.stderr);
+      assert.ok(
+        !aws.requests.some((r) => r.action === "DescribeTrails") &&
+          !ali.requests.some((r) => r.action === "DescribeTrails"),
+        "without --coverage no coverage call is made",
+      );
+      const covered = await runCli(["status", "--stack", "dev", "--json", "--coverage"], fullStack());
+      const rows = (JSON.parse(covered.stdout) as { resources: (JsonRow & { region: string; account: string })[] })
+        .resources;
+      const coverage = rows.filter((r) => r.kind.endsWith("-coverage"));
+      assert.deepEqual(
+        // Cloud Config is account-wide: its row's region is the Config site's, not a deployment region.
+        coverage
+          .map((r) => [r.kind, r.account, r.kind === "alicloud-config-coverage" ? "-" : r.region, r.verdict])
+          .sort(),
+        [
+          ["alicloud-actiontrail-coverage", FAKE_ALI_ACCOUNT, "cn-hangzhou", "healthy"],
+          ["alicloud-config-coverage", FAKE_ALI_ACCOUNT, "-", "healthy"],
+          ["aws-cloudtrail-coverage", ACCOUNT, REGION, "healthy"],
+          ["aws-config-coverage", ACCOUNT, REGION, "healthy"],
+        ].sort(),
+        covered.stdout,
+      );
+      assert.equal(covered.code, 0, covered.stdout);
+      // The only trail of the region stopped: the region is not covered, with the coverage policy's message.
+      aws.trails.set(trailArn("main"), { IsLogging: false, StopLoggingTime: nowS() - 600 });
+      const stopped = await runCli(["status", "--stack", "dev", "--json", "--coverage"], fullStack());
+      assert.equal(stopped.code, 1);
+      const gap = (JSON.parse(stopped.stdout) as { resources: JsonRow[] }).resources.find(
+        (r) => r.kind === "aws-cloudtrail-coverage",
+      );
+      assert.equal(gap?.verdict, "violation");
+      assert.match(
+        gap?.messages[0] ?? "",
+        new RegExp(`AWS account ${ACCOUNT}, region ${REGION}: no CloudTrail trail covers it`),
+      );
+    });
+
+    it("bad input exits 2 with a clear line", async () => {
       const both = await runCli(["status"], fullStack());
       assert.equal(both.code, 2);
       assert.match(both.stderr, /exactly one of --file/);
