@@ -30,6 +30,12 @@ Object.assign(env, {
   HOME: sandbox,
   AUDITGUARD_CACHE: cache,
 });
+// Every Node process the suite starts (mocha, the packs it spawns, the pulumi CLI's pack processes) carries the
+// network fence: a connection to anything but loopback is refused and logged, and fails the run below.
+const fenceLog = path.join(sandbox, "network-fence.log");
+env.AUDITGUARD_NETWORK_FENCE_LOG = fenceLog;
+env.NODE_OPTIONS =
+  `--require ${JSON.stringify(path.join(root, "scripts", "network-fence.js"))} ${env.NODE_OPTIONS ?? ""}`.trim();
 
 let passed = 0;
 let failed = 0;
@@ -77,6 +83,15 @@ try {
   failed++;
 }
 if (r.status !== 0 && failed === 0) failed++;
+const attempts = fs.existsSync(fenceLog) ? fs.readFileSync(fenceLog, "utf8").trim() : "";
+if (attempts) {
+  const lines = attempts.split("\n");
+  console.error(`\nnetwork fence: ${lines.length} connection attempt(s) to hosts other than loopback:`);
+  for (const l of [...new Set(lines)].slice(0, 20)) console.error(`  ${l}`);
+  failed++;
+} else {
+  passed++;
+}
 fs.rmSync(sandbox, { recursive: true, force: true });
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed === 0 ? 0 : 1);

@@ -126,7 +126,9 @@ export function offlineEnv(cli: Cli, work: string, extra: Record<string, string>
     PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
     PULUMI_DISABLE_REGISTRY_RESOLVE: "true",
     PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "true",
-    NODE_OPTIONS: `--require ${JSON.stringify(path.join(__dirname, "rpc-trace.js"))}`,
+    // Keeps the suite's network fence (scripts/network-fence.js) and adds the RPC trace.
+    NODE_OPTIONS:
+      `${process.env["NODE_OPTIONS"] ?? ""} --require ${JSON.stringify(path.join(__dirname, "rpc-trace.js"))}`.trim(),
     AUDITGUARD_E2E_RPC_LOG: rpcLogOf(work),
     ...extra,
   };

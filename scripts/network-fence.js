@@ -1,0 +1,41 @@
+// Test-only network fence, preloaded into every Node process of the test suite (NODE_OPTIONS=--require):
+// tests may talk only to servers they start on loopback. A connection to any other host is refused before a
+// DNS lookup or a packet leaves the machine, and written to AUDITGUARD_NETWORK_FENCE_LOG, which
+// scripts/test.js turns into a failed check. A blocked call surfaces to the code under test as ECONNREFUSED.
+"use strict";
+const net = require("node:net");
+const fs = require("node:fs");
+
+const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|::1|::ffff:127(?:\.\d{1,3}){3}|0\.0\.0\.0)$/i;
+const original = net.Socket.prototype.connect;
+
+function target(args) {
+  let first = args[0];
+  if (Array.isArray(first)) first = first[0]; // node's internal normalized [options, callback]
+  if (first && typeof first === "object") return { host: first.host, port: first.port, path: first.path };
+  if (typeof first === "string" && !/^\d+$/.test(first)) return { path: first };
+  return { port: first, host: typeof args[1] === "string" ? args[1] : undefined };
+}
+
+net.Socket.prototype.connect = function connect(...args) {
+  const t = target(args);
+  const host = t.host === undefined || t.host === "" ? "localhost" : String(t.host).replace(/^\[|\]$/g, "");
+  // A unix socket path is local; http sets `path: null` on TCP connections.
+  if ((typeof t.path === "string" && t.path !== "") || LOOPBACK.test(host)) return original.apply(this, args);
+  const where = `${host}:${t.port ?? "?"}`;
+  const log = process.env.AUDITGUARD_NETWORK_FENCE_LOG;
+  if (log) {
+    try {
+      fs.appendFileSync(log, `${where} from ${process.argv.slice(1, 3).join(" ")}\n`);
+    } catch {
+      // the log is best effort; the connection is refused regardless
+    }
+  }
+  const err = Object.assign(
+    new Error(`connect ECONNREFUSED ${where} (test network fence: tests reach loopback only)`),
+    { code: "ECONNREFUSED", errno: -111, syscall: "connect", address: host, port: t.port },
+  );
+  this.connecting = true;
+  process.nextTick(() => this.destroy(err));
+  return this;
+};
