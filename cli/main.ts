@@ -8,7 +8,7 @@ import { readFile } from "node:fs/promises";
 import { whereOf } from "../lib/live/findings";
 import { redact } from "../lib/redact";
 import { viewOf } from "../lib/stack";
-import { startCommandFor } from "./command-text";
+import { startCommandFor } from "../lib/start-command";
 import { exitCodeOf, liveStatus, type StatusRow } from "./live";
 import { progressFor, type ProgressStream } from "./progress";
 import { buildReport, exitCodeOfReport, ReportInputError, toJunit, toMarkdown, toSarif, toText } from "./report";

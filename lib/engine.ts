@@ -29,6 +29,7 @@ interface EngineState {
   levels: Map<string, EnforcementLevel>;
   dryRun: boolean | undefined;
   stackConfig: Record<string, string> | undefined;
+  stack: string | undefined;
 }
 
 const state: EngineState = {
@@ -38,6 +39,7 @@ const state: EngineState = {
   levels: new Map(),
   dryRun: undefined,
   stackConfig: undefined,
+  stack: undefined,
 };
 
 const LEVELS: readonly EnforcementLevel[] = ["advisory", "mandatory", "disabled", "remediate"]; // proto enum order
@@ -95,6 +97,7 @@ interface ConfigureRequest {
 }
 interface ConfigureStackRequest {
   getDryRun(): boolean;
+  getStack(): string;
   getConfigMap(): { entries(): Iterable<[string, string]> };
 }
 
@@ -114,9 +117,15 @@ function onConfigure(request: unknown): void {
 function onConfigureStack(request: unknown): void {
   const req = request as ConfigureStackRequest;
   state.dryRun = req.getDryRun();
+  state.stack = req.getStack() || undefined;
   const config: Record<string, string> = {};
   for (const [k, v] of req.getConfigMap().entries()) config[k] = v;
   state.stackConfig = config;
+}
+
+/** The stack's name: from ConfigureStack, else the language host's environment; unknown under `policy analyze`. */
+export function stackName(): string | undefined {
+  return state.stack ?? (process.env["PULUMI_NODEJS_STACK"] || undefined);
 }
 
 /** Raw config the engine sent for a policy (schema defaults already applied by the engine), if any. */
@@ -175,4 +184,5 @@ export function resetEngineStateForTests(): void {
   state.levels = new Map();
   state.dryRun = undefined;
   state.stackConfig = undefined;
+  state.stack = undefined;
 }

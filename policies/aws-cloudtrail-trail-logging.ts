@@ -18,6 +18,8 @@ import { declaredNotLogging, recordsAllManagementEvents } from "./aws-cloudtrail
 import { ago, at, stackPolicy } from "../lib/policy-kit";
 import { quote } from "../lib/redact";
 import { FRAMEWORKS } from "../lib/frameworks";
+import { stackName } from "../lib/engine";
+import { startCommandFor } from "../lib/start-command";
 
 export const name = AWS_TRAIL_POLICY;
 export const options = {
@@ -94,8 +96,8 @@ export function judgeTrail(
     const region = intent.region ?? "<its home region>";
     out.push(
       `CloudTrail trail ${where} is not logging (IsLogging=${String(status.isLogging ?? "absent")}${since}) although ` +
-        `its ${intent.declaredAs} is declared logging. Start it with \`aws cloudtrail start-logging --name ${intent.trail} ` +
-        `--region ${region}\`, or run \`pulumi refresh\` then \`pulumi up --skip-preview\` so ${intent.loggingProp}: true ` +
+        `its ${intent.declaredAs} is declared logging. Start it with \`${startCommandFor(stackName())}\` (a dry run; ` +
+        `add --yes), or \`aws cloudtrail start-logging --name ${intent.trail} --region ${region}\`, or run \`pulumi refresh\` then \`pulumi up --skip-preview\` so ${intent.loggingProp}: true ` +
         "starts it (a preview would still see the trail stopped and block the fix). If it should stay stopped, declare " +
         `${intent.loggingProp}: false.`,
     );
@@ -131,7 +133,7 @@ export const policy = stackPolicy({
   framework: FRAMEWORKS.cisAws31,
   tags: ["aws", "cloudtrail", "security-hub:CloudTrail.1", "live"],
   remediationSteps:
-    "Start the trail (`aws cloudtrail start-logging --name <trail ARN> --region <home region>`), or `pulumi refresh` then `pulumi up --skip-preview` so enableLogging starts it; fix the bucket, KMS, SNS or CloudWatch Logs permissions named in the delivery error.",
+    "Start the trail with `auditguard start --stack <stack> --yes` (or `aws cloudtrail start-logging --name <trail ARN> --region <home region>`), or `pulumi refresh` then `pulumi up --skip-preview` so enableLogging starts it; fix the bucket, KMS, SNS or CloudWatch Logs permissions named in the delivery error.",
   url: "https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_GetTrailStatus.html",
   options,
   evaluate(view, config, raw) {

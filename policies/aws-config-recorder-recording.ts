@@ -10,6 +10,8 @@ import { pendingGraceMinutesOption, timeoutSecondsOption } from "../lib/options"
 import { quote } from "../lib/redact";
 import { ago, at, stackPolicy } from "../lib/policy-kit";
 import { FRAMEWORKS } from "../lib/frameworks";
+import { stackName } from "../lib/engine";
+import { startCommandFor } from "../lib/start-command";
 import { awsRecorders, declaredAs } from "../lib/aws/native";
 import { declaredRecording } from "./aws-config-recorder-declared";
 
@@ -47,7 +49,8 @@ export function judgeRecorder(
   if (status.recording !== true && !intent.recording) return [];
   const out: string[] = [];
   const fix =
-    `Start it with \`aws configservice start-configuration-recorder --configuration-recorder-name ${status.name} ` +
+    `Start it with \`${startCommandFor(stackName())}\` (a dry run; add --yes), or ` +
+    `\`aws configservice start-configuration-recorder --configuration-recorder-name ${status.name} ` +
     `--region ${intent.region ?? "<its region>"}\`, or run \`pulumi refresh\` then \`pulumi up --skip-preview\` so ` +
     "its RecorderStatus isEnabled: true starts it (a preview would still see the recorder stopped and block the fix). " +
     (intent.declaredAs.startsWith("aws-native")
@@ -90,7 +93,7 @@ export const policy = stackPolicy({
   framework: FRAMEWORKS.cisAws33,
   tags: ["aws", "config", "security-hub:Config.1", "live"],
   remediationSteps:
-    "Start the recorder (`aws configservice start-configuration-recorder --configuration-recorder-name <name> --region <region>`), or `pulumi refresh` then `pulumi up --skip-preview` so the RecorderStatus starts it; fix the delivery channel bucket/KMS permissions and the recorder role when lastStatus is FAILURE.",
+    "Start the recorder with `auditguard start --stack <stack> --yes` (or `aws configservice start-configuration-recorder --configuration-recorder-name <name> --region <region>`), or `pulumi refresh` then `pulumi up --skip-preview` so the RecorderStatus starts it; fix the delivery channel bucket/KMS permissions and the recorder role when lastStatus is FAILURE.",
   url: "https://docs.aws.amazon.com/config/latest/APIReference/API_DescribeConfigurationRecorderStatus.html",
   options,
   evaluate(view, config, raw) {

@@ -5,7 +5,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { startCommandFor, startNowCommandFor } from "../../cli/command-text";
+import { startCommandFor, startNowCommandFor } from "../../lib/start-command";
 import { FakeAws } from "../fakes/aws";
 import { awsProvider, awsTrail, stackExport, trailArn } from "./fixtures";
 

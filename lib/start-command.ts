@@ -1,5 +1,5 @@
-// The command text policies and docs point operators to. Kept free of imports so a policy message can
-// lead with it without loading the command.
+// The operator command that starts what is stopped, as policy messages and docs name it. Kept free of imports
+// so a policy message can lead with it without loading the command.
 
 /** The command that starts a stack's stopped recorders and trails: `auditguard start --stack dev`. */
 export function startCommandFor(stack?: string): string {
