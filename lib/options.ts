@@ -22,17 +22,24 @@ export interface EnumOption<T extends string> extends BaseOption<T> {
   type: "string";
   enum: readonly T[];
 }
-export type Option = NumberOption | BooleanOption | StringListOption | EnumOption<string>;
+/** Free text matching `pattern` (a JSON-schema regular expression); the empty default means "off". */
+export interface TextOption extends BaseOption<string> {
+  type: "string";
+  pattern: string;
+}
+export type Option = NumberOption | BooleanOption | StringListOption | EnumOption<string> | TextOption;
 export type Options = Record<string, Option>;
 
 export type OptionValues<O extends Options> = {
   readonly [K in keyof O]: O[K] extends EnumOption<infer E>
     ? E
-    : O[K] extends NumberOption
-      ? number
-      : O[K] extends BooleanOption
-        ? boolean
-        : readonly string[];
+    : O[K] extends TextOption
+      ? string
+      : O[K] extends NumberOption
+        ? number
+        : O[K] extends BooleanOption
+          ? boolean
+          : readonly string[];
 };
 
 export function configSchema(options: Options): PolicyConfigSchema {
@@ -48,7 +55,10 @@ export function configSchema(options: Options): PolicyConfigSchema {
         };
         break;
       case "string":
-        properties[name] = { type: "string", enum: [...o.enum], default: o.default, description: o.description };
+        properties[name] =
+          "enum" in o
+            ? { type: "string", enum: [...o.enum], default: o.default, description: o.description }
+            : { type: "string", pattern: o.pattern, default: o.default, description: o.description };
         break;
       case "boolean":
         properties[name] = { type: "boolean", default: o.default, description: o.description };
@@ -83,7 +93,7 @@ function valid(o: Option, v: unknown): boolean {
     case "array":
       return Array.isArray(v) && v.every((e) => typeof e === "string");
     case "string":
-      return typeof v === "string" && o.enum.includes(v);
+      return typeof v === "string" && ("enum" in o ? o.enum.includes(v) : new RegExp(o.pattern).test(v));
     default:
       return (
         typeof v === "number" &&

@@ -2,12 +2,14 @@
 // unverifiable recorder or trail is never mistaken for a healthy one. Advisory by default; raise it
 // to mandatory to fail closed.
 
+import { auditOptions, LIVE_VERIFICATION_POLICY } from "../lib/live/audit";
 import { liveEntries, type LiveEntry } from "../lib/live/round";
 import { type CheckFailure, FAILURE_TEXT } from "../lib/live/outcome";
 import { DOCS_URL, type Finding, stackPolicy } from "../lib/policy-kit";
 
-export const name = "auditguard-live-verification";
-export const options = {};
+export const name = LIVE_VERIFICATION_POLICY;
+/** The audit identity every live call is made as (README: org-wide audit role). */
+export const options = auditOptions;
 
 const HINTS: Partial<Record<CheckFailure["reason"], string>> = {
   "no-credentials":

@@ -4,14 +4,16 @@
 import { failure, type Outcome, success } from "../live/outcome";
 import type { RoundContext } from "../live/round";
 import { call, classifyAli } from "./sdk";
-import type { AliTarget } from "./target";
+import { aliAccountSourceOf, type AliTarget } from "./target";
 
 export async function aliCallerIdentity(
   ctx: RoundContext,
-  target: AliTarget,
+  audited: AliTarget,
   timeoutMs: number,
   signal: AbortSignal,
 ): Promise<Outcome<{ account: string; arn: string }>> {
+  // An audit role still waiting for its account is in the provider's account: ask as the provider.
+  const target = aliAccountSourceOf(audited, audited.endpoint) ?? audited;
   // Shared while in flight and once answered; a failure is forgotten, so a retry asks again.
   const memo = ctx.memo(`ali:identity:${target.credentialsId}:${target.endpoint.host}`, () => ({
     pending: undefined as Promise<Outcome<{ account: string; arn: string }>> | undefined,

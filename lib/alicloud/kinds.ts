@@ -63,6 +63,7 @@ export const aliRecorderKind: LiveKind<AliRecorder | AliNotFound> = {
           account ? `account ${account}` : "account recorder",
           timeoutMs,
           (sdk, ctx, t, signal) => sdk.getConfigurationRecorder(ctx, t, timeoutMs, signal),
+          account,
         );
         for (const c of checks) c.spec.account ??= account;
         return checks;
@@ -127,6 +128,8 @@ function planAli<T>(
   id: string,
   timeoutMs: number,
   call: (sdk: Sdk, ctx: RoundContext, target: AliTarget, signal: AbortSignal) => Promise<Outcome<T>>,
+  /** The account the call acts on where the resource tells it (a recorder's id). */
+  account?: string,
 ): PlannedCheck<T>[] {
   const spec: CallSpec = {
     cloud: "alicloud",
@@ -150,7 +153,7 @@ function planAli<T>(
     endpoint = { protocol: "HTTPS", host: defaultHost };
   }
   spec.endpoint = `${endpoint.protocol.toLowerCase()}://${endpoint.host}`;
-  const target = aliResolveTarget(r, endpoint);
+  const target = aliResolveTarget(r, endpoint, account);
   if (!target.ok) return target.unknown ? [] : [{ urn: r.urn, spec, outcome: failure("bad-target", target.why) }];
   const t = target.value;
   spec.account = t.account;

@@ -9,7 +9,8 @@ import { errorCode, errorMessage, NETWORK_ERROR_CODES, optionalString } from "..
 import { type CheckFailure, failure, type Outcome, success } from "../live/outcome";
 import type { RoundContext } from "../live/round";
 import { quote, registerSecret } from "../redact";
-import type { AliTarget } from "./target";
+import { auditRoleFor, needsAccount } from "../live/audit";
+import { aliAccountSourceOf, type AliTarget } from "./target";
 
 export interface AliRecorder {
   found: true;
@@ -136,6 +137,23 @@ function credential(ctx: RoundContext, target: AliTarget, timeoutMs: number): Cr
       if (target.stsEndpoint) b = b.withStsEndpoint(target.stsEndpoint);
       provider = b.build();
     }
+    const audit = spec.auditRole;
+    if (audit) {
+      const master = provider;
+      const assume = (roleArn: string): Credentials.CredentialsProvider => {
+        let b = c.RAMRoleARNCredentialsProvider.builder()
+          .withCredentialsProvider(master)
+          .withRoleArn(roleArn)
+          .withRoleSessionName(audit.sessionName)
+          .withReadTimeout(timeoutMs)
+          .withConnectTimeout(timeoutMs);
+        if (target.stsEndpoint) b = b.withStsEndpoint(target.stsEndpoint);
+        return stepOf(`sts:AssumeRole on ${roleArn}`, b.build());
+      };
+      provider = needsAccount(audit.roleArn)
+        ? auditRoleOfAccount(ctx, target, audit.roleArn, assume, timeoutMs)
+        : assume(audit.roleArn);
+    }
     // Credentials resolved from profiles, roles or the environment are secrets too: redact them if echoed.
     const resolved = provider;
     return new Credential(null, {
@@ -149,6 +167,63 @@ function credential(ctx: RoundContext, target: AliTarget, timeoutMs: number): Cr
       },
     });
   });
+}
+
+/** An audit role whose ARN waits for the account: GetCallerIdentity of the provider's credentials names it. */
+function auditRoleOfAccount(
+  ctx: RoundContext,
+  target: AliTarget,
+  template: string,
+  assume: (roleArn: string) => Credentials.CredentialsProvider,
+  timeoutMs: number,
+): Credentials.CredentialsProvider {
+  let resolved: Credentials.CredentialsProvider | undefined;
+  return {
+    getProviderName: () => "auditguard-audit-role",
+    getCredentials: async () => {
+      if (!resolved) {
+        const source = aliAccountSourceOf(target) ?? target;
+        const { aliCallerIdentity } = require("./identity") as typeof import("./identity");
+        const who = await aliCallerIdentity(ctx, source, timeoutMs, AbortSignal.timeout(timeoutMs));
+        if (!who.ok) {
+          throw new AliCredentialStepError(
+            `GetCallerIdentity for the account of the audit role ${template}`,
+            "sts:GetCallerIdentity (needs no RAM permission)",
+            who.failure,
+          );
+        }
+        resolved = assume(auditRoleFor(template, who.value.account));
+      }
+      return resolved.getCredentials();
+    },
+  };
+}
+
+/** A failed credential step (assuming the audit role), naming the permission it needs. */
+export class AliCredentialStepError extends Error {
+  override readonly name = "AliCredentialStepError";
+  constructor(
+    readonly step: string,
+    readonly permission: string,
+    readonly failure: CheckFailure,
+  ) {
+    super(`${step} failed: ${failure.detail}`);
+  }
+}
+
+/** Tags a role step's failures with sts:AssumeRole on that role, so a denied role is not read as a denied call. */
+function stepOf(name: string, provider: Credentials.CredentialsProvider): Credentials.CredentialsProvider {
+  return {
+    getProviderName: () => provider.getProviderName(),
+    getCredentials: async () => {
+      try {
+        return await provider.getCredentials();
+      } catch (e) {
+        if (e instanceof AliCredentialStepError) throw e;
+        throw new AliCredentialStepError(name, name, classifyAli(e));
+      }
+    },
+  };
 }
 
 class MalformedReply extends Error {
@@ -259,6 +334,12 @@ const ALI_INVALID_CREDENTIALS =
   /^(InvalidAccessKeyId(\..*)?|SignatureDoesNotMatch|InvalidSecurityToken(\..*)?|IncompleteSignature|InvalidAccessKeySecret|MissingSecurityToken)$/;
 
 export function classifyAli(e: unknown): CheckFailure {
+  if (e instanceof AliCredentialStepError) {
+    return { ...e.failure, detail: e.message, permission: e.permission };
+  }
+  // openapi-core wraps what the credential provider threw; the step's own failure is inside.
+  const cause: unknown = (e as { data?: unknown; cause?: unknown } | null | undefined)?.cause;
+  if (cause instanceof AliCredentialStepError) return classifyAli(cause);
   const code = errorCode(e);
   const name = e && typeof e === "object" ? String((e as { name?: unknown }).name ?? "") : "";
   const status = (e as { statusCode?: unknown })?.statusCode;

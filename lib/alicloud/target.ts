@@ -3,6 +3,7 @@
 
 import { createHash } from "node:crypto";
 import { REDACTED_SECRET, redactedCredentialWhy, stackConfig } from "../engine";
+import { type AuditIdentity, auditRoleFor, currentAuditIdentity, needsAccount } from "../live/audit";
 import { field, knownStr, num, objectList, type PlainObject, UNKNOWN, type Unknown } from "../plain";
 import { registerSecret } from "../redact";
 import { providerPropsOf, type ResourceView } from "../stack";
@@ -23,6 +24,10 @@ export interface AliAssumeRole {
 export interface AliCredentialSpec {
   base: AliBaseCredentials;
   assumeRole: AliAssumeRole | undefined;
+  /** The audit role (auditguard-live-verification alicloudAuditRole), assumed on top of the above. */
+  auditRole?: AliAssumeRole;
+  /** When the audit role's ARN still carries `{account}`: the credentials whose GetCallerIdentity names it. */
+  accountFrom?: AliCredentialSpec;
 }
 
 /** An API host: `host[:port]` plus scheme, as openapi-core takes them separately. */
@@ -167,11 +172,22 @@ export function aliAccountHint(r: ResourceView, creds: AliCredentialSpec): strin
   return m?.[1];
 }
 
-export function aliResolveTarget(r: ResourceView, endpoint: AliEndpoint): AliResolution<AliTarget> {
-  const creds = aliCredentialsOf(r);
-  if (!creds.ok) return creds;
+/**
+ * @param account the account the call acts on where the planner knows it (a recorder's id), for the
+ * audit role's `{account}`; else the provider's accountId or role tells it, else GetCallerIdentity.
+ */
+export function aliResolveTarget(
+  r: ResourceView,
+  endpoint: AliEndpoint,
+  account?: string,
+  audit: AuditIdentity | undefined = currentAuditIdentity(),
+): AliResolution<AliTarget> {
+  const provider = aliCredentialsOf(r);
+  if (!provider.ok) return provider;
+  const hint = account ?? aliAccountHint(r, provider.value);
+  const creds = { ok: true as const, value: withAliAuditRole(provider.value, hint, audit) };
   // @alicloud/credentials takes the STS endpoint as a bare host and always calls it over HTTPS.
-  const stsOverride = creds.value.assumeRole ? endpointOverride(r, "sts") : undefined;
+  const stsOverride = creds.value.assumeRole || creds.value.auditRole ? endpointOverride(r, "sts") : undefined;
   if (stsOverride === UNKNOWN) {
     return { ok: false, unknown: true, why: "its provider's sts endpoint is not known until the update" };
   }
@@ -195,11 +211,56 @@ export function aliResolveTarget(r: ResourceView, endpoint: AliEndpoint): AliRes
       endpoint,
       stsEndpoint: sts,
       credentials: creds.value,
-      credentialsId: createHash("sha256")
-        .update(JSON.stringify({ ...creds.value, sts }))
-        .digest("hex")
-        .slice(0, 16),
-      account: aliAccountHint(r, creds.value),
+      credentialsId: aliCredentialsId(creds.value, sts),
+      account: hint,
     },
   };
+}
+
+function aliCredentialsId(spec: AliCredentialSpec, sts: string | undefined): string {
+  return createHash("sha256")
+    .update(JSON.stringify({ ...spec, sts }))
+    .digest("hex")
+    .slice(0, 16);
+}
+
+/**
+ * The target whose GetCallerIdentity names the account of an audit role still waiting for it: the
+ * provider's credentials, asking `stsHost` (default: the target's STS endpoint, else sts.aliyuncs.com).
+ */
+export function aliAccountSourceOf(t: AliTarget, stsHost?: AliEndpoint): AliTarget | undefined {
+  const from = t.credentials.accountFrom;
+  if (!from) return undefined;
+  return {
+    endpoint: stsHost ?? { protocol: "HTTPS", host: t.stsEndpoint ?? "sts.aliyuncs.com" },
+    stsEndpoint: t.stsEndpoint,
+    credentials: from,
+    credentialsId: aliCredentialsId(from, t.stsEndpoint),
+    account: undefined,
+  };
+}
+
+/** Session name of the audit role, visible in the target account's ActionTrail. */
+export const ALI_AUDIT_SESSION_NAME = "auditguard-audit";
+
+/**
+ * The credentials acting as the audit role, if one is configured: on top of the provider's (source
+ * `provider`) or of the pack's own default chain (`ambient`). An unknown account leaves `{account}` in
+ * the ARN, filled at call time from GetCallerIdentity of the provider's credentials (`accountFrom`).
+ */
+export function withAliAuditRole(
+  provider: AliCredentialSpec,
+  account: string | undefined,
+  audit: AuditIdentity | undefined,
+): AliCredentialSpec {
+  const template = audit?.alicloudRole;
+  if (!template || !audit) return provider;
+  const roleArn = account ? auditRoleFor(template, account) : template;
+  const auditRole: AliAssumeRole = { roleArn, sessionName: ALI_AUDIT_SESSION_NAME };
+  const spec: AliCredentialSpec =
+    audit.source === "ambient"
+      ? { base: { source: "default-chain" }, assumeRole: undefined, auditRole }
+      : { ...provider, auditRole };
+  if (needsAccount(roleArn)) spec.accountFrom = provider;
+  return spec;
 }

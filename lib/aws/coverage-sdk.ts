@@ -231,7 +231,10 @@ export async function describeRecorderStatuses(
   }
 }
 
-/** Every recorder of the region, service-linked ones included (one page of up to 100: a region has a handful). */
+/** Pages followed before a listing counts as malformed (a region has a handful of recorders, 100 a page). */
+const MAX_RECORDER_PAGES = 20;
+
+/** Every recorder of the region, service-linked ones included, following NextToken. */
 export async function listRecorders(
   ctx: RoundContext,
   target: AwsTarget,
@@ -240,23 +243,32 @@ export async function listRecorders(
 ): Promise<Outcome<RecorderSummary[]>> {
   try {
     const { config } = sdk();
-    const out = await configClient(ctx, target, timeoutMs).send(
-      new config.ListConfigurationRecordersCommand({ MaxResults: 100 }),
-      { abortSignal: signal },
-    );
-    const list: unknown = out.ConfigurationRecorderSummaries;
-    if (list === undefined) return success([]);
-    if (!Array.isArray(list) || !list.every(isRecord)) {
-      return failure("malformed-reply", "ConfigurationRecorderSummaries is not a list of objects");
+    const summaries: RecorderSummary[] = [];
+    let token: string | undefined;
+    for (let page = 0; page < MAX_RECORDER_PAGES; page++) {
+      const out = await configClient(ctx, target, timeoutMs).send(
+        new config.ListConfigurationRecordersCommand({ MaxResults: 100, ...(token ? { NextToken: token } : {}) }),
+        { abortSignal: signal },
+      );
+      const list: unknown = out.ConfigurationRecorderSummaries ?? [];
+      if (!Array.isArray(list) || !list.every(isRecord)) {
+        return failure("malformed-reply", "ConfigurationRecorderSummaries is not a list of objects");
+      }
+      for (const r of list) {
+        summaries.push({
+          arn: optionalString(r["arn"]) ?? "",
+          name: optionalString(r["name"]) ?? "",
+          servicePrincipal: optionalString(r["servicePrincipal"]),
+          recordingScope: optionalString(r["recordingScope"])?.toUpperCase(),
+        });
+      }
+      const next = optionalString(out.NextToken);
+      // A repeated token would loop forever: the listing is not what the API promises.
+      if (next !== undefined && next === token) return failure("malformed-reply", "NextToken repeats itself");
+      token = next;
+      if (!token) return success(summaries);
     }
-    return success(
-      list.map((r) => ({
-        arn: optionalString(r["arn"]) ?? "",
-        name: optionalString(r["name"]) ?? "",
-        servicePrincipal: optionalString(r["servicePrincipal"]),
-        recordingScope: optionalString(r["recordingScope"])?.toUpperCase(),
-      })),
-    );
+    return failure("malformed-reply", `ListConfigurationRecorders had more than ${MAX_RECORDER_PAGES} pages`);
   } catch (e) {
     return { ok: false, failure: classify(e) };
   }

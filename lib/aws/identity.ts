@@ -5,7 +5,7 @@
 import { type Outcome, failure, success } from "../live/outcome";
 import type { RoundContext } from "../live/round";
 import { classify, credentialsProvider, stsClientConfig } from "./sdk";
-import type { AwsTarget } from "./target";
+import { accountSourceOf, type AwsTarget } from "./target";
 
 type StsModule = typeof import("@aws-sdk/client-sts");
 
@@ -16,10 +16,12 @@ export interface CallerIdentity {
 
 export async function callerIdentity(
   ctx: RoundContext,
-  target: AwsTarget,
+  audited: AwsTarget,
   timeoutMs: number,
   signal: AbortSignal,
 ): Promise<Outcome<{ account: string; arn: string }>> {
+  // An audit role still waiting for its account is in the provider's account: ask as the provider, once.
+  const target = accountSourceOf(audited) ?? audited;
   const key = `aws:caller:${target.credentialsId}:${target.stsEndpoint ?? ""}:${target.stsRegion ?? ""}`;
   const memo = ctx.memo(key, () => ({ pending: undefined as Promise<Outcome<CallerIdentity>> | undefined }));
   if (!memo.pending) {

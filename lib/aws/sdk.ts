@@ -13,7 +13,8 @@ import { type CheckFailure, failure, type Outcome, success } from "../live/outco
 import type { RoundContext } from "../live/round";
 import { quote, registerSecret } from "../redact";
 import { isPlainNetwork, networkId, routingAgents } from "./network";
-import type { AwsTarget } from "./target";
+import { auditRoleFor, needsAccount } from "../live/audit";
+import { accountSourceOf, type AssumeRoleSpec, type AwsTarget } from "./target";
 
 export interface RecorderStatus {
   found: true;
@@ -355,13 +356,17 @@ export function credentialsProvider(
           })(opts);
         });
       }
-      for (const role of spec.assumeRoles) {
-        provider = step(
-          `sts:AssumeRole on ${role.roleArn}`,
+      const assume = (
+        role: AssumeRoleSpec,
+        roleArn: string,
+        master: AwsCredentialIdentityProvider,
+      ): AwsCredentialIdentityProvider =>
+        step(
+          `sts:AssumeRole on ${roleArn}`,
           providers.fromTemporaryCredentials({
-            masterCredentials: provider,
+            masterCredentials: master,
             params: {
-              RoleArn: role.roleArn,
+              RoleArn: roleArn,
               RoleSessionName: role.sessionName,
               ...(role.externalId ? { ExternalId: role.externalId } : {}),
               ...(role.durationSeconds ? { DurationSeconds: role.durationSeconds } : {}),
@@ -374,6 +379,10 @@ export function credentialsProvider(
             clientConfig: stsConfig,
           }),
         );
+      for (const role of spec.assumeRoles) {
+        provider = needsAccount(role.roleArn)
+          ? auditRoleOfAccount(ctx, target, role, provider, assume, timeoutMs)
+          : assume(role, role.roleArn, provider);
       }
       return memoize(provider);
     },
@@ -381,6 +390,49 @@ export function credentialsProvider(
 }
 
 type ProviderOptions = Parameters<AwsCredentialIdentityProvider>[0];
+
+/**
+ * An audit role whose ARN waits for the account id: sts:GetCallerIdentity of the provider's credentials
+ * (shared with the round's own identity calls) names it, then the role is assumed as usual.
+ */
+function auditRoleOfAccount(
+  ctx: RoundContext,
+  target: AwsTarget,
+  role: AssumeRoleSpec,
+  master: AwsCredentialIdentityProvider,
+  assume: (
+    role: AssumeRoleSpec,
+    roleArn: string,
+    master: AwsCredentialIdentityProvider,
+  ) => AwsCredentialIdentityProvider,
+  timeoutMs: number,
+): AwsCredentialIdentityProvider {
+  let resolved: AwsCredentialIdentityProvider | undefined;
+  return async (opts?: ProviderOptions) => {
+    if (!resolved) {
+      const source = accountSourceOf(target) ?? target;
+      const { callerIdentity } = require("./identity") as typeof import("./identity");
+      const who = await callerIdentity(ctx, source, timeoutMs, AbortSignal.timeout(timeoutMs));
+      if (!who.ok) {
+        throw new CredentialStepError(
+          `sts:GetCallerIdentity for the account of the audit role ${role.roleArn}`,
+          "sts:GetCallerIdentity (needs no IAM permission)",
+          new FailedCheck(who.failure),
+        );
+      }
+      resolved = assume(role, auditRoleFor(role.roleArn, who.value.account), master);
+    }
+    return resolved(opts);
+  };
+}
+
+/** A failure already classified (by a call made inside a credential step). */
+class FailedCheck extends Error {
+  override readonly name = "FailedCheck";
+  constructor(readonly failure: CheckFailure) {
+    super(failure.detail);
+  }
+}
 
 /** Builds the provider on first use, so a bad setting surfaces as this call's failure. */
 function lazy(make: () => AwsCredentialIdentityProvider): AwsCredentialIdentityProvider {
@@ -541,6 +593,7 @@ export function classify(e: unknown): CheckFailure {
     return { ...inner, detail: `${e.step} failed: ${inner.detail}`, permission: e.permission };
   }
   if (e instanceof TargetError) return { reason: "bad-target", detail: quote(e.message) };
+  if (e instanceof FailedCheck) return e.failure;
   const name = errorName(e);
   const raw = errorMessage(e);
   const message = quote(raw); // matched against below, with the SDK's note

@@ -5,6 +5,7 @@
 import { createHash } from "node:crypto";
 import { homedir } from "node:os";
 import { REDACTED_SECRET, redactedCredentialWhy, stackConfig } from "../engine";
+import { type AuditIdentity, auditRoleFor, currentAuditIdentity, needsAccount } from "../live/audit";
 import {
   bool,
   field,
@@ -59,6 +60,11 @@ export interface AwsCredentialSpec {
   /** Replaces the base credentials (aws-sdk-go-base: not with static keys, which take precedence). */
   webIdentity?: WebIdentitySpec;
   assumeRoles: AssumeRoleSpec[];
+  /**
+   * When the last role's ARN still carries `{account}` (an audit role whose account the planner could not
+   * tell): the credentials whose sts:GetCallerIdentity names that account (the provider's).
+   */
+  accountFrom?: AwsCredentialSpec;
 }
 
 export type AwsService = "config" | "cloudtrail";
@@ -446,20 +452,50 @@ export function resolveTarget(
   }
   const stsRegion = knownStr(field(providerProps(r), "stsRegion"));
   const expectedAccounts = expectedAccountsOf(r, creds.value, arn);
-  return {
-    ok: true,
-    value: {
-      region,
-      endpoint,
-      stsEndpoint,
-      ...(stsRegion ? { stsRegion } : {}),
-      credentials: creds.value,
-      account: accountHint(r, creds.value, arn),
-      ...(expectedAccounts ? { expectedAccounts } : {}),
-      network: network.value,
-      credentialsId: credentialsId(creds.value, network.value),
-    },
+  const target: AwsTarget = {
+    region,
+    endpoint,
+    stsEndpoint,
+    ...(stsRegion ? { stsRegion } : {}),
+    credentials: creds.value,
+    account: accountHint(r, creds.value, arn),
+    ...(expectedAccounts ? { expectedAccounts } : {}),
+    network: network.value,
+    credentialsId: credentialsId(creds.value, network.value),
   };
+  return { ok: true, value: withAuditRole(target) };
+}
+
+/** Session name of the audit role, visible in the target account's CloudTrail. */
+export const AUDIT_SESSION_NAME = "auditguard-audit";
+
+/**
+ * The target acting as the audit role (auditguard-live-verification awsAuditRole), if one is configured:
+ * the role appended to the provider's chain (source `provider`), or assumed from the pack's own default
+ * chain (source `ambient`). The role's `{account}` is the target's account where the planner can tell it
+ * (ARN, the provider's role, a single allowed account); else it is left in place and filled at call time
+ * from sts:GetCallerIdentity of the provider's credentials (`accountFrom`). The credentials id covers the
+ * role, so de-duplication keys and clients never mix the audit role with the provider's own identity.
+ */
+export function withAuditRole(t: AwsTarget, audit: AuditIdentity | undefined = currentAuditIdentity()): AwsTarget {
+  const template = audit?.awsRole;
+  if (!template || !audit) return t;
+  const roleArn = t.account ? auditRoleFor(template, t.account) : template;
+  const role: AssumeRoleSpec = { roleArn, sessionName: AUDIT_SESSION_NAME };
+  const provider = t.credentials;
+  const credentials: AwsCredentialSpec =
+    audit.source === "ambient"
+      ? { base: { source: "default-chain", credentialsFiles: [], configFiles: [] }, assumeRoles: [role] }
+      : { ...provider, assumeRoles: [...provider.assumeRoles, role] };
+  if (needsAccount(roleArn)) credentials.accountFrom = provider;
+  return { ...t, credentials, credentialsId: credentialsId(credentials, t.network) };
+}
+
+/** The target whose sts:GetCallerIdentity names the account of a target whose audit role awaits it. */
+export function accountSourceOf(t: AwsTarget): AwsTarget | undefined {
+  const from = t.credentials.accountFrom;
+  if (!from) return undefined;
+  return { ...t, credentials: from, credentialsId: credentialsId(from, t.network) };
 }
 
 function credentialsId(spec: AwsCredentialSpec, network: AwsNetwork): string {

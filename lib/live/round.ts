@@ -3,6 +3,7 @@
 // once, and the others read the same results. Identical targets are called once.
 
 import { analysisEpoch, engineConfigFor, isPolicyEnabled } from "../engine";
+import { auditIdentityOf, LIVE_VERIFICATION_POLICY, planningAs } from "./audit";
 import type { StackView } from "../stack";
 import { DeadlineExceeded, withDeadline } from "./deadline";
 import { quote } from "../redact";
@@ -146,10 +147,15 @@ export function lastRoundStats(): RoundStats | undefined {
 
 function startRound(epoch: number, view: StackView, consumer: string, ownConfig: Record<string, unknown>): Round {
   const stats: RoundStats = { calls: 0, attempts: 0, deduplicated: 0 };
-  const planned = planKinds(view, (policyName) => {
-    if (policyName === consumer) return ownConfig;
-    return isPolicyEnabled(policyName) ? (engineConfigFor(policyName) ?? {}) : undefined;
-  });
+  const planned = planKinds(
+    view,
+    (policyName) => {
+      if (policyName === consumer) return ownConfig;
+      return isPolicyEnabled(policyName) ? (engineConfigFor(policyName) ?? {}) : undefined;
+    },
+    // The audit identity applies to every live call, whether or not live-verification itself reports.
+    consumer === LIVE_VERIFICATION_POLICY ? ownConfig : engineConfigFor(LIVE_VERIFICATION_POLICY),
+  );
   return { epoch, fingerprint: view.fingerprint, consumers: new Set(), entries: runAll(planned, stats), stats };
 }
 
@@ -161,10 +167,22 @@ export function runRound(
   view: StackView,
   configOf: (policyName: string) => Record<string, unknown> | undefined,
 ): Promise<LiveEntry<unknown>[]> {
-  return runAll(planKinds(view, configOf), { calls: 0, attempts: 0, deduplicated: 0 });
+  return runAll(planKinds(view, configOf, configOf(LIVE_VERIFICATION_POLICY)), {
+    calls: 0,
+    attempts: 0,
+    deduplicated: 0,
+  });
 }
 
 function planKinds(
+  view: StackView,
+  configOf: (policyName: string) => Record<string, unknown> | undefined,
+  auditConfig: Record<string, unknown> | undefined,
+): { kind: LiveKind<unknown>; check: PlannedCheck<unknown> }[] {
+  return planningAs(auditIdentityOf(auditConfig), () => planEach(view, configOf));
+}
+
+function planEach(
   view: StackView,
   configOf: (policyName: string) => Record<string, unknown> | undefined,
 ): { kind: LiveKind<unknown>; check: PlannedCheck<unknown> }[] {

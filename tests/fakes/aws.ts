@@ -83,6 +83,8 @@ export class FakeAws extends LoopbackFake<AwsRequest, Fault> {
   defaultAccount = FAKE_ACCOUNT;
   /** Trail setups by ARN; a trail in `trails` without one is single-region, recording all management events. */
   readonly trailSetups = new Map<string, TrailSetup>();
+  /** ListConfigurationRecorders page size (the API's own is up to MaxResults). */
+  recorderPageSize = 100;
   /** Recorder setups by "region/name"; a recorder in `recorders` without one is customer-managed, recording everything. */
   readonly recorderSetups = new Map<string, RecorderSetup>();
 
@@ -102,6 +104,7 @@ export class FakeAws extends LoopbackFake<AwsRequest, Fault> {
     this.defaultAccount = FAKE_ACCOUNT;
     this.trailSetups.clear();
     this.recorderSetups.clear();
+    this.recorderPageSize = 100;
     this.requests.length = 0;
     this.fault = undefined;
     this.latencyMs = 0;
@@ -229,7 +232,12 @@ export class FakeAws extends LoopbackFake<AwsRequest, Fault> {
       ...(x.setup.servicePrincipal ? { servicePrincipal: x.setup.servicePrincipal } : {}),
       recordingScope: x.setup.servicePrincipal ? (x.setup.recordingScope ?? "INTERNAL") : "PAID",
     }));
-    this.json(res, { ConfigurationRecorderSummaries: list });
+    // Pages of at most MaxResults (and of `recorderPageSize`), continued by an opaque NextToken, as the API does.
+    const size = Math.min(Number(r.body["MaxResults"] ?? 100) || 100, this.recorderPageSize);
+    const start = r.body["NextToken"] === undefined ? 0 : Number(String(r.body["NextToken"]).replace(/^page-/, ""));
+    const page = list.slice(start, start + size);
+    const next = start + size < list.length ? { NextToken: `page-${start + size}` } : {};
+    this.json(res, { ConfigurationRecorderSummaries: page, ...next });
   }
 
   /** Trails listed in the called region: homed there, or multi-region (shadow); the caller's own or organization trails. */
