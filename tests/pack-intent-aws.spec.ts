@@ -25,6 +25,7 @@ import {
   awsRecorderStatus,
   awsTrail,
   awsTrailArn,
+  coverageOff,
 } from "./harness/fixtures";
 
 const TRAIL_DECLARED = "aws-cloudtrail-trail-declared";
@@ -63,6 +64,9 @@ describe("pack: AWS intent, health and aws-native resources (Analyzer protocol)"
     pack = await AnalyzerHarness.start({
       dryRun: false,
       env: { AWS_ACCESS_KEY_ID: ENV_KEY, AWS_SECRET_ACCESS_KEY: "ag-intent-secret", AWS_ENDPOINT_URL: fake.url },
+      // Coverage off: these tests judge the declared resources (coverage: tests/coverage-pack.spec.ts); the
+      // declared recorder requirement, off by default since coverage landed, is what the per-region test checks.
+      policies: { ...coverageOff(), [RECORDER_DECLARED]: { requireRecorder: true } },
     });
   });
   after(async () => {
@@ -185,7 +189,7 @@ describe("pack: AWS intent, health and aws-native resources (Analyzer protocol)"
     const strict = await AnalyzerHarness.start({
       dryRun: false,
       env: { AWS_ACCESS_KEY_ID: ENV_KEY, AWS_SECRET_ACCESS_KEY: "ag-intent-secret" },
-      policies: { [TRAIL_LOGGING]: { quietTrailsMustDeliver: true } },
+      policies: { ...coverageOff(), [TRAIL_LOGGING]: { quietTrailsMustDeliver: true } },
     });
     try {
       const info = await strict.getAnalyzerInfo();

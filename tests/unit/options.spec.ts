@@ -135,7 +135,7 @@ describe("options: readOptions", () => {
       quietTrailsMustDeliver: false,
     });
     assert.deepEqual(readOptions(recorderDeclared.options, { allowExclusions: true }), {
-      requireRecorder: true,
+      requireRecorder: false,
       requireGlobalResourceTypes: true,
       allowExclusions: true,
     });

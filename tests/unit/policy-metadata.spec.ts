@@ -82,7 +82,15 @@ describe("policy metadata", () => {
       )?.default;
     assert.equal(defaultOf("aws-cloudtrail-trail-logging", "quietTrailsMustDeliver"), false);
     assert.equal(defaultOf("aws-config-recorder-declared", "requireGlobalResourceTypes"), true);
-    assert.equal(defaultOf("aws-config-recorder-declared", "requireRecorder"), true);
+    // Whether a recorder or trail exists at all is the coverage policies' live question (issue 9).
+    for (const [policy, key] of [
+      ["aws-config-recorder-declared", "requireRecorder"],
+      ["aws-cloudtrail-trail-declared", "requireTrail"],
+      ["alicloud-config-recorder-declared", "requireRecorder"],
+      ["alicloud-actiontrail-trail-declared", "requireTrail"],
+    ] as const) {
+      assert.equal(defaultOf(policy, key), false, `${policy}.${key}`);
+    }
   });
 
   it("the README's policy table lists every policy with each of its config keys and defaults", () => {
