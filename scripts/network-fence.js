@@ -26,7 +26,14 @@ net.Socket.prototype.connect = function connect(...args) {
   const log = process.env.AUDITGUARD_NETWORK_FENCE_LOG;
   if (log) {
     try {
-      fs.appendFileSync(log, `${where} from ${process.argv.slice(1, 3).join(" ")}\n`);
+      // Where it came from: the process, and the first frames outside Node's own modules.
+      const frames = (new Error().stack ?? "")
+        .split("\n")
+        .slice(2)
+        .filter((l) => !l.includes("node:") && !l.includes("network-fence.js"))
+        .slice(0, 3)
+        .map((l) => l.trim().replace(/^at /, ""));
+      fs.appendFileSync(log, `${where} from ${process.argv.slice(1, 3).join(" ")} ${frames.join(" < ")}\n`);
     } catch {
       // the log is best effort; the connection is refused regardless
     }

@@ -10,6 +10,8 @@ const path = require("node:path");
 const root = path.join(__dirname, "..");
 const patterns = process.argv.slice(2);
 const mocha = new Mocha({ reporter: "spec", timeout: 30000 });
+// MOCHA_GREP=<text> runs only the tests whose full title contains it (with `npm test -- <file substring>`).
+if (process.env.MOCHA_GREP) mocha.grep(process.env.MOCHA_GREP);
 function walk(dir) {
   if (!fs.existsSync(dir)) return [];
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {

@@ -259,6 +259,9 @@ class Capture {
   }
 }
 
+/** A loopback port nothing listens on (discard, 9): a call there is refused at once. */
+export const CLOSED_LOOPBACK_URL = "http://127.0.0.1:9";
+
 export class AnalyzerHarness {
   private info: AnalyzerInfo | undefined;
 
@@ -288,7 +291,15 @@ export class AnalyzerHarness {
           PULUMI_NODEJS_ORGANIZATION: stack.organization,
           PULUMI_CONFIG: JSON.stringify(opts.config ?? {}),
         };
-    const env: NodeJS.ProcessEnv = { ...process.env, ...context, AWS_EC2_METADATA_DISABLED: "true", ...opts.env };
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      ...context,
+      AWS_EC2_METADATA_DISABLED: "true",
+      // Tests reach loopback only: an AWS call whose provider names no endpoint goes to a closed loopback port
+      // (the SDK's AWS_ENDPOINT_URL), not to the public endpoint (scripts/network-fence.js would refuse it).
+      AWS_ENDPOINT_URL: CLOSED_LOOPBACK_URL,
+      ...opts.env,
+    };
     const child = spawn(process.execPath, [runPolicyPack, "127.0.0.1:1", packDir], {
       cwd: packDir,
       env,
