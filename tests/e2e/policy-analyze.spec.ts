@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { FakeAlibaba } from "../fakes/alibaba";
-import { FakeAws } from "../fakes/aws";
+import { type AwsRequest, FakeAws } from "../fakes/aws";
 import {
   ALI_REGION,
   AWS_REGION,
@@ -37,14 +37,39 @@ import {
 import { exportedSecret, StateFile, undecryptableSecret } from "./state";
 
 const TRAIL_LOGGING = "aws-cloudtrail-trail-logging";
+const TRAIL_COVERAGE = "aws-cloudtrail-account-coverage";
+const COVERAGE_POLICIES = [
+  TRAIL_COVERAGE,
+  "aws-config-account-coverage",
+  "alicloud-actiontrail-account-coverage",
+  "alicloud-config-account-coverage",
+];
+const AWS_KEY = "AKIAE2EANALYZE000001";
+const ALI_KEY = "LTAIe2eAnalyze0001";
 const ALI_TRAIL_LOGGING = "alicloud-actiontrail-trail-logging";
 const SECRET_CANARY = "agE2eAnalyzeSecretCanary0001";
 const nowSeconds = (): number => Math.floor(Date.now() / 1000);
 
 interface Stack {
   file: string;
+  stackUrn: string;
   awsTrailUrn: string;
   aliTrailUrn: string;
+}
+
+/**
+ * The account-coverage policies' reads (not the per-resource checks'): whose keys, which account and region. A
+ * recorder status read without names is coverage's; with a name it is the per-resource check's.
+ */
+function coverageCall(r: AwsRequest): boolean {
+  if (r.action === "DescribeConfigurationRecorderStatus") return r.body["ConfigurationRecorderNames"] === undefined;
+  return [
+    "GetCallerIdentity",
+    "DescribeTrails",
+    "GetEventSelectors",
+    "DescribeConfigurationRecorders",
+    "ListConfigurationRecorders",
+  ].includes(r.action);
 }
 
 /** AWS recorder (+ status, channel) and trail, Alibaba recorder and trail, behind explicit providers. */
@@ -52,16 +77,17 @@ function writeState(dir: string, aws: FakeAws, ali: FakeAlibaba): Stack {
   const s = new StateFile();
   const awsProvider = s.provider("aws", "aws-fake", "7.48.0", {
     region: AWS_REGION,
-    accessKey: "AKIAE2EANALYZE000001",
+    accessKey: AWS_KEY,
     secretKey: exportedSecret(SECRET_CANARY),
     skipCredentialsValidation: true,
     endpoints: awsEndpoints(aws.url),
   });
   const aliProvider = s.provider("alicloud", "ali-fake", "3.108.0", {
     region: ALI_REGION,
-    accessKey: "LTAIe2eAnalyze0001",
+    accessKey: ALI_KEY,
     secretKey: exportedSecret(SECRET_CANARY),
-    endpoints: aliEndpoints(ali.url),
+    // sts too: the coverage policies ask GetCallerIdentity there (else sts.aliyuncs.com).
+    endpoints: [{ ...aliEndpoints(ali.url)[0], sts: ali.url }],
   });
   for (const spec of [awsRecorder("main"), awsRecorderStatus("main"), awsDeliveryChannel("main")]) {
     s.resource(spec.type, spec.name, spec.props, awsProvider);
@@ -74,7 +100,7 @@ function writeState(dir: string, aws: FakeAws, ali: FakeAlibaba): Stack {
   const aliTrailUrn = s.resource(at.type, at.name, at.props, aliProvider);
   const file = path.join(dir, "state.json");
   fs.writeFileSync(file, JSON.stringify(s.toJSON(), null, 2));
-  return { file, awsTrailUrn, aliTrailUrn };
+  return { file, stackUrn: s.stackUrn, awsTrailUrn, aliTrailUrn };
 }
 
 /** Both clouds healthy; the AWS trail's last delivery `deliveryAgeHours` ago. */
@@ -88,6 +114,8 @@ function healthy(aws: FakeAws, ali: FakeAlibaba, deliveryAgeHours = 0.1): void {
   });
   ali.recorder = { ConfigurationRecorderStatus: "REGISTERED", ResourceTypes: [] };
   ali.trails.set("ali-trail", { IsLogging: true, LatestDeliveryTime: new Date(Date.now() - 300_000).toISOString() });
+  // DescribeTrails lists it, so it covers its account's regions for alicloud-actiontrail-account-coverage.
+  ali.trailSetups.set("ali-trail", { HomeRegion: ALI_REGION, TrailRegion: "All", EventRW: "All" });
 }
 
 describe("e2e: pulumi policy analyze --file (real CLI, no stack context)", function () {
@@ -119,6 +147,7 @@ describe("e2e: pulumi policy analyze --file (real CLI, no stack context)", funct
     aws.reset();
     ali.recorder = undefined;
     ali.trails.clear();
+    ali.trailSetups.clear();
     ali.requests.length = 0;
   });
 
@@ -166,20 +195,34 @@ describe("e2e: pulumi policy analyze --file (real CLI, no stack context)", funct
       r.events.every((e) => e.policyPackName === "auditguard"),
       brief(r.events).join("\n"),
     );
-    const trailCalls = aws.calls("GetTrailStatus");
+    // The per-resource reads (coverage's own reads are filtered out; its status read of the same trail, with the
+    // same keys in the same region, is shared with the per-resource check, so there is one).
+    const perResource = aws.requests.filter((c) => !coverageCall(c));
     assert.deepEqual(
-      trailCalls.map((c) => [c.body["Name"], c.region, c.accessKeyId]),
-      [[awsTrailArn("main-trail"), AWS_REGION, "AKIAE2EANALYZE000001"]],
-    );
-    assert.deepEqual(
-      aws.calls("DescribeConfigurationRecorderStatus").map((c) => c.body["ConfigurationRecorderNames"]),
-      [["main"]],
+      perResource
+        .map((c) =>
+          JSON.stringify([c.action, c.body["Name"] ?? c.body["ConfigurationRecorderNames"], c.region, c.accessKeyId]),
+        )
+        .sort(),
+      [
+        JSON.stringify(["DescribeConfigurationRecorderStatus", ["main"], AWS_REGION, AWS_KEY]),
+        JSON.stringify(["GetTrailStatus", awsTrailArn("main-trail"), AWS_REGION, AWS_KEY]),
+      ],
     );
     assert.deepEqual(
       ali.calls("GetTrailStatus").map((c) => [c.query["Name"], c.accessKeyId]),
-      [["ali-trail", "LTAIe2eAnalyze0001"]],
+      [["ali-trail", ALI_KEY]],
     );
     assert.equal(ali.calls("GetConfigurationRecorder").length, 1);
+    // Healthy everywhere: no coverage finding, nothing left unverified.
+    assert.deepEqual(
+      brief(
+        r.events.filter(
+          (e) => COVERAGE_POLICIES.includes(e.policyName) || e.policyName === "auditguard-live-verification",
+        ),
+      ),
+      [],
+    );
   });
 
   it("a trail stopped out of band exits non-zero with the mandatory violation on that trail's URN", async () => {
@@ -235,11 +278,67 @@ describe("e2e: pulumi policy analyze --file (real CLI, no stack context)", funct
   it("--policy-pack-config: a disabled live policy makes no call", async () => {
     healthy(aws, ali);
     aws.trails.set(awsTrailArn("main-trail"), { IsLogging: false });
-    const config = configFile("disabled.json", { [TRAIL_LOGGING]: "disabled" });
+    // CloudTrail coverage reads the same trail's status: it is disabled too, so no CloudTrail call may be made at
+    // all; the Config policies (per-resource and coverage) still read.
+    const config = configFile("disabled.json", { [TRAIL_LOGGING]: "disabled", [TRAIL_COVERAGE]: "disabled" });
     const r = await analyze("--json", "--policy-pack-config", config);
     assert.equal(r.code, 0, r.stdout + r.stderr);
-    assert.equal(aws.calls("GetTrailStatus").length, 0);
-    assert.equal(aws.calls("DescribeConfigurationRecorderStatus").length, 1);
+    assert.deepEqual(
+      aws.requests.filter((c) => c.service === "cloudtrail").map((c) => c.action),
+      [],
+    );
+    assert.equal(aws.calls("DescribeConfigurationRecorderStatus").filter((c) => !coverageCall(c)).length, 1);
+    assert.deepEqual(
+      r.events.filter((e) => e.policyName === TRAIL_LOGGING || e.policyName === TRAIL_COVERAGE),
+      [],
+    );
+  });
+
+  it("account coverage without stack context: a trail recording only write events leaves its region uncovered", async () => {
+    healthy(aws, ali);
+    // Logging (so the per-resource check passes) but recording no read management events.
+    aws.trailSetups.set(awsTrailArn("main-trail"), {
+      eventSelectors: [{ ReadWriteType: "WriteOnly", IncludeManagementEvents: true, DataResources: [] }],
+    });
+    const r = await analyze("--json");
+    assert.equal(r.code, 0, r.stdout + r.stderr); // coverage is advisory by default
+    const coverage = r.events.filter((e) => COVERAGE_POLICIES.includes(e.policyName));
+    assert.deepEqual(brief(coverage), [`${TRAIL_COVERAGE}@${stack.stackUrn}#advisory`]);
+    assert.ok(coverage[0]?.message.includes(AWS_REGION), coverage[0]?.message);
+    assert.deepEqual(
+      r.events.filter((e) => e.policyName === TRAIL_LOGGING),
+      [],
+    );
+    // Coverage's reads: the account from STS once per credential set, each through the state's provider endpoint
+    // and keys; the trails, their selectors and the recorders of the one region the state deploys into.
+    const awsCoverage = aws.requests.filter(coverageCall).map((c) => `${c.action} ${c.region} ${c.accessKeyId}`);
+    assert.deepEqual(
+      awsCoverage.sort(),
+      [
+        "GetCallerIdentity",
+        "DescribeTrails",
+        "GetEventSelectors",
+        "DescribeConfigurationRecorders",
+        "DescribeConfigurationRecorderStatus",
+        "ListConfigurationRecorders",
+      ]
+        .map((a) => `${a} ${AWS_REGION} ${AWS_KEY}`)
+        .sort(),
+    );
+    assert.deepEqual(
+      ali.requests
+        .filter((c) => ["GetCallerIdentity", "DescribeTrails"].includes(c.action))
+        .map((c) => `${c.action} ${c.accessKeyId}`)
+        .sort(),
+      [`DescribeTrails ${ALI_KEY}`, `GetCallerIdentity ${ALI_KEY}`],
+    );
+    // Made mandatory by --policy-pack-config, the same finding fails the analysis.
+    const config = configFile("coverage-mandatory.json", { [TRAIL_COVERAGE]: { enforcementLevel: "mandatory" } });
+    const strict = await analyze("--json", "--policy-pack-config", config);
+    assert.notEqual(strict.code, 0);
+    assert.deepEqual(brief(strict.events.filter((e) => e.enforcementLevel === "mandatory")), [
+      `${TRAIL_COVERAGE}@${stack.stackUrn}#mandatory`,
+    ]);
   });
 
   it("secrets the CLI cannot decrypt: no call signed with the placeholder, and live-verification says why", async () => {
@@ -260,9 +359,21 @@ describe("e2e: pulumi policy analyze --file (real CLI, no stack context)", funct
       env,
     });
     assert.equal(r.code, 0, r.stdout + r.stderr);
-    assert.equal(aws.calls("GetTrailStatus").length, 0);
+    // No call at all: neither the trail's status nor coverage's GetCallerIdentity is signed with the placeholder.
+    assert.deepEqual(
+      aws.requests.map((c) => c.action),
+      [],
+    );
+    // One on the trail, one per AWS coverage policy on the stack; each names the redacted key.
     const events = policyEventsOf(r.stdout).filter((e) => e.policyName === "auditguard-live-verification");
-    assert.deepEqual(brief(events), [`auditguard-live-verification@${trailUrn}#advisory`]);
-    assert.ok(events[0]?.message.includes("secretKey"), events[0]?.message);
+    assert.deepEqual(brief(events), [
+      `auditguard-live-verification@${trailUrn}#advisory`,
+      `auditguard-live-verification@${s.stackUrn}#advisory`,
+      `auditguard-live-verification@${s.stackUrn}#advisory`,
+    ]);
+    assert.ok(
+      events.every((e) => e.message.includes("secretKey")),
+      events.map((e) => e.message).join("\n"),
+    );
   });
 });

@@ -13,6 +13,12 @@ import { type EngineEvent, ensureProgram, type OpResult, providerPlugin, runOp }
 
 const PROJECT = "auditguard-e2e";
 const STACK = "dev";
+const COVERAGE_POLICIES = [
+  "aws-cloudtrail-account-coverage",
+  "aws-config-account-coverage",
+  "alicloud-actiontrail-account-coverage",
+  "alicloud-config-account-coverage",
+];
 const LIVE_POLICIES = [
   "aws-config-recorder-recording",
   "aws-cloudtrail-trail-logging",
@@ -34,10 +40,17 @@ const KEYS = {
   defaultAli: "LTAIe2eDefault00004",
 };
 
+// The fakes' accounts: both AWS credential sets act in one account; the explicit Alibaba keys belong to another
+// account than the default ones (so Cloud Config coverage, one check per account, runs once for each).
+const AWS_ACCOUNT = "123456789012";
+const ALI_DEFAULT_ACCOUNT = "1234567890123456";
+const ALI_EXPLICIT_ACCOUNT = "5550000000000003";
+
 const urn = (type: string, name: string): string => `urn:pulumi:${STACK}::${PROJECT}::${type}::${name}`;
 const AWS_TRAIL = "aws:cloudtrail/trail:Trail";
 const ALI_TRAIL = "alicloud:actiontrail/trail:Trail";
-const arnOf = (region: string, name: string): string => `arn:aws:cloudtrail:${region}:123456789012:trail/${name}`;
+const arnOf = (region: string, name: string): string => `arn:aws:cloudtrail:${region}:${AWS_ACCOUNT}:trail/${name}`;
+const STACK_URN = urn("pulumi:pulumi:Stack", `${PROJECT}-${STACK}`);
 const nowSeconds = (): number => Math.floor(Date.now() / 1000);
 
 type Policy = NonNullable<EngineEvent["policyEvent"]>;
@@ -103,6 +116,8 @@ describe("e2e: pulumi preview / up with --policy-pack (real CLI, real SDK classe
         "alicloud:region": { value: "cn-hangzhou" },
         "alicloud:endpoints[0].actiontrail": { value: a },
         "alicloud:endpoints[0].config": { value: a },
+        // Coverage asks STS who the keys belong to: without this the call would go to sts.aliyuncs.com.
+        "alicloud:endpoints[0].sts": { value: a },
         "alicloud:accessKey": { value: KEYS.defaultAli },
         "alicloud:secretKey": { value: SECRETS.defaultAli, secret: true },
       },
@@ -141,38 +156,53 @@ describe("e2e: pulumi preview / up with --policy-pack (real CLI, real SDK classe
       .map((l) => JSON.parse(l) as { pkg: string; method: string; type?: string; preview?: boolean });
   }
 
-  /** What the clouds say: every trail and recorder healthy, or the named AWS trail stopped. */
+  /**
+   * What the clouds say: every trail and recorder healthy, or all stopped. Besides the stack's own trails and
+   * recorders, the AWS account has a baseline recorder in us-west-2 that this stack does not declare (the
+   * account-coverage policies count it). The trails are multi-region as declared, so DescribeTrails lists each in
+   * both regions.
+   */
   function cloud(state: "healthy" | "stopped"): void {
     const t = nowSeconds();
     const healthyTrail = { IsLogging: true, StartLoggingTime: t - 86_400, LatestDeliveryTime: t - 300 };
     const stoppedTrail = { IsLogging: false, StopLoggingTime: t - 60 };
     aws.reset();
     aws.recorders.set("us-east-1/main", { recording: state === "healthy", lastStatus: "SUCCESS" });
-    aws.trails.set(arnOf("us-east-1", "main-trail"), state === "healthy" ? healthyTrail : stoppedTrail);
-    aws.trails.set(arnOf("us-west-2", "default-trail"), state === "healthy" ? healthyTrail : stoppedTrail);
+    aws.recorders.set("us-west-2/baseline", { recording: state === "healthy", lastStatus: "SUCCESS" });
+    for (const arn of [arnOf("us-east-1", "main-trail"), arnOf("us-west-2", "default-trail")]) {
+      aws.trails.set(arn, state === "healthy" ? { ...healthyTrail } : { ...stoppedTrail });
+      aws.trailSetups.set(arn, { isMultiRegion: true });
+    }
     ali.recorder = {
       ConfigurationRecorderStatus: state === "healthy" ? "REGISTERED" : "REGISTRABLE",
       ResourceTypes: [],
     };
+    ali.accounts.clear();
+    ali.accounts.set(KEYS.explicitAli, ALI_EXPLICIT_ACCOUNT);
     ali.trails.clear();
+    ali.trailSetups.clear();
     const aliTrail =
       state === "healthy" ? { IsLogging: true, LatestDeliveryTime: new Date().toISOString() } : { IsLogging: false };
-    ali.trails.set("ali-trail", aliTrail);
-    ali.trails.set("ali-explicit-trail", aliTrail);
+    ali.trails.set("ali-trail", { ...aliTrail });
+    ali.trails.set("ali-explicit-trail", { ...aliTrail });
+    ali.trailSetups.set("ali-trail", { HomeRegion: "cn-hangzhou", TrailRegion: "All", EventRW: "All" });
+    ali.trailSetups.set("ali-explicit-trail", { HomeRegion: "cn-shanghai", TrailRegion: "All", EventRW: "All" });
   }
 
+  /** Every call the clouds received during the last op, as "<cloud> <action> <target or -> [<region>] <key id>", sorted. */
   function liveCalls(): string[] {
     return [
       ...aws.requests.map((r) => {
         const names = r.body["ConfigurationRecorderNames"];
-        const target = Array.isArray(names) ? String(names[0]) : String(r.body["Name"]);
-        return `aws ${r.action} ${target} ${r.region} ${r.accessKeyId}`;
+        const named = Array.isArray(names) ? names[0] : (r.body["Name"] ?? r.body["TrailName"]);
+        return `aws ${r.action} ${named === undefined ? "-" : String(named)} ${r.region} ${r.accessKeyId}`;
       }),
       ...ali.requests.map((r) => `alicloud ${r.action} ${r.query["Name"] ?? "-"} ${r.accessKeyId}`),
     ].sort();
   }
 
-  const EXPECTED_LIVE_CALLS = [
+  /** The per-resource checks' calls: one per declared trail and recorder, signed with its own provider's key. */
+  const PER_RESOURCE_CALLS = [
     `alicloud GetConfigurationRecorder - ${KEYS.defaultAli}`,
     `alicloud GetTrailStatus ali-explicit-trail ${KEYS.explicitAli}`,
     `alicloud GetTrailStatus ali-trail ${KEYS.defaultAli}`,
@@ -181,14 +211,86 @@ describe("e2e: pulumi preview / up with --policy-pack (real CLI, real SDK classe
     `aws GetTrailStatus ${arnOf("us-west-2", "default-trail")} us-west-2 ${KEYS.defaultAws}`,
   ];
 
-  it("preview of a stack being created: no live call, no live-policy diagnostic, no violation", async () => {
-    cloud("stopped"); // a live call would find everything stopped: none may be made for resources not yet created
+  /**
+   * The account-coverage policies' calls once the resources exist, per (credential set, region) the stack deploys
+   * into: AWS explicit provider → us-east-1, default provider → us-west-2; Alibaba default → cn-hangzhou,
+   * explicit → cn-shanghai. Each through its provider's own endpoints (sts included) and keys: GetCallerIdentity
+   * once per credential set; DescribeTrails and the Config reads once per region; the status and selectors of every
+   * trail DescribeTrails lists, read in the trail's home region; Cloud Config once per account. Reads identical to
+   * a per-resource check's (same action, region, endpoint, keys, target) are shared, not repeated.
+   */
+  const COVERAGE_CALLS = [
+    ...(
+      [
+        ["us-east-1", KEYS.explicitAws],
+        ["us-west-2", KEYS.defaultAws],
+      ] as const
+    ).flatMap(([region, key]) => [
+      `aws GetCallerIdentity - ${region} ${key}`,
+      `aws DescribeTrails - ${region} ${key}`,
+      `aws DescribeConfigurationRecorders - ${region} ${key}`,
+      `aws DescribeConfigurationRecorderStatus - ${region} ${key}`,
+      `aws ListConfigurationRecorders - ${region} ${key}`,
+      ...(
+        [
+          ["us-east-1", "main-trail"],
+          ["us-west-2", "default-trail"],
+        ] as const
+      ).flatMap(([home, trail]) => [
+        `aws GetTrailStatus ${arnOf(home, trail)} ${home} ${key}`,
+        `aws GetEventSelectors ${arnOf(home, trail)} ${home} ${key}`,
+      ]),
+    ]),
+    ...[KEYS.defaultAli, KEYS.explicitAli].flatMap((key) => [
+      `alicloud GetCallerIdentity - ${key}`,
+      `alicloud DescribeTrails - ${key}`,
+      `alicloud GetTrailStatus ali-trail ${key}`,
+      `alicloud GetTrailStatus ali-explicit-trail ${key}`,
+      `alicloud GetConfigurationRecorder - ${key}`,
+    ]),
+  ];
+
+  /** Both sets, each call once: a read shared by a per-resource and a coverage check is made once. */
+  const ALL_LIVE_CALLS = [...new Set([...PER_RESOURCE_CALLS, ...COVERAGE_CALLS])].sort();
+
+  function coverageEvents(r: OpResult): Policy[] {
+    return policyEvents(r).filter((e) => COVERAGE_POLICIES.includes(e.policyName));
+  }
+
+  it("preview of a stack being created: no per-resource live call; coverage only where no declared cover is coming", async () => {
+    cloud("stopped"); // a per-resource call would find everything stopped: none may be made for resources not yet created
+    ali.trailSetups.clear(); // the stack's ActionTrail trails do not exist yet: DescribeTrails lists none
     const r = await op("preview");
     assert.ok(r.ok, explain(r));
-    assert.deepEqual(liveCalls(), []);
+    // Every call is a coverage read. AWS: the trails being created are multi-region for both credential sets and
+    // the recorder being created (with its RecorderStatus) covers us-east-1 for the explicit keys, so only
+    // us-west-2's Config coverage is read, with the default provider's keys (intent). Alibaba: both credential sets.
+    assert.deepEqual(
+      liveCalls(),
+      [
+        `aws GetCallerIdentity - us-west-2 ${KEYS.defaultAws}`,
+        `aws DescribeConfigurationRecorders - us-west-2 ${KEYS.defaultAws}`,
+        `aws DescribeConfigurationRecorderStatus - us-west-2 ${KEYS.defaultAws}`,
+        `aws ListConfigurationRecorders - us-west-2 ${KEYS.defaultAws}`,
+        ...[KEYS.defaultAli, KEYS.explicitAli].flatMap((key) => [
+          `alicloud GetCallerIdentity - ${key}`,
+          `alicloud DescribeTrails - ${key}`,
+          `alicloud GetConfigurationRecorder - ${key}`,
+        ]),
+      ].sort(),
+    );
     assert.deepEqual(
       brief(policyEvents(r).filter((e) => LIVE_POLICIES.includes(e.policyName) || e.enforcementLevel === "mandatory")),
       [],
+    );
+    // The baseline recorder of us-west-2 is stopped and nothing declared covers that region: the one AWS coverage
+    // finding, advisory, on the stack.
+    const awsCoverage = coverageEvents(r).filter((e) => e.policyName.startsWith("aws-"));
+    assert.deepEqual(brief(awsCoverage), [`aws-config-account-coverage@${STACK_URN}#advisory`], explain(r));
+    assert.ok(awsCoverage[0]?.message.includes("us-west-2"), awsCoverage[0]?.message);
+    assert.ok(
+      coverageEvents(r).every((e) => e.resourceUrn === STACK_URN && e.enforcementLevel === "advisory"),
+      explain(r),
     );
     // The engine's calls: ConfigureStack first (the pack learns it is a preview from it alone when started through
     // the launcher), then Configure, Remediate and Analyze per resource, one AnalyzeStack last.
@@ -205,13 +307,21 @@ describe("e2e: pulumi preview / up with --policy-pack (real CLI, real SDK classe
     assert.ok(creates.every((c) => c.preview === true));
   });
 
-  it("up creates the resources; the update phase checks every trail and recorder live with its provider's keys", async () => {
+  it("up creates the resources; the update phase checks every trail, recorder and account region live with its provider's keys", async () => {
     cloud("healthy");
     const r = await op("up");
     assert.ok(r.ok, explain(r));
-    assert.deepEqual(liveCalls(), EXPECTED_LIVE_CALLS);
+    assert.deepEqual(liveCalls(), ALL_LIVE_CALLS);
+    // A healthy cloud: no finding from any live or coverage policy, nothing it could not verify.
     assert.deepEqual(
-      brief(policyEvents(r).filter((e) => LIVE_POLICIES.includes(e.policyName) || e.enforcementLevel === "mandatory")),
+      brief(
+        policyEvents(r).filter(
+          (e) =>
+            LIVE_POLICIES.includes(e.policyName) ||
+            COVERAGE_POLICIES.includes(e.policyName) ||
+            e.enforcementLevel === "mandatory",
+        ),
+      ),
       [],
     );
     // `up --skip-preview` (the Automation API's up): one analysis, of the final state.
@@ -223,14 +333,50 @@ describe("e2e: pulumi preview / up with --policy-pack (real CLI, real SDK classe
     cloud("healthy");
     const r = await op("preview");
     assert.ok(r.ok, explain(r));
-    assert.deepEqual(liveCalls(), EXPECTED_LIVE_CALLS);
+    assert.deepEqual(liveCalls(), ALL_LIVE_CALLS);
   });
 
   it("up with nothing to change checks them live again in the update phase", async () => {
     cloud("healthy");
     const r = await op("up");
     assert.ok(r.ok, explain(r));
-    assert.deepEqual(liveCalls(), EXPECTED_LIVE_CALLS);
+    assert.deepEqual(liveCalls(), ALL_LIVE_CALLS);
+  });
+
+  it("with the coverage policies disabled, the calls are the per-resource checks' alone", async () => {
+    cloud("healthy");
+    const config = path.join(work, "coverage-off.json");
+    fs.writeFileSync(config, JSON.stringify(Object.fromEntries(COVERAGE_POLICIES.map((p) => [p, "disabled"]))));
+    base.policyPackConfigs = [config];
+    try {
+      const r = await op("preview");
+      assert.ok(r.ok, explain(r));
+      assert.deepEqual(liveCalls(), PER_RESOURCE_CALLS);
+      assert.deepEqual(coverageEvents(r), []);
+    } finally {
+      base.policyPackConfigs = [];
+    }
+  });
+
+  it("coverage: a stopped trail with a multi-region one still logging, and a region with no recorder", async () => {
+    cloud("healthy");
+    aws.trails.set(arnOf("us-west-2", "default-trail"), { IsLogging: false, StopLoggingTime: nowSeconds() - 60 });
+    aws.recorders.delete("us-west-2/baseline");
+    const r = await op("preview");
+    assert.equal(r.ok, false, explain(r));
+    // The stopped trail is the per-resource policy's (mandatory); us-west-2 stays covered by main-trail, which is
+    // multi-region and logging (read with the default provider's keys), so CloudTrail coverage has no finding.
+    assert.deepEqual(brief(policyEvents(r).filter((e) => e.enforcementLevel === "mandatory")), [
+      `aws-cloudtrail-trail-logging@${urn(AWS_TRAIL, "default-trail")}#mandatory`,
+    ]);
+    assert.ok(
+      liveCalls().includes(`aws GetTrailStatus ${arnOf("us-east-1", "main-trail")} us-east-1 ${KEYS.defaultAws}`),
+    );
+    // No recorder in us-west-2: exactly one Config coverage advisory, on the stack, for that account and region.
+    const coverage = coverageEvents(r);
+    assert.deepEqual(brief(coverage), [`aws-config-account-coverage@${STACK_URN}#advisory`], explain(r));
+    assert.ok(coverage[0]?.message.includes("us-west-2"), coverage[0]?.message);
+    assert.ok(coverage[0]?.message.includes(AWS_ACCOUNT), coverage[0]?.message);
   });
 
   it("trails stopped out of band block the next preview: non-zero exit, mandatory violations on their URNs", async () => {
@@ -247,6 +393,28 @@ describe("e2e: pulumi preview / up with --policy-pack (real CLI, real SDK classe
       `aws-cloudtrail-trail-logging@${urn(AWS_TRAIL, "main-trail")}#mandatory`,
       `aws-config-recorder-recording@${urn("aws:cfg/recorder:Recorder", "main-recorder")}#mandatory`,
     ]);
+    // Nothing records anywhere: one coverage advisory per uncovered (account, region), on the stack. AWS: one
+    // account, two regions; ActionTrail: one region per Alibaba account; Cloud Config: once per account.
+    const coverage = coverageEvents(r);
+    assert.deepEqual(
+      brief(coverage),
+      [
+        ...Array.from({ length: 2 }, () => `alicloud-actiontrail-account-coverage@${STACK_URN}#advisory`),
+        ...Array.from({ length: 2 }, () => `alicloud-config-account-coverage@${STACK_URN}#advisory`),
+        ...Array.from({ length: 2 }, () => `aws-cloudtrail-account-coverage@${STACK_URN}#advisory`),
+        ...Array.from({ length: 2 }, () => `aws-config-account-coverage@${STACK_URN}#advisory`),
+      ],
+      explain(r),
+    );
+    const named = (policy: string, what: string): boolean =>
+      coverage.filter((e) => e.policyName === policy).some((e) => e.message.includes(what));
+    for (const policy of ["aws-cloudtrail-account-coverage", "aws-config-account-coverage"]) {
+      for (const region of ["us-east-1", "us-west-2"]) assert.ok(named(policy, region), `${policy} ${region}`);
+    }
+    for (const account of [ALI_DEFAULT_ACCOUNT, ALI_EXPLICIT_ACCOUNT]) {
+      assert.ok(named("alicloud-config-account-coverage", account), account);
+      assert.ok(named("alicloud-actiontrail-account-coverage", account), account);
+    }
   });
 
   it("with the live policies lowered to advisory by --policy-pack-config, the same preview passes and still reports", async () => {
@@ -260,6 +428,24 @@ describe("e2e: pulumi preview / up with --policy-pack (real CLI, real SDK classe
       const live = policyEvents(r).filter((e) => LIVE_POLICIES.includes(e.policyName));
       assert.equal(live.length, 6, explain(r));
       assert.ok(live.every((e) => e.enforcementLevel === "advisory"));
+    } finally {
+      base.policyPackConfigs = [];
+    }
+  });
+
+  it("coverage made mandatory by --policy-pack-config blocks the preview on the stack, per uncovered region", async () => {
+    cloud("healthy");
+    aws.recorders.delete("us-west-2/baseline");
+    const config = path.join(work, "coverage-mandatory.json");
+    fs.writeFileSync(config, JSON.stringify({ "aws-config-account-coverage": { enforcementLevel: "mandatory" } }));
+    base.policyPackConfigs = [config];
+    try {
+      const r = await op("preview");
+      assert.equal(r.ok, false, explain(r));
+      assert.notEqual(r.code, 0);
+      assert.deepEqual(brief(policyEvents(r).filter((e) => e.enforcementLevel === "mandatory")), [
+        `aws-config-account-coverage@${STACK_URN}#mandatory`,
+      ]);
     } finally {
       base.policyPackConfigs = [];
     }

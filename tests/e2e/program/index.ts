@@ -64,7 +64,8 @@ export function program(): void {
     region: "cn-shanghai",
     accessKey: e2e.require("aliAccessKey"),
     secretKey: e2e.requireSecret("aliSecretKey"),
-    endpoints: [{ actiontrail: aliUrl, config: aliUrl }],
+    // sts: the account-coverage policies ask GetCallerIdentity there (else sts.aliyuncs.com).
+    endpoints: [{ actiontrail: aliUrl, config: aliUrl, sts: aliUrl }],
   });
   new alicloud.actiontrail.Trail(
     "ali-explicit-trail",
