@@ -16,7 +16,15 @@ import {
 } from "./harness/analyzer";
 import { FakeAlibaba } from "./fakes/alibaba";
 import { type AwsRequest, FakeAws } from "./fakes/aws";
-import { aliProvider, awsDeliveryChannel, awsProvider, awsRecorder, awsRecorderStatus } from "./harness/fixtures";
+import {
+  aliProvider,
+  aliRecorder,
+  aliTrail,
+  awsDeliveryChannel,
+  awsProvider,
+  awsRecorder,
+  awsRecorderStatus,
+} from "./harness/fixtures";
 
 const TRAIL_COVERAGE = "aws-cloudtrail-account-coverage";
 const CONFIG_COVERAGE = "aws-config-account-coverage";
@@ -384,6 +392,33 @@ describe("Alibaba Cloud account coverage over the Analyzer protocol", function (
       status.map((r) => [r.query["Name"], r.query["IsOrganizationTrail"]]),
       [["org-trail", "true"]],
     );
+  });
+
+  it("a stack creating its own all-region trail and recorder in preview: covered by intent, no Alibaba coverage read", async () => {
+    ali.recorder = undefined; // read live, the account would have no Cloud Config and no trail
+    const p = provider("cn-hangzhou");
+    const result = await h().analyzeStack([
+      ...appStack([p]),
+      aliTrail("new-trail", { provider: p, props: { id: UNKNOWN } }),
+      aliRecorder("new-recorder", { provider: p, props: { id: UNKNOWN } }),
+    ]);
+    assert.deepEqual(of(result, ALI_TRAIL_COVERAGE), [], brief(result));
+    assert.deepEqual(of(result, ALI_CONFIG_COVERAGE), [], brief(result));
+    assert.deepEqual(of(result, LIVE), [], brief(result));
+    assert.deepEqual(
+      ali.requests.map((r) => r.action),
+      [],
+    );
+  });
+
+  it("a trail created in preview without status Enable stays Fresh: no intent, the region is read live", async () => {
+    const p = provider("cn-hangzhou");
+    const result = await h().analyzeStack([
+      ...appStack([p]),
+      aliTrail("fresh-trail", { provider: p, props: { id: UNKNOWN }, omit: ["status"] }),
+    ]);
+    assert.equal(of(result, ALI_TRAIL_COVERAGE).length, 1, brief(result));
+    assert.equal(ali.calls("DescribeTrails").length, 1);
   });
 
   it("a write-only or stopped trail does not cover; Cloud Config never enabled: one violation for the account", async () => {

@@ -9,7 +9,7 @@ import { firstSeen, clearSeen } from "../first-seen";
 import type { CoverageFacts } from "../live/coverage";
 import { type CallSpec, type CheckFailure, failure, type Outcome, success } from "../live/outcome";
 import type { Call, LiveKind, PlannedCheck, RoundContext, RunCall } from "../live/round";
-import type { ResourceView, StackView } from "../stack";
+import { ofType, type ResourceView, type StackView, TYPES } from "../stack";
 import { configSiteOption } from "./kinds";
 import type { AliListedTrail } from "./coverage-sdk";
 import type { AliNotFound, AliRecorder, AliTrailStatus } from "./sdk";
@@ -23,7 +23,7 @@ import {
   endpointOverride,
   parseEndpoint,
 } from "./target";
-import { UNKNOWN } from "../plain";
+import { field, knownStr, UNKNOWN } from "../plain";
 
 export const ALI_TRAIL_COVERAGE_POLICY = "alicloud-actiontrail-account-coverage";
 export const ALI_CONFIG_COVERAGE_POLICY = "alicloud-config-account-coverage";
@@ -256,6 +256,63 @@ function coverageCheck(
   };
 }
 
+// ---- intent: what this update creates (preview) ----------------------------------------------------
+
+/** The STS target a resource's own provider resolves to: the key its placements are grouped by. */
+function credentialsKeyOf(r: ResourceView): string | undefined {
+  const sts = endpointFor(r, "sts", "sts.aliyuncs.com");
+  if (sts === undefined || typeof sts === "string") return undefined;
+  const t = aliResolveTarget(r, sts);
+  return t.ok ? [t.value.credentialsId, sts.host].join("|") : undefined;
+}
+
+/**
+ * Regions an ActionTrail trail being created in this preview will cover, per credential set ("*" = all): declared
+ * `status: "Enable"` (without it a trail stays Fresh, never logging), all events (`eventRw` defaults to All on the
+ * current resource, Write on the deprecated one), `trailRegion` All or the region.
+ */
+function trailIntent(view: StackView): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  for (const t of ofType(view, TYPES.aliTrail)) {
+    if (t.exists || knownStr(field(t.props, "status")) !== "Enable") continue;
+    const defaultRw = t.type === TYPES.aliTrail ? "All" : "Write";
+    const rw = field(t.props, "eventRw");
+    if (rw !== UNKNOWN && (knownStr(rw) ?? defaultRw) !== "All") continue;
+    const key = credentialsKeyOf(t);
+    const scope = field(t.props, "trailRegion");
+    const region = scope === UNKNOWN ? "*" : (knownStr(scope) ?? aliRegionOf(t));
+    if (!key || !region) continue;
+    const regions = out.get(key) ?? new Set<string>();
+    regions.add(region === "All" ? "*" : region);
+    out.set(key, regions);
+  }
+  return out;
+}
+
+/** Credential sets whose account gets its Cloud Config recorder from this update (the recorder is account-wide). */
+function recorderIntent(view: StackView): Set<string> {
+  const out = new Set<string>();
+  for (const r of ofType(view, TYPES.aliRecorder)) {
+    if (r.exists) continue;
+    const key = credentialsKeyOf(r);
+    if (key) out.add(key);
+  }
+  return out;
+}
+
+function byIntent(p: Placement, region: string, by: string): PlannedCheck<CoverageFacts> {
+  const account = p.sts.account ?? `of the credentials ${p.sts.credentialsId}`;
+  return {
+    urn: "",
+    spec: spec({ action: "intent", permission: "" }, region, p.sts.account, "account coverage"),
+    outcome: success({ account, region, coveredBy: by, found: [], byIntent: true }),
+  };
+}
+
+function placementKey(p: Placement): string {
+  return [p.sts.credentialsId, p.sts.endpoint.host].join("|");
+}
+
 const TRAIL_KIND = "alicloud-actiontrail-coverage";
 const CONFIG_KIND = "alicloud-config-coverage";
 
@@ -267,7 +324,13 @@ export const aliTrailCoverageKind: LiveKind<CoverageFacts> = {
     const timeoutMs = readOptions(aliTrailCoverageOptions, raw).timeoutSeconds * 1000;
     const { placements, undecided } = aliPlacements(view);
     const checks = undecidedChecks(TRAIL_KIND, undecided);
+    const intent = trailIntent(view);
     for (const p of placements) {
+      const regions = intent.get(placementKey(p));
+      if (regions && (regions.has("*") || regions.has(p.region))) {
+        checks.push(byIntent(p, p.region, "a trail this update creates"));
+        continue;
+      }
       const endpoint = endpointFor(p.via, "actiontrail", `actiontrail.${p.region}.aliyuncs.com`);
       if (endpoint === undefined) continue;
       if (typeof endpoint === "string") {
@@ -357,7 +420,13 @@ export const aliConfigCoverageKind: LiveKind<CoverageFacts> = {
     const { placements, undecided } = aliPlacements(view);
     const checks = undecidedChecks(CONFIG_KIND, undecided);
     const seen = new Set<string>();
+    const intent = recorderIntent(view);
     for (const p of placements) {
+      if (intent.has(placementKey(p))) {
+        if (!seen.has(placementKey(p))) checks.push(byIntent(p, p.region, "a recorder this update creates"));
+        seen.add(placementKey(p));
+        continue;
+      }
       const site = CONFIG_SITES[configSiteOf(p.via, o.configSite)];
       const endpoint = endpointFor(p.via, "config", site.host);
       if (endpoint === undefined) continue;
