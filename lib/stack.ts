@@ -14,6 +14,7 @@ export const TYPES = {
   awsTrail: "aws:cloudtrail/trail:Trail",
   aliRecorder: "alicloud:cfg/configurationRecorder:ConfigurationRecorder",
   aliTrail: "alicloud:actiontrail/trail:Trail",
+  aliTrailDeprecated: "alicloud:actiontrail/trailDeprecated:TrailDeprecated",
 } as const;
 
 const WANTED: ReadonlySet<string> = new Set(Object.values(TYPES));

@@ -20,7 +20,7 @@ const TRANSITIONAL = new Set(["BUILDING", "REBUILDING"]);
 
 /**
  * Violations for the observed recorder. `sinceMs` is when the current transitional state was first
- * seen (the API gives no timestamp); `declaredTypes` are the stack's resourceTypes, if restricted.
+ * seen (the API gives no timestamp); `declaredTypes` are the stack's resourceTypes after an update (undefined in a preview).
  */
 export function judgeAliRecorder(
   rec: AliRecorder | AliNotFound,
@@ -48,16 +48,16 @@ export function judgeAliRecorder(
   } else if (rec.status !== "REGISTERED") {
     out.push(`Cloud Config recorder ${where} reports an unrecognised status ${rec.status}; expected REGISTERED.`);
   }
+  // Only declared types the recorder does not monitor are a gap. Types monitored beyond the list are not:
+  // resourceTypes is optional and computed, so the list may be the provider's copy of what the account
+  // monitors (then newly supported types show up live later), not a restriction the user wrote.
   if (declaredTypes && declaredTypes.length > 0 && rec.resourceTypes) {
     const live = new Set(rec.resourceTypes);
-    const declared = new Set(declaredTypes);
-    const notMonitored = [...declared].filter((t) => !live.has(t));
-    const extra = [...live].filter((t) => !declared.has(t));
-    if (notMonitored.length > 0 || extra.length > 0) {
+    const notMonitored = [...new Set(declaredTypes)].filter((t) => !live.has(t));
+    if (notMonitored.length > 0) {
       out.push(
-        `Cloud Config recorder ${where} monitors resource types that differ from the declared ones` +
-          `${notMonitored.length ? `; declared but not monitored: ${notMonitored.join(", ")}` : ""}` +
-          `${extra.length ? `; monitored but not declared: ${extra.join(", ")}` : ""}. Run \`pulumi refresh\` then \`pulumi up --skip-preview\` to apply the declared types.`,
+        `Cloud Config recorder ${where} does not monitor declared resource types: ${notMonitored.join(", ")}. ` +
+          "Run `pulumi refresh` then `pulumi up --skip-preview` to apply the declared types.",
       );
     }
   }
@@ -83,7 +83,8 @@ export const policy = stackPolicy({
       let since = now;
       if (rec.found && TRANSITIONAL.has(rec.status)) since = firstSeen(key, rec.status, now);
       else clearSeen(key);
-      const declared = strList(field(resource?.props ?? {}, "resourceTypes"));
+      // In a preview the declared list may be exactly what this update changes: judged after the update.
+      const declared = view.dryRun ? undefined : strList(field(resource?.props ?? {}, "resourceTypes"));
       return judgeAliRecorder(rec, where, Array.isArray(declared) ? declared : undefined, config, since, now);
     });
   },

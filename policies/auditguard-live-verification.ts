@@ -40,7 +40,7 @@ export function describeFailure(e: LiveEntry<unknown>, f: CheckFailure): string 
   return (
     `Could not verify ${e.label} '${e.spec.target}' (${where}): ${FAILURE_TEXT[f.reason]} calling ${e.spec.action}` +
     `${f.detail ? `: ${f.detail}` : ""}${facts ? ` [${facts}]` : ""}. ` +
-    `${HINTS[f.reason] ?? ""} Needed permission: ${e.spec.permission}. Until this check completes, ${e.policyName} has not verified this resource.`
+    `${HINTS[f.reason] ?? ""} Needed permission: ${f.permission ?? e.spec.permission}. Until this check completes, ${e.policyName} has not verified this resource.`
   ).replace(/\s+/g, " ");
 }
 

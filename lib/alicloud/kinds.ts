@@ -5,7 +5,7 @@ import { bool, field, knownStr, UNKNOWN } from "../plain";
 import { type EnumOption, readOptions, timeoutSecondsOption } from "../options";
 import { type CallSpec, failure, type Outcome } from "../live/outcome";
 import type { LiveKind, PlannedCheck, RoundContext } from "../live/round";
-import { ofType, type ResourceView, TYPES } from "../stack";
+import { ofType, type ResourceView, type StackView, TYPES } from "../stack";
 import type { AliNotFound, AliRecorder, AliTrailStatus } from "./sdk";
 import {
   aliRegionOf,
@@ -32,13 +32,26 @@ export const configSiteOption: EnumOption<"auto" | ConfigSite> = {
   enum: ["auto", "china", "international"],
   default: "auto",
   description:
-    "Cloud Config API site: china (config.cn-shanghai), international (config.ap-southeast-1), or auto (provider accountType, else cn-* regions = china).",
+    "Cloud Config API site of the account: china (config.cn-shanghai), international (config.ap-southeast-1), or auto (the provider's accountType or ALIBABA_CLOUD_ACCOUNT_TYPE, else ask both sites; never guessed from the region).",
 };
 
 const recorderOptions = { timeoutSeconds: timeoutSecondsOption, configSite: configSiteOption };
 const trailOptions = { timeoutSeconds: timeoutSecondsOption };
 
 type Sdk = typeof import("./sdk");
+type Identity = typeof import("./identity");
+type Site = typeof import("./site");
+const identity = (): Identity => require("./identity") as Identity;
+
+/** The trail resource types: the current one and the deprecated alias (same provider schema). */
+export function aliTrailsOf(view: StackView): ResourceView[] {
+  return view.resources.filter((r) => r.type === TYPES.aliTrail || r.type === TYPES.aliTrailDeprecated);
+}
+
+/** The trail's name: `trailName`, else the deprecated `name` (the provider keeps both). */
+export function aliTrailNameOf(r: ResourceView): string | undefined {
+  return knownStr(field(r.props, "trailName")) ?? knownStr(field(r.props, "name"));
+}
 
 export const aliRecorderKind: LiveKind<AliRecorder | AliNotFound> = {
   id: "alicloud-config-recorder",
@@ -49,22 +62,51 @@ export const aliRecorderKind: LiveKind<AliRecorder | AliNotFound> = {
     const timeoutMs = o.timeoutSeconds * 1000;
     return ofType(view, TYPES.aliRecorder)
       .filter((r) => r.exists)
-      .flatMap((r) => {
-        const site = CONFIG_SITES[configSiteOf(r, o.configSite)];
+      .flatMap((r): PlannedCheck<AliRecorder | AliNotFound>[] => {
         // The recorder is account-wide and has no name; its resource id is the account id.
-        const account = knownStr(field(r.props, "id"));
+        const recorderAccount = knownStr(field(r.props, "id"));
+        const id = recorderAccount ? `account ${recorderAccount}` : "account recorder";
+        const choice = configSiteOf(r, o.configSite);
+        if (choice === UNKNOWN) return [];
+        const override = endpointOverride(r, "config");
+        const site = choice === "probe" ? undefined : CONFIG_SITES[choice];
         const checks = planAli(
           r,
           "config",
           ALI_ACTIONS.recorder,
-          site.host,
+          // With neither a site nor an override the first target is a placeholder: the probe asks both hosts.
+          site?.host ?? CONFIG_SITES.china.host,
           aliRegionOf(r),
-          site.region,
-          account ? `account ${account}` : "account recorder",
+          override ? undefined : site?.region,
+          id,
           timeoutMs,
-          (sdk, ctx, t, signal) => sdk.getConfigurationRecorder(ctx, t, timeoutMs, signal),
+          async (sdk, ctx, t, signal) => {
+            let rec: Outcome<AliRecorder | AliNotFound>;
+            if (site || override) {
+              rec = await sdk.getConfigurationRecorder(ctx, t, timeoutMs, signal);
+            } else {
+              const probe = (require("./site") as Site).probeConfigSite;
+              const targets = {
+                china: { ...t, endpoint: { protocol: "HTTPS", host: CONFIG_SITES.china.host } },
+                international: { ...t, endpoint: { protocol: "HTTPS", host: CONFIG_SITES.international.host } },
+              } as const;
+              const answer = await probe(ctx, targets, timeoutMs, signal);
+              rec = answer.ok ? { ok: true, value: answer.value.recorder } : answer;
+            }
+            // "Not enabled" (AccountNotExisted, REGISTRABLE) is believed only from the recorder's own account.
+            if (rec.ok && (!rec.value.found || rec.value.status === "REGISTRABLE")) {
+              const expected = recorderAccount ?? t.account;
+              return identity().confirmNotFound(ctx, t, expected, "the recorder", rec.value, timeoutMs, signal);
+            }
+            return rec;
+          },
         );
-        for (const c of checks) c.spec.account ??= account;
+        for (const c of checks) {
+          c.spec.account ??= recorderAccount;
+          if (!site && !override)
+            c.spec.endpoint =
+              "https://config.cn-shanghai.aliyuncs.com or https://config.ap-southeast-1.aliyuncs.com (site probed)";
+        }
         return checks;
       });
   },
@@ -76,10 +118,10 @@ export const aliTrailKind: LiveKind<AliTrailStatus | AliNotFound> = {
   policyName: ALI_TRAIL_POLICY,
   plan(view, raw) {
     const timeoutMs = readOptions(trailOptions, raw).timeoutSeconds * 1000;
-    return ofType(view, TYPES.aliTrail)
+    return aliTrailsOf(view)
       .filter((r) => r.exists)
       .flatMap((r) => {
-        const name = knownStr(field(r.props, "trailName")) ?? knownStr(field(r.props, "name"));
+        const name = aliTrailNameOf(r);
         const region = aliRegionOf(r);
         const org = bool(field(r.props, "isOrganizationTrail")) === true;
         const spec: CallSpec = {
@@ -97,7 +139,7 @@ export const aliTrailKind: LiveKind<AliTrailStatus | AliNotFound> = {
               spec,
               outcome: failure(
                 "bad-target",
-                "no home region: set the provider's region, stack config alicloud:region, or ALIBABA_CLOUD_REGION_ID",
+                "no home region: set the provider's region, stack config alicloud:region, or ALICLOUD_REGION",
               ),
             },
           ];
@@ -111,7 +153,14 @@ export const aliTrailKind: LiveKind<AliTrailStatus | AliNotFound> = {
           undefined,
           name,
           timeoutMs,
-          (sdk, ctx, t, signal) => sdk.getTrailStatus(ctx, t, name, org, timeoutMs, signal),
+          async (sdk, ctx, t, signal) => {
+            const s = await sdk.getTrailStatus(ctx, t, name, org, timeoutMs, signal);
+            // TrailNotFound is believed only from the account the provider deploys to (accountId / role ARN).
+            if (s.ok && !s.value.found) {
+              return identity().confirmNotFound(ctx, t, t.account, `trail '${name}'`, s.value, timeoutMs, signal);
+            }
+            return s;
+          },
         );
       });
   },

@@ -8,5 +8,11 @@ export const CALLED_ACTIONS = {
   alicloud: [ALI_ACTIONS.recorder, ALI_ACTIONS.trail],
 } as const;
 
-/** Made only for a provider's assumeRoles chain, with that chain's own credentials. */
-export const CREDENTIAL_ACTIONS = { aws: ["sts:AssumeRole"], alicloud: ["sts:AssumeRole"] } as const;
+/**
+ * Made only for a provider's role chain, with that chain's own credentials, or to confirm the answering
+ * account before a "not found" is believed (Alibaba STS GetCallerIdentity needs no RAM permission).
+ */
+export const CREDENTIAL_ACTIONS = {
+  aws: ["sts:AssumeRole"],
+  alicloud: ["sts:AssumeRole", "sts:GetCallerIdentity"],
+} as const;

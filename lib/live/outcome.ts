@@ -10,6 +10,7 @@ export type FailureReason =
   | "service-error"
   | "malformed-reply"
   | "bad-target"
+  | "wrong-account"
   | "unexpected-error";
 
 export interface CheckFailure {
@@ -19,6 +20,8 @@ export interface CheckFailure {
   code?: string;
   httpStatus?: number;
   requestId?: string;
+  /** The permission that was missing when it is not the check's own (e.g. sts:AssumeRole on a role). */
+  permission?: string;
 }
 
 export type Outcome<T> = { ok: true; value: T } | { ok: false; failure: CheckFailure };
@@ -60,5 +63,6 @@ export const FAILURE_TEXT: Record<FailureReason, string> = {
   "service-error": "the service answered with a server error",
   "malformed-reply": "the reply could not be understood",
   "bad-target": "the call target could not be determined",
+  "wrong-account": "the answering identity is not the resource's account",
   "unexpected-error": "the call failed unexpectedly",
 };

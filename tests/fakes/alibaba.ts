@@ -1,4 +1,5 @@
-// A loopback stand-in for Alibaba Cloud Config (2020-09-07) and ActionTrail (2020-07-06) that accepts the
+// A loopback stand-in for Alibaba Cloud Config (2020-09-07), ActionTrail (2020-07-06) and STS GetCallerIdentity
+// (2015-04-01) that accepts the
 // real openapi-core client's requests (ACS3 signing headers; RPC parameters in the query string) and
 // answers like the services, errors included ({RequestId, HostId, Code, Message, Recommend}).
 
@@ -47,6 +48,9 @@ export class FakeAlibaba extends LoopbackFake<AliRequest, AliFault> {
   /** Trails by name (organization trails by name too; `orgTrails` says which need IsOrganizationTrail). */
   readonly trails = new Map<string, AliTrailState>();
   readonly orgTrails = new Set<string>();
+  /** The account GetCallerIdentity names: per access key id, else `account`. */
+  account = "1234567890123456";
+  readonly accountsByKey = new Map<string, string>();
 
   static async start(): Promise<FakeAlibaba> {
     const fake = new FakeAlibaba();
@@ -91,6 +95,17 @@ export class FakeAlibaba extends LoopbackFake<AliRequest, AliFault> {
       case "GetConfigurationRecorder@2020-09-07":
         if (!this.recorder) return this.error(res, 404, "AccountNotExisted", "Your account does not exist.");
         return this.json(res, { RequestId: "r-1", ConfigurationRecorder: this.recorder });
+      case "GetCallerIdentity@2015-04-01": {
+        const account = this.accountsByKey.get(request.accessKeyId ?? "") ?? this.account;
+        return this.json(res, {
+          RequestId: "r-3",
+          AccountId: account,
+          UserId: "2000000000000001",
+          PrincipalId: "2000000000000001",
+          IdentityType: "RAMUser",
+          Arn: `acs:ram::${account}:user/auditor`,
+        });
+      }
       case "GetTrailStatus@2020-07-06": {
         const name = request.query["Name"] ?? "";
         const state = this.trails.get(name);

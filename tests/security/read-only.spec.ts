@@ -10,7 +10,12 @@ import { RECORDED_REQUESTS, type RecordedRequest } from "../fakes/registry";
 /** The only requests the pack may ever make: service:action, as IAM/RAM name them. */
 const ALLOWED: Readonly<Record<"aws" | "alicloud", readonly string[]>> = {
   aws: ["config:DescribeConfigurationRecorderStatus", "cloudtrail:GetTrailStatus", "sts:AssumeRole"],
-  alicloud: ["config:GetConfigurationRecorder", "actiontrail:GetTrailStatus", "sts:AssumeRole"],
+  alicloud: [
+    "config:GetConfigurationRecorder",
+    "actiontrail:GetTrailStatus",
+    "sts:AssumeRole",
+    "sts:GetCallerIdentity",
+  ],
 };
 
 /**
@@ -43,6 +48,7 @@ describe("read-only audit", () => {
     assert.deepEqual([...actions].sort(), [
       "AssumeRole",
       "DescribeConfigurationRecorderStatus",
+      "GetCallerIdentity",
       "GetConfigurationRecorder",
       "GetTrailStatus",
     ]);
