@@ -200,7 +200,9 @@ function planAli<T>(
   }
   spec.endpoint = `${endpoint.protocol.toLowerCase()}://${endpoint.host}`;
   const target = aliResolveTarget(r, endpoint);
-  if (!target.ok) return target.unknown ? [] : [{ urn: r.urn, spec, outcome: failure("bad-target", target.why) }];
+  if (!target.ok) {
+    return target.unknown ? [] : [{ urn: r.urn, spec, outcome: failure(target.reason ?? "bad-target", target.why) }];
+  }
   const t = target.value;
   spec.account = t.account;
   return [

@@ -162,10 +162,15 @@ function credential(ctx: RoundContext, target: AliTarget, timeoutMs: number): Cr
         break;
       case "ecs-role":
         // The library's own metadata timeouts (1 s) stay: they say "not on ECS", not "the call was slow".
-        provider = tagged(
-          c.ECSRAMRoleCredentialsProvider.builder().withRoleName(base.roleName).build(),
-          "ecs-metadata",
-        );
+        // Its builder throws when instance metadata is disabled (ALIBABA_CLOUD_ECS_METADATA_DISABLED).
+        try {
+          provider = tagged(
+            c.ECSRAMRoleCredentialsProvider.builder().withRoleName(base.roleName).build(),
+            "ecs-metadata",
+          );
+        } catch (e) {
+          throw new AliCredentialError("ecs-metadata", e);
+        }
         break;
       case "oidc": {
         let b = c.OIDCRoleArnCredentialsProvider.builder()

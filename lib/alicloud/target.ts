@@ -65,7 +65,8 @@ export interface AliTarget {
   account: string | undefined;
 }
 
-export type AliResolution<T> = { ok: true; value: T } | { ok: false; unknown: boolean; why: string };
+export type AliResolution<T> =
+  { ok: true; value: T } | { ok: false; unknown: boolean; why: string; reason?: "no-credentials" };
 
 export const CONFIG_SITES = {
   china: { host: "config.cn-shanghai.aliyuncs.com", region: "cn-shanghai" },
@@ -242,6 +243,12 @@ const unknownSetting = (key: string): AliResolution<never> => ({
   why: `its provider's ${key} is not known until the update`,
 });
 const unusable = (why: string): AliResolution<never> => ({ ok: false, unknown: false, why });
+const noCredentials = (why: string): AliResolution<never> => ({
+  ok: false,
+  unknown: false,
+  why,
+  reason: "no-credentials",
+});
 
 export function aliCredentialsOf(r: ResourceView): AliResolution<AliCredentialSpec> {
   const p = providerProps(r);
@@ -306,7 +313,7 @@ export function aliCredentialsOf(r: ResourceView): AliResolution<AliCredentialSp
     }
   }
   if (!base) {
-    return unusable(
+    return noCredentials(
       "its provider has no credential source (accessKey/secretKey, profile, credentialsUri, ecsRoleName or assumeRoleWithOidc, or their environment variables such as ALICLOUD_ACCESS_KEY), so the provider itself could not run",
     );
   }
