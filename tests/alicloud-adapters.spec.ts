@@ -16,7 +16,10 @@ import type { AliNotFound, AliRecorder, AliTrailStatus } from "../lib/alicloud/s
 import { resetEngineStateForTests } from "../lib/engine";
 import { LIVE_KINDS } from "../lib/live/kinds";
 import type { CheckFailure } from "../lib/live/outcome";
-import { lastRoundStats, type LiveEntry, liveEntries, registerKinds } from "../lib/live/round";
+import { lastRoundStats, type LiveEntry, liveEntries, registerKinds, RoundContext } from "../lib/live/round";
+import type { Outcome } from "../lib/live/outcome";
+import { probeConfigSite, type SiteAnswer } from "../lib/alicloud/site";
+import type { AliTarget, ConfigSite } from "../lib/alicloud/target";
 import type { PlainObject } from "../lib/plain";
 import type { ProviderView, ResourceView, StackView } from "../lib/stack";
 import { type AliFault, type AliRequest, FakeAlibaba } from "./fakes/alibaba";
@@ -590,4 +593,76 @@ describe("alicloud adapters (openapi-core against the loopback fake)", function 
       assert.equal(okValue<AliTrailStatus>(entryOf(entries, t).outcome).isLogging, true);
     });
   });
+});
+
+describe("alicloud Config site probe (two loopback sites)", function () {
+  let china: FakeAlibaba;
+  let intl: FakeAlibaba;
+  let ctx: RoundContext;
+
+  beforeEach(async () => {
+    china = await FakeAlibaba.start();
+    intl = await FakeAlibaba.start();
+    ctx = new RoundContext();
+  });
+  afterEach(async () => {
+    ctx.dispose();
+    allProbeRequests.push(...china.requests, ...intl.requests);
+    await china.close();
+    await intl.close();
+  });
+
+  function targets(): Record<ConfigSite, AliTarget> {
+    const at = (fake: FakeAlibaba): AliTarget => ({
+      endpoint: { protocol: "HTTP", host: new URL(fake.url).host },
+      stsEndpoint: undefined,
+      identityEndpoint: { protocol: "HTTP", host: new URL(fake.url).host },
+      credentials: {
+        base: { source: "static", accessKeyId: ACCESS_KEY, accessKeySecret: SECRET_KEY },
+        assumeRole: undefined,
+      },
+      credentialsId: "probe-creds",
+      account: undefined,
+    });
+    return { china: at(china), international: at(intl) };
+  }
+  const probe = async (): Promise<Outcome<SiteAnswer>> =>
+    probeConfigSite(ctx, targets(), 2000, new AbortController().signal);
+
+  it("keeps the site that knows the account (a China-site account in any region), once per credential set", async () => {
+    china.recorder = { ConfigurationRecorderStatus: "REGISTERED", ResourceTypes: [] };
+    intl.recorder = undefined;
+    const answer = okValue<SiteAnswer>(await probe());
+    assert.equal(answer.site, "china");
+    assert.equal(answer.recorder.found, true);
+    okValue<SiteAnswer>(await probe());
+    assert.equal(china.requests.length + intl.requests.length, 2, "decided once per round and credential set");
+  });
+
+  it("the international site when only it has the recorder", async () => {
+    china.recorder = undefined;
+    intl.recorder = { ConfigurationRecorderStatus: "REGISTERED", ResourceTypes: [] };
+    assert.equal(okValue<SiteAnswer>(await probe()).site, "international");
+  });
+
+  it("not found on one site and the key rejected on the other: the first site knows the account", async () => {
+    intl.recorder = undefined;
+    china.fault = () => ({ kind: "error", status: 404, code: "InvalidAccessKeyId.NotFound", message: "x" });
+    const answer = okValue<SiteAnswer>(await probe());
+    assert.equal(answer.site, "international");
+    assert.equal(answer.recorder.found, false);
+  });
+
+  it("a failing site leaves the site undetermined, never 'not enabled'", async () => {
+    intl.recorder = undefined;
+    china.fault = () => ({ kind: "error", status: 403, code: "NoPermission", message: "denied" });
+    const f = failureOf(await probe());
+    assert.equal(f.reason, "access-denied");
+    assert.match(f.detail, /site of the account could not be determined .*china: access-denied.*configSite/);
+  });
+});
+
+const allProbeRequests: AliRequest[] = [];
+after(() => {
+  for (const r of allProbeRequests) assert.equal(r.action, "GetConfigurationRecorder", "the probe only reads");
 });
