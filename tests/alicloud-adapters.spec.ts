@@ -560,6 +560,24 @@ describe("alicloud adapters (openapi-core against the loopback fake)", function 
       assert.ok(fake.requests.length >= 1);
     });
 
+    it("with HTTP_PROXY set (which the provider would use), an unreachable endpoint says the pack called directly", async () => {
+      const url = await closedPortUrl();
+      const saved = ["HTTP_PROXY", "NO_PROXY", "http_proxy", "no_proxy"].map((k) => [k, process.env[k]] as const);
+      for (const [k] of saved) setEnv(k, undefined);
+      setEnv("HTTP_PROXY", "http://127.0.0.1:9");
+      try {
+        const rec = recorder(provider(url));
+        const f = failureOf(entryOf(await run(stack(rec)), rec).outcome);
+        assert.equal(f.reason, "endpoint-error");
+        assert.match(f.detail, /proxy in HTTP_PROXY; the pack's Alibaba client cannot use a proxy/);
+        setEnv("NO_PROXY", "127.0.0.1");
+        const excluded = recorder(provider(url));
+        assert.doesNotMatch(failureOf(entryOf(await run(stack(excluded)), excluded).outcome).detail, /proxy/);
+      } finally {
+        for (const [k, v] of saved) setEnv(k, v);
+      }
+    });
+
     it("connection refused → endpoint-error", async () => {
       const url = await closedPortUrl();
       const rec = recorder(provider(url));

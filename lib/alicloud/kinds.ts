@@ -213,7 +213,41 @@ function planAli<T>(
       // Limits are per account, region and action: Config's central region, else the trail's home region.
       rateKey: ["alicloud", t.account ?? t.credentialsId, apiRegion ?? region ?? endpoint.host, api.action].join("|"),
       timeoutMs,
-      attempt: (ctx, signal) => call(require("./sdk") as Sdk, ctx, t, signal),
+      attempt: async (ctx, signal) => withProxyNote(await call(require("./sdk") as Sdk, ctx, t, signal), endpoint),
     },
   ];
+}
+
+/**
+ * The provider (Go) sends its calls through HTTPS_PROXY / HTTP_PROXY unless NO_PROXY excludes the host.
+ * openapi-core 1.0.8 accepts httpProxy/httpsProxy but its HTTP transport ignores them (checked against a
+ * loopback proxy, which saw no call), and it takes no agent: the pack's calls go direct. When such a call
+ * cannot reach its endpoint, say that the network path differs from the provider's.
+ */
+export function proxyFor(endpoint: AliEndpoint): string | undefined {
+  const env = (n: string): string | undefined => process.env[n] || process.env[n.toLowerCase()] || undefined;
+  const proxy = endpoint.protocol === "HTTPS" ? env("HTTPS_PROXY") : env("HTTP_PROXY");
+  if (!proxy) return undefined;
+  const host = endpoint.host.replace(/:\d+$/, "").toLowerCase();
+  const excluded = (env("NO_PROXY") ?? "")
+    .split(",")
+    .map((e) => e.trim().toLowerCase().replace(/:\d+$/, ""))
+    .filter(Boolean)
+    .some((e) => e === "*" || host === e.replace(/^\./, "") || host.endsWith(e.startsWith(".") ? e : `.${e}`));
+  return excluded ? undefined : proxy;
+}
+
+function withProxyNote<T>(outcome: Outcome<T>, endpoint: AliEndpoint): Outcome<T> {
+  if (outcome.ok || (outcome.failure.reason !== "endpoint-error" && outcome.failure.reason !== "timeout"))
+    return outcome;
+  if (!proxyFor(endpoint)) return outcome;
+  return {
+    ok: false,
+    failure: {
+      ...outcome.failure,
+      detail:
+        `${outcome.failure.detail} (the provider would go through the proxy in ${endpoint.protocol === "HTTPS" ? "HTTPS_PROXY" : "HTTP_PROXY"}; ` +
+        "the pack's Alibaba client cannot use a proxy and called directly)",
+    },
+  };
 }
