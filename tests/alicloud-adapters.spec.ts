@@ -676,7 +676,10 @@ describe("alicloud Config site probe (two loopback sites)", function () {
     china.fault = () => ({ kind: "error", status: 403, code: "NoPermission", message: "denied" });
     const f = failureOf(await probe());
     assert.equal(f.reason, "access-denied");
-    assert.match(f.detail, /site of the account could not be determined .*china: access-denied.*configSite/);
+    assert.match(
+      f.detail,
+      /site of the account could not be determined .*china \(127\.0\.0\.1:\d+\): access-denied.*configSite/,
+    );
   });
 });
 

@@ -33,8 +33,12 @@ describe("pack (Analyzer protocol): Alibaba identities, intents and resources", 
     await fake.close();
   });
 
-  const startPack = async (dryRun: boolean): Promise<AnalyzerHarness> =>
-    (pack = await AnalyzerHarness.start({ dryRun, env: { ALIBABA_CLOUD_ECS_METADATA_DISABLED: "true" } }));
+  /** A fresh pack process in the given phase; the previous one of this test is closed first. */
+  async function startPack(dryRun: boolean): Promise<AnalyzerHarness> {
+    await pack?.close();
+    pack = await AnalyzerHarness.start({ dryRun, env: { ALIBABA_CLOUD_ECS_METADATA_DISABLED: "true" } });
+    return pack;
+  }
   const provider = (props: Record<string, string> = {}) => aliProvider("ali", fake.url, { ...KEYS, ...props });
 
   it("a recorder reported missing by another account is undetermined naming both accounts, not a violation", async () => {
@@ -91,7 +95,6 @@ describe("pack (Analyzer protocol): Alibaba identities, intents and resources", 
       aliRecorder("rec", { provider: provider(), props: { resourceTypes: ["ACS::ECS::Instance", "ACS::RAM::User"] } });
     const preview = await (await startPack(true)).analyzeStack([rec()]);
     assert.deepEqual(of(preview, REC_LIVE), [], brief(preview));
-    await pack?.close();
     const update = await (await startPack(false)).analyzeStack([rec()]);
     assert.match(of(update, REC_LIVE)[0]?.message ?? "", /does not monitor declared resource types: ACS::RAM::User/);
   });

@@ -103,9 +103,8 @@ export const aliRecorderKind: LiveKind<AliRecorder | AliNotFound> = {
         );
         for (const c of checks) {
           c.spec.account ??= recorderAccount;
-          if (!site && !override)
-            c.spec.endpoint =
-              "https://config.cn-shanghai.aliyuncs.com or https://config.ap-southeast-1.aliyuncs.com (site probed)";
+          // Probed: both site hosts are asked, so no single endpoint is named (a failure names both sites).
+          if (!site && !override) delete c.spec.endpoint;
         }
         return checks;
       });

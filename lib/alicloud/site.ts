@@ -52,7 +52,7 @@ export async function probeConfigSite(
   const said = answers
     .map(
       (a) =>
-        `${a.site}: ${a.outcome.ok ? "recorder found" : `${a.outcome.failure.reason} (${a.outcome.failure.detail})`}`,
+        `${a.site} (${targets[a.site].endpoint.host}): ${a.outcome.ok ? "recorder found" : `${a.outcome.failure.reason} (${a.outcome.failure.detail})`}`,
     )
     .join("; ");
   // A retryable failure on either site keeps its reason, so the round retries the probe.

@@ -563,6 +563,7 @@ describe("canary credentials never leave the pack (whole process, every way in, 
   before(async () => {
     aws = await FakeAws.start();
     ali = await FakeAlibaba.start();
+    ali.account = "1234567"; // the canary recorders' id: "not found" is believed from that account
     urls = { aws: aws.url, ali: ali.url };
     pack = await AnalyzerHarness.start({ dryRun: true, env: PACK_ENV, config: stackConfig(urls) });
   });
