@@ -5,7 +5,6 @@ import { aliRecorderKind, aliTrailKind } from "../lib/alicloud/kinds";
 import type { AliNotFound, AliRecorder, AliTrailStatus } from "../lib/alicloud/sdk";
 import { awsRecorderKind, awsTrailKind } from "../lib/aws/kinds";
 import type { NotFound, RecorderStatus, TrailStatus } from "../lib/aws/sdk";
-import { clearSeen, firstSeen } from "../lib/first-seen";
 import { whereOf } from "../lib/live/findings";
 import { aliConfigCoverageKind, aliTrailCoverageKind } from "../lib/alicloud/coverage";
 import { awsConfigCoverageKind, awsTrailCoverageKind } from "../lib/aws/coverage";
@@ -13,7 +12,7 @@ import type { CoverageFacts } from "../lib/live/coverage";
 import { LIVE_KINDS, RESOURCE_KINDS } from "../lib/live/kinds";
 import { registerKinds, type LiveEntry, runRound } from "../lib/live/round";
 import { readOptions } from "../lib/options";
-import { field, knownStr, strList } from "../lib/plain";
+import { field, knownStr } from "../lib/plain";
 import { redact } from "../lib/redact";
 import { type ResourceView, type StackView, TYPES } from "../lib/stack";
 import * as aliRecorderPolicy from "../policies/alicloud-config-recorder-recording";
@@ -178,30 +177,19 @@ export function judge(
         e,
         resource,
       );
-    case aliRecorderKind.id: {
-      const rec = value as AliRecorder | AliNotFound;
-      // As the policy does: a transitional state is timed from when this machine first saw it.
-      const key = `alicloud-config:${e.spec.account ?? ""}:${e.spec.endpoint ?? ""}`;
-      let since = nowMs;
-      if (rec.found && (rec.status === "BUILDING" || rec.status === "REBUILDING"))
-        since = firstSeen(key, rec.status, nowMs);
-      else clearSeen(key);
-      const declared = strList(field(resource?.props ?? {}, "resourceTypes"));
-      return aliRecorderPolicy.judgeAliRecorder(
-        rec,
+    case aliRecorderKind.id:
+      return aliRecorderPolicy.judgeEntry(view, readOptions(aliRecorderPolicy.options, raw), nowMs)(
+        value as AliRecorder | AliNotFound,
         where,
-        Array.isArray(declared) ? declared : undefined,
-        readOptions(aliRecorderPolicy.options, raw),
-        since,
-        nowMs,
+        e,
+        resource,
       );
-    }
     case aliTrailKind.id:
-      return aliTrailPolicy.judgeAliTrail(
+      return aliTrailPolicy.judgeEntry(view, readOptions(aliTrailPolicy.options, raw), nowMs)(
         value as AliTrailStatus | AliNotFound,
         where,
-        readOptions(aliTrailPolicy.options, raw),
-        nowMs,
+        e,
+        resource,
       );
     default:
       return [];

@@ -17,6 +17,7 @@ export const TYPES = {
   awsNativeRecorder: "aws-native:configuration:ConfigurationRecorder",
   aliRecorder: "alicloud:cfg/configurationRecorder:ConfigurationRecorder",
   aliTrail: "alicloud:actiontrail/trail:Trail",
+  aliTrailDeprecated: "alicloud:actiontrail/trailDeprecated:TrailDeprecated",
 } as const;
 
 const WANTED: ReadonlySet<string> = new Set(Object.values(TYPES));

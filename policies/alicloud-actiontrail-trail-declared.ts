@@ -4,7 +4,8 @@
 import type { BooleanOption } from "../lib/options";
 import { field, knownStr, UNKNOWN } from "../lib/plain";
 import { type Finding, stackPolicy, type Verdict } from "../lib/policy-kit";
-import { ofType, type StackView, TYPES } from "../lib/stack";
+import { type StackView, TYPES } from "../lib/stack";
+import { aliTrailNameOf, aliTrailsOf } from "../lib/alicloud/kinds";
 import { FRAMEWORKS } from "../lib/frameworks";
 
 export const name = "alicloud-actiontrail-trail-declared";
@@ -23,11 +24,12 @@ export const options = {
   ),
   requireAllRegions: on("The trail must cover all regions (trailRegion All)."),
   requireAllEvents: on("The trail must record read and write events (eventRw All)."),
-  requireDeliveryTarget: on("The trail must deliver to an OSS bucket or an SLS project."),
+  requireDeliveryTarget: on("The trail must deliver to an OSS bucket, an SLS project or a MaxCompute project."),
 };
 export type AliTrailConfig = { [K in keyof typeof options]: boolean };
 
-export function aliTrailGaps(props: Parameters<typeof field>[0], config: AliTrailConfig): string[] {
+/** `deprecated`: the legacy TrailDeprecated resource, whose eventRw defaults to Write (the current one: All). */
+export function aliTrailGaps(props: Parameters<typeof field>[0], config: AliTrailConfig, deprecated = false): string[] {
   const gaps: string[] = [];
   const value = (k: string): string | typeof UNKNOWN | undefined => {
     const v = field(props, k);
@@ -45,21 +47,21 @@ export function aliTrailGaps(props: Parameters<typeof field>[0], config: AliTrai
   if (config.requireAllRegions && region !== UNKNOWN && region !== undefined && region !== "All") {
     gaps.push(`covers only region ${region} (set trailRegion: "All")`);
   }
-  const rw = value("eventRw");
+  const rw = value("eventRw") ?? (deprecated ? "Write" : undefined);
   if (config.requireAllEvents && rw !== UNKNOWN && rw !== undefined && rw !== "All") {
     gaps.push(`records only ${rw} events (set eventRw: "All")`);
   }
   if (config.requireDeliveryTarget) {
-    const oss = value("ossBucketName");
-    const sls = value("slsProjectArn");
-    if (oss === undefined && sls === undefined) gaps.push("delivers nowhere (set ossBucketName or slsProjectArn)");
+    const targets = ["ossBucketName", "slsProjectArn", "maxComputeProjectArn"].map(value);
+    if (targets.every((t) => t === undefined))
+      gaps.push("delivers nowhere (set ossBucketName, slsProjectArn or maxComputeProjectArn)");
   }
   return gaps;
 }
 
 export function evaluate(view: StackView, config: AliTrailConfig): Verdict {
   if (!view.deploys.alicloud) return { notApplicable: "the stack deploys no Alibaba Cloud resources" };
-  const trails = ofType(view, TYPES.aliTrail);
+  const trails = aliTrailsOf(view);
   if (trails.length === 0) {
     return config.requireTrail
       ? [
@@ -67,29 +69,29 @@ export function evaluate(view: StackView, config: AliTrailConfig): Verdict {
             message:
               "The stack deploys Alibaba Cloud resources but declares no ActionTrail trail (alicloud.actiontrail.Trail), so " +
               "API activity is not delivered anywhere by this stack. Declare a trail with status Enable, trailRegion All, " +
-              "eventRw All and an OSS bucket or SLS project, or set requireTrail: false if another trail covers the account.",
+              "eventRw All and an OSS bucket, SLS project or MaxCompute project, or set requireTrail: false if another trail covers the account.",
           },
         ]
       : [];
   }
-  const gaps = trails.map((t) => ({ t, g: aliTrailGaps(t.props, config) }));
+  const gaps = trails.map((t) => ({ t, g: aliTrailGaps(t.props, config, t.type === TYPES.aliTrailDeprecated) }));
   if (gaps.some(({ g }) => g.length === 0)) return [];
   return gaps.map(({ t, g }): Finding => ({
     urn: t.urn,
-    message: `No declared trail meets the baseline. ActionTrail trail '${knownStr(field(t.props, "trailName")) ?? t.name}' ${g.join("; ")}.`,
+    message: `No declared trail meets the baseline. ActionTrail trail '${aliTrailNameOf(t) ?? t.name}' ${g.join("; ")}.`,
   }));
 }
 
 export const policy = stackPolicy({
   name,
   description:
-    "The stack declares an ActionTrail trail that is enabled, covers all regions and all events, and delivers to OSS or SLS.",
+    "The stack declares an ActionTrail trail that is enabled, covers all regions and all events, and delivers to OSS, SLS or MaxCompute.",
   enforcementLevel: "advisory",
   severity: "critical",
   framework: FRAMEWORKS.cisAlibaba21,
   tags: ["alicloud", "actiontrail", "declared"],
   remediationSteps:
-    'Declare alicloud.actiontrail.Trail with status: "Enable", trailRegion: "All", eventRw: "All" and ossBucketName or slsProjectArn.',
+    'Declare alicloud.actiontrail.Trail with status: "Enable", trailRegion: "All", eventRw: "All" and ossBucketName, slsProjectArn or maxComputeProjectArn.',
   url: "https://www.alibabacloud.com/help/en/actiontrail/developer-reference/api-actiontrail-2020-07-06-gettrailstatus",
   options,
   evaluate: (view, config) => evaluate(view, config),

@@ -54,7 +54,12 @@ export function evaluate(view: StackView, config: AliRecorderConfig): Verdict {
   for (const r of recorders) {
     const types = strList(field(r.props, "resourceTypes"));
     if (types === UNKNOWN) continue;
+    // resourceTypes is optional and computed: for a recorder that exists, the list may be the provider's
+    // copy of every type the account monitors, not a restriction the user wrote. A stack policy sees only
+    // these values, so "restricted" is judged only where the list is certainly the user's: a recorder this
+    // preview creates. Required types missing from the list are unmonitored whoever filled it.
     const restricted = (types ?? []).length > 0;
+    const userWritten = !r.exists;
     const monitored = new Set(types ?? []);
     const missing = restricted ? config.requiredResourceTypes.filter((t) => !monitored.has(t)) : [];
     if (missing.length > 0) {
@@ -64,7 +69,7 @@ export function evaluate(view: StackView, config: AliRecorderConfig): Verdict {
           `Cloud Config recorder monitors only ${monitored.size} resource type(s); required types go unmonitored: ` +
           `${missing.join(", ")}. Add them to resourceTypes, or leave resourceTypes empty to monitor all supported types.`,
       });
-    } else if (restricted && !config.allowRestrictedResourceTypes) {
+    } else if (restricted && userWritten && !config.allowRestrictedResourceTypes) {
       findings.push({
         urn: r.urn,
         message:

@@ -4,10 +4,11 @@
 import { ALI_RECORDER_POLICY, aliRecorderKind, configSiteOption } from "../lib/alicloud/kinds";
 import type { AliNotFound, AliRecorder } from "../lib/alicloud/sdk";
 import { clearSeen, firstSeen } from "../lib/first-seen";
-import { liveFindings } from "../lib/live/findings";
-import { pendingGraceMinutesOption, timeoutSecondsOption } from "../lib/options";
+import { type EntryJudge, liveFindings } from "../lib/live/findings";
+import { type OptionValues, pendingGraceMinutesOption, timeoutSecondsOption } from "../lib/options";
 import { field, strList } from "../lib/plain";
 import { ago, at, stackPolicy } from "../lib/policy-kit";
+import type { StackView } from "../lib/stack";
 
 export const name = ALI_RECORDER_POLICY;
 export const options = {
@@ -20,7 +21,7 @@ const TRANSITIONAL = new Set(["BUILDING", "REBUILDING"]);
 
 /**
  * Violations for the observed recorder. `sinceMs` is when the current transitional state was first
- * seen (the API gives no timestamp); `declaredTypes` are the stack's resourceTypes, if restricted.
+ * seen (the API gives no timestamp); `declaredTypes` are the stack's resourceTypes after an update (undefined in a preview).
  */
 export function judgeAliRecorder(
   rec: AliRecorder | AliNotFound,
@@ -32,7 +33,8 @@ export function judgeAliRecorder(
 ): string[] {
   // This policy also blocks the preview of the update that would fix it, so the console step comes first.
   const fix =
-    "Enable Cloud Config in the console (Cloud Config > Settings), or run `pulumi refresh` then `pulumi up --skip-preview` " +
+    `Start it with \`${startCommandFor(stackName())}\` (a dry run; add --yes), or enable Cloud Config in the console ` +
+    "(Cloud Config > Settings), or run `pulumi refresh` then `pulumi up --skip-preview` " +
     "(a preview would still see the recorder off and block the fix).";
   if (!rec.found) return [`Cloud Config recorder ${where} is not enabled for the account (${rec.detail}). ${fix}`];
   const out: string[] = [];
@@ -48,16 +50,16 @@ export function judgeAliRecorder(
   } else if (rec.status !== "REGISTERED") {
     out.push(`Cloud Config recorder ${where} reports an unrecognised status ${rec.status}; expected REGISTERED.`);
   }
+  // Only declared types the recorder does not monitor are a gap. Types monitored beyond the list are not:
+  // resourceTypes is optional and computed, so the list may be the provider's copy of what the account
+  // monitors (then newly supported types show up live later), not a restriction the user wrote.
   if (declaredTypes && declaredTypes.length > 0 && rec.resourceTypes) {
     const live = new Set(rec.resourceTypes);
-    const declared = new Set(declaredTypes);
-    const notMonitored = [...declared].filter((t) => !live.has(t));
-    const extra = [...live].filter((t) => !declared.has(t));
-    if (notMonitored.length > 0 || extra.length > 0) {
+    const notMonitored = [...new Set(declaredTypes)].filter((t) => !live.has(t));
+    if (notMonitored.length > 0) {
       out.push(
-        `Cloud Config recorder ${where} monitors resource types that differ from the declared ones` +
-          `${notMonitored.length ? `; declared but not monitored: ${notMonitored.join(", ")}` : ""}` +
-          `${extra.length ? `; monitored but not declared: ${extra.join(", ")}` : ""}. Run \`pulumi refresh\` then \`pulumi up --skip-preview\` to apply the declared types.`,
+        `Cloud Config recorder ${where} does not monitor declared resource types: ${notMonitored.join(", ")}. ` +
+          "Run `pulumi refresh` then `pulumi up --skip-preview` to apply the declared types.",
       );
     }
   }
@@ -72,19 +74,28 @@ export const policy = stackPolicy({
   severity: "high",
   tags: ["alicloud", "config", "live"],
   remediationSteps:
-    "Enable Cloud Config (Cloud Config > Settings), or `pulumi refresh` then `pulumi up --skip-preview`; align resourceTypes with the declaration.",
+    "Start the recorder with `auditguard start --stack <stack> --yes` (or enable Cloud Config in Cloud Config > Settings), or `pulumi refresh` then `pulumi up --skip-preview`; align resourceTypes with the declaration.",
   url: "https://www.alibabacloud.com/help/en/cloud-config/latest/api-config-2020-09-07-getconfigurationrecorder",
   options,
   evaluate(view, config, raw) {
-    const now = Date.now();
-    return liveFindings(name, aliRecorderKind, view, raw, (rec, where, e, resource) => {
-      // The API gives no timestamp: a transitional state is timed from when this machine first saw it.
-      const key = `alicloud-config:${e.spec.account ?? ""}:${e.spec.endpoint ?? ""}`;
-      let since = now;
-      if (rec.found && TRANSITIONAL.has(rec.status)) since = firstSeen(key, rec.status, now);
-      else clearSeen(key);
-      const declared = strList(field(resource?.props ?? {}, "resourceTypes"));
-      return judgeAliRecorder(rec, where, Array.isArray(declared) ? declared : undefined, config, since, now);
-    });
+    return liveFindings(name, aliRecorderKind, view, raw, judgeEntry(view, config, Date.now()));
   },
 });
+
+/** The judgement of the observed recorder in its stack, as the policy and the `auditguard status` command give it. */
+export function judgeEntry(
+  view: StackView,
+  config: OptionValues<typeof options>,
+  now: number,
+): EntryJudge<AliRecorder | AliNotFound> {
+  return (rec, where, e, resource) => {
+    // The API gives no timestamp: a transitional state is timed from when this machine first saw it.
+    const key = `alicloud-config:${e.spec.account ?? ""}:${e.spec.endpoint ?? ""}`;
+    let since = now;
+    if (rec.found && TRANSITIONAL.has(rec.status)) since = firstSeen(key, rec.status, now);
+    else clearSeen(key);
+    // In a preview the declared list may be exactly what this update changes: judged after the update.
+    const declared = view.dryRun ? undefined : strList(field(resource?.props ?? {}, "resourceTypes"));
+    return judgeAliRecorder(rec, where, Array.isArray(declared) ? declared : undefined, config, since, now);
+  };
+}

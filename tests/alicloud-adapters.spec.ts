@@ -9,12 +9,17 @@ process.env["ALIBABA_CLOUD_CLI_PROFILE_DISABLED"] = "true";
 process.env["HOME"] = fs.mkdtempSync(path.join(os.tmpdir(), "auditguard-ali-home-"));
 
 import assert from "node:assert/strict";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import { ALI_RECORDER_POLICY, ALI_TRAIL_POLICY } from "../lib/alicloud/kinds";
 import type { AliNotFound, AliRecorder, AliTrailStatus } from "../lib/alicloud/sdk";
 import { resetEngineStateForTests } from "../lib/engine";
 import { LIVE_KINDS } from "../lib/live/kinds";
 import type { CheckFailure } from "../lib/live/outcome";
-import { lastRoundStats, type LiveEntry, liveEntries, registerKinds } from "../lib/live/round";
+import { lastRoundStats, type LiveEntry, liveEntries, registerKinds, RoundContext } from "../lib/live/round";
+import type { Outcome } from "../lib/live/outcome";
+import { probeConfigSite, type SiteAnswer } from "../lib/alicloud/site";
+import type { AliTarget, ConfigSite } from "../lib/alicloud/target";
 import type { PlainObject } from "../lib/plain";
 import type { ProviderView, ResourceView, StackView } from "../lib/stack";
 import { type AliFault, type AliRequest, FakeAlibaba } from "./fakes/alibaba";
@@ -23,7 +28,7 @@ import { closedPortUrl, entryOf, failureOf, okValue, setEnv } from "./support";
 const ACCESS_KEY = "LTAI5tFAKEFAKE";
 const SECRET_KEY = "alisecretsecret";
 const SESSION_TOKEN = "ali-sts-token-Kq93mZ";
-const READ_ACTIONS: ReadonlySet<string> = new Set(["GetConfigurationRecorder", "GetTrailStatus"]);
+const READ_ACTIONS: ReadonlySet<string> = new Set(["GetConfigurationRecorder", "GetTrailStatus", "GetCallerIdentity"]);
 const ALI_ENV = [
   "ALIBABA_CLOUD_ACCESS_KEY_ID",
   "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
@@ -37,6 +42,10 @@ const ALI_ENV = [
   "ALICLOUD_SECRET_KEY",
   "ALICLOUD_REGION",
   "ALIBABA_CLOUD_REGION_ID",
+  "ALICLOUD_ECS_ROLE_NAME",
+  "ALICLOUD_CREDENTIALS_URI",
+  "ALICLOUD_ACCOUNT_ID",
+  "ALIBABA_CLOUD_ACCOUNT_TYPE",
   "PULUMI_CONFIG",
 ];
 
@@ -52,7 +61,7 @@ function provider(fake: FakeAlibaba | string, extra: PlainObject = {}, keys = tr
     props: {
       region: "cn-hangzhou",
       ...(keys ? { accessKey: ACCESS_KEY, secretKey: SECRET_KEY } : {}),
-      endpoints: JSON.stringify([{ config: url, actiontrail: url }]),
+      endpoints: JSON.stringify([{ config: url, actiontrail: url, sts: url }]),
       ...extra,
     },
   };
@@ -118,6 +127,7 @@ describe("alicloud adapters (openapi-core against the loopback fake)", function 
   beforeEach(async () => {
     resetEngineStateForTests();
     fake = await FakeAlibaba.start();
+    fake.account = "1234567";
     fake.recorder = { ConfigurationRecorderStatus: "REGISTERED", ResourceTypes: ["ACS::ECS::Instance"] };
     fake.trails.set("trail-1", { IsLogging: true, LatestDeliveryTime: "2026-03-01T11:00:00Z" });
   });
@@ -212,13 +222,41 @@ describe("alicloud adapters (openapi-core against the loopback fake)", function 
       ]);
     });
 
-    it("AccountNotExisted means no recorder (found: false), not a failure", async () => {
+    it("AccountNotExisted from the recorder's own account means no recorder (found: false), not a failure", async () => {
       fake.recorder = undefined;
       const rec = recorder(provider(fake));
       const r = okValue<AliNotFound>(entryOf(await run(stack(rec)), rec).outcome);
       assert.equal(r.found, false);
       assert.match(r.detail, /account does not exist/i);
-      assert.equal(fake.requests.length, 1, "a definite answer is not retried");
+      assert.equal(fake.calls("GetConfigurationRecorder").length, 1, "a definite answer is not retried");
+      const [who] = fake.calls("GetCallerIdentity");
+      assert.equal(who?.version, "2015-04-01");
+      assert.equal(who?.accessKeyId, ACCESS_KEY, "asked with the check's own credentials");
+    });
+
+    it("AccountNotExisted answered as another account is wrong-account naming both, not 'not enabled'", async () => {
+      fake.recorder = undefined;
+      fake.account = "7654321";
+      const rec = recorder(provider(fake));
+      const f = failureOf(entryOf(await run(stack(rec)), rec).outcome);
+      assert.equal(f.reason, "wrong-account");
+      assert.match(f.detail, /called as 7654321; the recorder belongs to 1234567/);
+    });
+
+    it("REGISTRABLE for a recorder whose id is another account is wrong-account", async () => {
+      fake.recorder = { ConfigurationRecorderStatus: "REGISTRABLE", ResourceTypes: [] };
+      fake.account = "7654321";
+      const rec = recorder(provider(fake));
+      assert.equal(failureOf(entryOf(await run(stack(rec)), rec).outcome).reason, "wrong-account");
+      fake.account = "1234567";
+      const same = recorder(provider(fake));
+      assert.equal(okValue<AliRecorder>(entryOf(await run(stack(same)), same).outcome).status, "REGISTRABLE");
+    });
+
+    it("a REGISTERED recorder needs no identity call", async () => {
+      const rec = recorder(provider(fake));
+      okValue<AliRecorder>(entryOf(await run(stack(rec)), rec).outcome);
+      assert.equal(fake.calls("GetCallerIdentity").length, 0);
     });
 
     it("a recorder without a status is a malformed reply", async () => {
@@ -241,12 +279,43 @@ describe("alicloud adapters (openapi-core against the loopback fake)", function 
       assert.equal(req?.query["IsOrganizationTrail"], "true");
     });
 
-    it("TrailNotFoundException means found: false", async () => {
+    it("TrailNotFoundException means found: false (no account to compare with: no identity call)", async () => {
       const t = trail(provider(fake), "gone-trail");
       const s = okValue<AliNotFound>(entryOf(await runTrail(stack(t)), t).outcome);
       assert.equal(s.found, false);
       assert.match(s.detail, /gone-trail/);
       assert.equal(fake.requests.length, 1);
+    });
+
+    it("TrailNotFoundException is believed only from the provider's accountId; once per credential set", async () => {
+      const p = provider(fake, { accountId: "1234567" });
+      const a = trail(p, "gone-a");
+      const b = trail(p, "gone-b");
+      const entries = await runTrail(stack(a, b));
+      assert.equal(okValue<AliNotFound>(entryOf(entries, a).outcome).found, false);
+      assert.equal(okValue<AliNotFound>(entryOf(entries, b).outcome).found, false);
+      assert.equal(fake.calls("GetCallerIdentity").length, 1, "memoised per credential set per round");
+
+      const other = trail(provider(fake, { accountId: "2222222" }), "gone-c");
+      const f = failureOf(entryOf(await runTrail(stack(other)), other).outcome);
+      assert.equal(f.reason, "wrong-account");
+      assert.match(f.detail, /called as 1234567; trail 'gone-c' belongs to 2222222/);
+    });
+
+    it("GetCallerIdentity failing leaves the not-found undetermined with its reason", async () => {
+      fake.fault = (req) => (req.action === "GetCallerIdentity" ? errorFault(403, "NoPermission") : undefined);
+      const t = trail(provider(fake, { accountId: "1234567" }), "gone-d");
+      const f = failureOf(entryOf(await runTrail(stack(t)), t).outcome);
+      assert.equal(f.reason, "access-denied");
+      assert.match(f.detail, /confirming the answering account with STS GetCallerIdentity failed/);
+    });
+
+    it("passes OssBucketStatus and SlsLogStoreStatus on", async () => {
+      fake.trails.set("trail-1", { IsLogging: true, OssBucketStatus: false, SlsLogStoreStatus: true });
+      const t = trail(provider(fake));
+      const s = okValue<AliTrailStatus>(entryOf(await runTrail(stack(t)), t).outcome);
+      assert.equal(s.ossBucketStatus, false);
+      assert.equal(s.slsLogStoreStatus, true);
     });
 
     for (const [sent, parsed] of [
@@ -334,7 +403,60 @@ describe("alicloud adapters (openapi-core against the loopback fake)", function 
       assert.equal(fake.requests.length, 0);
     });
 
-    it("environment credentials are used when the provider has none (default chain)", async () => {
+    it("the provider's own environment names (ALICLOUD_ACCESS_KEY / ALICLOUD_SECRET_KEY) are used", async () => {
+      process.env["ALICLOUD_ACCESS_KEY"] = "LTAI5tALICLOUDENV";
+      process.env["ALICLOUD_SECRET_KEY"] = "alicloudenvsecret";
+      try {
+        const rec = recorder(provider(fake, {}, false));
+        okValue<AliRecorder>(entryOf(await run(stack(rec)), rec).outcome);
+        assert.equal(fake.requests[0]?.accessKeyId, "LTAI5tALICLOUDENV");
+      } finally {
+        setEnv("ALICLOUD_ACCESS_KEY", undefined);
+        setEnv("ALICLOUD_SECRET_KEY", undefined);
+      }
+    });
+
+    it("credentialsUri: the keys the URI serves sign the call", async () => {
+      const server = http.createServer((_req, res) => {
+        res.writeHead(200, { "content-type": "application/json" });
+        res.end(
+          JSON.stringify({
+            Code: "Success",
+            AccessKeyId: "LTAI5tFROMURI",
+            AccessKeySecret: "urisecreturisecret",
+            SecurityToken: "uri-token-1",
+            Expiration: new Date(Date.now() + 3_600_000).toISOString().replace(/\.\d+Z$/, "Z"),
+          }),
+        );
+      });
+      await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+      try {
+        const port = (server.address() as AddressInfo).port;
+        const rec = recorder(provider(fake, { credentialsUri: `http://127.0.0.1:${port}/creds` }, false));
+        okValue<AliRecorder>(entryOf(await run(stack(rec)), rec).outcome);
+        assert.equal(fake.requests[0]?.accessKeyId, "LTAI5tFROMURI");
+        assert.equal(fake.requests[0]?.securityToken, "uri-token-1");
+      } finally {
+        server.closeAllConnections();
+        await new Promise<void>((r) => server.close(() => r()));
+      }
+    });
+
+    it("ecsRoleName off ECS is no-credentials saying so, not a timeout; nothing is sent", async () => {
+      // The runner disables instance metadata (ALIBABA_CLOUD_ECS_METADATA_DISABLED): never 100.100.100.200.
+      process.env["ALICLOUD_ECS_ROLE_NAME"] = "audit-role";
+      try {
+        const rec = recorder(provider(fake, {}, false));
+        const f = failureOf(entryOf(await run(stack(rec)), rec).outcome);
+        assert.equal(f.reason, "no-credentials", JSON.stringify(f));
+        assert.match(f.detail, /ecsRoleName needs the ECS instance metadata service/);
+        assert.equal(fake.requests.length, 0);
+      } finally {
+        setEnv("ALICLOUD_ECS_ROLE_NAME", undefined);
+      }
+    });
+
+    it("environment credentials are used when the provider has none (its ALIBABA_CLOUD_* defaults)", async () => {
       process.env["ALIBABA_CLOUD_ACCESS_KEY_ID"] = "LTAI5tENVENVENV";
       process.env["ALIBABA_CLOUD_ACCESS_KEY_SECRET"] = "envsecretsecret";
       try {
@@ -438,6 +560,24 @@ describe("alicloud adapters (openapi-core against the loopback fake)", function 
       assert.ok(fake.requests.length >= 1);
     });
 
+    it("with HTTP_PROXY set (which the provider would use), an unreachable endpoint says the pack called directly", async () => {
+      const url = await closedPortUrl();
+      const saved = ["HTTP_PROXY", "NO_PROXY", "http_proxy", "no_proxy"].map((k) => [k, process.env[k]] as const);
+      for (const [k] of saved) setEnv(k, undefined);
+      setEnv("HTTP_PROXY", "http://127.0.0.1:9");
+      try {
+        const rec = recorder(provider(url));
+        const f = failureOf(entryOf(await run(stack(rec)), rec).outcome);
+        assert.equal(f.reason, "endpoint-error");
+        assert.match(f.detail, /proxy in HTTP_PROXY; the pack's Alibaba client cannot use a proxy/);
+        setEnv("NO_PROXY", "127.0.0.1");
+        const excluded = recorder(provider(url));
+        assert.doesNotMatch(failureOf(entryOf(await run(stack(excluded)), excluded).outcome).detail, /proxy/);
+      } finally {
+        for (const [k, v] of saved) setEnv(k, v);
+      }
+    });
+
     it("connection refused → endpoint-error", async () => {
       const url = await closedPortUrl();
       const rec = recorder(provider(url));
@@ -471,4 +611,79 @@ describe("alicloud adapters (openapi-core against the loopback fake)", function 
       assert.equal(okValue<AliTrailStatus>(entryOf(entries, t).outcome).isLogging, true);
     });
   });
+});
+
+describe("alicloud Config site probe (two loopback sites)", function () {
+  let china: FakeAlibaba;
+  let intl: FakeAlibaba;
+  let ctx: RoundContext;
+
+  beforeEach(async () => {
+    china = await FakeAlibaba.start();
+    intl = await FakeAlibaba.start();
+    ctx = new RoundContext();
+  });
+  afterEach(async () => {
+    ctx.dispose();
+    allProbeRequests.push(...china.requests, ...intl.requests);
+    await china.close();
+    await intl.close();
+  });
+
+  function targets(): Record<ConfigSite, AliTarget> {
+    const at = (fake: FakeAlibaba): AliTarget => ({
+      endpoint: { protocol: "HTTP", host: new URL(fake.url).host },
+      stsEndpoint: undefined,
+      identityEndpoint: { protocol: "HTTP", host: new URL(fake.url).host },
+      credentials: {
+        base: { source: "static", accessKeyId: ACCESS_KEY, accessKeySecret: SECRET_KEY },
+        assumeRole: undefined,
+      },
+      credentialsId: "probe-creds",
+      account: undefined,
+    });
+    return { china: at(china), international: at(intl) };
+  }
+  const probe = async (): Promise<Outcome<SiteAnswer>> =>
+    probeConfigSite(ctx, targets(), 2000, new AbortController().signal);
+
+  it("keeps the site that knows the account (a China-site account in any region), once per credential set", async () => {
+    china.recorder = { ConfigurationRecorderStatus: "REGISTERED", ResourceTypes: [] };
+    intl.recorder = undefined;
+    const answer = okValue<SiteAnswer>(await probe());
+    assert.equal(answer.site, "china");
+    assert.equal(answer.recorder.found, true);
+    okValue<SiteAnswer>(await probe());
+    assert.equal(china.requests.length + intl.requests.length, 2, "decided once per round and credential set");
+  });
+
+  it("the international site when only it has the recorder", async () => {
+    china.recorder = undefined;
+    intl.recorder = { ConfigurationRecorderStatus: "REGISTERED", ResourceTypes: [] };
+    assert.equal(okValue<SiteAnswer>(await probe()).site, "international");
+  });
+
+  it("not found on one site and the key rejected on the other: the first site knows the account", async () => {
+    intl.recorder = undefined;
+    china.fault = () => ({ kind: "error", status: 404, code: "InvalidAccessKeyId.NotFound", message: "x" });
+    const answer = okValue<SiteAnswer>(await probe());
+    assert.equal(answer.site, "international");
+    assert.equal(answer.recorder.found, false);
+  });
+
+  it("a failing site leaves the site undetermined, never 'not enabled'", async () => {
+    intl.recorder = undefined;
+    china.fault = () => ({ kind: "error", status: 403, code: "NoPermission", message: "denied" });
+    const f = failureOf(await probe());
+    assert.equal(f.reason, "access-denied");
+    assert.match(
+      f.detail,
+      /site of the account could not be determined .*china \(127\.0\.0\.1:\d+\): access-denied.*configSite/,
+    );
+  });
+});
+
+const allProbeRequests: AliRequest[] = [];
+after(() => {
+  for (const r of allProbeRequests) assert.equal(r.action, "GetConfigurationRecorder", "the probe only reads");
 });

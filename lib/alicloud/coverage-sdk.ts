@@ -3,7 +3,7 @@
 
 import { failure, type Outcome, success } from "../live/outcome";
 import type { RoundContext } from "../live/round";
-import { call, classifyAli } from "./sdk";
+import { aliCall, classifyAli } from "./sdk";
 import type { AliTarget } from "./target";
 
 /** A trail as DescribeTrails lists it in one region. */
@@ -26,7 +26,7 @@ export async function describeAliTrails(
   signal: AbortSignal,
 ): Promise<Outcome<AliListedTrail[]>> {
   try {
-    const body = await call(
+    const body = await aliCall(
       ctx,
       target,
       { action: "DescribeTrails", version: "2020-07-06" },

@@ -273,7 +273,7 @@ function credentialsKeyOf(r: ResourceView): string | undefined {
  */
 function trailIntent(view: StackView): Map<string, Set<string>> {
   const out = new Map<string, Set<string>>();
-  for (const t of ofType(view, TYPES.aliTrail)) {
+  for (const t of [...ofType(view, TYPES.aliTrail), ...ofType(view, TYPES.aliTrailDeprecated)]) {
     if (t.exists || knownStr(field(t.props, "status")) !== "Enable") continue;
     const defaultRw = t.type === TYPES.aliTrail ? "All" : "Write";
     const rw = field(t.props, "eventRw");
@@ -427,7 +427,11 @@ export const aliConfigCoverageKind: LiveKind<CoverageFacts> = {
         seen.add(placementKey(p));
         continue;
       }
-      const site = CONFIG_SITES[configSiteOf(p.via, o.configSite)];
+      const choice = configSiteOf(p.via, o.configSite);
+      if (choice === UNKNOWN) continue; // the provider's accountType is not known until the update
+      // Neither configSite, accountType nor an endpoint override says: both sites are asked (lib/alicloud/site.ts).
+      const probe = choice === "probe" && endpointOverride(p.via, "config") === undefined;
+      const site = CONFIG_SITES[choice === "probe" ? "china" : choice];
       const endpoint = endpointFor(p.via, "config", site.host);
       if (endpoint === undefined) continue;
       if (typeof endpoint === "string") {
@@ -445,7 +449,7 @@ export const aliConfigCoverageKind: LiveKind<CoverageFacts> = {
       const placement = { ...p, region: site.region };
       checks.push(
         coverageCheck(CONFIG_KIND, placement, endpoint.host, timeoutMs, (run, _ctx, account) =>
-          evaluateRecorder(run, placement, endpoint, account, timeoutMs, o),
+          evaluateRecorder(run, placement, endpoint, account, timeoutMs, o, probe),
         ),
       );
     }
@@ -460,6 +464,7 @@ async function evaluateRecorder(
   account: string,
   timeoutMs: number,
   rules: { pendingGraceMinutes: number; requiredResourceTypes: readonly string[] },
+  probe = false,
 ): Promise<Composed> {
   const c = aliCall(
     p,
@@ -468,7 +473,10 @@ async function evaluateRecorder(
     account,
     ALI_COVERAGE_ACTIONS.recorder,
     `account ${account}`,
-    (t) => (ctx, signal) => (require("./sdk") as Sdk).getConfigurationRecorder(ctx, t, timeoutMs, signal),
+    (t) => (ctx, signal) =>
+      probe
+        ? probedRecorder(ctx, t, timeoutMs, signal)
+        : (require("./sdk") as Sdk).getConfigurationRecorder(ctx, t, timeoutMs, signal),
     timeoutMs,
   );
   if ("failure" in c)
@@ -486,4 +494,19 @@ async function evaluateRecorder(
   else clearSeen(key);
   const v = verdict(account, p.region, [aliRecorderCovers(rec.value, rules, since, now)], "no recorder");
   return { outcome: success(v), spec: c.spec };
+}
+
+/** The account's recorder from whichever Config site knows the account (decided once per credential set per round). */
+async function probedRecorder(
+  ctx: RoundContext,
+  t: AliTarget,
+  timeoutMs: number,
+  signal: AbortSignal,
+): Promise<Outcome<AliRecorder | AliNotFound>> {
+  const targets = {
+    china: { ...t, endpoint: { protocol: "HTTPS", host: CONFIG_SITES.china.host } },
+    international: { ...t, endpoint: { protocol: "HTTPS", host: CONFIG_SITES.international.host } },
+  } as const;
+  const answer = await (require("./site") as typeof import("./site")).probeConfigSite(ctx, targets, timeoutMs, signal);
+  return answer.ok ? success(answer.value.recorder) : answer;
 }

@@ -1,10 +1,13 @@
-// The Alibaba Cloud account behind a set of credentials: STS GetCallerIdentity (2015-04-01, needs no RAM
-// permission), asked once per distinct credential set per round. `target.endpoint` is the STS host to call.
+// Who is answering: Alibaba Cloud STS GetCallerIdentity (API 2015-04-01, RPC) with a check's own credentials,
+// so that "does not exist" is believed only from the resource's own account. Any identity may call it; it
+// needs no RAM permission. One call per credential set and STS host per round (memoised in the round context).
 
 import { failure, type Outcome, success } from "../live/outcome";
 import type { RoundContext } from "../live/round";
-import { call, classifyAli } from "./sdk";
+import { aliCall, classifyAli } from "./sdk";
 import { aliAccountSourceOf, type AliTarget } from "./target";
+
+export const ALI_IDENTITY_ACTION = { action: "GetCallerIdentity", version: "2015-04-01" } as const;
 
 export async function aliCallerIdentity(
   ctx: RoundContext,
@@ -13,35 +16,51 @@ export async function aliCallerIdentity(
   signal: AbortSignal,
 ): Promise<Outcome<{ account: string; arn: string }>> {
   // An audit role still waiting for its account is in the provider's account: ask as the provider.
-  const target = aliAccountSourceOf(audited, audited.endpoint) ?? audited;
-  // Shared while in flight and once answered; a failure is forgotten, so a retry asks again.
-  const memo = ctx.memo(`ali:identity:${target.credentialsId}:${target.endpoint.host}`, () => ({
-    pending: undefined as Promise<Outcome<{ account: string; arn: string }>> | undefined,
-  }));
-  if (!memo.pending) {
-    const p = ask(ctx, target, timeoutMs, signal);
-    memo.pending = p;
-    void p.then((o) => {
-      if (!o.ok && memo.pending === p) memo.pending = undefined;
-    });
-  }
-  return memo.pending;
+  const target = aliAccountSourceOf(audited) ?? audited;
+  const endpoint = target.identityEndpoint;
+  return ctx.memo(`ali:identity:${target.credentialsId}:${endpoint.protocol}:${endpoint.host}`, async () => {
+    try {
+      const body = await aliCall(ctx, target, ALI_IDENTITY_ACTION, {}, timeoutMs, signal, endpoint);
+      const account = body["AccountId"];
+      const arn = body["Arn"];
+      if (typeof account !== "string" || !/^\d+$/.test(account)) {
+        return failure<{ account: string; arn: string }>("malformed-reply", "GetCallerIdentity gave no AccountId");
+      }
+      return success({ account, arn: typeof arn === "string" ? arn : "" });
+    } catch (e) {
+      return { ok: false, failure: classifyAli(e) } as Outcome<{ account: string; arn: string }>;
+    }
+  });
 }
 
-async function ask(
+/**
+ * Believes a "does not exist" answer only when the caller is the resource's account: the answer as given
+ * when it is (or when no account is known to compare with), else a wrong-account failure naming both.
+ */
+export async function confirmNotFound<T>(
   ctx: RoundContext,
   target: AliTarget,
+  expectedAccount: string | undefined,
+  what: string,
+  notFound: T,
   timeoutMs: number,
   signal: AbortSignal,
-): Promise<Outcome<{ account: string; arn: string }>> {
-  try {
-    const body = await call(ctx, target, { action: "GetCallerIdentity", version: "2015-04-01" }, {}, timeoutMs, signal);
-    const account = body["AccountId"];
-    if (typeof account !== "string" || !/^\d+$/.test(account)) {
-      return failure("malformed-reply", "AccountId is missing or not numeric");
-    }
-    return success({ account, arn: typeof body["Arn"] === "string" ? body["Arn"] : "" });
-  } catch (e) {
-    return { ok: false, failure: classifyAli(e) };
+): Promise<Outcome<T>> {
+  if (!expectedAccount) return success(notFound);
+  const who = await aliCallerIdentity(ctx, target, timeoutMs, signal);
+  if (!who.ok) {
+    const { reason, detail, ...facts } = who.failure;
+    return failure(
+      reason,
+      `the answer was "not found"; confirming the answering account with STS GetCallerIdentity failed: ${detail}`,
+      facts,
+    );
   }
+  if (who.value.account !== expectedAccount) {
+    return failure(
+      "wrong-account",
+      `called as ${who.value.account}; ${what} belongs to ${expectedAccount}, so its "not found" says nothing about it`,
+    );
+  }
+  return success(notFound);
 }

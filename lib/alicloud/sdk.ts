@@ -10,7 +10,7 @@ import { type CheckFailure, failure, type Outcome, success } from "../live/outco
 import type { RoundContext } from "../live/round";
 import { quote, registerSecret } from "../redact";
 import { auditRoleFor, needsAccount } from "../live/audit";
-import { aliAccountSourceOf, type AliTarget } from "./target";
+import { aliAccountSourceOf, type AliEndpoint, type AliTarget } from "./target";
 
 export interface AliRecorder {
   found: true;
@@ -27,6 +27,9 @@ export interface AliTrailStatus {
   latestDeliveryLogServiceTime: number | undefined;
   startLoggingTime: number | undefined;
   stopLoggingTime: number | undefined;
+  /** The OSS bucket / SLS Logstore the trail delivers to is available (API: true available, false unavailable). */
+  ossBucketStatus: boolean | undefined;
+  slsLogStoreStatus: boolean | undefined;
 }
 export interface AliNotFound {
   found: false;
@@ -48,35 +51,34 @@ function modules(): Modules {
 
 type CallBody = Record<string, unknown>;
 
-export async function call(
+/** One read-only RPC call with the target's credentials, at `endpoint` (default: the target's). */
+export async function aliCall(
   ctx: RoundContext,
   target: AliTarget,
   api: { action: string; version: string },
   query: Record<string, string>,
   timeoutMs: number,
   signal: AbortSignal,
+  endpoint: AliEndpoint = target.endpoint,
 ): Promise<CallBody> {
   const { core, dara } = modules();
-  const client = ctx.memo(
-    `ali:client:${target.endpoint.protocol}:${target.endpoint.host}:${target.credentialsId}`,
-    () => {
-      const Client = core.default;
-      return new Client(
-        new core.$OpenApiUtil.Config({
-          credential: credential(ctx, target, timeoutMs),
-          endpoint: target.endpoint.host,
-          protocol: target.endpoint.protocol,
-          // openapi-core applies the connect timeout as the socket idle timeout too: set both to the deadline.
-          connectTimeout: timeoutMs,
-          readTimeout: timeoutMs,
-        }),
-      );
-    },
-  );
+  const client = ctx.memo(`ali:client:${endpoint.protocol}:${endpoint.host}:${target.credentialsId}`, () => {
+    const Client = core.default;
+    return new Client(
+      new core.$OpenApiUtil.Config({
+        credential: credential(ctx, target, timeoutMs),
+        endpoint: endpoint.host,
+        protocol: endpoint.protocol,
+        // openapi-core applies the connect timeout as the socket idle timeout too: set both to the deadline.
+        connectTimeout: timeoutMs,
+        readTimeout: timeoutMs,
+      }),
+    );
+  });
   const params = new core.$OpenApiUtil.Params({
     action: api.action,
     version: api.version,
-    protocol: target.endpoint.protocol,
+    protocol: endpoint.protocol,
     pathname: "/",
     method: "POST",
     authType: "AK",
@@ -98,30 +100,96 @@ export async function call(
   return body as CallBody;
 }
 
+/** Where credential resolution failed, so a failure can say what really went wrong. */
+export class AliCredentialError extends Error {
+  override readonly name = "AliCredentialError";
+  constructor(
+    readonly stage: "ecs-metadata" | "assume-role" | "credentials-uri" | "oidc" | "cli-profile",
+    readonly cause: unknown,
+    readonly roleArn?: string,
+  ) {
+    super(errorMessage(cause));
+  }
+}
+
+function tagged(provider: Credentials.CredentialsProvider, stage: AliCredentialError["stage"], roleArn?: string) {
+  return {
+    getProviderName: () => provider.getProviderName(),
+    getCredentials: async () => {
+      try {
+        return await provider.getCredentials();
+      } catch (e) {
+        throw e instanceof AliCredentialError ? e : new AliCredentialError(stage, e, roleArn);
+      }
+    },
+  };
+}
+
 function credential(ctx: RoundContext, target: AliTarget, timeoutMs: number): Credentials.default {
   return ctx.memo(`ali:credential:${target.credentialsId}:${target.stsEndpoint ?? ""}`, () => {
     const { credentials: c } = modules();
     const spec = target.credentials;
     const Credential = c.default;
+    const base = spec.base;
     let provider: Credentials.CredentialsProvider;
-    switch (spec.base.source) {
+    switch (base.source) {
       case "static":
-        provider = spec.base.securityToken
+        provider = base.securityToken
           ? c.StaticSTSCredentialsProvider.builder()
-              .withAccessKeyId(spec.base.accessKeyId)
-              .withAccessKeySecret(spec.base.accessKeySecret)
-              .withSecurityToken(spec.base.securityToken)
+              .withAccessKeyId(base.accessKeyId)
+              .withAccessKeySecret(base.accessKeySecret)
+              .withSecurityToken(base.securityToken)
               .build()
           : c.StaticAKCredentialsProvider.builder()
-              .withAccessKeyId(spec.base.accessKeyId)
-              .withAccessKeySecret(spec.base.accessKeySecret)
+              .withAccessKeyId(base.accessKeyId)
+              .withAccessKeySecret(base.accessKeySecret)
               .build();
         break;
-      case "profile":
-        provider = c.CLIProfileCredentialsProvider.builder().withProfileName(spec.base.profile).build();
+      case "cli-profile":
+        provider = tagged(
+          c.CLIProfileCredentialsProvider.builder().withProfileName(base.profile).build(),
+          "cli-profile",
+        );
         break;
-      default:
+      case "credentials-uri":
+        provider = tagged(
+          c.URICredentialsProvider.builder()
+            .withCredentialsURI(base.uri)
+            .withReadTimeout(timeoutMs)
+            .withConnectTimeout(timeoutMs)
+            .build(),
+          "credentials-uri",
+        );
+        break;
+      case "ecs-role":
+        // The library's own metadata timeouts (1 s) stay: they say "not on ECS", not "the call was slow".
+        // Its builder throws when instance metadata is disabled (ALIBABA_CLOUD_ECS_METADATA_DISABLED).
+        try {
+          provider = tagged(
+            c.ECSRAMRoleCredentialsProvider.builder().withRoleName(base.roleName).build(),
+            "ecs-metadata",
+          );
+        } catch (e) {
+          throw new AliCredentialError("ecs-metadata", e);
+        }
+        break;
+      case "oidc": {
+        let b = c.OIDCRoleArnCredentialsProvider.builder()
+          .withRoleArn(base.roleArn)
+          .withOIDCProviderArn(base.oidcProviderArn)
+          .withOIDCTokenFilePath(base.tokenFile)
+          .withRoleSessionName(base.sessionName)
+          .withReadTimeout(timeoutMs)
+          .withConnectTimeout(timeoutMs);
+        if (base.policy) b = b.withPolicy(base.policy);
+        if (base.durationSeconds) b = b.withDurationSeconds(base.durationSeconds);
+        if (target.stsEndpoint) b = b.withStsEndpoint(target.stsEndpoint);
+        provider = tagged(b.build(), "oidc", base.roleArn);
+        break;
+      }
+      case "ambient":
         provider = c.DefaultCredentialsProvider.builder().build();
+        break;
     }
     const role = spec.assumeRole;
     if (role) {
@@ -135,7 +203,7 @@ function credential(ctx: RoundContext, target: AliTarget, timeoutMs: number): Cr
       if (role.externalId) b = b.withExternalId(role.externalId);
       if (role.sessionExpiration) b = b.withDurationSeconds(role.sessionExpiration);
       if (target.stsEndpoint) b = b.withStsEndpoint(target.stsEndpoint);
-      provider = b.build();
+      provider = tagged(b.build(), "assume-role", role.roleArn);
     }
     const audit = spec.auditRole;
     if (audit) {
@@ -237,7 +305,7 @@ export async function getConfigurationRecorder(
   signal: AbortSignal,
 ): Promise<Outcome<AliRecorder | AliNotFound>> {
   try {
-    const body = await call(
+    const body = await aliCall(
       ctx,
       target,
       { action: "GetConfigurationRecorder", version: "2020-09-07" },
@@ -277,7 +345,7 @@ export async function getTrailStatus(
   signal: AbortSignal,
 ): Promise<Outcome<AliTrailStatus | AliNotFound>> {
   try {
-    const body = await call(
+    const body = await aliCall(
       ctx,
       target,
       { action: "GetTrailStatus", version: "2020-07-06" },
@@ -298,6 +366,8 @@ export async function getTrailStatus(
       latestDeliveryLogServiceTime: parseAliTime(body["LatestDeliveryLogServiceTime"]),
       startLoggingTime: parseAliTime(body["StartLoggingTime"]),
       stopLoggingTime: parseAliTime(body["StopLoggingTime"]),
+      ossBucketStatus: toBool(body["OssBucketStatus"]) ?? undefined,
+      slsLogStoreStatus: toBool(body["SlsLogStoreStatus"]) ?? undefined,
     });
   } catch (e) {
     if (/^TrailNotFound/.test(errorCode(e))) return success({ found: false, detail: quote(errorMessage(e)) });
@@ -340,6 +410,7 @@ export function classifyAli(e: unknown): CheckFailure {
   // openapi-core wraps what the credential provider threw; the step's own failure is inside.
   const cause: unknown = (e as { data?: unknown; cause?: unknown } | null | undefined)?.cause;
   if (cause instanceof AliCredentialStepError) return classifyAli(cause);
+  if (e instanceof AliCredentialError) return classifyCredentialError(e);
   const code = errorCode(e);
   const name = e && typeof e === "object" ? String((e as { name?: unknown }).name ?? "") : "";
   const status = (e as { statusCode?: unknown })?.statusCode;
@@ -378,4 +449,46 @@ export function classifyAli(e: unknown): CheckFailure {
     return { reason: "service-error", detail, ...extra };
   }
   return { reason: "unexpected-error", detail, ...extra };
+}
+
+/**
+ * A failure while obtaining credentials, said as what it is: no ECS RAM role on this machine is "no
+ * credentials" (not a timeout of the call); a refused role assumption names sts:AssumeRole on that role.
+ */
+function classifyCredentialError(e: AliCredentialError): CheckFailure {
+  const detail = quote(errorMessage(e.cause));
+  switch (e.stage) {
+    case "ecs-metadata":
+      return {
+        reason: "no-credentials",
+        detail:
+          `the provider's ecsRoleName needs the ECS instance metadata service, which did not give credentials ` +
+          `(${detail}); this machine is probably not an ECS instance with that RAM role attached`,
+      };
+    case "assume-role":
+    case "oidc": {
+      const action = e.stage === "oidc" ? "sts:AssumeRoleWithOIDC" : "sts:AssumeRole";
+      const denied = /NoPermission|AccessDenied|Forbidden|NotAuthorized|EntityNotExist\.Role/i.test(detail);
+      const invalid =
+        /InvalidAccessKeyId|SignatureDoesNotMatch|InvalidSecurityToken|access key secret is invalid/i.test(detail);
+      if (denied) {
+        return {
+          reason: "access-denied",
+          detail: `${action} on ${e.roleArn ?? "the role"} was denied (${detail})`,
+          permission: `${action} on ${e.roleArn ?? "the role"}`,
+        };
+      }
+      if (invalid)
+        return { reason: "invalid-credentials", detail: `${action} on ${e.roleArn ?? "the role"}: ${detail}` };
+      if (/timeout|ETIMEDOUT|ECONNREFUSED|ENOTFOUND|ECONNRESET|socket hang up/i.test(detail)) {
+        return { reason: "endpoint-error", detail: `${action} on ${e.roleArn ?? "the role"}: ${detail}` };
+      }
+      return { reason: "no-credentials", detail: `${action} on ${e.roleArn ?? "the role"} failed: ${detail}` };
+    }
+    default:
+      return {
+        reason: "no-credentials",
+        detail: `the provider's ${e.stage === "cli-profile" ? "profile" : "credentialsUri"} gave no credentials: ${detail}`,
+      };
+  }
 }

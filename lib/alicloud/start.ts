@@ -6,7 +6,7 @@ import { errorCode, errorMessage } from "../live/errors";
 import type { RoundContext } from "../live/round";
 import { isRetryable, type StartAction, type StartFailure, type StartResult } from "../live/start";
 import { quote } from "../redact";
-import { call, classifyAli } from "./sdk";
+import { aliCall, classifyAli } from "./sdk";
 import type { AliTarget } from "./target";
 
 export const ALI_START_ACTIONS = {
@@ -24,7 +24,7 @@ export async function startConfigurationRecorder(
   signal: AbortSignal,
 ): Promise<StartResult> {
   try {
-    const body = await call(
+    const body = await aliCall(
       ctx,
       target,
       { action: ALI_START_ACTIONS.recorder.action, version: "2020-09-07" },
@@ -55,7 +55,7 @@ export async function startTrailLogging(
   signal: AbortSignal,
 ): Promise<StartResult> {
   try {
-    await call(
+    await aliCall(
       ctx,
       target,
       { action: ALI_START_ACTIONS.trail.action, version: "2020-07-06" },

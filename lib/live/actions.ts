@@ -30,7 +30,7 @@ export const CALLED_ACTIONS = {
  */
 export const CREDENTIAL_ACTIONS = {
   aws: ["sts:AssumeRole", "sts:AssumeRoleWithWebIdentity", "sts:GetCallerIdentity"],
-  alicloud: ["sts:AssumeRole"],
+  alicloud: ["sts:AssumeRole", "sts:GetCallerIdentity"],
 } as const;
 
 /** Who the credentials belong to, for account coverage: needs no IAM/RAM permission. */

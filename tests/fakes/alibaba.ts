@@ -1,4 +1,5 @@
-// A loopback stand-in for Alibaba Cloud Config (2020-09-07) and ActionTrail (2020-07-06) that accepts the
+// A loopback stand-in for Alibaba Cloud Config (2020-09-07), ActionTrail (2020-07-06) and STS GetCallerIdentity
+// (2015-04-01) that accepts the
 // real openapi-core client's requests (ACS3 signing headers; RPC parameters in the query string) and
 // answers like the services, errors included ({RequestId, HostId, Code, Message, Recommend}).
 
@@ -65,8 +66,10 @@ export class FakeAlibaba extends LoopbackFake<AliRequest, AliFault> {
   private buildingLeft: number | undefined;
   /** DescribeTrails: trail setups by name. Every endpoint is this one server, so every region lists them all. */
   readonly trailSetups = new Map<string, AliTrailSetup>();
-  /** GetCallerIdentity: access key id → account; any other key is FAKE_ALI_ACCOUNT's. */
+  /** GetCallerIdentity: access key id → account (`accounts` or `accountsByKey`); any other key is `account`'s. */
   readonly accounts = new Map<string, string>();
+  readonly accountsByKey = new Map<string, string>();
+  account = FAKE_ALI_ACCOUNT;
 
   static async start(): Promise<FakeAlibaba> {
     const fake = new FakeAlibaba();
@@ -152,7 +155,8 @@ export class FakeAlibaba extends LoopbackFake<AliRequest, AliFault> {
         return this.json(res, { RequestId: "r-3", TrailList: list });
       }
       case "GetCallerIdentity@2015-04-01": {
-        const account = (request.accessKeyId && this.accounts.get(request.accessKeyId)) || FAKE_ALI_ACCOUNT;
+        const key = request.accessKeyId ?? "";
+        const account = this.accountsByKey.get(key) ?? this.accounts.get(key) ?? this.account;
         return this.json(res, {
           RequestId: "r-4",
           AccountId: account,

@@ -25,9 +25,9 @@ export function awsEndpoints(url: string): Props[] {
   return [{ cloudtrail: url, configservice: url, sts: url }];
 }
 
-/** Alibaba provider `endpoints`: Config and ActionTrail at `url`. */
+/** Alibaba provider `endpoints`: Config, ActionTrail and STS (GetCallerIdentity) at `url`. */
 export function aliEndpoints(url: string): Props[] {
-  return [{ config: url, actiontrail: url }];
+  return [{ config: url, actiontrail: url, sts: url }];
 }
 
 /** An explicit AWS provider in AWS_REGION with every endpoint at `url`; `props` adds or replaces inputs. */

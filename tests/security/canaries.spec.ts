@@ -564,6 +564,7 @@ describe("canary credentials never leave the pack (whole process, every way in, 
   before(async () => {
     aws = await FakeAws.start();
     ali = await FakeAlibaba.start();
+    ali.account = "1234567"; // the canary recorders' id: "not found" is believed from that account
     urls = { aws: aws.url, ali: ali.url };
     // Coverage off: not every way in here points STS at the fakes, and account coverage would ask the real
     // STS who the credentials are (the coverage suites, tests/coverage-*.spec.ts, check its redaction).

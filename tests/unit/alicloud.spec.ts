@@ -27,7 +27,11 @@ import type { DecidedCheck, PlannedCall, PlannedCheck } from "../../lib/live/rou
 import { type PlainObject, UNKNOWN } from "../../lib/plain";
 import type { ProviderView, ResourceView, StackView } from "../../lib/stack";
 import * as trailDeclared from "../../policies/alicloud-actiontrail-trail-declared";
-import { judgeAliTrail } from "../../policies/alicloud-actiontrail-trail-logging";
+import {
+  type AliTrailDeclaration,
+  aliTrailDeclaration,
+  judgeAliTrail,
+} from "../../policies/alicloud-actiontrail-trail-logging";
 import * as recorderDeclared from "../../policies/alicloud-config-recorder-declared";
 import { judgeAliRecorder } from "../../policies/alicloud-config-recorder-recording";
 import { HOUR, MINUTE, NOW, resource, stackOf, TYPES, withEnv } from "./support";
@@ -38,6 +42,28 @@ const CLEAN: Record<string, string | undefined> = {
   ALIBABA_CLOUD_REGION_ID: undefined,
   ALICLOUD_REGION: undefined,
   ALIBABA_CLOUD_REGION: undefined,
+  ALICLOUD_ACCESS_KEY: undefined,
+  ALICLOUD_SECRET_KEY: undefined,
+  ALICLOUD_SECURITY_TOKEN: undefined,
+  ALIBABA_CLOUD_ACCESS_KEY_ID: undefined,
+  ALIBABA_CLOUD_ACCESS_KEY_SECRET: undefined,
+  ALIBABA_CLOUD_SECURITY_TOKEN: undefined,
+  ALICLOUD_PROFILE: undefined,
+  ALIBABA_CLOUD_PROFILE: undefined,
+  ALICLOUD_SHARED_CREDENTIALS_FILE: undefined,
+  ALIBABA_CLOUD_CREDENTIALS_FILE: undefined,
+  ALICLOUD_CREDENTIALS_URI: undefined,
+  ALIBABA_CLOUD_CREDENTIALS_URI: undefined,
+  ALICLOUD_ECS_ROLE_NAME: undefined,
+  ALIBABA_CLOUD_ECS_METADATA: undefined,
+  ALICLOUD_ACCOUNT_ID: undefined,
+  ALIBABA_CLOUD_ACCOUNT_TYPE: undefined,
+  ALICLOUD_ACCOUNT_TYPE: undefined,
+  ALIBABA_CLOUD_ROLE_ARN: undefined,
+  ALIBABA_CLOUD_OIDC_PROVIDER_ARN: undefined,
+  ALIBABA_CLOUD_OIDC_TOKEN_FILE: undefined,
+  ALIBABA_CLOUD_ENDPOINT_CONFIG: undefined,
+  CONFIG_ENDPOINT: undefined,
 };
 const env = <T>(vars: Record<string, string | undefined>, fn: () => T): T => withEnv({ ...CLEAN, ...vars }, fn);
 
@@ -96,12 +122,16 @@ describe("alicloud target: aliRegionOf", () => {
     env(all, () => assert.equal(aliRegionOf(trail({})), "cn-beijing"));
     env(all, () => assert.equal(aliRegionOf(trail({}, { accessKey: "x" })), "cn-beijing"));
   });
-  it("then ALIBABA_CLOUD_REGION_ID", () => {
-    env({ ALIBABA_CLOUD_REGION_ID: "eu-central-1" }, () => assert.equal(aliRegionOf(trail({})), "eu-central-1"));
+  it("then the provider's environment defaults ALICLOUD_REGION, ALIBABA_CLOUD_REGION (not the SDK's ALIBABA_CLOUD_REGION_ID)", () => {
+    env({ ALICLOUD_REGION: "cn-shenzhen", ALIBABA_CLOUD_REGION: "cn-qingdao" }, () =>
+      assert.equal(aliRegionOf(trail({})), "cn-shenzhen"),
+    );
+    env({ ALIBABA_CLOUD_REGION: "cn-qingdao" }, () => assert.equal(aliRegionOf(trail({})), "cn-qingdao"));
+    env({ ALIBABA_CLOUD_REGION_ID: "eu-central-1" }, () => assert.equal(aliRegionOf(trail({})), "cn-beijing"));
   });
-  it("an explicit first choice wins, and nothing known means undefined", () => {
+  it("an explicit first choice wins; nothing known means the provider's default region cn-beijing", () => {
     env(all, () => assert.equal(aliRegionOf(trail({ regionId: "cn-hangzhou" }), "ap-southeast-1"), "ap-southeast-1"));
-    env({}, () => assert.equal(aliRegionOf(trail({})), undefined));
+    env({}, () => assert.equal(aliRegionOf(trail({})), "cn-beijing"));
   });
 });
 
@@ -124,11 +154,20 @@ describe("alicloud target: configSiteOf", () => {
       );
     });
   });
-  it("then the region: cn-* is the China site, anything else international", () => {
+  it("then ALIBABA_CLOUD_ACCOUNT_TYPE (the provider's env default); ALICLOUD_ACCOUNT_TYPE is not read by the provider", () => {
+    env({ ALIBABA_CLOUD_ACCOUNT_TYPE: "international" }, () =>
+      assert.equal(configSiteOf(rec({}, { region: "cn-hangzhou" }), "auto"), "international"),
+    );
+    env({ ALICLOUD_ACCOUNT_TYPE: "Domestic" }, () =>
+      assert.equal(configSiteOf(rec({}, { region: "cn-hangzhou" }), "auto"), "probe"),
+    );
+  });
+  it("never guessed from the region: without a setting the site is probed", () => {
     env({}, () => {
-      assert.equal(configSiteOf(rec({}, { region: "cn-hangzhou" }), "auto"), "china");
-      assert.equal(configSiteOf(rec({}, { region: "ap-southeast-1" }), "auto"), "international");
-      assert.equal(configSiteOf(rec({}), "auto"), "international");
+      assert.equal(configSiteOf(rec({}, { region: "cn-hangzhou" }), "auto"), "probe");
+      assert.equal(configSiteOf(rec({}, { region: "cn-hongkong" }), "auto"), "probe");
+      assert.equal(configSiteOf(rec({}, { region: "ap-southeast-1" }), "auto"), "probe");
+      assert.equal(configSiteOf(rec({}, { accountType: UNKNOWN }), "auto"), UNKNOWN);
     });
   });
 });
@@ -198,11 +237,125 @@ describe("alicloud target: aliCredentialsOf and aliAccountHint", () => {
       });
     });
   });
-  it("a profile, else the default chain", () => {
+  it("no credential source at all is not the SDK's default chain: the provider could not run, nor can the check", () => {
     env({}, () => {
-      assert.deepEqual(creds(trail({}, { profile: "audit" })).base, { source: "profile", profile: "audit" });
-      assert.deepEqual(creds(trail({}, { region: "cn-hangzhou" })).base, { source: "default-chain" });
-      assert.deepEqual(creds(trail({}, { accessKey: "LTAI5tONLYKEY" })).base, { source: "default-chain" });
+      for (const props of [
+        { region: "cn-hangzhou" },
+        { accessKey: "LTAI5tONLYKEY" },
+        { profile: "absent" },
+      ] as PlainObject[]) {
+        const c = aliCredentialsOf(trail({}, props));
+        assert.equal(c.ok, false, JSON.stringify(props));
+        if (!c.ok) {
+          assert.equal(c.unknown, false);
+          assert.match(c.why, /no credential source/);
+        }
+      }
+    });
+  });
+  it("keys from the provider's environment defaults, ALICLOUD_* first", () => {
+    env(
+      {
+        ALICLOUD_ACCESS_KEY: "LTAI5tALICLOUD",
+        ALICLOUD_SECRET_KEY: "alicloudsecret",
+        ALIBABA_CLOUD_ACCESS_KEY_ID: "LTAI5tALIBABA",
+        ALIBABA_CLOUD_ACCESS_KEY_SECRET: "alibabasecret",
+        ALICLOUD_SECURITY_TOKEN: "tok-env",
+      },
+      () => {
+        assert.deepEqual(creds(trail({})).base, {
+          source: "static",
+          accessKeyId: "LTAI5tALICLOUD",
+          accessKeySecret: "alicloudsecret",
+          securityToken: "tok-env",
+        });
+        // The provider's own value wins over its environment default.
+        assert.equal((creds(trail({}, KEYS)).base as { accessKeyId: string }).accessKeyId, KEYS.accessKey);
+      },
+    );
+  });
+  it("a profile's keys from the aliyun CLI JSON file (sharedCredentialsFile or ALICLOUD_SHARED_CREDENTIALS_FILE)", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "auditguard-ali-profile-"));
+    const file = path.join(dir, "config.json");
+    fs.writeFileSync(
+      file,
+      JSON.stringify({
+        profiles: [
+          {
+            name: "ak",
+            mode: "AK",
+            access_key_id: "LTAI5tPROFILE",
+            access_key_secret: "profilesecret",
+            region_id: "cn-shenzhen",
+          },
+          {
+            name: "sts",
+            mode: "StsToken",
+            access_key_id: "LTAI5tSTS",
+            access_key_secret: "stssecret",
+            sts_token: "tok-p",
+          },
+          {
+            name: "role",
+            mode: "RamRoleArn",
+            access_key_id: "LTAI5tR",
+            access_key_secret: "rsecret",
+            ram_role_arn: "acs:ram::42:role/r",
+            ram_session_name: "s1",
+          },
+          { name: "ecs", mode: "EcsRamRole", ram_role_name: "ecs-audit" },
+          { name: "sso", mode: "CloudSSO" },
+        ],
+      }),
+    );
+    env({ ALICLOUD_PROFILE: "ak", ALICLOUD_SHARED_CREDENTIALS_FILE: file }, () => {
+      assert.deepEqual(creds(trail({})).base, {
+        source: "static",
+        accessKeyId: "LTAI5tPROFILE",
+        accessKeySecret: "profilesecret",
+      });
+      assert.equal(aliRegionOf(trail({})), "cn-shenzhen");
+    });
+    env({}, () => {
+      const p = (profile: string): PlainObject => ({ profile, sharedCredentialsFile: file });
+      assert.deepEqual(creds(trail({}, p("sts"))).base, {
+        source: "static",
+        accessKeyId: "LTAI5tSTS",
+        accessKeySecret: "stssecret",
+        securityToken: "tok-p",
+      });
+      const role = creds(trail({}, p("role")));
+      assert.deepEqual(role.assumeRole, { roleArn: "acs:ram::42:role/r", sessionName: "s1" });
+      assert.deepEqual(creds(trail({}, p("ecs"))).base, { source: "ecs-role", roleName: "ecs-audit" });
+      // CloudSSO & co. go to the credentials library, which reads only ~/.aliyun/config.json.
+      const sso = aliCredentialsOf(trail({}, p("sso")));
+      assert.ok(!sso.ok && !sso.unknown && /sharedCredentialsFile/.test(sso.why));
+    });
+  });
+  it("credentialsUri, then ecsRoleName, then assumeRoleWithOidc, only without keys", () => {
+    env({ ALICLOUD_CREDENTIALS_URI: "http://127.0.0.1:9/creds" }, () => {
+      assert.deepEqual(creds(trail({}, { ecsRoleName: "r" })).base, {
+        source: "credentials-uri",
+        uri: "http://127.0.0.1:9/creds",
+      });
+      assert.equal(creds(trail({}, KEYS)).base.source, "static");
+    });
+    env({ ALIBABA_CLOUD_ECS_METADATA: "env-role" }, () => {
+      assert.deepEqual(creds(trail({})).base, { source: "ecs-role", roleName: "env-role" });
+    });
+    env({ ALIBABA_CLOUD_OIDC_PROVIDER_ARN: "acs:ram::7:oidc-provider/gh" }, () => {
+      const oidc = { roleArn: "acs:ram::7:role/ci", oidcTokenFile: "/var/run/token" };
+      assert.deepEqual(creds(trail({}, { assumeRoleWithOidc: JSON.stringify([oidc]) })).base, {
+        source: "oidc",
+        roleArn: "acs:ram::7:role/ci",
+        oidcProviderArn: "acs:ram::7:oidc-provider/gh",
+        tokenFile: "/var/run/token",
+        sessionName: "terraform",
+      });
+      const inline = aliCredentialsOf(trail({}, { assumeRoleWithOidc: [{ ...oidc, oidcToken: "eyJ-inline" }] }));
+      assert.ok(!inline.ok && !inline.unknown && /oidcToken/.test(inline.why));
+      const acct = trail({}, { assumeRoleWithOidc: [oidc] });
+      assert.equal(aliAccountHint(acct, creds(acct)), "7");
     });
   });
   it("the default provider reads keys from stack config", () => {
@@ -231,12 +384,15 @@ describe("alicloud target: aliCredentialsOf and aliAccountHint", () => {
         policy: '{"Version":"1"}',
       });
       const named = JSON.stringify({ roleArn: role.roleArn, sessionName: "mine", sessionExpiration: "900" });
-      assert.deepEqual(creds(trail({}, { assumeRole: named })).assumeRole, {
+      assert.deepEqual(creds(trail({}, { ...KEYS, assumeRole: named })).assumeRole, {
         roleArn: role.roleArn,
         sessionName: "mine",
         sessionExpiration: 900,
       });
-      assert.equal(creds(trail({}, { assumeRole: JSON.stringify({ sessionName: "x" }) })).assumeRole, undefined);
+      assert.equal(
+        creds(trail({}, { ...KEYS, assumeRole: JSON.stringify({ sessionName: "x" }) })).assumeRole,
+        undefined,
+      );
     });
   });
   it("an unknown provider key means no call yet (not ok, unknown)", () => {
@@ -246,8 +402,11 @@ describe("alicloud target: aliCredentialsOf and aliAccountHint", () => {
         { ...KEYS, securityToken: UNKNOWN },
         { profile: UNKNOWN },
         { assumeRole: UNKNOWN },
-        { assumeRole: [{ roleArn: UNKNOWN }] },
-        { assumeRole: [{ roleArn: "acs:ram::1:role/r", sessionExpiration: UNKNOWN }] },
+        { ...KEYS, assumeRole: [{ roleArn: UNKNOWN }] },
+        { ...KEYS, assumeRole: [{ roleArn: "acs:ram::1:role/r", sessionExpiration: UNKNOWN }] },
+        { ecsRoleName: UNKNOWN },
+        { credentialsUri: UNKNOWN },
+        { assumeRoleWithOidc: UNKNOWN },
       ] as PlainObject[]) {
         const c = aliCredentialsOf(trail({}, props));
         assert.equal(c.ok, false, JSON.stringify(Object.keys(props)));
@@ -262,7 +421,10 @@ describe("alicloud target: aliCredentialsOf and aliAccountHint", () => {
         { ...KEYS, accountId: "5555", assumeRole: JSON.stringify({ roleArn: "acs:ram::777:role/a" }) },
       );
       assert.equal(aliAccountHint(withId, creds(withId)), "5555");
-      const byRole = trail({}, { assumeRole: JSON.stringify({ roleArn: "acs:ram::1234567890123456:role/audit" }) });
+      const byRole = trail(
+        {},
+        { ...KEYS, assumeRole: JSON.stringify({ roleArn: "acs:ram::1234567890123456:role/audit" }) },
+      );
       assert.equal(aliAccountHint(byRole, creds(byRole)), "1234567890123456");
       const none = trail({}, KEYS);
       assert.equal(aliAccountHint(none, creds(none)), undefined);
@@ -273,15 +435,24 @@ describe("alicloud target: aliCredentialsOf and aliAccountHint", () => {
       const role = JSON.stringify({ roleArn: "acs:ram::1:role/a" });
       const ep = { protocol: "HTTPS", host: "h" } as const;
       const withRole = aliResolveTarget(
-        trail({}, { assumeRole: role, endpoints: [{ sts: "https://sts.example.com" }] }),
+        trail({}, { ...KEYS, assumeRole: role, endpoints: [{ sts: "https://sts.example.com" }] }),
         ep,
       );
       assert.ok(withRole.ok);
       if (withRole.ok) assert.equal(withRole.value.stsEndpoint, "sts.example.com");
       const plain = aliResolveTarget(trail({}, { ...KEYS, endpoints: [{ sts: "https://sts.example.com" }] }), ep);
       assert.ok(plain.ok);
-      if (plain.ok) assert.equal(plain.value.stsEndpoint, undefined);
-      const http = aliResolveTarget(trail({}, { assumeRole: role, endpoints: [{ sts: "http://127.0.0.1:1" }] }), ep);
+      if (plain.ok) {
+        assert.equal(plain.value.stsEndpoint, undefined);
+        // GetCallerIdentity goes to the same override, HTTP allowed; without one, to the regional STS host.
+        assert.deepEqual(plain.value.identityEndpoint, { protocol: "HTTPS", host: "sts.example.com" });
+      }
+      const regional = aliResolveTarget(trail({ regionId: "cn-hangzhou" }, KEYS), ep);
+      if (regional.ok) assert.equal(regional.value.identityEndpoint.host, "sts.cn-hangzhou.aliyuncs.com");
+      const http = aliResolveTarget(
+        trail({}, { ...KEYS, assumeRole: role, endpoints: [{ sts: "http://127.0.0.1:1" }] }),
+        ep,
+      );
       assert.equal(http.ok, false);
       if (!http.ok) assert.equal(http.unknown, false);
     });
@@ -302,9 +473,9 @@ describe("alicloud target: aliCredentialsOf and aliAccountHint", () => {
 });
 
 describe("alicloud kinds: planning", () => {
-  it("recorder: cn- regions use the China site config.cn-shanghai", () => {
+  it("recorder: accountType Domestic uses the China site config.cn-shanghai", () => {
     env({}, () => {
-      const r = rec({ id: "1" }, { ...KEYS, region: "cn-hangzhou" });
+      const r = rec({ id: "1" }, { ...KEYS, region: "cn-hangzhou", accountType: "Domestic" });
       const [c, ...rest] = aliRecorderKind.plan(ali(r), {});
       assert.equal(rest.length, 0);
       const p = call(c);
@@ -317,9 +488,9 @@ describe("alicloud kinds: planning", () => {
       assert.equal(p.timeoutMs, 10_000);
     });
   });
-  it("recorder: other regions use config.ap-southeast-1; configSite overrides", () => {
+  it("recorder: accountType International uses config.ap-southeast-1; configSite overrides", () => {
     env({}, () => {
-      const r = rec({ id: "1" }, { ...KEYS, region: "eu-central-1" });
+      const r = rec({ id: "1" }, { ...KEYS, region: "cn-hongkong", accountType: "International" });
       const p = call(aliRecorderKind.plan(ali(r), { timeoutSeconds: 3 })[0]);
       assert.equal(p.spec.endpoint, "https://config.ap-southeast-1.aliyuncs.com");
       assert.equal(p.spec.apiRegion, "ap-southeast-1");
@@ -327,6 +498,32 @@ describe("alicloud kinds: planning", () => {
       const forced = call(aliRecorderKind.plan(ali(r), { configSite: "china" })[0]);
       assert.equal(forced.spec.endpoint, "https://config.cn-shanghai.aliyuncs.com");
       assert.equal(forced.spec.apiRegion, "cn-shanghai");
+    });
+  });
+  it("recorder: without a site setting both sites are probed, whatever the region", () => {
+    env({}, () => {
+      const p = call(aliRecorderKind.plan(ali(rec({ id: "1" }, { ...KEYS, region: "cn-hangzhou" })), {})[0]);
+      assert.equal(p.spec.endpoint, undefined, "no single endpoint: both sites are asked");
+      assert.equal(p.spec.apiRegion, undefined);
+    });
+  });
+  it("recorder: ALIBABA_CLOUD_ENDPOINT_CONFIG (the provider's env override) decides the host", () => {
+    env({ ALIBABA_CLOUD_ENDPOINT_CONFIG: "http://127.0.0.1:7" }, () => {
+      const p = call(aliRecorderKind.plan(ali(rec({ id: "1" }, KEYS)), {})[0]);
+      assert.equal(p.spec.endpoint, "http://127.0.0.1:7");
+    });
+  });
+  it("the deprecated TrailDeprecated resource is checked by its trailName, else its name", () => {
+    env({}, () => {
+      const dep = resource(
+        TYPES.aliTrailDeprecated,
+        "old",
+        { id: "legacy", name: "legacy", regionId: "cn-hangzhou" },
+        { provider: aliProvider(KEYS) },
+      );
+      const p = call(aliTrailKind.plan(ali(dep), {})[0]);
+      assert.equal(p.spec.target, "legacy");
+      assert.equal(p.spec.endpoint, "https://actiontrail.cn-hangzhou.aliyuncs.com");
     });
   });
   it("trail: actiontrail.<home region>.aliyuncs.com, with name and permission", () => {
@@ -368,14 +565,13 @@ describe("alicloud kinds: planning", () => {
       );
     });
   });
-  it("a trail without a name or a home region is a bad target", () => {
+  it("a trail without a name is a bad target", () => {
     env({}, () => {
       const noName = resource(TYPES.aliTrail, "t", { regionId: "cn-hangzhou" }, { provider: aliProvider(KEYS) });
       const nameless = decided(aliTrailKind.plan(ali(noName), {})[0]);
       assert.ok(!nameless.outcome.ok && nameless.outcome.failure.reason === "bad-target");
-      const noRegion = decided(aliTrailKind.plan(ali(trail({}, KEYS)), {})[0]);
-      assert.ok(!noRegion.outcome.ok && noRegion.outcome.failure.reason === "bad-target");
-      if (!noRegion.outcome.ok) assert.match(noRegion.outcome.failure.detail, /region/);
+      // Without any region the provider runs in its default region cn-beijing, where it created the trail.
+      assert.equal(call(aliTrailKind.plan(ali(trail({}, KEYS)), {})[0]).spec.region, "cn-beijing");
     });
   });
   it("the same trail twice shares one key; another home region does not", () => {
@@ -471,8 +667,11 @@ describe("policy alicloud-config-recorder-declared", () => {
     assert.deepEqual(recorderDeclared.evaluate(ali(rec({})), cfg), []);
     assert.deepEqual(recorderDeclared.evaluate(ali(rec({ resourceTypes: [] })), cfg), []);
   });
-  it("flags restricted types unless allowRestrictedResourceTypes", () => {
-    const r = rec({ resourceTypes: ["ACS::ECS::Instance"] });
+  it("a list on an existing recorder may be the provider's copy of the live list: not judged as a restriction", () => {
+    assert.deepEqual(recorderDeclared.evaluate(ali(rec({ resourceTypes: ["ACS::ECS::Instance"] })), cfg), []);
+  });
+  it("flags restricted types written for a recorder being created, unless allowRestrictedResourceTypes", () => {
+    const r = rec({ resourceTypes: ["ACS::ECS::Instance"] }, undefined, false);
     const v = recorderDeclared.evaluate(ali(r), cfg);
     assert.ok(Array.isArray(v) && v.length === 1);
     assert.equal(v[0]?.urn, r.urn);
@@ -603,15 +802,11 @@ describe("policy alicloud-config-recorder-recording: judgeAliRecorder", () => {
       /unrecognised status PAUSED/,
     );
   });
-  it("declared and monitored types that differ are reported both ways", () => {
-    const [both] = judgeAliRecorder(r("REGISTERED", ["A", "C"]), "'x'", ["A", "B"], rules, NOW, NOW);
-    assert.match(both ?? "", /declared but not monitored: B; monitored but not declared: C/);
-    const [missing] = judgeAliRecorder(r("REGISTERED", ["A"]), "'x'", ["A", "B"], rules, NOW, NOW);
-    assert.match(missing ?? "", /declared but not monitored: B/);
-    assert.doesNotMatch(missing ?? "", /monitored but not declared/);
-    const [extra] = judgeAliRecorder(r("REGISTERED", ["A", "B"]), "'x'", ["A"], rules, NOW, NOW);
-    assert.match(extra ?? "", /monitored but not declared: B/);
-    assert.doesNotMatch(extra ?? "", /declared but not monitored/);
+  it("declared types the recorder does not monitor are reported; types monitored beyond the list are not", () => {
+    const [missing, ...rest] = judgeAliRecorder(r("REGISTERED", ["A", "C"]), "'x'", ["A", "B"], rules, NOW, NOW);
+    assert.match(missing ?? "", /does not monitor declared resource types: B\./);
+    assert.deepEqual(rest, []);
+    assert.deepEqual(judgeAliRecorder(r("REGISTERED", ["A", "B"]), "'x'", ["A"], rules, NOW, NOW), []);
   });
   it("no recorder at all is a violation naming the service's words", () => {
     const nf: AliNotFound = { found: false, detail: "Your account does not exist." };
@@ -625,7 +820,7 @@ describe("policy alicloud-config-recorder-recording: judgeAliRecorder", () => {
 });
 
 describe("policy alicloud-actiontrail-trail-logging: judgeAliTrail", () => {
-  const rules = { maxDeliveryAgeHours: 24, newTrailGraceMinutes: 60 };
+  const rules = { maxDeliveryAgeHours: 24, newTrailGraceMinutes: 60, quietTrailsMustDeliver: false };
   const base: AliTrailStatus = {
     found: true,
     isLogging: true,
@@ -635,16 +830,32 @@ describe("policy alicloud-actiontrail-trail-logging: judgeAliTrail", () => {
     latestDeliveryLogServiceTime: undefined,
     startLoggingTime: NOW - 30 * 24 * HOUR,
     stopLoggingTime: undefined,
+    ossBucketStatus: true,
+    slsLogStoreStatus: undefined,
   };
-  const judge = (s: Partial<AliTrailStatus>): string[] => judgeAliTrail({ ...base, ...s }, "'t'", rules, NOW);
+  const ossOnly: AliTrailDeclaration = {
+    status: "Enable",
+    eventRw: "All",
+    oss: true,
+    sls: false,
+    region: "cn-hangzhou",
+  };
+  const judge = (s: Partial<AliTrailStatus>, d: Partial<AliTrailDeclaration> = {}, r: Partial<typeof rules> = {}) =>
+    judgeAliTrail({ ...base, ...s }, "'t'", { ...ossOnly, ...d }, { ...rules, ...r }, NOW);
 
   it("a logging, delivering trail is fine", () => {
     assert.deepEqual(judge({}), []);
   });
-  it("IsLogging false is a violation naming StopLoggingTime", () => {
+  it("IsLogging false is a violation naming StopLoggingTime, with a fix command in the home region", () => {
     const out = judge({ isLogging: false, stopLoggingTime: Date.UTC(2026, 1, 1) });
     assert.equal(out.length, 1);
     assert.match(out[0] ?? "", /is not logging \(IsLogging=false since 2026-02-01T00:00:00Z\)/);
+    assert.match(out[0] ?? "", /`aliyun actiontrail StartLogging --Name t --region cn-hangzhou`/);
+  });
+  it('a trail declared status "Disable" that is off is the intent, not a live violation', () => {
+    assert.deepEqual(judge({ isLogging: false }, { status: "Disable" }), []);
+    // Declared without a status (it can stay Fresh) or Enable, and off: broken.
+    assert.equal(judge({ isLogging: false }, { status: undefined }).length, 1);
   });
   it("LatestDeliveryError and LatestDeliveryLogServiceError are violations", () => {
     const out = judge({ latestDeliveryError: "write oss failed", latestDeliveryLogServiceError: "write sls failed" });
@@ -652,20 +863,65 @@ describe("policy alicloud-actiontrail-trail-logging: judgeAliTrail", () => {
     assert.match(out[0] ?? "", /LatestDeliveryError=write oss failed/);
     assert.match(out[1] ?? "", /LatestDeliveryLogServiceError=write sls failed/);
   });
-  it("stale delivery after the grace uses the later of OSS and SLS delivery times", () => {
-    const stale = judge({ latestDeliveryTime: NOW - 30 * HOUR, latestDeliveryLogServiceTime: NOW - 25 * HOUR });
-    assert.equal(stale.length, 1);
-    assert.match(stale[0] ?? "", /last delivered a log file at .* \(25 h ago\), older than maxDeliveryAgeHours=24/);
-    assert.deepEqual(judge({ latestDeliveryTime: NOW - 30 * HOUR, latestDeliveryLogServiceTime: NOW - 2 * HOUR }), []);
-    assert.deepEqual(judge({ latestDeliveryTime: undefined, latestDeliveryLogServiceTime: NOW - 2 * HOUR }), []);
+  it("OssBucketStatus / SlsLogStoreStatus false are violations for a destination the trail declares", () => {
+    const both = { oss: true, sls: true };
+    const fresh = { latestDeliveryLogServiceTime: NOW - HOUR };
+    const [oss, ...r1] = judge({ ...fresh, ossBucketStatus: false, slsLogStoreStatus: true }, both);
+    assert.match(oss ?? "", /cannot deliver to its OSS bucket \(OssBucketStatus=false: unavailable\)/);
+    assert.deepEqual(r1, []);
+    const [sls, ...r2] = judge({ ...fresh, slsLogStoreStatus: false }, both);
+    assert.match(sls ?? "", /SlsLogStoreStatus=false/);
+    assert.deepEqual(r2, []);
+    // A destination the trail does not declare says nothing about the trail.
+    assert.deepEqual(judge({ slsLogStoreStatus: false }), []);
+  });
+  it("each destination's freshness is judged on its own: a fresh SLS delivery does not hide a stalled OSS one", () => {
+    const both = { oss: true, sls: true };
+    const [stale, ...rest] = judge(
+      { latestDeliveryTime: NOW - 30 * HOUR, latestDeliveryLogServiceTime: NOW - 2 * HOUR },
+      both,
+    );
+    assert.match(
+      stale ?? "",
+      /last delivered a log file at .* \(30 h ago\), older than maxDeliveryAgeHours=24 \(to OSS\)/,
+    );
+    assert.deepEqual(rest, []);
+    const [slsStale] = judge({ latestDeliveryTime: NOW - HOUR, latestDeliveryLogServiceTime: NOW - 25 * HOUR }, both);
+    assert.match(slsStale ?? "", /\(to SLS\)/);
     const never = judge({ latestDeliveryTime: undefined, startLoggingTime: NOW - 2 * HOUR });
     assert.match(never[0] ?? "", /has delivered no log file since it started logging/);
+  });
+  it("staleness applies by default only to EventRW All; quietTrailsMustDeliver extends it", () => {
+    const stale = { latestDeliveryTime: NOW - 30 * HOUR };
+    assert.deepEqual(judge(stale, { eventRw: "Write" }), []);
+    assert.deepEqual(judge(stale, { eventRw: "Read" }), []);
+    assert.equal(judge(stale, { eventRw: "Write" }, { quietTrailsMustDeliver: true }).length, 1);
+    assert.equal(judge(stale, { eventRw: "All" }).length, 1);
+  });
+  it("the declaration: eventRw defaults to Write on TrailDeprecated and All on Trail", () => {
+    const current = resource(TYPES.aliTrail, "t", { trailName: "t", regionId: "cn-hangzhou" });
+    const dep = resource(TYPES.aliTrailDeprecated, "d", { name: "d", regionId: "cn-hangzhou", ossBucketName: "b" });
+    assert.equal(aliTrailDeclaration(current).eventRw, "All");
+    assert.deepEqual(aliTrailDeclaration(dep), {
+      status: undefined,
+      eventRw: "Write",
+      oss: true,
+      sls: false,
+      region: "cn-hangzhou",
+    });
+    assert.equal(aliTrailDeclaration(resource(TYPES.aliTrail, "u", { eventRw: UNKNOWN })).eventRw, undefined);
   });
   it("a new trail within the grace is fine without any delivery", () => {
     assert.deepEqual(judge({ latestDeliveryTime: undefined, startLoggingTime: NOW - 59 * MINUTE }), []);
   });
   it("a trail that does not exist is a violation", () => {
-    const out = judgeAliTrail({ found: false, detail: "The specified trail t does not exist." }, "'t'", rules, NOW);
+    const out = judgeAliTrail(
+      { found: false, detail: "The specified trail t does not exist." },
+      "'t'",
+      ossOnly,
+      rules,
+      NOW,
+    );
     assert.equal(out.length, 1);
     assert.match(out[0] ?? "", /does not exist \(The specified trail t does not exist\.\)/);
   });
