@@ -8,6 +8,8 @@ import { type EntryJudge, liveFindings } from "../lib/live/findings";
 import { type OptionValues, pendingGraceMinutesOption, timeoutSecondsOption } from "../lib/options";
 import { field, strList } from "../lib/plain";
 import { ago, at, stackPolicy } from "../lib/policy-kit";
+import { stackName } from "../lib/engine";
+import { startCommandFor } from "../lib/start-command";
 import type { StackView } from "../lib/stack";
 
 export const name = ALI_RECORDER_POLICY;
@@ -31,7 +33,7 @@ export function judgeAliRecorder(
   sinceMs: number,
   nowMs: number,
 ): string[] {
-  // This policy also blocks the preview of the update that would fix it, so the console step comes first.
+  // This policy also blocks the preview of the update that would fix it, so a start outside Pulumi comes first.
   const fix =
     `Start it with \`${startCommandFor(stackName())}\` (a dry run; add --yes), or enable Cloud Config in the console ` +
     "(Cloud Config > Settings), or run `pulumi refresh` then `pulumi up --skip-preview` " +
