@@ -70,6 +70,8 @@ export const aliRecorderKind: LiveKind<AliRecorder | AliNotFound> = {
         if (choice === UNKNOWN) return [];
         const override = endpointOverride(r, "config");
         const site = choice === "probe" ? undefined : CONFIG_SITES[choice];
+        // A provider region not known until the update (its STS host depends on it): nothing to call yet.
+        if (aliRegionOf(r) === undefined) return [];
         const checks = planAli(
           r,
           "config",

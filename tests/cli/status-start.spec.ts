@@ -2,7 +2,7 @@
 // clients: the same round and judgements as the pack; no write without --yes; --yes starts exactly the plan.
 import assert from "node:assert/strict";
 import { resetEngineStateForTests } from "../../lib/engine";
-import { FAKE_ALI_ACCOUNT, FakeAlibaba } from "../fakes/alibaba";
+import { FakeAlibaba } from "../fakes/alibaba";
 import { FakeAws } from "../fakes/aws";
 import {
   ACCOUNT,
@@ -71,6 +71,8 @@ describe("auditguard status and start (against the loopback fakes)", function ()
     ali.trails.clear();
     ali.recorder = undefined;
     ali.buildingReads = 2;
+    // STS answers as the account the export's Cloud Config recorder belongs to (its id), so "not enabled" is believed.
+    ali.account = "1234567";
     aws.permitWrites.clear();
     ali.permitWrites.clear();
   });
@@ -238,8 +240,8 @@ describe("auditguard status and start (against the loopback fakes)", function ()
           .map((r) => [r.kind, r.account, r.kind === "alicloud-config-coverage" ? "-" : r.region, r.verdict])
           .sort(),
         [
-          ["alicloud-actiontrail-coverage", FAKE_ALI_ACCOUNT, "cn-hangzhou", "healthy"],
-          ["alicloud-config-coverage", FAKE_ALI_ACCOUNT, "-", "healthy"],
+          ["alicloud-actiontrail-coverage", "1234567", "cn-hangzhou", "healthy"],
+          ["alicloud-config-coverage", "1234567", "-", "healthy"],
           ["aws-cloudtrail-coverage", ACCOUNT, REGION, "healthy"],
           ["aws-config-coverage", ACCOUNT, REGION, "healthy"],
         ].sort(),

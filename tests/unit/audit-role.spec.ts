@@ -185,7 +185,7 @@ describe("audit identity: Alibaba Cloud targets", () => {
     withEnv({}, () => {
       const t = planningAs(ambient, () => aliResolveTarget(aliTrail(ALI_KEYS), ep));
       assert.ok(t.ok);
-      assert.deepEqual(t.value.credentials.base, { source: "default-chain" });
+      assert.deepEqual(t.value.credentials.base, { source: "ambient" });
       assert.equal(t.value.credentials.auditRole?.roleArn, ALI_TEMPLATE);
       assert.equal(t.value.credentials.accountFrom?.base.source, "static");
     });
