@@ -4,14 +4,12 @@
 // names or by service principal). Replies become plain facts; selectors and recording groups are put in the
 // Pulumi provider's shape, so the declared policies' judges read them unchanged. Loaded on first use only.
 
-import type { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
-import type { ConfigServiceClient } from "@aws-sdk/client-config-service";
 import { errorMessage, errorName, optionalString } from "../live/errors";
 import { failure, type Outcome, success } from "../live/outcome";
 import type { RoundContext } from "../live/round";
 import type { Plain, PlainObject } from "../plain";
 import { quote } from "../redact";
-import { classify, clientConfig, type NotFound, type RecorderStatus, sdk } from "./sdk";
+import { classify, cloudTrailClient, configClient, type NotFound, type RecorderStatus, sdk } from "./sdk";
 import type { AwsTarget } from "./target";
 
 /** A trail as DescribeTrails lists it in one region (shadow and organization trails included). */
@@ -46,22 +44,6 @@ export interface RecorderSummary {
   name: string;
   servicePrincipal: string | undefined;
   recordingScope: string | undefined;
-}
-
-// Same memo keys as ./sdk: one client per region, endpoint and credentials, whichever module asks first.
-function configClient(ctx: RoundContext, target: AwsTarget, timeoutMs: number): ConfigServiceClient {
-  return ctx.memo(`aws:config:${target.region}:${target.endpoint ?? ""}:${target.credentialsId}`, () => {
-    const c = new (sdk().config.ConfigServiceClient)(clientConfig(ctx, target, target.endpoint, timeoutMs));
-    ctx.onDispose(() => c.destroy());
-    return c;
-  });
-}
-function cloudTrailClient(ctx: RoundContext, target: AwsTarget, timeoutMs: number): CloudTrailClient {
-  return ctx.memo(`aws:cloudtrail:${target.region}:${target.endpoint ?? ""}:${target.credentialsId}`, () => {
-    const c = new (sdk().cloudtrail.CloudTrailClient)(clientConfig(ctx, target, target.endpoint, timeoutMs));
-    ctx.onDispose(() => c.destroy());
-    return c;
-  });
 }
 
 /** Every trail that applies to the target's region, its shadow and organization trails included. */

@@ -78,11 +78,7 @@ export async function describeRecorderStatus(
 ): Promise<Outcome<RecorderStatus | NotFound>> {
   try {
     const { config } = sdk();
-    const client = ctx.memo(`aws:config:${target.region}:${target.endpoint ?? ""}:${target.credentialsId}`, () => {
-      const c = new config.ConfigServiceClient(clientConfig(ctx, target, target.endpoint, timeoutMs));
-      ctx.onDispose(() => c.destroy());
-      return c;
-    });
+    const client = configClient(ctx, target, timeoutMs);
     const out = await client.send(
       new config.DescribeConfigurationRecorderStatusCommand({ ConfigurationRecorderNames: [name] }),
       { abortSignal: signal },
@@ -135,11 +131,7 @@ export async function getTrailStatus(
 ): Promise<Outcome<TrailStatus | NotFound>> {
   try {
     const { cloudtrail } = sdk();
-    const client = ctx.memo(`aws:cloudtrail:${target.region}:${target.endpoint ?? ""}:${target.credentialsId}`, () => {
-      const c = new cloudtrail.CloudTrailClient(clientConfig(ctx, target, target.endpoint, timeoutMs));
-      ctx.onDispose(() => c.destroy());
-      return c;
-    });
+    const client = cloudTrailClient(ctx, target, timeoutMs);
     const out = await client.send(new cloudtrail.GetTrailStatusCommand({ Name: nameOrArn }), { abortSignal: signal });
     if (typeof out.IsLogging !== "boolean") {
       return failure("malformed-reply", "IsLogging is missing or not a boolean");
@@ -205,6 +197,32 @@ async function confirmNotFound(
     );
   }
   return success({ found: false, detail: `${detail}; answered by account ${account}`, account });
+}
+
+/** One Config client per region, endpoint and credentials per round, shared by every module that calls Config. */
+export function configClient(
+  ctx: RoundContext,
+  target: AwsTarget,
+  timeoutMs: number,
+): InstanceType<ConfigModule["ConfigServiceClient"]> {
+  return ctx.memo(`aws:config:${target.region}:${target.endpoint ?? ""}:${target.credentialsId}`, () => {
+    const c = new (sdk().config.ConfigServiceClient)(clientConfig(ctx, target, target.endpoint, timeoutMs));
+    ctx.onDispose(() => c.destroy());
+    return c;
+  });
+}
+
+/** One CloudTrail client per region, endpoint and credentials per round. */
+export function cloudTrailClient(
+  ctx: RoundContext,
+  target: AwsTarget,
+  timeoutMs: number,
+): InstanceType<CloudTrailModule["CloudTrailClient"]> {
+  return ctx.memo(`aws:cloudtrail:${target.region}:${target.endpoint ?? ""}:${target.credentialsId}`, () => {
+    const c = new (sdk().cloudtrail.CloudTrailClient)(clientConfig(ctx, target, target.endpoint, timeoutMs));
+    ctx.onDispose(() => c.destroy());
+    return c;
+  });
 }
 
 /** Service client settings: region, endpoint, the round's request handler, FIPS / dual-stack. */

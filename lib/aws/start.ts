@@ -6,7 +6,7 @@ import { errorMessage, errorName } from "../live/errors";
 import type { RoundContext } from "../live/round";
 import { isRetryable, type StartAction, type StartFailure, type StartResult } from "../live/start";
 import { quote } from "../redact";
-import { classify, clientConfig, sdk } from "./sdk";
+import { classify, cloudTrailClient, configClient, sdk } from "./sdk";
 import type { AwsTarget } from "./target";
 
 export const AWS_START_ACTIONS = {
@@ -23,11 +23,7 @@ export async function startConfigurationRecorder(
 ): Promise<StartResult> {
   try {
     const { config } = sdk();
-    const client = ctx.memo(`aws:config:${target.region}:${target.endpoint ?? ""}:${target.credentialsId}`, () => {
-      const c = new config.ConfigServiceClient(clientConfig(ctx, target, target.endpoint, timeoutMs));
-      ctx.onDispose(() => c.destroy());
-      return c;
-    });
+    const client = configClient(ctx, target, timeoutMs);
     await client.send(new config.StartConfigurationRecorderCommand({ ConfigurationRecorderName: name }), {
       abortSignal: signal,
     });
@@ -46,11 +42,7 @@ export async function startTrailLogging(
 ): Promise<StartResult> {
   try {
     const { cloudtrail } = sdk();
-    const client = ctx.memo(`aws:cloudtrail:${target.region}:${target.endpoint ?? ""}:${target.credentialsId}`, () => {
-      const c = new cloudtrail.CloudTrailClient(clientConfig(ctx, target, target.endpoint, timeoutMs));
-      ctx.onDispose(() => c.destroy());
-      return c;
-    });
+    const client = cloudTrailClient(ctx, target, timeoutMs);
     await client.send(new cloudtrail.StartLoggingCommand({ Name: nameOrArn }), { abortSignal: signal });
     return { ok: true, alreadyStarting: false };
   } catch (e) {
