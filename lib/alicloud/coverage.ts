@@ -136,14 +136,9 @@ function aliPlacements(view: StackView): { placements: Placement[]; undecided: {
   const placements = new Map<string, Placement>();
   const undecided: { urn: string; why: string }[] = [];
   for (const r of view.footprint?.alicloud ?? []) {
+    // Without a setting the provider defaults its region (cn-beijing): undefined means not known until the update.
     const region = aliRegionOf(r);
-    if (!region) {
-      undecided.push({
-        urn: r.urn,
-        why: "no region: set the provider's region, stack config alicloud:region, or ALIBABA_CLOUD_REGION_ID",
-      });
-      continue;
-    }
+    if (!region) continue;
     const sts = endpointFor(r, "sts", "sts.aliyuncs.com");
     if (sts === undefined) continue; // not known until the update
     if (typeof sts === "string") {
