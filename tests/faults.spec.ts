@@ -65,7 +65,8 @@ function assertCell(cell: Cell, r: CaseResult): void {
   assert.equal(d.enforcementLevel, "advisory");
   const m = d.message;
   assert.ok(m.includes(`: ${FAILURE_TEXT[e.outcome]} calling ${api.action}`), `reason and action: ${m}`);
-  assert.ok(m.includes(`'${r.subject.target}'`), `names the resource: ${m}`);
+  const names = api.endpointKey ? r.subject.target : `'${r.subject.target}'`;
+  assert.ok(m.includes(names), `names the resource or account: ${m}`);
   assert.ok(m.includes(`region ${r.subject.region}`), `names the region: ${m}`);
   assert.ok(m.includes(`Needed permission: ${api.permission}.`), `names the permission: ${m}`);
   assert.ok(m.includes(`${api.policy} has not verified this resource`), `names the unverified policy: ${m}`);

@@ -18,19 +18,38 @@ export async function aliCallerIdentity(
   // An audit role still waiting for its account is in the provider's account: ask as the provider.
   const target = aliAccountSourceOf(audited) ?? audited;
   const endpoint = target.identityEndpoint;
-  return ctx.memo(`ali:identity:${target.credentialsId}:${endpoint.protocol}:${endpoint.host}`, async () => {
-    try {
-      const body = await aliCall(ctx, target, ALI_IDENTITY_ACTION, {}, timeoutMs, signal, endpoint);
-      const account = body["AccountId"];
-      const arn = body["Arn"];
-      if (typeof account !== "string" || !/^\d+$/.test(account)) {
-        return failure<{ account: string; arn: string }>("malformed-reply", "GetCallerIdentity gave no AccountId");
-      }
-      return success({ account, arn: typeof arn === "string" ? arn : "" });
-    } catch (e) {
-      return { ok: false, failure: classifyAli(e) } as Outcome<{ account: string; arn: string }>;
+  const key = `ali:identity:${target.credentialsId}:${endpoint.protocol}:${endpoint.host}`;
+  const memo = ctx.memo(key, () => ({ pending: undefined as Promise<Outcome<CallerIdentity>> | undefined }));
+  if (!memo.pending) {
+    const p = ask(ctx, target, timeoutMs, signal);
+    memo.pending = p;
+    // A failed answer is not kept (as for AWS): the round's next attempt asks again.
+    void p.then((o) => {
+      if (!o.ok && memo.pending === p) memo.pending = undefined;
+    });
+  }
+  return memo.pending;
+}
+
+type CallerIdentity = { account: string; arn: string };
+
+async function ask(
+  ctx: RoundContext,
+  target: AliTarget,
+  timeoutMs: number,
+  signal: AbortSignal,
+): Promise<Outcome<CallerIdentity>> {
+  try {
+    const body = await aliCall(ctx, target, ALI_IDENTITY_ACTION, {}, timeoutMs, signal, target.identityEndpoint);
+    const account = body["AccountId"];
+    const arn = body["Arn"];
+    if (typeof account !== "string" || !/^\d+$/.test(account)) {
+      return failure<{ account: string; arn: string }>("malformed-reply", "GetCallerIdentity gave no AccountId");
     }
-  });
+    return success({ account, arn: typeof arn === "string" ? arn : "" });
+  } catch (e) {
+    return { ok: false, failure: classifyAli(e) } as Outcome<{ account: string; arn: string }>;
+  }
 }
 
 /**

@@ -16,18 +16,23 @@ import {
   AnalyzerHarness,
   type Diagnostic,
   type PolicyOverride,
+  type Props,
   type ProviderRef,
   providerResource,
+  resource,
   type ResourceSpec,
   stackResource,
 } from "../harness/analyzer";
 import {
+  ACCOUNT,
+  aliEndpoints,
   aliProvider,
   aliRecorder,
   aliTrail,
   AWS_REGION,
   ALI_REGION,
   awsDeliveryChannel,
+  awsEndpoints,
   awsProvider,
   awsRecorder,
   awsRecorderStatus,
@@ -45,12 +50,26 @@ const SUBJECT_AWS_KEY = "AKIAFMSUBJECT0000001";
 const BYSTANDER_ALI_KEY = "LTAI5tFMBYSTANDER";
 const SUBJECT_ALI_KEY = "LTAI5tFMSUBJECT00";
 
+/** The account the Alibaba fake's STS answers for any key it does not know. */
+const ALI_ACCOUNT = "1234567890123456";
+
 const nowSeconds = (): number => Math.floor(Date.now() / 1000);
 const iso = (offsetSeconds: number): string => new Date(Date.now() + offsetSeconds * 1000).toISOString();
 
 // ---- the four APIs -------------------------------------------------------------------------------
 
-export type ApiId = "aws-config" | "aws-cloudtrail" | "alicloud-config" | "alicloud-actiontrail";
+/** A per-resource live check's API: the subject is a declared recorder or trail. */
+export type ResourceApiId = "aws-config" | "aws-cloudtrail" | "alicloud-config" | "alicloud-actiontrail";
+/** An account-coverage action: the subject is the (account, region) one stack deploys into. */
+export type CoverageApiId =
+  | "aws-sts"
+  | "aws-describe-trails"
+  | "aws-event-selectors"
+  | "aws-describe-recorders"
+  | "aws-list-recorders"
+  | "alicloud-sts"
+  | "alicloud-describe-trails";
+export type ApiId = ResourceApiId | CoverageApiId;
 
 export interface ApiInfo {
   id: ApiId;
@@ -61,6 +80,11 @@ export interface ApiInfo {
   permission: string;
   /** The live policy that judges this API's observations (and whose timeoutSeconds governs it). */
   policy: string;
+  /**
+   * Coverage rows only: the provider `endpoints` key of the action's service (endpoint faults aim there,
+   * every other service stays at the fake). Only `policy` is switched on in such a cell.
+   */
+  endpointKey?: string;
 }
 
 export const LIVE_VERIFICATION = "auditguard-live-verification";
@@ -100,8 +124,87 @@ export const APIS: readonly ApiInfo[] = [
   },
 ];
 
+const AWS_TRAIL_COVERAGE = "aws-cloudtrail-account-coverage";
+const AWS_CONFIG_COVERAGE = "aws-config-account-coverage";
+const ALI_TRAIL_COVERAGE = "alicloud-actiontrail-account-coverage";
+
+/**
+ * The account-coverage actions. STS rows switch on the trail coverage policy only (both coverage policies
+ * of a cloud share the one identity call; one policy keeps one diagnostic per cell). Calls the coverage
+ * policies share with the per-resource checks (GetTrailStatus, DescribeConfigurationRecorderStatus,
+ * GetConfigurationRecorder) are the per-resource rows above.
+ */
+export const COVERAGE_APIS: readonly ApiInfo[] = [
+  {
+    id: "aws-sts",
+    cloud: "aws",
+    title: "AWS STS GetCallerIdentity (coverage)",
+    action: "GetCallerIdentity",
+    permission: "sts:GetCallerIdentity (needs no IAM permission)",
+    policy: AWS_TRAIL_COVERAGE,
+    endpointKey: "sts",
+  },
+  {
+    id: "aws-describe-trails",
+    cloud: "aws",
+    title: "AWS CloudTrail DescribeTrails (coverage)",
+    action: "DescribeTrails",
+    permission: "cloudtrail:DescribeTrails",
+    policy: AWS_TRAIL_COVERAGE,
+    endpointKey: "cloudtrail",
+  },
+  {
+    id: "aws-event-selectors",
+    cloud: "aws",
+    title: "AWS CloudTrail GetEventSelectors (coverage)",
+    action: "GetEventSelectors",
+    permission: "cloudtrail:GetEventSelectors",
+    policy: AWS_TRAIL_COVERAGE,
+    endpointKey: "cloudtrail",
+  },
+  {
+    id: "aws-describe-recorders",
+    cloud: "aws",
+    title: "AWS Config DescribeConfigurationRecorders (coverage)",
+    action: "DescribeConfigurationRecorders",
+    permission: "config:DescribeConfigurationRecorders",
+    policy: AWS_CONFIG_COVERAGE,
+    endpointKey: "configservice",
+  },
+  {
+    id: "aws-list-recorders",
+    cloud: "aws",
+    title: "AWS Config ListConfigurationRecorders (coverage)",
+    action: "ListConfigurationRecorders",
+    permission: "config:ListConfigurationRecorders",
+    policy: AWS_CONFIG_COVERAGE,
+    endpointKey: "configservice",
+  },
+  {
+    id: "alicloud-sts",
+    cloud: "alicloud",
+    title: "Alibaba Cloud STS GetCallerIdentity (coverage)",
+    action: "GetCallerIdentity",
+    permission: "sts:GetCallerIdentity (needs no RAM permission)",
+    policy: ALI_TRAIL_COVERAGE,
+    endpointKey: "sts",
+  },
+  {
+    id: "alicloud-describe-trails",
+    cloud: "alicloud",
+    title: "Alibaba Cloud ActionTrail DescribeTrails (coverage)",
+    action: "DescribeTrails",
+    permission: "actiontrail:DescribeTrails",
+    policy: ALI_TRAIL_COVERAGE,
+    endpointKey: "actiontrail",
+  },
+];
+
+const isCoverage = (api: ApiInfo): boolean => api.endpointKey !== undefined;
+const isResourceApi = (id: ApiId): id is ResourceApiId => APIS.some((a) => a.id === id);
+
 export function apiInfo(id: ApiId): ApiInfo {
-  const api = APIS.find((a) => a.id === id);
+  const api = [...APIS, ...COVERAGE_APIS].find((a) => a.id === id);
   if (!api) throw new Error(`unknown api ${id}`);
   return api;
 }
@@ -187,7 +290,7 @@ const json200 = (body: unknown): { kind: "reply"; status: 200; body: string } =>
 });
 
 /** The subject's healthy reply body per API, for the cut-off and malformed variants. */
-function healthyBody(api: ApiId, s: SubjectIds): Record<string, unknown> {
+function healthyBody(api: ResourceApiId, s: SubjectIds): Record<string, unknown> {
   const t = nowSeconds();
   switch (api) {
     case "aws-config":
@@ -254,7 +357,12 @@ function serverError(status: 500 | 502 | 503, withJson: boolean): Builder {
   };
 }
 
-const CASES: readonly { id: CaseId; title: string; build: Builder }[] = [
+/**
+ * `appliesTo` leaves a case out for APIs where it aims at nothing: credentials are resolved once, before
+ * the identity call, so "no credentials" is a row of the STS actions only; the reply-shape cases judge
+ * the per-resource adapters' status fields (the coverage adapters' reply shapes: tests/coverage-adapters.spec.ts).
+ */
+const CASES: readonly { id: CaseId; title: string; build: Builder; appliesTo?: (api: ApiInfo) => boolean }[] = [
   {
     id: "baseline",
     title: "no fault (control)",
@@ -263,6 +371,9 @@ const CASES: readonly { id: CaseId; title: string; build: Builder }[] = [
   {
     id: "connection-refused",
     title: "connection refused (nothing listens on the endpoint port)",
+    // A service endpoint refuses its first call: GetEventSelectors and ListConfigurationRecorders come after
+    // DescribeTrails and DescribeConfigurationRecorders on the same endpoint, whose rows have this case.
+    appliesTo: (api) => api.id !== "aws-event-selectors" && api.id !== "aws-list-recorders",
     build: () => ({
       injection: { kind: "endpoint", url: "refused" },
       expected: { outcome: "endpoint-error", attempts: 0, mentions: ["ECONNREFUSED"] },
@@ -285,7 +396,10 @@ const CASES: readonly { id: CaseId; title: string; build: Builder }[] = [
     id: "cut-mid-body",
     title: "200 reply cut off mid-body",
     build: (api, ids) => {
-      const body = JSON.stringify(healthyBody(api.id, ids));
+      // Cut off halfway, the content does not matter for a coverage action; a reply-shaped body all the same.
+      const body = JSON.stringify(
+        isResourceApi(api.id) ? healthyBody(api.id, ids) : { RequestId: "r-fm", trailList: [] },
+      );
       return {
         injection: byCloud(
           api,
@@ -379,20 +493,25 @@ const CASES: readonly { id: CaseId; title: string; build: Builder }[] = [
     id: "no-credentials",
     title: "no credentials anywhere (provider and default chain)",
     build: () => ({ injection: { kind: "no-credentials" }, expected: { outcome: "no-credentials", attempts: 0 } }),
+    // Alibaba coverage decides a provider without any credential source at plan time, before STS: "the call
+    // target could not be determined" (bad-target), naming no action; so only the AWS STS row has this case.
+    appliesTo: (api) => !isCoverage(api) || api.id === "aws-sts",
   },
   {
     id: "missing-fields",
     title: "200 reply without the status field",
+    appliesTo: (api) => !isCoverage(api),
     build: (api, ids) => {
       const t = nowSeconds();
-      const body: Record<ApiId, unknown> = {
+      const body: Record<ResourceApiId, unknown> = {
         "aws-config": { ConfigurationRecordersStatus: [{ name: ids.awsRecorder, lastStatusChangeTime: t - 600 }] },
         "aws-cloudtrail": { LatestDeliveryTime: t - 300 },
         "alicloud-config": { RequestId: "r-fm", ConfigurationRecorder: { ResourceTypes: [] } },
         "alicloud-actiontrail": { RequestId: "r-fm", LatestDeliveryTime: iso(-300) },
       };
+      if (!isResourceApi(api.id)) throw new Error(`no status field in ${api.id}`);
       const reply = json200(body[api.id]);
-      const field: Record<ApiId, string> = {
+      const field: Record<ResourceApiId, string> = {
         "aws-config": "recording",
         "aws-cloudtrail": "IsLogging",
         "alicloud-config": "ConfigurationRecorderStatus",
@@ -411,8 +530,10 @@ const CASES: readonly { id: CaseId; title: string; build: Builder }[] = [
   {
     id: "wrong-types",
     title: "200 reply with wrongly typed fields",
+    appliesTo: (api) => !isCoverage(api),
     build: (api, ids) => {
-      const body: Record<ApiId, unknown> = {
+      if (!isResourceApi(api.id)) throw new Error(`no status field in ${api.id}`);
+      const body: Record<ResourceApiId, unknown> = {
         "aws-config": { ConfigurationRecordersStatus: [{ name: ids.awsRecorder, recording: "yes", lastStatus: 7 }] },
         "aws-cloudtrail": { IsLogging: "yes", LatestDeliveryTime: "yesterday" },
         "alicloud-config": {
@@ -451,6 +572,9 @@ const CASES: readonly { id: CaseId; title: string; build: Builder }[] = [
   {
     id: "malformed-endpoint",
     title: "malformed endpoint URL in the provider (port 99999)",
+    // Coverage decides a malformed endpoint at plan time, before any call: "the call target could not be
+    // determined" for the (account, region), naming no action of this row.
+    appliesTo: (api) => !isCoverage(api),
     build: () => ({
       injection: { kind: "endpoint", url: "http://127.0.0.1:99999" },
       expected: { outcome: "bad-target", attempts: 0, mentions: ["endpoint"] },
@@ -468,9 +592,9 @@ export function subjectIds(api: ApiId, c: CaseId): SubjectIds {
   };
 }
 
-/** The matrix: every API × every case, in table order. */
-export const MATRIX: readonly Cell[] = APIS.flatMap((api) =>
-  CASES.map((c): Cell => {
+/** The matrix: every API × every case that applies to it, in table order (coverage rows last). */
+export const MATRIX: readonly Cell[] = [...APIS, ...COVERAGE_APIS].flatMap((api) =>
+  CASES.filter((c) => c.appliesTo?.(api) ?? true).map((c): Cell => {
     const built = c.build(api, subjectIds(api.id, c.id));
     return {
       api: api.id,
@@ -485,8 +609,9 @@ export const MATRIX: readonly Cell[] = APIS.flatMap((api) =>
 
 // ---- the stack -----------------------------------------------------------------------------------
 
-function keyedAwsProvider(name: string, endpoint: string, keys: boolean): ProviderRef {
+function keyedAwsProvider(name: string, endpoint: string, keys: boolean, extra: Props = {}): ProviderRef {
   return awsProvider(name, endpoint, {
+    ...extra,
     skipCredentialsValidation: true,
     ...(keys
       ? {
@@ -498,8 +623,9 @@ function keyedAwsProvider(name: string, endpoint: string, keys: boolean): Provid
   });
 }
 
-function keyedAliProvider(name: string, endpoint: string, keys: boolean): ProviderRef {
+function keyedAliProvider(name: string, endpoint: string, keys: boolean, extra: Props = {}): ProviderRef {
   return aliProvider(name, endpoint, {
+    ...extra,
     ...(keys
       ? {
           accessKey: name.startsWith("fm-subject") ? SUBJECT_ALI_KEY : BYSTANDER_ALI_KEY,
@@ -695,6 +821,7 @@ export interface CaseResult {
   bystanderProblems: string[];
   timeoutSeconds: number;
   grpcError?: string;
+  /** `target`: the name in quotes in a per-resource diagnostic; for a coverage row, text the diagnostic contains. */
   subject: { urn: string; target: string; region: string };
 }
 
@@ -703,6 +830,7 @@ export async function runCase(env: FaultEnv, cell: Cell): Promise<CaseResult> {
   const api = apiInfo(cell.api);
   env.aws.reset();
   resetAli(env.ali);
+  if (isCoverage(api)) return runCoverageCase(env, cell, api);
 
   // Configure only when this case needs a different config than the last one (a Configure is cheap, but
   // the engine sends it once; resending each time would not be what the pack sees in real life).
@@ -713,11 +841,7 @@ export async function runCase(env: FaultEnv, cell: Cell): Promise<CaseResult> {
       ? {}
       : { [api.policy]: { timeoutSeconds: cell.timeoutSeconds } }),
   };
-  const key = JSON.stringify(overrides);
-  if (env.configured !== key) {
-    await env.harness.configure(overrides);
-    env.configured = key;
-  }
+  await configureOnce(env, overrides);
 
   // Bystanders: one healthy resource of each other kind, on providers that point at the fakes.
   const ids = subjectIds(cell.api, cell.case);
@@ -747,6 +871,8 @@ export async function runCase(env: FaultEnv, cell: Cell): Promise<CaseResult> {
         return placeAliRecorder(`fm-ali-rec-${who}-${slug}`, p, subject ? undefined : BYSTANDER_ALI_KEY);
       case "alicloud-actiontrail":
         return placeAliTrail(subject ? ids.aliTrail : `fm-trail-${who}-${slug}`, p);
+      default:
+        throw new Error(`${id} is a coverage row`);
     }
   };
   const subject = place(cell.api, true);
@@ -829,6 +955,101 @@ export async function runCase(env: FaultEnv, cell: Cell): Promise<CaseResult> {
     timeoutSeconds: cell.timeoutSeconds,
     ...(grpcError ? { grpcError } : {}),
     subject: { urn: subject.urn, target: subject.target, region: subject.region },
+  };
+}
+
+async function configureOnce(env: FaultEnv, overrides: Record<string, PolicyOverride>): Promise<void> {
+  const key = JSON.stringify(overrides);
+  if (env.configured !== key) {
+    await env.harness.configure(overrides);
+    env.configured = key;
+  }
+}
+
+const COVERAGE_TRAIL = "fm-coverage-trail";
+
+/**
+ * A coverage cell: an application stack (one provider, one bucket) whose coverage checks land on one
+ * (account, region) at the fakes, the account recorded and its trail logging, only `api.policy` on, and
+ * the fault aimed at every request of `api.action` (they are all the subject's: one credential set, one
+ * region). Diagnostics land on the stack (no URN); there are no bystanders.
+ */
+async function runCoverageCase(env: FaultEnv, cell: Cell, api: ApiInfo): Promise<CaseResult> {
+  const overrides: Record<string, PolicyOverride> = {
+    ...coverageOff(),
+    [api.policy]:
+      cell.timeoutSeconds === DEFAULT_TIMEOUT_SECONDS ? "advisory" : { timeoutSeconds: cell.timeoutSeconds },
+  };
+  await configureOnce(env, overrides);
+
+  const inj = cell.injection;
+  const keys = inj.kind !== "no-credentials";
+  const fakeUrl = api.cloud === "aws" ? env.aws.url : env.ali.url;
+  const faulty = inj.kind === "endpoint" ? (inj.url === "refused" ? env.refusedUrl : inj.url) : fakeUrl;
+  const slug = `${cell.api}-${cell.case}`;
+  const t = nowSeconds();
+  let provider: ProviderRef;
+  let app: ResourceSpec;
+  if (api.cloud === "aws") {
+    const endpoints = { ...awsEndpoints(fakeUrl)[0], [api.endpointKey ?? ""]: faulty };
+    provider = keyedAwsProvider(`fm-subject-${slug}`, fakeUrl, keys, { endpoints: [endpoints] });
+    app = resource("aws:s3/bucketV2:BucketV2", `fm-app-${slug}`, { id: `fm-app-${slug}` }, { provider });
+    const arn = awsTrailArn(COVERAGE_TRAIL);
+    env.aws.trails.set(arn, { IsLogging: true, StartLoggingTime: t - 86_400, LatestDeliveryTime: t - 300 });
+    env.aws.trailSetups.set(arn, { isMultiRegion: true });
+    env.aws.recorders.set(`${AWS_REGION}/default`, {
+      recording: true,
+      lastStatus: "SUCCESS",
+      lastStartTime: t - 86_400,
+      lastStatusChangeTime: t - 600,
+    });
+  } else {
+    const endpoints = { ...aliEndpoints(fakeUrl)[0], [api.endpointKey ?? ""]: faulty };
+    provider = keyedAliProvider(`fm-subject-${slug}`, fakeUrl, keys, { endpoints: [endpoints] });
+    app = resource("alicloud:oss/bucket:Bucket", `fm-app-${slug}`, { id: `fm-app-${slug}` }, { provider });
+    env.ali.trails.set(COVERAGE_TRAIL, { IsLogging: true, StartLoggingTime: iso(-86_400) });
+    env.ali.trailSetups.set(COVERAGE_TRAIL, { HomeRegion: ALI_REGION });
+    env.ali.recorder = { ConfigurationRecorderStatus: "REGISTERED", ResourceTypes: [] };
+  }
+
+  const owns = (req: AwsRequest | AliRequest): boolean =>
+    ("service" in req ? api.cloud === "aws" : api.cloud === "alicloud") && req.action === api.action;
+  let n = 0;
+  if (inj.kind === "aws-fault") env.aws.fault = (req) => (owns(req) ? inj.fault(++n) : undefined);
+  if (inj.kind === "ali-fault") env.ali.fault = (req) => (owns(req) ? inj.fault(++n) : undefined);
+
+  const started = process.hrtime.bigint();
+  let diagnostics: Diagnostic[] = [];
+  let grpcError: string | undefined;
+  try {
+    diagnostics = (await env.harness.analyzeStack([stackResource(), providerResource(provider), app])).diagnostics;
+  } catch (e) {
+    grpcError = e instanceof Error ? e.message : String(e);
+  }
+  const elapsedMs = Number(process.hrtime.bigint() - started) / 1e6;
+  const requests: (AwsRequest | AliRequest)[] = [...env.aws.requests, ...env.ali.requests];
+  const subjectDiagnostics = diagnostics.filter((d) => d.urn === "");
+  return {
+    api: cell.api,
+    case: cell.case,
+    title: cell.title,
+    outcome: grpcError ? "grpc-error" : outcomeOf(api, subjectDiagnostics),
+    message: subjectDiagnostics.map((d) => d.message).join("\n"),
+    subjectDiagnostics,
+    strayDiagnostics: diagnostics.filter((d) => d.urn !== ""),
+    elapsedMs,
+    attempts: requests.filter(owns).length,
+    bystandersIntact: true,
+    bystanderProblems: [],
+    timeoutSeconds: cell.timeoutSeconds,
+    ...(grpcError ? { grpcError } : {}),
+    // The identity call has no account yet; every later call names the account it covers.
+    subject: {
+      urn: "",
+      target:
+        api.endpointKey === "sts" ? "'caller identity'" : `account ${api.cloud === "aws" ? ACCOUNT : ALI_ACCOUNT}`,
+      region: api.cloud === "aws" ? AWS_REGION : ALI_REGION,
+    },
   };
 }
 
