@@ -6,7 +6,7 @@
 import { readOptions, type StringListOption, timeoutSecondsOption } from "../options";
 import { pendingGraceMinutesOption } from "../options";
 import { firstSeen, clearSeen } from "../first-seen";
-import type { CoverageFacts } from "../live/coverage";
+import { type CoverageFacts, undecidedChecks } from "../live/coverage";
 import { type CallSpec, type CheckFailure, failure, type Outcome, success } from "../live/outcome";
 import type { Call, LiveKind, PlannedCheck, RoundContext, RunCall } from "../live/round";
 import { ofType, type ResourceView, type StackView, TYPES } from "../stack";
@@ -218,17 +218,6 @@ function aliCall<T>(
   };
 }
 
-function undecidedChecks(kind: string, undecided: { urn: string; why: string }[]): PlannedCheck<CoverageFacts>[] {
-  const seen = new Set<string>();
-  return undecided
-    .filter((u) => !seen.has(u.why) && seen.add(u.why))
-    .map((u) => ({
-      urn: "",
-      spec: spec({ action: kind, permission: "" }, undefined, undefined, `account coverage (via ${u.urn})`),
-      outcome: failure("bad-target", u.why),
-    }));
-}
-
 function coverageCheck(
   kind: string,
   p: Placement,
@@ -318,7 +307,7 @@ export const aliTrailCoverageKind: LiveKind<CoverageFacts> = {
   plan(view, raw) {
     const timeoutMs = readOptions(aliTrailCoverageOptions, raw).timeoutSeconds * 1000;
     const { placements, undecided } = aliPlacements(view);
-    const checks = undecidedChecks(TRAIL_KIND, undecided);
+    const checks = undecidedChecks("alicloud", TRAIL_KIND, undecided);
     const intent = trailIntent(view);
     for (const p of placements) {
       const regions = intent.get(placementKey(p));
@@ -413,7 +402,7 @@ export const aliConfigCoverageKind: LiveKind<CoverageFacts> = {
     const o = readOptions(aliConfigCoverageOptions, raw);
     const timeoutMs = o.timeoutSeconds * 1000;
     const { placements, undecided } = aliPlacements(view);
-    const checks = undecidedChecks(CONFIG_KIND, undecided);
+    const checks = undecidedChecks("alicloud", CONFIG_KIND, undecided);
     const seen = new Set<string>();
     const intent = recorderIntent(view);
     for (const p of placements) {

@@ -5,8 +5,8 @@
 
 import { bool, field, isObject, knownStr, type PlainObject, UNKNOWN } from "../plain";
 import { type NumberOption, type BooleanOption, readOptions, timeoutSecondsOption } from "../options";
-import type { CoverageFacts } from "../live/coverage";
-import { type CallSpec, type CheckFailure, failure, type Outcome, success } from "../live/outcome";
+import { type CoverageFacts, undecidedChecks } from "../live/coverage";
+import { type CallSpec, type CheckFailure, type Outcome, success } from "../live/outcome";
 import type { Call, LiveKind, PlannedCheck, RoundContext, RunCall } from "../live/round";
 import { ofType, type ResourceView, type StackView, TYPES } from "../stack";
 import { managementCoverage } from "../../policies/aws-cloudtrail-trail-declared";
@@ -345,17 +345,6 @@ function coverageCheck(
   };
 }
 
-function decidedFailures(kindId: string, undecided: { urn: string; why: string }[]): PlannedCheck<RegionCoverage>[] {
-  const seen = new Set<string>();
-  return undecided
-    .filter((u) => !seen.has(u.why) && seen.add(u.why))
-    .map((u) => ({
-      urn: "",
-      spec: spec({ action: kindId, permission: "" }, undefined, undefined, `account coverage (via ${u.urn})`),
-      outcome: failure("bad-target", u.why),
-    }));
-}
-
 // ---- intent: what this update creates ---------------------------------------------------------------
 
 /** Regions a trail being created in this preview will cover, per credential set: "*" = all regions. */
@@ -438,7 +427,7 @@ export const awsTrailCoverageKind: LiveKind<RegionCoverage> = {
     const timeoutMs = readOptions(trailCoverageOptions, raw).timeoutSeconds * 1000;
     const { placements, undecided } = awsPlacements(view, "cloudtrail");
     const intent = trailIntent(view);
-    const checks: PlannedCheck<RegionCoverage>[] = decidedFailures(TRAIL_KIND_ID, undecided);
+    const checks: PlannedCheck<RegionCoverage>[] = undecidedChecks("aws", TRAIL_KIND_ID, undecided);
     for (const p of placements) {
       const regions = intent.get(p.target.credentialsId);
       if (regions && (regions.has("*") || regions.has(p.region))) {
@@ -547,7 +536,7 @@ export const awsConfigCoverageKind: LiveKind<RegionCoverage> = {
     const timeoutMs = o.timeoutSeconds * 1000;
     const { placements, undecided } = awsPlacements(view, "config");
     const intent = recorderIntent(view, o.allowExclusions);
-    const checks: PlannedCheck<RegionCoverage>[] = decidedFailures(CONFIG_KIND_ID, undecided);
+    const checks: PlannedCheck<RegionCoverage>[] = undecidedChecks("aws", CONFIG_KIND_ID, undecided);
     for (const p of placements) {
       const planned = intent.get(`${p.target.credentialsId}|${p.region}`);
       if (planned) {

@@ -3,7 +3,8 @@
 
 import type { Finding } from "../policy-kit";
 import type { StackView } from "../stack";
-import { liveEntries } from "./round";
+import { failure } from "./outcome";
+import { liveEntries, type PlannedCheck } from "./round";
 
 /** What a coverage check found for one region of one account (AWS and Alibaba Cloud alike). */
 export interface CoverageFacts {
@@ -48,4 +49,30 @@ export function uncoveredFindings(facts: CoverageFacts[], message: (f: CoverageF
     .filter((f) => !f.coveredBy)
     .sort((a, b) => (a.account + a.region).localeCompare(b.account + b.region))
     .map((f) => ({ message: message(f) }));
+}
+
+/**
+ * A place whose coverage cannot be planned (no region, unusable provider settings): one bad-target check per
+ * distinct reason, never a violation.
+ */
+export function undecidedChecks(
+  cloud: "aws" | "alicloud",
+  kindId: string,
+  undecided: readonly { urn: string; why: string }[],
+): PlannedCheck<CoverageFacts>[] {
+  const seen = new Set<string>();
+  return undecided
+    .filter((u) => !seen.has(u.why) && seen.add(u.why))
+    .map((u) => ({
+      urn: "",
+      spec: {
+        cloud,
+        action: kindId,
+        permission: "",
+        region: undefined,
+        account: undefined,
+        target: `account coverage (via ${u.urn})`,
+      },
+      outcome: failure("bad-target", u.why),
+    }));
 }
