@@ -138,6 +138,11 @@ export function isPolicyEnabled(policyName: string): boolean {
   return state.levels.get(policyName) !== "disabled";
 }
 
+/** Whether the engine's RPCs are observed: every policy's settings and each analysis's start are known. */
+export function engineObserved(): boolean {
+  return state.hooked;
+}
+
 /** Increases with every AnalyzeStack RPC; 0 when the hook is not installed. */
 export function analysisEpoch(): number {
   return state.epoch;

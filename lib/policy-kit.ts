@@ -10,6 +10,8 @@ import type {
   StackValidationArgs,
   StackValidationPolicy,
 } from "@pulumi/policy";
+import { analysisEpoch, engineObserved } from "./engine";
+import { prefetchRound } from "./live/round";
 import { configSchema, type Options, type OptionValues, readOptions } from "./options";
 import { redact } from "./redact";
 import { type StackView, viewOf } from "./stack";
@@ -55,7 +57,9 @@ export function stackPolicy<O extends Options>(def: AuditPolicy<O>): StackValida
       let verdict: Verdict;
       try {
         const raw = safeConfig(args);
-        verdict = await def.evaluate(viewOf(args.resources), readOptions(def.options, raw), raw);
+        const view = viewOfAnalysis(args.resources);
+        await prefetchRound(view);
+        verdict = await def.evaluate(view, readOptions(def.options, raw), raw);
       } catch (e) {
         // A bug in auditguard must not fail the user's update; say so, without blocking it.
         reportObject(report, {
@@ -71,6 +75,20 @@ export function stackPolicy<O extends Options>(def: AuditPolicy<O>): StackValida
       for (const f of verdict) report(redact(f.message), f.urn);
     },
   };
+}
+
+let analysisView: { epoch: number; view: StackView } | undefined;
+
+/**
+ * The stack view, built once per analysis: every stack policy of one AnalyzeStack receives the same
+ * resources (each freshly deserialized by the SDK). Without the engine hooks analyses cannot be told
+ * apart, so each policy builds its own.
+ */
+function viewOfAnalysis(resources: StackValidationArgs["resources"]): StackView {
+  if (!engineObserved()) return viewOf(resources);
+  const epoch = analysisEpoch();
+  if (analysisView?.epoch !== epoch) analysisView = { epoch, view: viewOf(resources) };
+  return analysisView.view;
 }
 
 function safeConfig(args: StackValidationArgs): Record<string, unknown> {

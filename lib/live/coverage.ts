@@ -25,7 +25,7 @@ export async function coverageFacts(
   view: StackView,
   rawConfig: Record<string, unknown>,
 ): Promise<{ facts: CoverageFacts[]; undetermined: number }> {
-  const entries = await liveEntries(policyName, view, rawConfig);
+  const entries = await liveEntries(policyName, view, rawConfig, kindId);
   const byPair = new Map<string, CoverageFacts>();
   let undetermined = 0;
   for (const e of entries) {

@@ -32,7 +32,7 @@ export async function liveFindings<T>(
   rawConfig: Record<string, unknown>,
   judge: EntryJudge<T>,
 ): Promise<Finding[]> {
-  const entries = await liveEntries(policyName, view, rawConfig);
+  const entries = await liveEntries(policyName, view, rawConfig, kind.id);
   const byUrn = new Map(view.resources.map((r) => [r.urn, r]));
   const findings: Finding[] = [];
   for (const e of entries) {

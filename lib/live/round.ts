@@ -2,7 +2,7 @@
 // after another; the first that needs live facts starts the calls of all enabled live policies at
 // once, and the others read the same results. Identical targets are called once.
 
-import { analysisEpoch, engineConfigFor, isPolicyEnabled } from "../engine";
+import { analysisEpoch, engineConfigFor, engineObserved, isPolicyEnabled } from "../engine";
 import { auditIdentityOf, LIVE_VERIFICATION_POLICY, planningAs } from "./audit";
 import type { StackView } from "../stack";
 import { DeadlineExceeded, withDeadline } from "./deadline";
@@ -93,7 +93,9 @@ export interface RoundStats {
 }
 
 const MAX_ATTEMPTS = 3;
-const MAX_IN_FLIGHT = 64;
+// Calls go to many regional endpoints (the HTTP agent caps sockets per host); this only bounds memory and
+// file descriptors. Coverage of 16 regions x 3 accounts sends 192 calls at once: 64 made that three waves.
+const MAX_IN_FLIGHT = 256;
 const CALLS_PER_SECOND = 10; // CloudTrail's documented Get/Describe limit; the tightest of the four APIs
 // A request reaches the service a little after its turn is granted (signing, event-loop load), so two
 // bursts a second apart can land in one server-side second: space bursts a little wider than a second.
@@ -107,7 +109,10 @@ interface Round {
   fingerprint: string;
   consumers: Set<string>;
   entries: Promise<LiveEntry<unknown>[]>;
+  byKind: ReadonlyMap<string, Promise<LiveEntry<unknown>[]>>;
   stats: RoundStats;
+  /** Calls are in flight. */
+  pending: boolean;
 }
 
 let kindsRegistry: readonly LiveKind<unknown>[] = [];
@@ -127,6 +132,8 @@ export async function liveEntries(
   consumer: string,
   view: StackView,
   ownConfig: Record<string, unknown>,
+  /** Only this kind's entries: the caller waits for its own calls, not for the whole round. */
+  kindId?: string,
 ): Promise<LiveEntry<unknown>[]> {
   const epoch = analysisEpoch();
   if (
@@ -138,14 +145,43 @@ export async function liveEntries(
     current = startRound(epoch, view, consumer, ownConfig);
   }
   current.consumers.add(consumer);
-  return current.entries;
+  if (kindId === undefined) return current.entries;
+  return current.byKind.get(kindId) ?? [];
+}
+
+/**
+ * Starts this analysis's round from whichever auditguard policy runs first. The SDK runs stack policies one
+ * after another, each over a fresh copy of the stack, so the calls' network waits then overlap that work
+ * instead of following it. Only when the engine's RPCs are observed: otherwise the other policies'
+ * settings and the start of an analysis are unknown, and the first live policy starts the round as before.
+ * Resolves once pending I/O has had a turn: policies that never wait on I/O would otherwise keep the
+ * round's requests from being sent, and its replies from being read, until the first live policy runs.
+ */
+export async function prefetchRound(view: StackView): Promise<void> {
+  if (!engineObserved()) return;
+  const epoch = analysisEpoch();
+  if (!current || current.epoch !== epoch || current.fingerprint !== view.fingerprint) {
+    try {
+      current = startRound(epoch, view, undefined, {});
+    } catch {
+      // Planning failed: the first live policy plans again and reports why.
+      current = undefined;
+      return;
+    }
+  }
+  if (current.pending) await new Promise<void>((resolve) => setImmediate(resolve));
 }
 
 export function lastRoundStats(): RoundStats | undefined {
   return current?.stats;
 }
 
-function startRound(epoch: number, view: StackView, consumer: string, ownConfig: Record<string, unknown>): Round {
+function startRound(
+  epoch: number,
+  view: StackView,
+  consumer: string | undefined,
+  ownConfig: Record<string, unknown>,
+): Round {
   const stats: RoundStats = { calls: 0, attempts: 0, deduplicated: 0 };
   const planned = planKinds(
     view,
@@ -156,7 +192,21 @@ function startRound(epoch: number, view: StackView, consumer: string, ownConfig:
     // The audit identity applies to every live call, whether or not live-verification itself reports.
     consumer === LIVE_VERIFICATION_POLICY ? ownConfig : engineConfigFor(LIVE_VERIFICATION_POLICY),
   );
-  return { epoch, fingerprint: view.fingerprint, consumers: new Set(), entries: runAll(planned, stats), stats };
+  const { all, byKind } = runAll(planned, stats);
+  const round: Round = {
+    epoch,
+    fingerprint: view.fingerprint,
+    consumers: new Set(),
+    entries: all,
+    byKind,
+    stats,
+    pending: planned.length > 0,
+  };
+  all.then(
+    () => (round.pending = false),
+    () => (round.pending = false),
+  );
+  return round;
 }
 
 /**
@@ -171,7 +221,7 @@ export function runRound(
     calls: 0,
     attempts: 0,
     deduplicated: 0,
-  });
+  }).all;
 }
 
 function planKinds(
@@ -215,11 +265,13 @@ function planEach(
   return planned;
 }
 
-async function runAll(
+/** Starts every planned check; all entries, and each kind's on its own so a policy waits only for its calls. */
+function runAll(
   planned: { kind: LiveKind<unknown>; check: PlannedCheck<unknown> }[],
   stats: RoundStats,
-): Promise<LiveEntry<unknown>[]> {
-  if (planned.length === 0) return [];
+): { all: Promise<LiveEntry<unknown>[]>; byKind: Map<string, Promise<LiveEntry<unknown>[]>> } {
+  const byKind = new Map<string, Promise<LiveEntry<unknown>[]>>();
+  if (planned.length === 0) return { all: Promise.resolve([]), byKind };
   const ctx = new RoundContext();
   const pool = new Pool(MAX_IN_FLIGHT);
   const limiters = new Map<string, RateLimiter>();
@@ -238,29 +290,36 @@ async function runAll(
     byKey.set(call.key, outcome);
     return outcome as Promise<Outcome<U>>;
   };
-  try {
-    const entries = planned.map(async ({ kind, check }): Promise<LiveEntry<unknown>> => {
-      let outcome: Outcome<unknown>;
-      let spec = check.spec;
-      if ("outcome" in check) {
-        outcome = check.outcome;
-      } else if ("compose" in check) {
-        try {
-          const composed = await check.compose(run, ctx);
-          outcome = composed.outcome;
-          spec = composed.spec ?? spec;
-        } catch (e) {
-          outcome = failure("unexpected-error", quote(e instanceof Error ? e.message : String(e)));
-        }
-      } else {
-        outcome = await run(check);
+  // Each entry settles with an outcome, never rejects: failures are outcomes.
+  const entries = planned.map(async ({ kind, check }): Promise<LiveEntry<unknown>> => {
+    let outcome: Outcome<unknown>;
+    let spec = check.spec;
+    if ("outcome" in check) {
+      outcome = check.outcome;
+    } else if ("compose" in check) {
+      try {
+        const composed = await check.compose(run, ctx);
+        outcome = composed.outcome;
+        spec = composed.spec ?? spec;
+      } catch (e) {
+        outcome = failure("unexpected-error", quote(e instanceof Error ? e.message : String(e)));
       }
-      return { kind: kind.id, label: kind.label, policyName: kind.policyName, urn: check.urn, spec, outcome };
-    });
-    return await Promise.all(entries);
-  } finally {
-    ctx.dispose();
-  }
+    } else {
+      outcome = await run(check);
+    }
+    return { kind: kind.id, label: kind.label, policyName: kind.policyName, urn: check.urn, spec, outcome };
+  });
+  const grouped = new Map<string, Promise<LiveEntry<unknown>>[]>();
+  planned.forEach(({ kind }, i) => {
+    const e = entries[i];
+    if (!e) return;
+    const list = grouped.get(kind.id) ?? [];
+    list.push(e);
+    grouped.set(kind.id, list);
+  });
+  for (const [id, list] of grouped) byKind.set(id, Promise.all(list));
+  const all = Promise.all(entries).finally(() => ctx.dispose());
+  return { all, byKind };
 }
 
 /**
