@@ -96,6 +96,7 @@ const MAX_ATTEMPTS = 3;
 // Calls go to many regional endpoints (the HTTP agent caps sockets per host); this only bounds memory and
 // file descriptors. Coverage of 16 regions x 3 accounts sends 192 calls at once: 64 made that three waves.
 const MAX_IN_FLIGHT = 256;
+const IO_TURNS_PER_POLICY = 8;
 const CALLS_PER_SECOND = 10; // CloudTrail's documented Get/Describe limit; the tightest of the four APIs
 // A request reaches the service a little after its turn is granted (signing, event-loop load), so two
 // bursts a second apart can land in one server-side second: space bursts a little wider than a second.
@@ -154,8 +155,8 @@ export async function liveEntries(
  * after another, each over a fresh copy of the stack, so the calls' network waits then overlap that work
  * instead of following it. Only when the engine's RPCs are observed: otherwise the other policies'
  * settings and the start of an analysis are unknown, and the first live policy starts the round as before.
- * Resolves once pending I/O has had a turn: policies that never wait on I/O would otherwise keep the
- * round's requests from being sent, and its replies from being read, until the first live policy runs.
+ * Resolves once pending I/O has had some turns: policies that never wait on I/O would otherwise keep the
+ * round's requests from being sent, and its replies from being read, until the first live policy waits.
  */
 export async function prefetchRound(view: StackView): Promise<void> {
   if (!engineObserved()) return;
@@ -169,7 +170,11 @@ export async function prefetchRound(view: StackView): Promise<void> {
       return;
     }
   }
-  if (current.pending) await new Promise<void>((resolve) => setImmediate(resolve));
+  // A request takes a few event-loop turns to go out (connect, write) and a reply a few to be read (socket,
+  // parser, body stream); a turn with nothing ready costs microseconds.
+  for (let turn = 0; turn < IO_TURNS_PER_POLICY && current.pending; turn++) {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
 }
 
 export function lastRoundStats(): RoundStats | undefined {
