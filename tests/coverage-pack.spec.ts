@@ -251,6 +251,23 @@ describe("account coverage over the Analyzer protocol", function () {
     );
   });
 
+  it("a provider with accessKey but no secretKey: undetermined per coverage policy, naming region and GetCallerIdentity; no call", async () => {
+    const half = awsProvider("half-keys", fake.url, { region: "eu-west-1", accessKey: "AKIAHALFKEYS00000000" });
+    const result = await h().analyzeStack([stackResource(), providerResource(half), bucket("half-data", half)]);
+    assert.deepEqual([...of(result, TRAIL_COVERAGE), ...of(result, CONFIG_COVERAGE)], [], brief(result));
+    const live = of(result, LIVE);
+    assert.equal(live.length, 2, brief(result));
+    for (const d of live) {
+      for (const part of [
+        `::half-data)' (region eu-west-1, endpoint ${fake.url}): `,
+        "the call target could not be determined calling GetCallerIdentity: its provider sets accessKey without secretKey.",
+        "Needed permission: sts:GetCallerIdentity (needs no IAM permission).",
+      ])
+        assert.ok(d.message.includes(part), `${part}\n  not in\n${d.message}`);
+    }
+    assert.deepEqual(fake.requests, []);
+  });
+
   it("a stack with no AWS resources makes no request at all", async () => {
     const result = await h().analyzeStack([
       stackResource(),
@@ -433,6 +450,34 @@ describe("Alibaba Cloud account coverage over the Analyzer protocol", function (
     const c = of(result, ALI_CONFIG_COVERAGE);
     assert.equal(c.length, 1, brief(result));
     assert.match(c[0]?.message ?? "", new RegExp(`account ${ALI_ACCOUNT} .*Cloud Config is not enabled`));
+  });
+
+  it("a provider with no credential source: undetermined per coverage policy, naming region, STS GetCallerIdentity, its permission and the settings; no call", async () => {
+    const none = aliProvider("ali-no-credentials", ali.url, { region: "cn-hangzhou" });
+    const result = await h().analyzeStack(appStack([none]));
+    assert.deepEqual([...of(result, ALI_TRAIL_COVERAGE), ...of(result, ALI_CONFIG_COVERAGE)], [], brief(result));
+    const live = of(result, LIVE);
+    assert.deepEqual(
+      live.map((d) => /\nCould not verify (ActionTrail|Cloud Config) coverage /.exec(d.message)?.[1]).sort(),
+      ["ActionTrail", "Cloud Config"],
+      brief(result),
+    );
+    for (const d of live) {
+      assert.equal(d.urn, "");
+      const policy = d.message.includes("Could not verify ActionTrail") ? ALI_TRAIL_COVERAGE : ALI_CONFIG_COVERAGE;
+      for (const part of [
+        "coverage 'account coverage (via urn:pulumi:",
+        `::ali-data-0)' (region cn-hangzhou, endpoint ${ali.url}): `,
+        "no credentials could be found calling GetCallerIdentity: ",
+        "its provider has no credential source (accessKey/secretKey, profile, credentialsUri, ecsRoleName or " +
+          "assumeRoleWithOidc, or their environment variables such as ALICLOUD_ACCESS_KEY), so the provider itself could not run.",
+        "Needed permission: sts:GetCallerIdentity (needs no RAM permission).",
+        `Until this check completes, ${policy} has not verified this resource.`,
+      ])
+        assert.ok(d.message.includes(part), `${part}\n  not in\n${d.message}`);
+      assert.doesNotMatch(d.message, /account \d/, "the account is not known");
+    }
+    assert.deepEqual(ali.requests, [], "no credentials: no Alibaba Cloud call");
   });
 
   it("a stack with no Alibaba Cloud resources makes no Alibaba Cloud request", async () => {

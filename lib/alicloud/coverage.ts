@@ -6,8 +6,8 @@
 import { readOptions, type StringListOption, timeoutSecondsOption } from "../options";
 import { pendingGraceMinutesOption } from "../options";
 import { firstSeen, clearSeen } from "../first-seen";
-import { type CoverageFacts, undecidedChecks } from "../live/coverage";
-import { type CallSpec, type CheckFailure, failure, type Outcome, success } from "../live/outcome";
+import { type CoverageFacts, undecidedChecks, type UndecidedPlace } from "../live/coverage";
+import { type CallSpec, type CheckFailure, failure, type FailureReason, type Outcome, success } from "../live/outcome";
 import type { Call, LiveKind, PlannedCheck, RoundContext, RunCall } from "../live/round";
 import { ofType, type ResourceView, type StackView, TYPES } from "../stack";
 import { configSiteOption } from "./kinds";
@@ -15,10 +15,12 @@ import type { AliListedTrail } from "./coverage-sdk";
 import type { AliNotFound, AliRecorder, AliTrailStatus } from "./sdk";
 import {
   type AliEndpoint,
+  aliAccountHint,
   aliRegionOf,
   aliResolveTarget,
   type AliTarget,
   CONFIG_SITES,
+  type ConfigSite,
   configSiteOf,
   endpointOverride,
   parseEndpoint,
@@ -132,9 +134,20 @@ function endpointFor(
   return parseEndpoint(override);
 }
 
-function aliPlacements(view: StackView): { placements: Placement[]; undecided: { urn: string; why: string }[] } {
+/** A region the stack deploys into whose check cannot be made: the provider's settings say why. */
+interface Unplaceable {
+  urn: string;
+  why: string;
+  reason: FailureReason | undefined;
+  region: string;
+  via: ResourceView;
+  /** The STS host GetCallerIdentity would have asked, when the provider's setting is a valid one. */
+  sts: AliEndpoint | undefined;
+}
+
+function aliPlacements(view: StackView): { placements: Placement[]; undecided: Unplaceable[] } {
   const placements = new Map<string, Placement>();
-  const undecided: { urn: string; why: string }[] = [];
+  const undecided: Unplaceable[] = [];
   for (const r of view.footprint?.alicloud ?? []) {
     // Without a setting the provider defaults its region (cn-beijing): undefined means not known until the update.
     const region = aliRegionOf(r);
@@ -142,12 +155,19 @@ function aliPlacements(view: StackView): { placements: Placement[]; undecided: {
     const sts = endpointFor(r, "sts", "sts.aliyuncs.com");
     if (sts === undefined) continue; // not known until the update
     if (typeof sts === "string") {
-      undecided.push({ urn: r.urn, why: `the provider's sts endpoint is ${sts}` });
+      undecided.push({
+        urn: r.urn,
+        why: `the provider's sts endpoint is ${sts}`,
+        reason: undefined,
+        region,
+        via: r,
+        sts: undefined,
+      });
       continue;
     }
     const target = aliResolveTarget(r, sts);
     if (!target.ok) {
-      if (!target.unknown) undecided.push({ urn: r.urn, why: target.why });
+      if (!target.unknown) undecided.push({ urn: r.urn, why: target.why, reason: target.reason, region, via: r, sts });
       continue;
     }
     const key = [target.value.credentialsId, sts.host, region].join("|");
@@ -170,6 +190,30 @@ function spec(
     account,
     target,
     ...(endpoint ? { endpoint: `${endpoint.protocol.toLowerCase()}://${endpoint.host}` } : {}),
+  };
+}
+
+/**
+ * What an undetermined place says: the region it could not check and the first call its check would have made,
+ * GetCallerIdentity (its STS host) unless the provider's accountId names the account, else the coverage call.
+ */
+function undecidedPlace(
+  u: Unplaceable,
+  coverage: { api: { action: string; permission: string }; endpoint: AliEndpoint | undefined; apiRegion?: string },
+): UndecidedPlace {
+  const account = aliAccountHint(u.via, undefined);
+  const [api, endpoint] = account ? [coverage.api, coverage.endpoint] : [ALI_COVERAGE_ACTIONS.identity, u.sts];
+  return {
+    urn: u.urn,
+    why: u.why,
+    ...(u.reason ? { reason: u.reason } : {}),
+    firstCall: {
+      ...api,
+      region: u.region,
+      ...(account && coverage.apiRegion ? { apiRegion: coverage.apiRegion } : {}),
+      account,
+      ...(endpoint ? { endpoint: `${endpoint.protocol.toLowerCase()}://${endpoint.host}` } : {}),
+    },
   };
 }
 
@@ -307,7 +351,15 @@ export const aliTrailCoverageKind: LiveKind<CoverageFacts> = {
   plan(view, raw) {
     const timeoutMs = readOptions(aliTrailCoverageOptions, raw).timeoutSeconds * 1000;
     const { placements, undecided } = aliPlacements(view);
-    const checks = undecidedChecks("alicloud", TRAIL_KIND, undecided);
+    const checks = undecidedChecks(
+      "alicloud",
+      TRAIL_KIND,
+      undecided.map((u) => {
+        const endpoint = endpointFor(u.via, "actiontrail", `actiontrail.${u.region}.aliyuncs.com`);
+        const known = typeof endpoint === "object" ? endpoint : undefined;
+        return undecidedPlace(u, { api: ALI_COVERAGE_ACTIONS.describeTrails, endpoint: known });
+      }),
+    );
     const intent = trailIntent(view);
     for (const p of placements) {
       const regions = intent.get(placementKey(p));
@@ -402,7 +454,11 @@ export const aliConfigCoverageKind: LiveKind<CoverageFacts> = {
     const o = readOptions(aliConfigCoverageOptions, raw);
     const timeoutMs = o.timeoutSeconds * 1000;
     const { placements, undecided } = aliPlacements(view);
-    const checks = undecidedChecks("alicloud", CONFIG_KIND, undecided);
+    const checks = undecidedChecks(
+      "alicloud",
+      CONFIG_KIND,
+      undecided.map((u) => undecidedPlace(u, recorderCallOf(u.via, o.configSite))),
+    );
     const seen = new Set<string>();
     const intent = recorderIntent(view);
     for (const p of placements) {
@@ -440,6 +496,22 @@ export const aliConfigCoverageKind: LiveKind<CoverageFacts> = {
     return checks;
   },
 };
+
+/** Where the account's recorder would be read for this provider: no single host when both sites are probed. */
+function recorderCallOf(
+  via: ResourceView,
+  configSite: "auto" | ConfigSite,
+): { api: { action: string; permission: string }; endpoint: AliEndpoint | undefined; apiRegion?: string } {
+  const choice = configSiteOf(via, configSite);
+  const override = endpointOverride(via, "config");
+  const site = choice === UNKNOWN || choice === "probe" ? undefined : CONFIG_SITES[choice];
+  const endpoint = override || site ? endpointFor(via, "config", site?.host ?? CONFIG_SITES.china.host) : undefined;
+  return {
+    api: ALI_COVERAGE_ACTIONS.recorder,
+    endpoint: typeof endpoint === "object" ? endpoint : undefined,
+    ...(site && !override ? { apiRegion: site.region } : {}),
+  };
+}
 
 async function evaluateRecorder(
   run: RunCall,

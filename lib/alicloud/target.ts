@@ -412,10 +412,14 @@ function assumeRoleOf(p: PlainObject, profile: PlainObject | undefined): AliReso
   };
 }
 
-/** Account id where it can be told: provider accountId (or its env), else the assumed role's ARN (acs:ram::<uid>:role/…). */
-export function aliAccountHint(r: ResourceView, creds: AliCredentialSpec): string | undefined {
+/**
+ * Account id where it can be told: provider accountId (or its env), else the assumed role's ARN
+ * (acs:ram::<uid>:role/…); without resolved credentials (the provider's are unusable), only the former.
+ */
+export function aliAccountHint(r: ResourceView, creds: AliCredentialSpec | undefined): string | undefined {
   const explicit = setting(providerProps(r), "accountId", PROVIDER_ENV.accountId);
   if (typeof explicit === "string") return explicit;
+  if (!creds) return undefined;
   const roleArn = creds.assumeRole?.roleArn ?? (creds.base.source === "oidc" ? creds.base.roleArn : "");
   return /^acs:ram::(\d+):role\//i.exec(roleArn)?.[1];
 }

@@ -5,7 +5,7 @@
 
 import { bool, field, isObject, knownStr, type PlainObject, UNKNOWN } from "../plain";
 import { type NumberOption, type BooleanOption, readOptions, timeoutSecondsOption } from "../options";
-import { type CoverageFacts, undecidedChecks } from "../live/coverage";
+import { type CoverageFacts, undecidedChecks, type UndecidedPlace } from "../live/coverage";
 import { type CallSpec, type CheckFailure, type Outcome, success } from "../live/outcome";
 import type { Call, LiveKind, PlannedCheck, RoundContext, RunCall } from "../live/round";
 import { ofType, type ResourceView, type StackView, TYPES } from "../stack";
@@ -13,7 +13,15 @@ import { managementCoverage } from "../../policies/aws-cloudtrail-trail-declared
 import { recordingScope } from "../../policies/aws-config-recorder-declared";
 import type { DescribedRecorder, ListedTrail, RecorderSummary, TrailSelectors } from "./coverage-sdk";
 import type { NotFound, RecorderStatus, TrailStatus } from "./sdk";
-import { type AwsService, type AwsTarget, regionOf, regionOfArn, resolveTarget } from "./target";
+import {
+  accountHint,
+  type AwsService,
+  type AwsTarget,
+  endpointOf,
+  regionOf,
+  regionOfArn,
+  resolveTarget,
+} from "./target";
 
 export const AWS_TRAIL_COVERAGE_POLICY = "aws-cloudtrail-account-coverage";
 export const AWS_CONFIG_COVERAGE_POLICY = "aws-config-account-coverage";
@@ -226,9 +234,10 @@ interface Placement {
 export function awsPlacements(
   view: StackView,
   service: AwsService,
-): { placements: Placement[]; undecided: { urn: string; why: string }[] } {
+  firstAction: { action: string; permission: string },
+): { placements: Placement[]; undecided: UndecidedPlace[] } {
   const placements = new Map<string, Placement>();
-  const undecided: { urn: string; why: string }[] = [];
+  const undecided: UndecidedPlace[] = [];
   for (const r of view.footprint?.aws ?? []) {
     const region = regionOf(r);
     if (!region.ok) {
@@ -238,19 +247,42 @@ export function awsPlacements(
     const target = resolveTarget(r, service, region.value);
     if (!target.ok) {
       // Provider settings unknown until the update: the provider is being replaced; nothing to check yet.
-      if (!target.unknown) undecided.push({ urn: r.urn, why: target.why });
+      if (!target.unknown) undecided.push(undecidedPlace(r, target.why, region.value, service, firstAction));
       continue;
     }
     const t = target.value;
     const badUrl = [t.endpoint, t.stsEndpoint].find((u) => u !== undefined && !isUrl(u));
     if (badUrl !== undefined) {
-      undecided.push({ urn: r.urn, why: `its provider's endpoint ${badUrl} is not a valid URL` });
+      const why = `its provider's endpoint ${badUrl} is not a valid URL`;
+      undecided.push(undecidedPlace(r, why, region.value, service, firstAction, t.account));
       continue;
     }
     const key = [t.credentialsId, t.endpoint ?? "", t.stsEndpoint ?? "", region.value].join("|");
     if (!placements.has(key)) placements.set(key, { region: region.value, target: t, via: r });
   }
   return { placements: [...placements.values()], undecided };
+}
+
+/**
+ * A region whose check cannot be made, and the first call its check would have made there: GetCallerIdentity
+ * unless the provider's settings name the account, else the coverage action itself (endpoints as configured).
+ */
+function undecidedPlace(
+  r: ResourceView,
+  why: string,
+  region: string,
+  service: AwsService,
+  coverage: { action: string; permission: string },
+  account = accountHint(r, undefined),
+): UndecidedPlace {
+  const [api, endpoint] = account
+    ? [coverage, endpointOf(r, service)]
+    : [COVERAGE_ACTIONS.identity, endpointOf(r, "sts")];
+  return {
+    urn: r.urn,
+    why,
+    firstCall: { ...api, region, account, ...(typeof endpoint === "string" ? { endpoint } : {}) },
+  };
 }
 
 function spec(
@@ -425,7 +457,7 @@ export const awsTrailCoverageKind: LiveKind<RegionCoverage> = {
   policyName: AWS_TRAIL_COVERAGE_POLICY,
   plan(view, raw) {
     const timeoutMs = readOptions(trailCoverageOptions, raw).timeoutSeconds * 1000;
-    const { placements, undecided } = awsPlacements(view, "cloudtrail");
+    const { placements, undecided } = awsPlacements(view, "cloudtrail", COVERAGE_ACTIONS.describeTrails);
     const intent = trailIntent(view);
     const checks: PlannedCheck<RegionCoverage>[] = undecidedChecks("aws", TRAIL_KIND_ID, undecided);
     for (const p of placements) {
@@ -534,7 +566,7 @@ export const awsConfigCoverageKind: LiveKind<RegionCoverage> = {
   plan(view, raw) {
     const o = readOptions(configCoverageOptions, raw);
     const timeoutMs = o.timeoutSeconds * 1000;
-    const { placements, undecided } = awsPlacements(view, "config");
+    const { placements, undecided } = awsPlacements(view, "config", COVERAGE_ACTIONS.describeRecorders);
     const intent = recorderIntent(view, o.allowExclusions);
     const checks: PlannedCheck<RegionCoverage>[] = undecidedChecks("aws", CONFIG_KIND_ID, undecided);
     for (const p of placements) {

@@ -358,10 +358,11 @@ function allowedAccounts(r: ResourceView): string[] {
   return Array.isArray(allowed) ? allowed.filter((a) => /^\d{12}$/.test(a)) : [];
 }
 
-export function accountHint(r: ResourceView, creds: AwsCredentialSpec, arn?: string): string | undefined {
+/** Without resolved credentials (the provider's are unusable): only the ARN and allowedAccountIds tell. */
+export function accountHint(r: ResourceView, creds: AwsCredentialSpec | undefined, arn?: string): string | undefined {
   const fromArn = accountOfArn(arn);
   if (fromArn) return fromArn;
-  const fromRole = assumedAccount(creds);
+  const fromRole = creds ? assumedAccount(creds) : undefined;
   if (fromRole) return fromRole;
   const allowed = allowedAccounts(r);
   return allowed.length === 1 ? allowed[0] : undefined;

@@ -3,7 +3,7 @@
 
 import type { Finding } from "../policy-kit";
 import type { StackView } from "../stack";
-import { failure } from "./outcome";
+import { type CallSpec, failure, type FailureReason } from "./outcome";
 import { liveEntries, type PlannedCheck } from "./round";
 
 /** What a coverage check found for one region of one account (AWS and Alibaba Cloud alike). */
@@ -51,18 +51,34 @@ export function uncoveredFindings(facts: CoverageFacts[], message: (f: CoverageF
     .map((f) => ({ message: message(f) }));
 }
 
+/** A place whose coverage cannot be planned (no region, unusable provider settings), and what is known of it. */
+export interface UndecidedPlace {
+  urn: string;
+  why: string;
+  /** Default bad-target; no-credentials when the provider has no credential source at all. */
+  reason?: FailureReason;
+  /**
+   * The first call the check would have made, where the provider's settings tell it: the region it could not
+   * check, and GetCallerIdentity when the account is unknown, else the coverage action itself.
+   */
+  firstCall?: Omit<CallSpec, "cloud" | "target">;
+}
+
 /**
- * A place whose coverage cannot be planned (no region, unusable provider settings): one bad-target check per
- * distinct reason, never a violation.
+ * One undetermined check per distinct reason and first call (so per region where the region is known), never a
+ * violation. Without a first call the check is named by its kind and needs no permission.
  */
 export function undecidedChecks(
   cloud: "aws" | "alicloud",
   kindId: string,
-  undecided: readonly { urn: string; why: string }[],
+  undecided: readonly UndecidedPlace[],
 ): PlannedCheck<CoverageFacts>[] {
   const seen = new Set<string>();
   return undecided
-    .filter((u) => !seen.has(u.why) && seen.add(u.why))
+    .filter((u) => {
+      const key = JSON.stringify([u.why, u.firstCall ?? null]);
+      return !seen.has(key) && seen.add(key);
+    })
     .map((u) => ({
       urn: "",
       spec: {
@@ -71,8 +87,9 @@ export function undecidedChecks(
         permission: "",
         region: undefined,
         account: undefined,
+        ...u.firstCall,
         target: `account coverage (via ${u.urn})`,
       },
-      outcome: failure("bad-target", u.why),
+      outcome: failure(u.reason ?? "bad-target", u.why),
     }));
 }

@@ -493,9 +493,9 @@ const CASES: readonly { id: CaseId; title: string; build: Builder; appliesTo?: (
     id: "no-credentials",
     title: "no credentials anywhere (provider and default chain)",
     build: () => ({ injection: { kind: "no-credentials" }, expected: { outcome: "no-credentials", attempts: 0 } }),
-    // Alibaba coverage decides a provider without any credential source at plan time, before STS: "the call
-    // target could not be determined" (bad-target), naming no action; so only the AWS STS row has this case.
-    appliesTo: (api) => !isCoverage(api) || api.id === "aws-sts",
+    // Without credentials the coverage check stops at its first call, GetCallerIdentity: AWS when the default
+    // chain finds none, Alibaba already at plan time (the provider has no credential source), naming that call.
+    appliesTo: (api) => !isCoverage(api) || api.endpointKey === "sts",
   },
   {
     id: "missing-fields",
@@ -1043,11 +1043,16 @@ async function runCoverageCase(env: FaultEnv, cell: Cell, api: ApiInfo): Promise
     bystanderProblems: [],
     timeoutSeconds: cell.timeoutSeconds,
     ...(grpcError ? { grpcError } : {}),
-    // The identity call has no account yet; every later call names the account it covers.
+    // The identity call has no account yet; every later call names the account it covers. An Alibaba provider
+    // without any credential source is decided at plan time and named by the resource it was reached through.
     subject: {
       urn: "",
       target:
-        api.endpointKey === "sts" ? "'caller identity'" : `account ${api.cloud === "aws" ? ACCOUNT : ALI_ACCOUNT}`,
+        inj.kind === "no-credentials" && api.cloud === "alicloud"
+          ? `'account coverage (via ${app.urn})'`
+          : api.endpointKey === "sts"
+            ? "'caller identity'"
+            : `account ${api.cloud === "aws" ? ACCOUNT : ALI_ACCOUNT}`,
       region: api.cloud === "aws" ? AWS_REGION : ALI_REGION,
     },
   };
