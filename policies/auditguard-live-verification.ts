@@ -4,16 +4,21 @@
 
 import { auditOptions, LIVE_VERIFICATION_POLICY } from "../lib/live/audit";
 import { liveEntries, type LiveEntry } from "../lib/live/round";
-import { type CheckFailure, FAILURE_TEXT } from "../lib/live/outcome";
+import { type CallSpec, type CheckFailure, FAILURE_TEXT } from "../lib/live/outcome";
 import { DOCS_URL, type Finding, stackPolicy } from "../lib/policy-kit";
 
 export const name = LIVE_VERIFICATION_POLICY;
 /** The audit identity every live call is made as (README: org-wide audit role). */
 export const options = auditOptions;
 
+/** Where each cloud's credentials can come from: the AWS SDK has a default chain, the Alibaba provider has none. */
+const NO_CREDENTIALS_HINT: Record<CallSpec["cloud"], string> = {
+  aws: "Give the pack credentials: the provider's keys or profile, the SDK's default chain (environment, profile, SSO, web identity), or a Pulumi ESC environment in the policy config.",
+  alicloud:
+    "Give the pack credentials: the provider's accessKey/secretKey, profile, credentialsUri, ecsRoleName or assumeRoleWithOidc, or their environment variables (e.g. ALIBABA_CLOUD_ACCESS_KEY_ID), for instance from a Pulumi ESC environment in the policy config.",
+};
+
 const HINTS: Partial<Record<CheckFailure["reason"], string>> = {
-  "no-credentials":
-    "Give the pack credentials: the provider's keys or profile, the SDK's default chain (environment, profile, SSO, web identity), or a Pulumi ESC environment in the policy config.",
   "invalid-credentials": "Refresh or replace the credentials the provider uses.",
   "access-denied":
     "Grant the permission below to the identity the pack runs as (see the README's least-privilege policy).",
@@ -44,7 +49,7 @@ export function describeFailure(e: LiveEntry<unknown>, f: CheckFailure): string 
   return (
     `Could not verify ${e.label} '${e.spec.target}' (${where}): ${FAILURE_TEXT[f.reason]} calling ${e.spec.action}` +
     `${f.detail ? `: ${f.detail}` : ""}${facts ? ` [${facts}]` : ""}. ` +
-    `${HINTS[f.reason] ?? ""} Needed permission: ${f.permission ?? e.spec.permission}. Until this check completes, ${e.policyName} has not verified this resource.`
+    `${(f.reason === "no-credentials" ? NO_CREDENTIALS_HINT[e.spec.cloud] : HINTS[f.reason]) ?? ""} Needed permission: ${f.permission ?? e.spec.permission}. Until this check completes, ${e.policyName} has not verified this resource.`
   ).replace(/\s+/g, " ");
 }
 

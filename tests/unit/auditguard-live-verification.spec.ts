@@ -81,6 +81,18 @@ describe("auditguard-live-verification: describeFailure", () => {
     assert.match(multi, /: line one line two \[HTTP 502\]\./);
   });
 
+  it("no credentials: each cloud's hint names where its credentials come from", () => {
+    const aws = describeFailure(entry(), { reason: "no-credentials", detail: "d" });
+    assert.match(aws, /the SDK's default chain \(environment, profile, SSO, web identity\)/);
+    const ali = describeFailure(
+      entry({ cloud: "alicloud", action: "GetTrailStatus", permission: "actiontrail:GetTrailStatus" }),
+      { reason: "no-credentials", detail: "d" },
+    );
+    assert.match(ali, /accessKey\/secretKey, profile, credentialsUri, ecsRoleName or assumeRoleWithOidc/);
+    assert.match(ali, /ALIBABA_CLOUD_ACCESS_KEY_ID/);
+    assert.doesNotMatch(ali, /default chain|SSO/);
+  });
+
   it("has a text for every failure reason", () => {
     const reasons: CheckFailure["reason"][] = [
       "no-credentials",
