@@ -6,6 +6,7 @@
 import { readOptions, type StringListOption, timeoutSecondsOption } from "../options";
 import { pendingGraceMinutesOption } from "../options";
 import { firstSeen, clearSeen } from "../first-seen";
+import { type AuditIdentity, currentAuditIdentity } from "../live/audit";
 import { type CoverageFacts, undecidedChecks, type UndecidedPlace } from "../live/coverage";
 import { type CallSpec, type CheckFailure, failure, type FailureReason, type Outcome, success } from "../live/outcome";
 import type { Call, LiveKind, PlannedCheck, RoundContext, RunCall } from "../live/round";
@@ -121,6 +122,11 @@ interface Placement {
   via: ResourceView;
   /** Credentials and the STS endpoint (its `endpoint` is the STS host). */
   sts: AliTarget;
+  /**
+   * The audit identity in force while the round planned: the list and status calls are routed later, once
+   * the account is known, when planning (and with it currentAuditIdentity) is over.
+   */
+  audit: AuditIdentity | undefined;
 }
 
 function endpointFor(
@@ -171,7 +177,7 @@ function aliPlacements(view: StackView): { placements: Placement[]; undecided: U
       continue;
     }
     const key = [target.value.credentialsId, sts.host, region].join("|");
-    if (!placements.has(key)) placements.set(key, { region, via: r, sts: target.value });
+    if (!placements.has(key)) placements.set(key, { region, via: r, sts: target.value, audit: currentAuditIdentity() });
   }
   return { placements: [...placements.values()], undecided };
 }
@@ -250,7 +256,7 @@ function aliCall<T>(
   timeoutMs: number,
   rateRegion = region,
 ): Call<T> | { failure: string } {
-  const routed = aliResolveTarget(p.via, endpoint);
+  const routed = aliResolveTarget(p.via, endpoint, undefined, p.audit);
   if (!routed.ok) return { failure: routed.why };
   const t = { ...routed.value, account };
   return {

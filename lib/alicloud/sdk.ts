@@ -10,7 +10,7 @@ import { type CheckFailure, failure, type Outcome, success } from "../live/outco
 import type { RoundContext } from "../live/round";
 import { quote, registerSecret } from "../redact";
 import { auditRoleFor, needsAccount } from "../live/audit";
-import { aliAccountSourceOf, type AliEndpoint, type AliTarget } from "./target";
+import { aliAccountSourceOf, type AliEndpoint, aliSourceCredentialsId, type AliTarget } from "./target";
 
 export interface AliRecorder {
   found: true;
@@ -113,7 +113,7 @@ export class AliCredentialError extends Error {
 }
 
 function tagged(provider: Credentials.CredentialsProvider, stage: AliCredentialError["stage"], roleArn?: string) {
-  return {
+  return singleFlight({
     getProviderName: () => provider.getProviderName(),
     getCredentials: async () => {
       try {
@@ -121,6 +121,24 @@ function tagged(provider: Credentials.CredentialsProvider, stage: AliCredentialE
       } catch (e) {
         throw e instanceof AliCredentialError ? e : new AliCredentialError(stage, e, roleArn);
       }
+    },
+  });
+}
+
+/**
+ * Callers that ask at once share one pending answer: the library's session providers (RAM role, OIDC) ask STS
+ * once per caller until the first session arrives, which would assume one role once per concurrent call.
+ * A failed answer is not kept, so the round's next attempt asks again.
+ */
+function singleFlight(provider: Credentials.CredentialsProvider): Credentials.CredentialsProvider {
+  let pending: ReturnType<Credentials.CredentialsProvider["getCredentials"]> | undefined;
+  return {
+    getProviderName: () => provider.getProviderName(),
+    getCredentials: () => {
+      pending ??= provider.getCredentials().finally(() => {
+        pending = undefined;
+      });
+      return pending;
     },
   };
 }
@@ -208,16 +226,20 @@ function credential(ctx: RoundContext, target: AliTarget, timeoutMs: number): Cr
     const audit = spec.auditRole;
     if (audit) {
       const master = provider;
-      const assume = (roleArn: string): Credentials.CredentialsProvider => {
-        let b = c.RAMRoleARNCredentialsProvider.builder()
-          .withCredentialsProvider(master)
-          .withRoleArn(roleArn)
-          .withRoleSessionName(audit.sessionName)
-          .withReadTimeout(timeoutMs)
-          .withConnectTimeout(timeoutMs);
-        if (target.stsEndpoint) b = b.withStsEndpoint(target.stsEndpoint);
-        return stepOf(`sts:AssumeRole on ${roleArn}`, b.build());
-      };
+      // Once per source credentials and role: a target whose account was known at planning (a recorder's id)
+      // and one whose account GetCallerIdentity names share the role's session.
+      const source = aliSourceCredentialsId(spec, target.stsEndpoint);
+      const assume = (roleArn: string): Credentials.CredentialsProvider =>
+        ctx.memo(`ali:audit-role:${source}:${roleArn}`, () => {
+          let b = c.RAMRoleARNCredentialsProvider.builder()
+            .withCredentialsProvider(master)
+            .withRoleArn(roleArn)
+            .withRoleSessionName(audit.sessionName)
+            .withReadTimeout(timeoutMs)
+            .withConnectTimeout(timeoutMs);
+          if (target.stsEndpoint) b = b.withStsEndpoint(target.stsEndpoint);
+          return stepOf(`sts:AssumeRole on ${roleArn}`, b.build());
+        });
       provider = needsAccount(audit.roleArn)
         ? auditRoleOfAccount(ctx, target, audit.roleArn, assume, timeoutMs)
         : assume(audit.roleArn);
@@ -281,17 +303,35 @@ export class AliCredentialStepError extends Error {
 
 /** Tags a role step's failures with sts:AssumeRole on that role, so a denied role is not read as a denied call. */
 function stepOf(name: string, provider: Credentials.CredentialsProvider): Credentials.CredentialsProvider {
-  return {
+  return singleFlight({
     getProviderName: () => provider.getProviderName(),
     getCredentials: async () => {
       try {
         return await provider.getCredentials();
       } catch (e) {
         if (e instanceof AliCredentialStepError) throw e;
-        throw new AliCredentialStepError(name, name, classifyAli(e));
+        throw new AliCredentialStepError(name, name, classifyAli(stsAnswerOf(e)));
       }
     },
-  };
+  });
+}
+
+/**
+ * @alicloud/credentials gives STS's error answer only as text ("refresh session token failed: {…"Code":
+ * "NoPermission"…}"): the same error with the answer's code and request id, so that it is classified by them.
+ */
+function stsAnswerOf(e: unknown): unknown {
+  const json = /failed: (\{.*\})\s*$/s.exec(errorMessage(e))?.[1];
+  if (!json) return e;
+  let answer: unknown;
+  try {
+    answer = JSON.parse(json);
+  } catch {
+    return e;
+  }
+  const { Code: code, RequestId: requestId } = (answer ?? {}) as { Code?: unknown; RequestId?: unknown };
+  if (typeof code !== "string") return e;
+  return Object.assign(new Error(errorMessage(e)), { code, ...(typeof requestId === "string" ? { requestId } : {}) });
 }
 
 class MalformedReply extends Error {

@@ -454,7 +454,9 @@ export function aliResolveTarget(
     identityEndpoint = { protocol: "HTTPS", host: `sts.${aliRegionOf(r) ?? PROVIDER_DEFAULT_REGION}.aliyuncs.com` };
   }
   // @alicloud/credentials takes the STS endpoint for role assumption as a bare host and always calls it over HTTPS.
-  const needsSts = creds.value.assumeRole !== undefined || creds.value.base.source === "oidc";
+  // The audit role too: without the provider's STS host it would be assumed at the library's public default.
+  const needsSts =
+    creds.value.assumeRole !== undefined || creds.value.auditRole !== undefined || creds.value.base.source === "oidc";
   let sts: string | undefined;
   if (needsSts && stsOverride !== undefined) {
     if (identityEndpoint.protocol !== "HTTPS") {
@@ -480,6 +482,11 @@ function aliCredentialsId(spec: AliCredentialSpec, sts: string | undefined): str
     .update(JSON.stringify({ ...spec, sts }))
     .digest("hex")
     .slice(0, 16);
+}
+
+/** Identifies the credentials an audit role is assumed from: the spec without the audit role, and the STS host. */
+export function aliSourceCredentialsId(spec: AliCredentialSpec, sts: string | undefined): string {
+  return aliCredentialsId({ base: spec.base, assumeRole: spec.assumeRole }, sts);
 }
 
 /**

@@ -1,8 +1,12 @@
 // A loopback stand-in for Alibaba Cloud Config (2020-09-07), ActionTrail (2020-07-06) and STS GetCallerIdentity
-// (2015-04-01) that accepts the
-// real openapi-core client's requests (ACS3 signing headers; RPC parameters in the query string) and
-// answers like the services, errors included ({RequestId, HostId, Code, Message, Recommend}).
+// and AssumeRole (2015-04-01) that accepts the real clients' requests — openapi-core's (ACS3 signing headers; RPC
+// parameters in the query string) and @alicloud/credentials' AssumeRole (signature V1 in the query, the role in
+// a form body) — and answers like the services, errors included ({RequestId, HostId, Code, Message, Recommend}).
+// STS keys it issues act as the role: their signatures and security tokens are checked, so a call signed with
+// them was really signed with the issued secret. @alicloud/credentials calls STS over HTTPS only: put the fake
+// behind a TlsFront (./proxy) for AssumeRole.
 
+import { createHash, createHmac } from "node:crypto";
 import type http from "node:http";
 import { LoopbackFake, sleep } from "./loopback";
 import { aliServiceOf, RECORDED_REQUESTS } from "./registry";
@@ -38,12 +42,28 @@ export interface AliRequest {
   version: string;
   method: string;
   query: Record<string, string>;
+  /** Form body fields (AssumeRole sends RoleArn, RoleSessionName, DurationSeconds there). */
+  form: Record<string, string>;
   host: string;
-  /** The access key id from the ACS3 Authorization header. */
+  /** The access key id from the ACS3 Authorization header, else the V1 `AccessKeyId` parameter. */
   accessKeyId: string | undefined;
   securityToken: string | undefined;
   signed: boolean;
 }
+
+/** Credentials STS issued for a role (AssumeRole), and to whom. */
+export interface AliIssued {
+  roleArn: string;
+  sessionName: string;
+  /** The access key id that signed the AssumeRole request. */
+  assumedBy: string;
+  accessKeyId: string;
+  accessKeySecret: string;
+  securityToken: string;
+}
+
+/** The real STS answer to an AssumeRole the caller may not make (HTTP 403). */
+export const ALI_ASSUME_ROLE_DENIED = "You are not authorized to do this action. You should be authorized by RAM.";
 
 export type AliFault =
   | { kind: "reply"; status: number; body: string; contentType?: string }
@@ -70,6 +90,15 @@ export class FakeAlibaba extends LoopbackFake<AliRequest, AliFault> {
   readonly accounts = new Map<string, string>();
   readonly accountsByKey = new Map<string, string>();
   account = FAKE_ALI_ACCOUNT;
+  /** Roles STS lets be assumed: role ARN → the access key id it issues (`STS.` + …); any other role is NoPermission. */
+  readonly roles = new Map<string, string>();
+  /** Credentials STS issued, by access key id. */
+  readonly issued = new Map<string, AliIssued>();
+  /**
+   * Secrets of keys a test handed out (access key id → secret): requests signed with such a key, or with a key
+   * this fake issued, must carry a signature made with that secret (else SignatureDoesNotMatch).
+   */
+  readonly secrets = new Map<string, string>();
 
   static async start(): Promise<FakeAlibaba> {
     const fake = new FakeAlibaba();
@@ -78,18 +107,28 @@ export class FakeAlibaba extends LoopbackFake<AliRequest, AliFault> {
   }
 
   protected async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    for await (const chunk of req) void chunk; // drain the (empty) body
-    const url = new URL(req.url ?? "/", "http://fake");
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const body = Buffer.concat(chunks).toString("utf8");
+    const rawQuery = (req.url ?? "").split("?")[1] ?? "";
+    const query = decodeForm(rawQuery);
+    const form = String(req.headers["content-type"] ?? "").startsWith("application/x-www-form-urlencoded")
+      ? decodeForm(body)
+      : {};
     const auth = String(req.headers["authorization"] ?? "");
+    const acs3 = auth.startsWith("ACS3-HMAC-SHA256 ") && typeof req.headers["x-acs-content-sha256"] === "string";
+    // Signature V1 (@alicloud/credentials' AssumeRole): every signing parameter in the query.
+    const v1 = !acs3 && !!query["Signature"] && query["SignatureMethod"] === "HMAC-SHA1" && !!query["AccessKeyId"];
     const request: AliRequest = {
-      action: String(req.headers["x-acs-action"] ?? url.searchParams.get("Action") ?? ""),
-      version: String(req.headers["x-acs-version"] ?? url.searchParams.get("Version") ?? ""),
+      action: String(req.headers["x-acs-action"] ?? query["Action"] ?? ""),
+      version: String(req.headers["x-acs-version"] ?? query["Version"] ?? ""),
       method: req.method ?? "",
-      query: Object.fromEntries(url.searchParams.entries()),
+      query,
+      form,
       host: String(req.headers["host"] ?? ""),
-      accessKeyId: /Credential=([^,]+)/.exec(auth)?.[1],
-      securityToken: req.headers["x-acs-security-token"] as string | undefined,
-      signed: auth.startsWith("ACS3-HMAC-SHA256 ") && typeof req.headers["x-acs-content-sha256"] === "string",
+      accessKeyId: acs3 ? /Credential=([^,]+)/.exec(auth)?.[1] : query["AccessKeyId"],
+      securityToken: acs3 ? (req.headers["x-acs-security-token"] as string | undefined) : query["SecurityToken"],
+      signed: acs3 || v1,
     };
     this.requests.push(request);
     const service = aliServiceOf(request.version);
@@ -116,6 +155,28 @@ export class FakeAlibaba extends LoopbackFake<AliRequest, AliFault> {
     }
     if (fault?.kind === "error") return this.error(res, fault.status, fault.code, fault.message);
     if (!request.signed) return this.error(res, 400, "MissingSignature", "The request is not signed.");
+    const key = request.accessKeyId ?? "";
+    const issued = this.issued.get(key);
+    if (issued && request.securityToken !== issued.securityToken) {
+      return this.error(
+        res,
+        400,
+        "InvalidSecurityToken.Mismatch",
+        "Specified SecurityToken mismatch with the AccessKey.",
+      );
+    }
+    const secret = issued?.accessKeySecret ?? this.secrets.get(key);
+    if (secret !== undefined) {
+      const ok = v1 ? v1SignatureMatches(request, rawQuery, secret) : acs3SignatureMatches(req, rawQuery, body, secret);
+      if (!ok) {
+        return this.error(
+          res,
+          400,
+          "SignatureDoesNotMatch",
+          "Specified signature is not matched with our calculation.",
+        );
+      }
+    }
     switch (`${request.action}@${request.version}`) {
       case "GetConfigurationRecorder@2020-09-07":
         if (!this.recorder) return this.error(res, 404, "AccountNotExisted", "Your account does not exist.");
@@ -155,7 +216,18 @@ export class FakeAlibaba extends LoopbackFake<AliRequest, AliFault> {
         return this.json(res, { RequestId: "r-3", TrailList: list });
       }
       case "GetCallerIdentity@2015-04-01": {
-        const key = request.accessKeyId ?? "";
+        if (issued) {
+          // Keys issued for a role act in the role's account, as the assumed role.
+          const account = accountOfRole(issued.roleArn);
+          return this.json(res, {
+            RequestId: "r-4",
+            AccountId: account,
+            Arn: `acs:ram::${account}:assumed-role/${roleNameOf(issued.roleArn)}/${issued.sessionName}`,
+            IdentityType: "AssumedRoleUser",
+            RoleId: "300000000000000001",
+            PrincipalId: `300000000000000001:${issued.sessionName}`,
+          });
+        }
         const account = this.accountsByKey.get(key) ?? this.accounts.get(key) ?? this.account;
         return this.json(res, {
           RequestId: "r-4",
@@ -166,6 +238,8 @@ export class FakeAlibaba extends LoopbackFake<AliRequest, AliFault> {
           PrincipalId: "2000000000000001",
         });
       }
+      case "AssumeRole@2015-04-01":
+        return this.assumeRole(request, res);
       case "GetTrailStatus@2020-07-06": {
         const name = request.query["Name"] ?? "";
         const state = this.trails.get(name);
@@ -185,6 +259,45 @@ export class FakeAlibaba extends LoopbackFake<AliRequest, AliFault> {
     }
   }
 
+  /** STS AssumeRole (RPC, JSON): credentials for a role in `roles`, else NoPermission as the service answers. */
+  private assumeRole(request: AliRequest, res: http.ServerResponse): void {
+    const roleArn = request.form["RoleArn"] ?? request.query["RoleArn"] ?? "";
+    const sessionName = request.form["RoleSessionName"] ?? request.query["RoleSessionName"] ?? "";
+    const accessKeyId = this.roles.get(roleArn);
+    if (!accessKeyId) return this.error(res, 403, "NoPermission", ALI_ASSUME_ROLE_DENIED);
+    const duration = Number(request.form["DurationSeconds"] ?? 3600);
+    const grant: AliIssued = {
+      roleArn,
+      sessionName,
+      assumedBy: request.accessKeyId ?? "",
+      accessKeyId,
+      accessKeySecret: `issued-secret-${accessKeyId}`,
+      securityToken: `issued-token-${accessKeyId}`,
+    };
+    this.issued.set(accessKeyId, grant);
+    const account = accountOfRole(roleArn);
+    return this.json(res, {
+      RequestId: "r-5",
+      AssumedRoleUser: {
+        AssumedRoleId: `300000000000000001:${sessionName}`,
+        Arn: `acs:ram::${account}:role/${roleNameOf(roleArn)}/${sessionName}`,
+      },
+      Credentials: {
+        AccessKeyId: grant.accessKeyId,
+        AccessKeySecret: grant.accessKeySecret,
+        SecurityToken: grant.securityToken,
+        Expiration: new Date(Date.now() + (Number.isFinite(duration) ? duration : 3600) * 1000)
+          .toISOString()
+          .replace(/\.\d{3}Z$/, "Z"),
+      },
+    });
+  }
+
+  /** The role a key acts as, if this fake issued it. */
+  roleOf(accessKeyId: string | undefined): string | undefined {
+    return this.issued.get(accessKeyId ?? "")?.roleArn;
+  }
+
   private json(res: http.ServerResponse, body: unknown): void {
     res.writeHead(200, { "content-type": "application/json;charset=utf-8" });
     res.end(JSON.stringify(body));
@@ -202,4 +315,66 @@ export class FakeAlibaba extends LoopbackFake<AliRequest, AliFault> {
       }),
     );
   }
+}
+
+function accountOfRole(roleArn: string): string {
+  return /^acs:ram::(\d+):role\//i.exec(roleArn)?.[1] ?? "";
+}
+
+function roleNameOf(roleArn: string): string {
+  return roleArn.replace(/^acs:ram::\d*:role\//i, "");
+}
+
+/** `a=b&c=d` as sent (percent-encoded, `+` never used by these clients), decoded. */
+function decodeForm(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const pair of text.split("&")) {
+    if (!pair) continue;
+    const eq = pair.indexOf("=");
+    const k = eq < 0 ? pair : pair.slice(0, eq);
+    const v = eq < 0 ? "" : pair.slice(eq + 1);
+    out[decodeURIComponent(k)] = decodeURIComponent(v);
+  }
+  return out;
+}
+
+/** Alibaba's percent-encoding for signing: encodeURIComponent plus !'()*. */
+function percent(s: string): string {
+  return encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+/** Signature V1: base64(HMAC-SHA1(secret + "&", "POST&%2F&" + encode(sorted params))), params = query + form. */
+function v1SignatureMatches(request: AliRequest, rawQuery: string, secret: string): boolean {
+  const params: Record<string, string> = { ...decodeForm(rawQuery), ...request.form };
+  const given = params["Signature"];
+  delete params["Signature"];
+  const canonical = Object.keys(params)
+    .sort()
+    .map((k) => `${percent(k)}=${percent(params[k] ?? "")}`)
+    .join("&");
+  const stringToSign = `${request.method}&${percent("/")}&${percent(canonical)}`;
+  const expected = createHmac("sha1", `${secret}&`).update(stringToSign).digest("base64");
+  return given === expected;
+}
+
+/**
+ * ACS3-HMAC-SHA256: the canonical request over the signed headers, the sorted query and the payload hash
+ * (which must be the body's), hashed and signed with the secret.
+ */
+function acs3SignatureMatches(req: http.IncomingMessage, rawQuery: string, body: string, secret: string): boolean {
+  const auth = String(req.headers["authorization"] ?? "");
+  const signedHeaders = /SignedHeaders=([^,]+)/.exec(auth)?.[1]?.split(";") ?? [];
+  const given = /Signature=([0-9a-f]+)/.exec(auth)?.[1];
+  const payloadHash = String(req.headers["x-acs-content-sha256"] ?? "");
+  if (payloadHash !== createHash("sha256").update(body).digest("hex")) return false;
+  const query = decodeForm(rawQuery);
+  const canonicalQuery = Object.keys(query)
+    .sort()
+    .map((k) => `${k}=${percent(query[k] ?? "")}`)
+    .join("&");
+  const headers = signedHeaders.map((h) => `${h}:${String(req.headers[h] ?? "").trim()}\n`).join("");
+  const path = (req.url ?? "/").split("?")[0] ?? "/";
+  const canonical = [req.method ?? "", path, canonicalQuery, headers, signedHeaders.join(";"), payloadHash].join("\n");
+  const stringToSign = `ACS3-HMAC-SHA256\n${createHash("sha256").update(canonical).digest("hex")}`;
+  return given === createHmac("sha256", secret).update(stringToSign).digest("hex");
 }

@@ -191,6 +191,25 @@ describe("audit identity: Alibaba Cloud targets", () => {
     });
   });
 
+  it("the audit role is assumed at the provider's sts endpoint, whichever source, and only over HTTPS", () => {
+    withEnv({}, () => {
+      const prov = { ...ALI_KEYS, endpoints: JSON.stringify([{ sts: "https://127.0.0.1:8443" }]) };
+      const plain = aliResolveTarget(aliTrail(prov), ep);
+      assert.ok(plain.ok);
+      assert.equal(plain.value.stsEndpoint, undefined, "no role, no role assumption");
+      for (const audit of [fromProvider, ambient]) {
+        const t = planningAs(audit, () => aliResolveTarget(aliTrail(prov), ep));
+        assert.ok(t.ok);
+        // Not the credentials library's public default (sts.aliyuncs.com).
+        assert.equal(t.value.stsEndpoint, "127.0.0.1:8443");
+      }
+      const http = { ...ALI_KEYS, endpoints: JSON.stringify([{ sts: "http://127.0.0.1:8080" }]) };
+      const refused = planningAs(fromProvider, () => aliResolveTarget(aliTrail(http), ep));
+      assert.ok(!refused.ok);
+      assert.match(refused.why, /role assumption needs HTTPS/);
+    });
+  });
+
   it("the provider's role account fills the template", () => {
     withEnv({}, () => {
       const prov = { ...ALI_KEYS, assumeRole: [{ roleArn: "acs:ram::7777:role/deployer" }] };

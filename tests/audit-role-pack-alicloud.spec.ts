@@ -1,0 +1,194 @@
+// The Alibaba audit role through the whole built pack over the Analyzer protocol, against the loopback fake:
+// every live call (coverage and per-resource) is signed by the STS key issued for the audit role, assumed from
+// the provider's credentials or from the pack's own environment; the account comes from the provider's STS
+// GetCallerIdentity; a denied AssumeRole names the audit role. @alicloud/credentials assumes roles over HTTPS
+// only: the provider's `endpoints[].sts` names a TLS front before the fake, whose test certificate the pack
+// process trusts through NODE_EXTRA_CA_CERTS.
+
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import {
+  type AnalyzeResult,
+  AnalyzerHarness,
+  type ProviderRef,
+  providerResource,
+  resource,
+  type ResourceSpec,
+  stackResource,
+} from "./harness/analyzer";
+import { ALI_ASSUME_ROLE_DENIED, type AliRequest, FakeAlibaba } from "./fakes/alibaba";
+import { makeCertificate, type TestCertificate, TlsFront } from "./fakes/proxy";
+import { ALI_REGION, aliProvider, aliRecorder, aliTrail } from "./harness/fixtures";
+
+const LIVE = "auditguard-live-verification";
+/** The account the provider's keys belong to: only GetCallerIdentity tells it (no accountId, no role). */
+const ACCOUNT = "5550001112223334";
+const TEMPLATE = "acs:ram::{account}:role/auditguard-reader";
+const AUDIT_ROLE = `acs:ram::${ACCOUNT}:role/auditguard-reader`;
+const AUDIT_KEY = "STS.NTpackAuditReader01";
+const PROVIDER_KEY = "LTAI5tPACKPROVIDER01";
+const PROVIDER_SECRET = "ag-ali-provider-secret-01";
+const AMBIENT_KEY = "LTAI5tPACKAMBIENTHUB1";
+const AMBIENT_SECRET = "ag-ali-ambient-hub-secret";
+const STATUS_ACTIONS: ReadonlySet<string> = new Set(["GetTrailStatus", "DescribeTrails", "GetConfigurationRecorder"]);
+
+function brief(result: AnalyzeResult): string {
+  return JSON.stringify(
+    result.diagnostics.map((d) => ({ p: d.policyName, m: d.message })),
+    null,
+    1,
+  );
+}
+
+/** The status, list and recorder calls the policies make (not STS). */
+function statusCalls(requests: readonly AliRequest[]): AliRequest[] {
+  return requests.filter((r) => STATUS_ACTIONS.has(r.action));
+}
+
+describe("Alibaba audit identity over the Analyzer protocol", function () {
+  this.timeout(60_000);
+  let fake: FakeAlibaba;
+  let cert: TestCertificate;
+  let front: TlsFront;
+
+  before(async () => {
+    cert = makeCertificate(["localhost"]);
+    fake = await FakeAlibaba.start();
+    front = await TlsFront.start(cert, Number(new URL(fake.url).port));
+  });
+  after(async () => {
+    await front.close();
+    await fake.close();
+    fs.rmSync(cert.dir, { recursive: true, force: true });
+  });
+  beforeEach(() => {
+    fake.requests.length = 0;
+    fake.fault = undefined;
+    fake.roles.clear();
+    fake.issued.clear();
+    fake.secrets.clear();
+    fake.trails.clear();
+    fake.trailSetups.clear();
+    fake.account = ACCOUNT;
+    fake.secrets.set(PROVIDER_KEY, PROVIDER_SECRET);
+    fake.secrets.set(AMBIENT_KEY, AMBIENT_SECRET);
+    fake.recorder = { ConfigurationRecorderStatus: "REGISTERED", ResourceTypes: [] };
+    const started = new Date(Date.now() - 86_400_000).toISOString();
+    const delivered = new Date(Date.now() - 300_000).toISOString();
+    fake.trails.set("org-audit", { IsLogging: true, StartLoggingTime: started, LatestDeliveryTime: delivered });
+    fake.trailSetups.set("org-audit", { HomeRegion: ALI_REGION });
+  });
+
+  /** The deployer's provider: its own keys; Config and ActionTrail at the fake, STS (HTTPS) at the TLS front. */
+  const provider = (): ProviderRef =>
+    aliProvider("app", fake.url, {
+      accessKey: PROVIDER_KEY,
+      secretKey: PROVIDER_SECRET,
+      endpoints: [{ config: fake.url, actiontrail: fake.url, sts: `https://127.0.0.1:${front.port}` }],
+    });
+
+  /** An application stack: a bucket and an existing trail; with `recorder`, the account's recorder too. */
+  function stackWith(p: ProviderRef, opts: { recorder?: boolean } = {}): ResourceSpec[] {
+    return [
+      stackResource(),
+      providerResource(p),
+      resource("alicloud:oss/bucket:Bucket", "data", { id: "data", bucket: "data" }, { provider: p }),
+      aliTrail("org-audit", { provider: p, props: { regionId: ALI_REGION } }),
+      ...(opts.recorder ? [aliRecorder("account-recorder", { provider: p, props: { id: ACCOUNT } })] : []),
+    ];
+  }
+
+  async function withPack<T>(
+    live: Record<string, unknown>,
+    fn: (pack: AnalyzerHarness) => Promise<T>,
+    env: Record<string, string> = {},
+  ): Promise<T> {
+    const pack = await AnalyzerHarness.start({
+      dryRun: true,
+      env: { NODE_EXTRA_CA_CERTS: cert.certFile, ...env },
+      policies: { [LIVE]: live },
+    });
+    try {
+      return await fn(pack);
+    } finally {
+      await pack.close();
+    }
+  }
+
+  /** Every status call was made as the audit role: its issued key, with its token (the fake checked the signature). */
+  function assertAsAuditRole(): void {
+    const status = statusCalls(fake.requests);
+    // Coverage (DescribeTrails and the trail's status, the account's recorder) and the per-resource trail alike.
+    assert.deepEqual([...new Set(status.map((r) => r.action))].sort(), [
+      "DescribeTrails",
+      "GetConfigurationRecorder",
+      "GetTrailStatus",
+    ]);
+    assert.deepEqual([...new Set(status.map((r) => r.accessKeyId))], [AUDIT_KEY], "every call as the audit role");
+    assert.equal(fake.roleOf(AUDIT_KEY), AUDIT_ROLE);
+    assert.ok(status.every((r) => r.securityToken === fake.issued.get(AUDIT_KEY)?.securityToken));
+  }
+
+  it("source provider: the provider's keys name the account (GetCallerIdentity) and assume the role; every status call is signed by the role's STS key", async () => {
+    fake.roles.set(AUDIT_ROLE, AUDIT_KEY);
+    const result = await withPack({ alicloudAuditRole: TEMPLATE }, (pack) => pack.analyzeStack(stackWith(provider())));
+    assert.deepEqual(result.diagnostics, [], brief(result));
+    assert.deepEqual(
+      fake.calls("AssumeRole").map((r) => [r.form["RoleArn"], r.form["RoleSessionName"], r.accessKeyId]),
+      [[AUDIT_ROLE, "auditguard-audit", PROVIDER_KEY]],
+      "assumed once, from the provider's credentials, in the account GetCallerIdentity named",
+    );
+    assert.deepEqual([...new Set(fake.calls("GetCallerIdentity").map((r) => r.accessKeyId))], [PROVIDER_KEY]);
+    assertAsAuditRole();
+  });
+
+  it("source ambient: the pack's own ALIBABA_CLOUD_ACCESS_KEY_ID assumes the role; the provider's keys only name the account", async () => {
+    fake.roles.set(AUDIT_ROLE, AUDIT_KEY);
+    const result = await withPack(
+      { alicloudAuditRole: TEMPLATE, auditRoleSource: "ambient" },
+      (pack) => pack.analyzeStack(stackWith(provider(), { recorder: true })),
+      { ALIBABA_CLOUD_ACCESS_KEY_ID: AMBIENT_KEY, ALIBABA_CLOUD_ACCESS_KEY_SECRET: AMBIENT_SECRET },
+    );
+    assert.deepEqual(result.diagnostics, [], brief(result));
+    assert.deepEqual(
+      fake.calls("AssumeRole").map((r) => [r.form["RoleArn"], r.form["RoleSessionName"], r.accessKeyId]),
+      [[AUDIT_ROLE, "auditguard-audit", AMBIENT_KEY]],
+    );
+    assert.deepEqual([...new Set(fake.calls("GetCallerIdentity").map((r) => r.accessKeyId))], [PROVIDER_KEY]);
+    assertAsAuditRole();
+  });
+
+  it("without an audit role, the provider's own keys sign the calls (unchanged)", async () => {
+    const result = await withPack({}, (pack) => pack.analyzeStack(stackWith(provider())));
+    assert.deepEqual(result.diagnostics, [], brief(result));
+    assert.deepEqual(fake.calls("AssumeRole"), []);
+    assert.deepEqual([...new Set(statusCalls(fake.requests).map((r) => r.accessKeyId))], [PROVIDER_KEY]);
+  });
+
+  it("a denied AssumeRole (NoPermission) is undetermined and names sts:AssumeRole on the audit role", async () => {
+    // The fake grants no role: STS answers NoPermission.
+    const result = await withPack({ alicloudAuditRole: TEMPLATE }, (pack) =>
+      pack.analyzeStack(stackWith(provider(), { recorder: true })),
+    );
+    const live = result.diagnostics.filter((d) => d.policyName === LIVE);
+    // The trail, the recorder and both coverage checks could not complete.
+    assert.ok(live.length >= 3, brief(result));
+    for (const d of live) {
+      assert.match(d.message, /access was denied calling/);
+      assert.match(
+        d.message,
+        new RegExp(`Needed permission: sts:AssumeRole on ${AUDIT_ROLE.replace(/[/]/g, "\\/")}\\.`),
+      );
+      assert.match(d.message, /code NoPermission/);
+      assert.ok(d.message.includes(ALI_ASSUME_ROLE_DENIED), d.message);
+    }
+    // Never a pass, never a violation: no recording or coverage policy judged anything.
+    assert.deepEqual(
+      result.diagnostics.filter((d) => d.policyName !== LIVE),
+      [],
+      brief(result),
+    );
+    assert.ok(fake.calls("AssumeRole").every((r) => r.form["RoleArn"] === AUDIT_ROLE));
+    assert.deepEqual(statusCalls(fake.requests), [], "no status call without the audit role's credentials");
+  });
+});
