@@ -132,6 +132,36 @@ describe("audit identity over the Analyzer protocol", function () {
     assert.deepEqual([...new Set(statusCalls(fake.requests).map((r) => r.accessKeyId))], [AUDIT_KEY]);
   });
 
+  it("a trail homed in another region: its status and selectors, read in that region, are signed by the role's key too", async () => {
+    healthyAccount(fake); // the org trail is homed in us-east-1
+    fake.recorders.set("eu-west-1/default", {
+      recording: true,
+      lastStatus: "SUCCESS",
+      lastStartTime: nowSeconds() - 600,
+    });
+    fake.roles.set(AUDIT_ROLE, AUDIT_KEY);
+    const euProvider = awsProvider("app-eu", fake.url, {
+      region: "eu-west-1",
+      accessKey: PROVIDER_KEY,
+      secretKey: "ag-provider-secret-00000",
+    });
+    const stack = [
+      stackResource(),
+      providerResource(euProvider),
+      resource("aws:s3/bucketV2:BucketV2", "data", { id: "data", bucket: "data" }, { provider: euProvider }),
+    ];
+    const result = await withPack({ awsAuditRole: TEMPLATE }, (pack) => pack.analyzeStack(stack));
+    assert.deepEqual(result.diagnostics, [], brief(result));
+    const homed = statusCalls(fake.requests).filter(
+      (r) => r.action === "GetTrailStatus" || r.action === "GetEventSelectors",
+    );
+    assert.deepEqual(homed.map((r) => [r.action, r.region, r.accessKeyId]).sort(), [
+      ["GetEventSelectors", "us-east-1", AUDIT_KEY],
+      ["GetTrailStatus", "us-east-1", AUDIT_KEY],
+    ]);
+    assert.deepEqual([...new Set(statusCalls(fake.requests).map((r) => r.accessKeyId))], [AUDIT_KEY]);
+  });
+
   it("without an audit role, the provider's own keys sign the calls (unchanged)", async () => {
     healthyAccount(fake);
     const result = await withPack({}, (pack) => pack.analyzeStack(stackWith(provider())));

@@ -5,6 +5,7 @@
 
 import { bool, field, isObject, knownStr, type PlainObject, UNKNOWN } from "../plain";
 import { type NumberOption, type BooleanOption, readOptions, timeoutSecondsOption } from "../options";
+import { type AuditIdentity, currentAuditIdentity, planningAs } from "../live/audit";
 import { type CoverageFacts, undecidedChecks, type UndecidedPlace } from "../live/coverage";
 import { type CallSpec, type CheckFailure, type Outcome, success } from "../live/outcome";
 import type { Call, LiveKind, PlannedCheck, RoundContext, RunCall } from "../live/round";
@@ -225,6 +226,11 @@ interface Placement {
   region: string;
   target: AwsTarget;
   via: ResourceView;
+  /**
+   * The audit identity in force while the round planned: a call in another region (a trail's home) is
+   * routed later, once the trail is listed, when planning (and with it currentAuditIdentity) is over.
+   */
+  audit: AuditIdentity | undefined;
 }
 
 /**
@@ -258,7 +264,8 @@ export function awsPlacements(
       continue;
     }
     const key = [t.credentialsId, t.endpoint ?? "", t.stsEndpoint ?? "", region.value].join("|");
-    if (!placements.has(key)) placements.set(key, { region: region.value, target: t, via: r });
+    if (!placements.has(key))
+      placements.set(key, { region: region.value, target: t, via: r, audit: currentAuditIdentity() });
   }
   return { placements: [...placements.values()], undecided };
 }
@@ -329,7 +336,10 @@ function awsCall<T>(
   timeoutMs: number,
   attempt: (t: AwsTarget) => Call<T>["attempt"],
 ): Call<T> | { failure: string } {
-  const routed = region === p.region ? { ok: true as const, value: p.target } : resolveTarget(p.via, service, region);
+  const routed =
+    region === p.region
+      ? { ok: true as const, value: p.target }
+      : planningAs(p.audit, () => resolveTarget(p.via, service, region));
   if (!routed.ok) return { failure: routed.why };
   const t = { ...routed.value, account };
   return {
