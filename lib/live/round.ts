@@ -1,7 +1,9 @@
 // The one round of live calls per analysis, shared by every policy. Policies in a pack run one
-// after another; the first that needs live facts starts the calls of all enabled live policies at
-// once, and the others read the same results. Identical targets are called once.
+// after another; the first auditguard policy to run (the first live one when the engine's RPCs are not
+// observed) starts the calls of all enabled live policies at once, and each live policy reads its own
+// kind's results. Identical targets are called once.
 
+import { setMaxListeners } from "node:events";
 import { analysisEpoch, engineConfigFor, engineObserved, isPolicyEnabled } from "../engine";
 import { auditIdentityOf, LIVE_VERIFICATION_POLICY, planningAs } from "./audit";
 import type { StackView } from "../stack";
@@ -103,6 +105,8 @@ const CALLS_PER_SECOND = 10; // CloudTrail's documented Get/Describe limit; the 
 const RATE_WINDOW_MS = 1150;
 /** Waiting for a rate-limit turn is not part of a call: nothing aborts it (the queue drains at the rate). */
 const NEVER = new AbortController().signal;
+// Every queued caller listens on it (hundreds in a rate-bound round); Node would warn past 10 listeners.
+setMaxListeners(0, NEVER);
 const RETRYABLE: ReadonlySet<CheckFailure["reason"]> = new Set(["throttled", "service-error", "endpoint-error"]);
 
 interface Round {
@@ -328,9 +332,11 @@ function runAll(
 }
 
 /**
- * Bounded attempts, each rate-limited. The deadline covers the call itself (attempts, backoff, retries,
- * credential resolution) from the moment it is sent; its turn in the rate-limit queue and the wait
- * for a free slot come before, so a long queue cannot expire calls that were never made. Never rejects.
+ * Bounded attempts, each rate-limited. The deadline covers the call itself (attempts, backoff, credential
+ * resolution): `timeoutMs` is a budget spent only while the call is on the wire or backing off. Turns in
+ * the rate-limit queue and waits for a free slot, before the first attempt or a retry, are not spent from
+ * it, so a long queue cannot expire a call that was never made, nor a throttled one waiting to retry.
+ * Never rejects.
  */
 async function runCall(
   call: Call<unknown>,
@@ -339,23 +345,25 @@ async function runCall(
   limiter: RateLimiter,
   stats: RoundStats,
 ): Promise<Outcome<unknown>> {
+  let remainingMs = call.timeoutMs;
+  const spend = async <T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> => {
+    const started = Date.now();
+    try {
+      return await withDeadline(Math.max(0, remainingMs), work);
+    } finally {
+      remainingMs -= Date.now() - started;
+    }
+  };
   try {
-    await limiter.acquire(NEVER);
-    return await pool.run(() =>
-      withDeadline(call.timeoutMs, async (signal) => {
-        let last: Outcome<unknown> = failure("unexpected-error", "no attempt was made");
-        for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-          if (attempt > 1) {
-            await sleep(backoffMs(attempt), signal);
-            await limiter.acquire(signal);
-          }
-          stats.attempts++;
-          last = await call.attempt(ctx, signal);
-          if (last.ok || !RETRYABLE.has(last.failure.reason) || signal.aborted) return last;
-        }
-        return last;
-      }),
-    );
+    let last: Outcome<unknown> = failure("unexpected-error", "no attempt was made");
+    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+      if (attempt > 1) await spend((signal) => sleep(backoffMs(attempt), signal));
+      await limiter.acquire(NEVER);
+      stats.attempts++;
+      last = await pool.run(() => spend((signal) => call.attempt(ctx, signal)));
+      if (last.ok || !RETRYABLE.has(last.failure.reason)) return last;
+    }
+    return last;
   } catch (e) {
     if (e instanceof DeadlineExceeded) {
       return failure("timeout", `no answer within ${call.timeoutMs / 1000}s (timeoutSeconds)`);

@@ -3,7 +3,7 @@
 
 import assert from "node:assert/strict";
 import { resetEngineStateForTests } from "../../lib/engine";
-import { type CallSpec, type Outcome, success } from "../../lib/live/outcome";
+import { type CallSpec, failure, type Outcome, success } from "../../lib/live/outcome";
 import { type LiveKind, liveEntries, registerKinds } from "../../lib/live/round";
 import type { StackView } from "../../lib/stack";
 
@@ -79,5 +79,37 @@ describe("shared round: per-kind results", () => {
     registerKinds([slow.kind]);
     assert.deepEqual(await liveEntries("other-policy", view, {}, "absent-kind"), []);
     slow.release();
+  });
+
+  it("a throttled call waiting behind the rate-limit queue for its retry is not expired by that wait", async () => {
+    // 12 calls share one rate limit (10 per window): the first call is throttled once, and its retry queues
+    // behind the last two first attempts, a rate window later (~1.15 s), beyond its 1 s budget. Only the time
+    // on the wire and the backoff count against the budget, so the retry still runs.
+    let throttledOnce = false;
+    const kind: LiveKind<unknown> = {
+      id: "queued",
+      label: "queued",
+      policyName: "queued-policy",
+      plan: () =>
+        Array.from({ length: 12 }, (_, i) => ({
+          urn: `urn:${i}`,
+          spec: SPEC,
+          key: `call-${i}`,
+          rateKey: "one-limit",
+          timeoutMs: 1000,
+          attempt: (): Promise<Outcome<unknown>> => {
+            if (i === 0 && !throttledOnce) {
+              throttledOnce = true;
+              return Promise.resolve(failure("throttled", "Rate exceeded"));
+            }
+            return Promise.resolve(success(i));
+          },
+        })),
+    };
+    registerKinds([kind]);
+    const entries = await liveEntries("queued-policy", view, {}, "queued");
+    assert.ok(throttledOnce);
+    const failed = entries.filter((e) => !e.outcome.ok).map((e) => [e.urn, e.outcome]);
+    assert.deepEqual(failed, []);
   });
 });
