@@ -35,6 +35,10 @@ import {
   workDir,
 } from "./cli";
 import { exportedSecret, StateFile, undecryptableSecret } from "./state";
+import Ajv from "ajv-draft-04";
+import addFormats from "ajv-formats";
+import { XMLValidator } from "fast-xml-parser";
+import type * as Sarif from "sarif";
 
 const TRAIL_LOGGING = "aws-cloudtrail-trail-logging";
 const TRAIL_COVERAGE = "aws-cloudtrail-account-coverage";
@@ -49,6 +53,13 @@ const ALI_KEY = "LTAIe2eAnalyze0001";
 const ALI_TRAIL_LOGGING = "alicloud-actiontrail-trail-logging";
 const SECRET_CANARY = "agE2eAnalyzeSecretCanary0001";
 const nowSeconds = (): number => Math.floor(Date.now() / 1000);
+const SARIF_SCHEMA = path.join(ROOT, "tests", "schemas", "sarif-schema-2.1.0.json");
+
+function sarifValidator() {
+  const ajv = new Ajv({ allErrors: true, strict: false });
+  addFormats(ajv);
+  return ajv.compile(JSON.parse(fs.readFileSync(SARIF_SCHEMA, "utf8")) as object);
+}
 
 interface Stack {
   file: string;
@@ -236,6 +247,30 @@ describe("e2e: pulumi policy analyze --file (real CLI, no stack context)", funct
       `${ALI_TRAIL_LOGGING}@${stack.aliTrailUrn}#mandatory`,
       `${TRAIL_LOGGING}@${stack.awsTrailUrn}#mandatory`,
     ]);
+  });
+
+  it("auditguard report over this CLI's own --json output: exit 1, valid SARIF and JUnit naming the stopped trail", async () => {
+    healthy(aws, ali);
+    aws.trails.set(awsTrailArn("main-trail"), { IsLogging: false, StopLoggingTime: nowSeconds() - 60 });
+    const r = await analyze("--json");
+    assert.notEqual(r.code, 0);
+    const events = path.join(work, "analyze-events.json");
+    fs.writeFileSync(events, r.stdout);
+    const bin = path.join(ROOT, "dist", "cli", "main.js");
+    const sarif = await run(process.execPath, [bin, "report", events, "--format", "sarif"], { cwd: work, env });
+    assert.equal(sarif.code, 1, sarif.stderr);
+    const log = JSON.parse(sarif.stdout) as Sarif.Log;
+    const validate = sarifValidator();
+    assert.ok(validate(log), JSON.stringify(validate.errors, null, 2));
+    const results = log.runs.flatMap((run) => run.results ?? []);
+    const trail = results.filter((x) => x.ruleId === TRAIL_LOGGING);
+    assert.equal(trail.length, 1, JSON.stringify(results.map((x) => x.ruleId)));
+    assert.equal(trail[0]?.level, "error");
+    assert.ok(JSON.stringify(trail[0]).includes(stack.awsTrailUrn), JSON.stringify(trail[0]));
+    const junit = await run(process.execPath, [bin, "report", events, "--format", "junit"], { cwd: work, env });
+    assert.equal(junit.code, 1, junit.stderr);
+    assert.equal(XMLValidator.validate(junit.stdout), true);
+    assert.ok(junit.stdout.includes(TRAIL_LOGGING), junit.stdout);
   });
 
   it("without --json the exit code is the same and the report names the policy and the trail", async () => {

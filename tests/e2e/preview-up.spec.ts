@@ -8,7 +8,8 @@ import fs from "node:fs";
 import path from "node:path";
 import { FakeAlibaba } from "../fakes/alibaba";
 import { FakeAws } from "../fakes/aws";
-import { type Cli, offlineEnv, packArgument, provideCli, ROOT, takeRpcs, workDir } from "./cli";
+import type * as Sarif from "sarif";
+import { type Cli, offlineEnv, packArgument, provideCli, ROOT, run, takeRpcs, workDir } from "./cli";
 import { type EngineEvent, ensureProgram, type OpResult, providerPlugin, runOp } from "./program";
 
 const PROJECT = "auditguard-e2e";
@@ -420,6 +421,30 @@ describe("e2e: pulumi preview / up with --policy-pack (real CLI, real SDK classe
       assert.ok(named("alicloud-config-account-coverage", account), account);
       assert.ok(named("alicloud-actiontrail-account-coverage", account), account);
     }
+  });
+
+  it("auditguard report over the preview's engine events, one JSON object per line as --event-log writes them", async () => {
+    cloud("stopped");
+    const r = await op("preview");
+    assert.equal(r.ok, false, explain(r));
+    // The Automation API reads these events from the CLI's own --event-log file, line by line.
+    const events = path.join(work, "preview-events.json");
+    fs.writeFileSync(events, r.events.map((e) => JSON.stringify(e)).join("\n") + "\n");
+    const bin = path.join(ROOT, "dist", "cli", "main.js");
+    const sarif = await run(process.execPath, [bin, "report", events, "--format", "sarif"], { cwd: work, env });
+    assert.equal(sarif.code, 1, sarif.stderr);
+    const results = (JSON.parse(sarif.stdout) as Sarif.Log).runs.flatMap((run) => run.results ?? []);
+    const mandatory = policyEvents(r).filter((e) => e.enforcementLevel === "mandatory");
+    assert.equal(results.filter((x) => x.level === "error").length, mandatory.length, sarif.stdout);
+    assert.equal(
+      results.filter((x) => x.ruleId?.endsWith("-account-coverage")).length,
+      coverageEvents(r).length,
+      sarif.stdout,
+    );
+    const markdown = await run(process.execPath, [bin, "report", events, "--format", "markdown"], { cwd: work, env });
+    assert.equal(markdown.code, 1, markdown.stderr);
+    for (const e of mandatory) assert.ok(markdown.stdout.includes(e.policyName), markdown.stdout);
+    assert.ok(markdown.stdout.includes("main-trail"), markdown.stdout);
   });
 
   it("with the live policies lowered to advisory by --policy-pack-config, the same preview passes and still reports", async () => {
