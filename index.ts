@@ -30,7 +30,8 @@ new PolicyPack("auditguard", {
     awsCloudtrailTrailDeclared.policy,
     alicloudConfigRecorderDeclared.policy,
     alicloudActiontrailTrailDeclared.policy,
-    // Live: the first of these to run makes every live call in one shared round
+    // Live: one shared round makes every live call, started by the first policy of the pack to run (see
+    // lib/live/round.ts); live policies come after the declared ones so their work overlaps the calls
     awsConfigRecorderRecording.policy,
     awsCloudtrailTrailLogging.policy,
     alicloudConfigRecorderRecording.policy,
