@@ -65,19 +65,13 @@ describe("alicloud audit role (real @alicloud/credentials AssumeRole over HTTPS,
     fs.rmSync(cert.dir, { recursive: true, force: true });
   });
   beforeEach(() => {
-    fake.requests.length = 0;
-    fake.fault = undefined;
-    fake.roles.clear();
-    fake.issued.clear();
-    fake.secrets.clear();
+    fake.reset();
     fake.account = ACCOUNT;
     fake.secrets.set(PROVIDER_KEY, PROVIDER_SECRET);
     fake.secrets.set(AMBIENT_KEY, AMBIENT_SECRET);
     fake.recorder = { ConfigurationRecorderStatus: "REGISTERED", ResourceTypes: ["ACS::ECS::Instance"] };
     const recent = new Date(Date.now() - 600_000).toISOString();
     const started = new Date(Date.now() - 86_400_000).toISOString();
-    fake.trails.clear();
-    fake.trailSetups.clear();
     fake.trails.set("audit-trail", { IsLogging: true, StartLoggingTime: started, LatestDeliveryTime: recent });
     fake.trailSetups.set("audit-trail", { HomeRegion: "cn-hangzhou" });
   });

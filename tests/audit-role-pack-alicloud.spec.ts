@@ -62,13 +62,7 @@ describe("Alibaba audit identity over the Analyzer protocol", function () {
     fs.rmSync(cert.dir, { recursive: true, force: true });
   });
   beforeEach(() => {
-    fake.requests.length = 0;
-    fake.fault = undefined;
-    fake.roles.clear();
-    fake.issued.clear();
-    fake.secrets.clear();
-    fake.trails.clear();
-    fake.trailSetups.clear();
+    fake.reset();
     fake.account = ACCOUNT;
     fake.secrets.set(PROVIDER_KEY, PROVIDER_SECRET);
     fake.secrets.set(AMBIENT_KEY, AMBIENT_SECRET);

@@ -100,6 +100,25 @@ export class FakeAlibaba extends LoopbackFake<AliRequest, AliFault> {
    */
   readonly secrets = new Map<string, string>();
 
+  /** Back to a fresh fake: no recorder, trails, accounts, roles, issued or known keys; no fault, no latency. */
+  reset(): void {
+    this.recorder = undefined;
+    this.trails.clear();
+    this.orgTrails.clear();
+    this.buildingReads = 2;
+    this.buildingLeft = undefined;
+    this.trailSetups.clear();
+    this.accounts.clear();
+    this.accountsByKey.clear();
+    this.account = FAKE_ALI_ACCOUNT;
+    this.roles.clear();
+    this.issued.clear();
+    this.secrets.clear();
+    this.requests.length = 0;
+    this.fault = undefined;
+    this.latencyMs = 0;
+  }
+
   static async start(): Promise<FakeAlibaba> {
     const fake = new FakeAlibaba();
     await fake.listen();
