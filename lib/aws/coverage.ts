@@ -5,7 +5,7 @@
 
 import { bool, field, isObject, knownStr, type PlainObject, UNKNOWN } from "../plain";
 import { type NumberOption, type BooleanOption, readOptions, timeoutSecondsOption } from "../options";
-import { type AuditIdentity, currentAuditIdentity, planningAs } from "../live/audit";
+import { type AuditIdentity, currentAuditIdentity } from "../live/audit";
 import { type CoverageFacts, undecidedChecks, type UndecidedPlace } from "../live/coverage";
 import { type CallSpec, type CheckFailure, type Outcome, success } from "../live/outcome";
 import type { Call, LiveKind, PlannedCheck, RoundContext, RunCall } from "../live/round";
@@ -339,7 +339,7 @@ function awsCall<T>(
   const routed =
     region === p.region
       ? { ok: true as const, value: p.target }
-      : planningAs(p.audit, () => resolveTarget(p.via, service, region));
+      : resolveTarget(p.via, service, region, undefined, p.audit);
   if (!routed.ok) return { failure: routed.why };
   const t = { ...routed.value, account };
   return {

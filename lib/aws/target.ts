@@ -440,6 +440,7 @@ export function resolveTarget(
   service: AwsService,
   region: string,
   arn?: string,
+  audit: AuditIdentity | undefined = currentAuditIdentity(),
 ): Resolution<AwsTarget> {
   const creds = credentialsOf(r);
   if (!creds.ok) return creds;
@@ -464,7 +465,7 @@ export function resolveTarget(
     network: network.value,
     credentialsId: credentialsId(creds.value, network.value),
   };
-  return { ok: true, value: withAuditRole(target) };
+  return { ok: true, value: withAuditRole(target, audit) };
 }
 
 /** Session name of the audit role, visible in the target account's CloudTrail. */
