@@ -110,8 +110,8 @@ setMaxListeners(0, NEVER);
 const RETRYABLE: ReadonlySet<CheckFailure["reason"]> = new Set(["throttled", "service-error", "endpoint-error"]);
 
 interface Round {
-  epoch: number;
-  fingerprint: string;
+  /** This round's results belong to that analysis of that stack. */
+  serves(epoch: number, view: StackView): boolean;
   consumers: Set<string>;
   entries: Promise<LiveEntry<unknown>[]>;
   byKind: ReadonlyMap<string, Promise<LiveEntry<unknown>[]>>;
@@ -141,12 +141,7 @@ export async function liveEntries(
   kindId?: string,
 ): Promise<LiveEntry<unknown>[]> {
   const epoch = analysisEpoch();
-  if (
-    !current ||
-    current.epoch !== epoch ||
-    current.fingerprint !== view.fingerprint ||
-    current.consumers.has(consumer)
-  ) {
+  if (!current || !current.serves(epoch, view) || current.consumers.has(consumer)) {
     current = startRound(epoch, view, consumer, ownConfig);
   }
   current.consumers.add(consumer);
@@ -165,7 +160,7 @@ export async function liveEntries(
 export async function prefetchRound(view: StackView): Promise<void> {
   if (!engineObserved()) return;
   const epoch = analysisEpoch();
-  if (!current || current.epoch !== epoch || current.fingerprint !== view.fingerprint) {
+  if (!current || !current.serves(epoch, view)) {
     try {
       current = startRound(epoch, view, undefined, {});
     } catch {
@@ -203,8 +198,7 @@ function startRound(
   );
   const { all, byKind } = runAll(planned, stats);
   const round: Round = {
-    epoch,
-    fingerprint: view.fingerprint,
+    serves: (e, v) => e === epoch && v.fingerprint === view.fingerprint,
     consumers: new Set(),
     entries: all,
     byKind,
@@ -300,7 +294,7 @@ function runAll(
     return outcome as Promise<Outcome<U>>;
   };
   // Each entry settles with an outcome, never rejects: failures are outcomes.
-  const entries = planned.map(async ({ kind, check }): Promise<LiveEntry<unknown>> => {
+  const entryOf = async ({ kind, check }: (typeof planned)[number]): Promise<LiveEntry<unknown>> => {
     let outcome: Outcome<unknown>;
     let spec = check.spec;
     if ("outcome" in check) {
@@ -317,14 +311,14 @@ function runAll(
       outcome = await run(check);
     }
     return { kind: kind.id, label: kind.label, policyName: kind.policyName, urn: check.urn, spec, outcome };
-  });
+  };
   const grouped = new Map<string, Promise<LiveEntry<unknown>>[]>();
-  planned.forEach(({ kind }, i) => {
-    const e = entries[i];
-    if (!e) return;
-    const list = grouped.get(kind.id) ?? [];
-    list.push(e);
-    grouped.set(kind.id, list);
+  const entries = planned.map((p) => {
+    const entry = entryOf(p);
+    const list = grouped.get(p.kind.id);
+    if (list) list.push(entry);
+    else grouped.set(p.kind.id, [entry]);
+    return entry;
   });
   for (const [id, list] of grouped) byKind.set(id, Promise.all(list));
   const all = Promise.all(entries).finally(() => ctx.dispose());
