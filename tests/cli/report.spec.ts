@@ -5,14 +5,11 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import Ajv from "ajv-draft-04";
-import addFormats from "ajv-formats";
 import { XMLParser, XMLValidator } from "fast-xml-parser";
 import type * as Sarif from "sarif";
 import { buildReport, parseUrn, stripColor, toSarif } from "../../cli/report";
+import { sarifValidator } from "../schemas/sarif";
 import { runCli } from "./fixtures";
-
-const SCHEMA = path.join(__dirname, "..", "..", "..", "tests", "schemas", "sarif-schema-2.1.0.json");
 
 const TRAIL_URN = "urn:pulumi:prod::shop::aws:cloudtrail/trail:Trail::main";
 const BUCKET_URN = "urn:pulumi:prod::shop::aws:s3/bucketV2:BucketV2::logs";
@@ -130,12 +127,6 @@ function tmp(name: string, text: string): string {
   const file = path.join(dir, name);
   fs.writeFileSync(file, text);
   return file;
-}
-
-function sarifValidator() {
-  const ajv = new Ajv({ allErrors: true, strict: false });
-  addFormats(ajv);
-  return ajv.compile(JSON.parse(fs.readFileSync(SCHEMA, "utf8")) as object);
 }
 
 describe("auditguard report", () => {

@@ -35,9 +35,8 @@ import {
   workDir,
 } from "./cli";
 import { exportedSecret, StateFile, undecryptableSecret } from "./state";
-import Ajv from "ajv-draft-04";
-import addFormats from "ajv-formats";
 import { XMLValidator } from "fast-xml-parser";
+import { sarifValidator } from "../schemas/sarif";
 import type * as Sarif from "sarif";
 
 const TRAIL_LOGGING = "aws-cloudtrail-trail-logging";
@@ -53,13 +52,6 @@ const ALI_KEY = "LTAIe2eAnalyze0001";
 const ALI_TRAIL_LOGGING = "alicloud-actiontrail-trail-logging";
 const SECRET_CANARY = "agE2eAnalyzeSecretCanary0001";
 const nowSeconds = (): number => Math.floor(Date.now() / 1000);
-const SARIF_SCHEMA = path.join(ROOT, "tests", "schemas", "sarif-schema-2.1.0.json");
-
-function sarifValidator() {
-  const ajv = new Ajv({ allErrors: true, strict: false });
-  addFormats(ajv);
-  return ajv.compile(JSON.parse(fs.readFileSync(SARIF_SCHEMA, "utf8")) as object);
-}
 
 interface Stack {
   file: string;
