@@ -10,6 +10,8 @@ import path from "node:path";
 
 /** The repository root (this file runs from dist/tests/e2e/). */
 export const ROOT = path.resolve(__dirname, "..", "..", "..");
+/** The built `auditguard` command (package.json "bin"). */
+export const AUDITGUARD_BIN = path.join(ROOT, "dist", "cli", "main.js");
 
 /** Cache root shared with scripts/pulumi-cli.sh; scripts/test.js passes the real user's one. */
 export function cacheDir(): string {

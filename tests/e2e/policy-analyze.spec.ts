@@ -21,6 +21,7 @@ import {
   awsTrailArn,
 } from "../harness/fixtures";
 import {
+  AUDITGUARD_BIN,
   brief,
   type Cli,
   offlineEnv,
@@ -248,8 +249,10 @@ describe("e2e: pulumi policy analyze --file (real CLI, no stack context)", funct
     assert.notEqual(r.code, 0);
     const events = path.join(work, "analyze-events.json");
     fs.writeFileSync(events, r.stdout);
-    const bin = path.join(ROOT, "dist", "cli", "main.js");
-    const sarif = await run(process.execPath, [bin, "report", events, "--format", "sarif"], { cwd: work, env });
+    const sarif = await run(process.execPath, [AUDITGUARD_BIN, "report", events, "--format", "sarif"], {
+      cwd: work,
+      env,
+    });
     assert.equal(sarif.code, 1, sarif.stderr);
     const log = JSON.parse(sarif.stdout) as Sarif.Log;
     const validate = sarifValidator();
@@ -259,7 +262,10 @@ describe("e2e: pulumi policy analyze --file (real CLI, no stack context)", funct
     assert.equal(trail.length, 1, JSON.stringify(results.map((x) => x.ruleId)));
     assert.equal(trail[0]?.level, "error");
     assert.ok(JSON.stringify(trail[0]).includes(stack.awsTrailUrn), JSON.stringify(trail[0]));
-    const junit = await run(process.execPath, [bin, "report", events, "--format", "junit"], { cwd: work, env });
+    const junit = await run(process.execPath, [AUDITGUARD_BIN, "report", events, "--format", "junit"], {
+      cwd: work,
+      env,
+    });
     assert.equal(junit.code, 1, junit.stderr);
     assert.equal(XMLValidator.validate(junit.stdout), true);
     assert.ok(junit.stdout.includes(TRAIL_LOGGING), junit.stdout);

@@ -9,7 +9,7 @@ import path from "node:path";
 import { FakeAlibaba } from "../fakes/alibaba";
 import { FakeAws } from "../fakes/aws";
 import type * as Sarif from "sarif";
-import { type Cli, offlineEnv, packArgument, provideCli, ROOT, run, takeRpcs, workDir } from "./cli";
+import { AUDITGUARD_BIN, type Cli, offlineEnv, packArgument, provideCli, ROOT, run, takeRpcs, workDir } from "./cli";
 import { type EngineEvent, ensureProgram, type OpResult, providerPlugin, runOp } from "./program";
 
 const PROJECT = "auditguard-e2e";
@@ -430,8 +430,10 @@ describe("e2e: pulumi preview / up with --policy-pack (real CLI, real SDK classe
     // The Automation API reads these events from the CLI's own --event-log file, line by line.
     const events = path.join(work, "preview-events.json");
     fs.writeFileSync(events, r.events.map((e) => JSON.stringify(e)).join("\n") + "\n");
-    const bin = path.join(ROOT, "dist", "cli", "main.js");
-    const sarif = await run(process.execPath, [bin, "report", events, "--format", "sarif"], { cwd: work, env });
+    const sarif = await run(process.execPath, [AUDITGUARD_BIN, "report", events, "--format", "sarif"], {
+      cwd: work,
+      env,
+    });
     assert.equal(sarif.code, 1, sarif.stderr);
     const results = (JSON.parse(sarif.stdout) as Sarif.Log).runs.flatMap((run) => run.results ?? []);
     const mandatory = policyEvents(r).filter((e) => e.enforcementLevel === "mandatory");
@@ -441,7 +443,10 @@ describe("e2e: pulumi preview / up with --policy-pack (real CLI, real SDK classe
       coverageEvents(r).length,
       sarif.stdout,
     );
-    const markdown = await run(process.execPath, [bin, "report", events, "--format", "markdown"], { cwd: work, env });
+    const markdown = await run(process.execPath, [AUDITGUARD_BIN, "report", events, "--format", "markdown"], {
+      cwd: work,
+      env,
+    });
     assert.equal(markdown.code, 1, markdown.stderr);
     for (const e of mandatory) assert.ok(markdown.stdout.includes(e.policyName), markdown.stdout);
     assert.ok(markdown.stdout.includes("main-trail"), markdown.stdout);
