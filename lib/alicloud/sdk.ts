@@ -113,29 +113,31 @@ export class AliCredentialError extends Error {
 }
 
 function tagged(provider: Credentials.CredentialsProvider, stage: AliCredentialError["stage"], roleArn?: string) {
-  return singleFlight({
-    getProviderName: () => provider.getProviderName(),
-    getCredentials: async () => {
-      try {
-        return await provider.getCredentials();
-      } catch (e) {
-        throw e instanceof AliCredentialError ? e : new AliCredentialError(stage, e, roleArn);
-      }
-    },
-  });
+  return rethrowing(provider, (e) => (e instanceof AliCredentialError ? e : new AliCredentialError(stage, e, roleArn)));
 }
 
 /**
- * Callers that ask at once share one pending answer: the library's session providers (RAM role, OIDC) ask STS
- * once per caller until the first session arrives, which would assume one role once per concurrent call.
- * A failed answer is not kept, so the round's next attempt asks again.
+ * The provider with its failures rethrown as `wrap` makes them, and callers that ask at once sharing one pending
+ * answer: the library's session providers (RAM role, OIDC) ask STS once per caller until the first session
+ * arrives, which would assume one role once per concurrent call. A failed answer is not kept, so the round's next
+ * attempt asks again.
  */
-function singleFlight(provider: Credentials.CredentialsProvider): Credentials.CredentialsProvider {
+function rethrowing(
+  provider: Credentials.CredentialsProvider,
+  wrap: (e: unknown) => Error,
+): Credentials.CredentialsProvider {
   let pending: ReturnType<Credentials.CredentialsProvider["getCredentials"]> | undefined;
+  const ask = async (): ReturnType<Credentials.CredentialsProvider["getCredentials"]> => {
+    try {
+      return await provider.getCredentials();
+    } catch (e) {
+      throw wrap(e);
+    }
+  };
   return {
     getProviderName: () => provider.getProviderName(),
     getCredentials: () => {
-      pending ??= provider.getCredentials().finally(() => {
+      pending ??= ask().finally(() => {
         pending = undefined;
       });
       return pending;
@@ -303,17 +305,9 @@ export class AliCredentialStepError extends Error {
 
 /** Tags a role step's failures with sts:AssumeRole on that role, so a denied role is not read as a denied call. */
 function stepOf(name: string, provider: Credentials.CredentialsProvider): Credentials.CredentialsProvider {
-  return singleFlight({
-    getProviderName: () => provider.getProviderName(),
-    getCredentials: async () => {
-      try {
-        return await provider.getCredentials();
-      } catch (e) {
-        if (e instanceof AliCredentialStepError) throw e;
-        throw new AliCredentialStepError(name, name, classifyAli(stsAnswerOf(e)));
-      }
-    },
-  });
+  return rethrowing(provider, (e) =>
+    e instanceof AliCredentialStepError ? e : new AliCredentialStepError(name, name, classifyAli(stsAnswerOf(e))),
+  );
 }
 
 /**
