@@ -7,12 +7,11 @@
 // call it attributes to the issued STS key was signed with the issued secret and token.
 
 import assert from "node:assert/strict";
-import fs from "node:fs";
 import type { LiveEntry } from "../lib/live/round";
 import type { PlainObject } from "../lib/plain";
 import type { ProviderView, ResourceView, StackView } from "../lib/stack";
 import { ALI_ASSUME_ROLE_DENIED, type AliRequest, FakeAlibaba } from "./fakes/alibaba";
-import { makeCertificate, type TestCertificate, TlsFront } from "./fakes/proxy";
+import { type TestCertificate, type TlsFront, tlsFrontFor } from "./fakes/proxy";
 import { runRoundInProcess } from "./harness/round-process";
 
 const ACCOUNT = "1234567890123456";
@@ -53,16 +52,15 @@ describe("alicloud audit role (real @alicloud/credentials AssumeRole over HTTPS,
   let fake: FakeAlibaba;
   let cert: TestCertificate;
   let front: TlsFront;
+  let closeFront: () => Promise<void>;
 
   before(async () => {
-    cert = makeCertificate(["localhost"]);
     fake = await FakeAlibaba.start();
-    front = await TlsFront.start(cert, Number(new URL(fake.url).port));
+    ({ cert, front, close: closeFront } = await tlsFrontFor(fake.url));
   });
   after(async () => {
-    await front.close();
+    await closeFront();
     await fake.close();
-    fs.rmSync(cert.dir, { recursive: true, force: true });
   });
   beforeEach(() => {
     fake.reset();

@@ -6,7 +6,6 @@
 // process trusts through NODE_EXTRA_CA_CERTS.
 
 import assert from "node:assert/strict";
-import fs from "node:fs";
 import {
   type AnalyzeResult,
   AnalyzerHarness,
@@ -17,7 +16,7 @@ import {
   stackResource,
 } from "./harness/analyzer";
 import { ALI_ASSUME_ROLE_DENIED, type AliRequest, FakeAlibaba } from "./fakes/alibaba";
-import { makeCertificate, type TestCertificate, TlsFront } from "./fakes/proxy";
+import { type TestCertificate, type TlsFront, tlsFrontFor } from "./fakes/proxy";
 import { ALI_REGION, aliProvider, aliRecorder, aliTrail } from "./harness/fixtures";
 
 const LIVE = "auditguard-live-verification";
@@ -50,16 +49,15 @@ describe("Alibaba audit identity over the Analyzer protocol", function () {
   let fake: FakeAlibaba;
   let cert: TestCertificate;
   let front: TlsFront;
+  let closeFront: () => Promise<void>;
 
   before(async () => {
-    cert = makeCertificate(["localhost"]);
     fake = await FakeAlibaba.start();
-    front = await TlsFront.start(cert, Number(new URL(fake.url).port));
+    ({ cert, front, close: closeFront } = await tlsFrontFor(fake.url));
   });
   after(async () => {
-    await front.close();
+    await closeFront();
     await fake.close();
-    fs.rmSync(cert.dir, { recursive: true, force: true });
   });
   beforeEach(() => {
     fake.reset();

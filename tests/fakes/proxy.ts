@@ -168,3 +168,22 @@ export class TlsFront {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 }
+
+/**
+ * A TLS front with its own test certificate (for localhost) before a loopback fake, for
+ * clients that speak HTTPS only; `close` stops it and removes the certificate.
+ */
+export async function tlsFrontFor(
+  backendUrl: string,
+): Promise<{ front: TlsFront; cert: TestCertificate; close(): Promise<void> }> {
+  const cert = makeCertificate(["localhost"]);
+  const front = await TlsFront.start(cert, Number(new URL(backendUrl).port));
+  return {
+    front,
+    cert,
+    close: async () => {
+      await front.close();
+      fs.rmSync(cert.dir, { recursive: true, force: true });
+    },
+  };
+}
