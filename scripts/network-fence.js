@@ -2,9 +2,23 @@
 // tests may talk only to servers they start on loopback. A connection to any other host is refused before a
 // DNS lookup or a packet leaves the machine, and written to AUDITGUARD_NETWORK_FENCE_LOG, which
 // scripts/test.js turns into a failed check. A blocked call surfaces to the code under test as ECONNREFUSED.
+//
+// npm's own process is the one exception: installing the test tools (the e2e program's dependencies, the packed
+// pack's, and what the CLI installs for a pack a policy group requires) reaches the registry as any install does.
+// What npm starts (lifecycle scripts, the pack itself) inherits NODE_OPTIONS and is fenced again.
 "use strict";
 const net = require("node:net");
 const fs = require("node:fs");
+const path = require("node:path");
+
+function isPackageManager() {
+  try {
+    const main = fs.realpathSync(process.argv[1] ?? "");
+    return /^(npm|npx)-cli\.js$/.test(path.basename(main)) && path.basename(path.dirname(path.dirname(main))) === "npm";
+  } catch {
+    return false;
+  }
+}
 
 const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|::1|::ffff:127(?:\.\d{1,3}){3}|0\.0\.0\.0)$/i;
 const original = net.Socket.prototype.connect;
@@ -17,7 +31,7 @@ function target(args) {
   return { port: first, host: typeof args[1] === "string" ? args[1] : undefined };
 }
 
-net.Socket.prototype.connect = function connect(...args) {
+function fencedConnect(...args) {
   const t = target(args);
   const host = t.host === undefined || t.host === "" ? "localhost" : String(t.host).replace(/^\[|\]$/g, "");
   // A unix socket path is local; http sets `path: null` on TCP connections.
@@ -45,4 +59,6 @@ net.Socket.prototype.connect = function connect(...args) {
   this.connecting = true;
   process.nextTick(() => this.destroy(err));
   return this;
-};
+}
+
+if (!isPackageManager()) net.Socket.prototype.connect = fencedConnect;

@@ -18,6 +18,15 @@ export function cacheDir(): string {
   return process.env["AUDITGUARD_CACHE"] || path.join(os.homedir(), ".cache", "auditguard");
 }
 
+/**
+ * The environment for npm processes that install test tools: the npm cache the suite was started with (`npm test`
+ * passes the user's, CI on a new machine an empty one), else one in the tool cache. The network fence lets npm's
+ * own process reach the registry; what npm starts stays fenced.
+ */
+export function npmEnv(base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  return { ...base, npm_config_cache: process.env["npm_config_cache"] || path.join(cacheDir(), "npm") };
+}
+
 export interface Cli {
   /** Directory holding `pulumi` (and `pulumi-language-nodejs` when there is one). */
   dir: string;

@@ -1,7 +1,9 @@
-// Packaging: what `pulumi policy publish` uploads is the `npm pack` tarball of the pack; consumers unpack it and
-// install its production dependencies. That tarball, installed in a clean directory without dev dependencies,
-// must run under the real CLI (here `pulumi policy analyze`, which boots the pack without stack context as
-// `policy publish` does) and still catch a stopped trail.
+// Packaging, as `pulumi policy publish` and Pulumi Cloud's CLI handle the pack (pulumi/pulumi sdk/nodejs/npm/npm.go,
+// pkg/backend/httpstate/policypack.go): publish runs `npm pack --loglevel=error` in the pack directory and takes the
+// trimmed stdout as the tarball's file name; a stack whose policy group requires the pack extracts the tarball's
+// `package/` into a folder and runs `npm install --loglevel=error` there (through the Node.js language host). That
+// install, from the shipped npm-shrinkwrap.json, must give the tree this suite tested, and run under the real CLI
+// (here `pulumi policy analyze`, which boots the pack without stack context as `policy publish` does).
 
 import assert from "node:assert/strict";
 import fs from "node:fs";
@@ -10,8 +12,8 @@ import { FakeAws } from "../fakes/aws";
 import { AWS_REGION, awsEndpoints, awsTrail, awsTrailArn } from "../harness/fixtures";
 import {
   brief,
-  cacheDir,
   type Cli,
+  npmEnv,
   offlineEnv,
   packArgument,
   policyEventsOf,
@@ -22,11 +24,17 @@ import {
 } from "./cli";
 import { StateFile } from "./state";
 
-describe("e2e: the npm pack tarball, installed in a clean directory, runs under the CLI", function () {
+interface LockEntry {
+  version?: string;
+  link?: boolean;
+}
+
+describe("e2e: the npm pack tarball, installed as Pulumi Cloud's CLI installs a required pack, runs under the CLI", function () {
   this.timeout(600_000);
   let cli: Cli;
   let work: string;
   let packDir: string;
+  let packStdout: string;
   let tarballFiles: string[];
   let aws: FakeAws;
 
@@ -34,27 +42,28 @@ describe("e2e: the npm pack tarball, installed in a clean directory, runs under 
     this.timeout(3_600_000);
     cli = await provideCli();
     work = workDir("packaging");
-    const npmEnv = { ...process.env, npm_config_cache: path.join(cacheDir(), "npm") };
-    // `npm pack` as `pulumi policy publish` runs it (the prepare script included).
-    const packed = await run("npm", ["pack", "--json", "--pack-destination", work], { cwd: ROOT, env: npmEnv });
+    // Exactly Pulumi's command, in the pack directory; the CLI removes the tarball afterwards, as we do.
+    const packed = await run("npm", ["pack", "--loglevel=error"], { cwd: ROOT, env: npmEnv() });
     assert.equal(packed.code, 0, packed.stderr);
-    const info = JSON.parse(packed.stdout.slice(packed.stdout.indexOf("["))) as {
-      filename: string;
-      files: { path: string }[];
-    }[];
-    const first = info[0];
-    assert.ok(first, packed.stdout);
-    tarballFiles = first.files.map((f) => f.path);
-    const consumer = path.join(work, "consumer");
-    fs.mkdirSync(consumer);
-    const untar = await run("tar", ["-xzf", path.join(work, first.filename), "-C", consumer]);
+    packStdout = packed.stdout;
+    const tarball = path.join(work, "pack.tgz");
+    fs.renameSync(path.join(ROOT, packStdout.trim()), tarball);
+    const list = await run("tar", ["-tzf", tarball]);
+    assert.equal(list.code, 0, list.stderr);
+    tarballFiles = list.stdout
+      .split("\n")
+      .filter((f) => f.startsWith("package/"))
+      .map((f) => f.slice("package/".length));
+    // The CLI keeps what is under `package/`, directly in the pack's folder (~/.pulumi/policies/<org>/<pack>/<v>).
+    packDir = path.join(work, "policies", "org", "auditguard", "0.1.0");
+    fs.mkdirSync(packDir, { recursive: true });
+    const untar = await run("tar", ["-xzf", tarball, "-C", packDir, "--strip-components=1", "package/"]);
     assert.equal(untar.code, 0, untar.stderr);
-    packDir = path.join(consumer, "package");
-    const install = await run(
-      "npm",
-      ["install", "--omit=dev", "--no-audit", "--no-fund", "--prefer-offline", "--no-package-lock"],
-      { cwd: packDir, env: npmEnv, timeoutMs: 900_000 },
-    );
+    const install = await run("npm", ["install", "--loglevel=error"], {
+      cwd: packDir,
+      env: npmEnv(),
+      timeoutMs: 900_000,
+    });
     assert.equal(install.code, 0, install.stdout + install.stderr);
     aws = await FakeAws.start();
   });
@@ -63,8 +72,18 @@ describe("e2e: the npm pack tarball, installed in a clean directory, runs under 
     if (work) fs.rmSync(work, { recursive: true, force: true });
   });
 
-  it("the tarball ships the compiled pack and its policy project file, and no tests", () => {
-    for (const f of ["package.json", "PulumiPolicy.yaml", "dist/index.js", "dist/lib/live/round.js"]) {
+  it("npm pack --loglevel=error prints the tarball's file name and nothing else on stdout", () => {
+    assert.match(packStdout, /^auditguard-\d+\.\d+\.\d+\.tgz\n?$/);
+  });
+
+  it("the tarball ships the compiled pack, its policy project file and npm-shrinkwrap.json, and no tests", () => {
+    for (const f of [
+      "package.json",
+      "PulumiPolicy.yaml",
+      "npm-shrinkwrap.json",
+      "dist/index.js",
+      "dist/lib/live/round.js",
+    ]) {
       assert.ok(tarballFiles.includes(f), `${f} is shipped`);
     }
     assert.deepEqual(
@@ -73,12 +92,21 @@ describe("e2e: the npm pack tarball, installed in a clean directory, runs under 
     );
   });
 
-  it("installed with production dependencies only, it has its compiled pack and the policy SDK", () => {
-    // npm also installs TypeScript here, as a peer of ts-node, itself a peer of @pulumi/pulumi: then the prepare
-    // script rebuilds dist/ from the shipped sources, which must (and does) succeed.
+  it("the install gives every package at the version the shipped shrinkwrap (the tested tree) locks", () => {
+    const lock = JSON.parse(fs.readFileSync(path.join(packDir, "npm-shrinkwrap.json"), "utf8")) as {
+      packages: Record<string, LockEntry>;
+    };
+    const entries = Object.entries(lock.packages).filter(([p, e]) => p !== "" && !e.link && e.version);
+    assert.ok(entries.length > 100, `${entries.length} locked packages`);
+    const differing = entries.flatMap(([p, e]) => {
+      const file = path.join(packDir, p, "package.json");
+      const found = fs.existsSync(file)
+        ? (JSON.parse(fs.readFileSync(file, "utf8")) as { version: string }).version
+        : "missing";
+      return found === e.version ? [] : [`${p}: ${found}, locked ${e.version}`];
+    });
+    assert.deepEqual(differing, []);
     assert.ok(fs.existsSync(path.join(packDir, "dist", "index.js")));
-    assert.ok(fs.existsSync(path.join(packDir, "node_modules", "@pulumi", "policy")));
-    assert.equal(fs.existsSync(path.join(packDir, "node_modules", "mocha")), false, "dev dependencies are omitted");
   });
 
   it("pulumi policy analyze with the installed pack reports a stopped trail as a mandatory violation", async () => {

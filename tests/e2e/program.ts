@@ -5,7 +5,7 @@
 import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import { cacheDir, run, ROOT } from "./cli";
+import { cacheDir, npmEnv, run, ROOT } from "./cli";
 
 const SOURCE = path.join(ROOT, "tests", "e2e", "program");
 const PROVIDER = path.join(ROOT, "dist", "tests", "e2e", "provider", "provider.js");
@@ -29,13 +29,12 @@ export async function ensureProgram(): Promise<string> {
     fs.mkdirSync(installDir, { recursive: true });
     for (const f of ["package.json", "package-lock.json"])
       fs.copyFileSync(path.join(SOURCE, f), path.join(installDir, f));
-    const env = { ...process.env, npm_config_cache: path.join(cacheDir(), "npm") };
     await must(
       "npm ci of the e2e program",
       "npm",
       ["ci", "--no-audit", "--no-fund", "--ignore-scripts"],
       installDir,
-      env,
+      npmEnv(),
     );
     fs.writeFileSync(path.join(installDir, ".installed"), "");
   }

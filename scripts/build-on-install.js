@@ -1,7 +1,9 @@
-// Builds the pack on `npm install` / `npm ci` in a checkout, so `pulumi preview --policy-pack <dir>` runs compiled JS.
-// A published pack (what `pulumi policy publish` uploads, then installs) ships dist/ and no tests/: it is used as
-// shipped. Its install may still bring TypeScript (a peer of ts-node, itself a peer of @pulumi/pulumi) but not the
-// dev-only type packages the sources need, so rebuilding there would fail for no gain.
+// Builds the pack on `npm install` / `npm ci` in a checkout (the root package's postinstall), so `pulumi preview
+// --policy-pack <dir>` runs compiled JavaScript. It is not a `prepare`/`prepack` script on purpose: `npm pack` runs
+// those and prints their banner on stdout, and `pulumi policy publish` takes npm pack's whole stdout as the tarball's
+// file name. After editing sources, `npm run build` before publishing.
+// A published pack (the tarball `pulumi policy publish` uploads; Pulumi Cloud's CLI extracts it and runs
+// `npm install` in it) ships dist/ and no tests/: it is used as shipped, whatever that install brings.
 "use strict";
 const { execFileSync } = require("node:child_process");
 const { existsSync } = require("node:fs");
