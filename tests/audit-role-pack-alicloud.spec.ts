@@ -150,6 +150,30 @@ describe("Alibaba audit identity over the Analyzer protocol", function () {
     assertAsAuditRole();
   });
 
+  it("source ambient with ESC-style STS credentials (key, secret and ALIBABA_CLOUD_SECURITY_TOKEN in the environment): they assume the role, their token travels with them", async () => {
+    const stsKey = "STS.NUescAmbientSession1";
+    const stsToken = "CAIS-esc-ambient-session-token";
+    fake.secrets.set(stsKey, "ag-ali-esc-session-secret");
+    fake.roles.set(AUDIT_ROLE, AUDIT_KEY);
+    const result = await withPack(
+      { alicloudAuditRole: TEMPLATE, auditRoleSource: "ambient" },
+      (pack) => pack.analyzeStack(stackWith(provider(), { recorder: true })),
+      {
+        ALIBABA_CLOUD_ACCESS_KEY_ID: stsKey,
+        ALIBABA_CLOUD_ACCESS_KEY_SECRET: "ag-ali-esc-session-secret",
+        ALIBABA_CLOUD_SECURITY_TOKEN: stsToken,
+      },
+    );
+    assert.deepEqual(result.diagnostics, [], brief(result));
+    assert.deepEqual(
+      fake.calls("AssumeRole").map((r) => [r.form["RoleArn"], r.accessKeyId, r.securityToken]),
+      [[AUDIT_ROLE, stsKey, stsToken]],
+      "assumed once, with the session's key and its token",
+    );
+    assert.deepEqual([...new Set(fake.calls("GetCallerIdentity").map((r) => r.accessKeyId))], [PROVIDER_KEY]);
+    assertAsAuditRole();
+  });
+
   it("without an audit role, the provider's own keys sign the calls (unchanged)", async () => {
     const result = await withPack({}, (pack) => pack.analyzeStack(stackWith(provider())));
     assert.deepEqual(result.diagnostics, [], brief(result));

@@ -132,6 +132,41 @@ describe("audit identity over the Analyzer protocol", function () {
     assert.deepEqual([...new Set(statusCalls(fake.requests).map((r) => r.accessKeyId))], [AUDIT_KEY]);
   });
 
+  it("source ambient with ESC-issued credentials (aws-login OIDC exports a temporary key, secret and session token): they assume the role, the session token travels with them", async () => {
+    // What a Pulumi ESC environment with `aws-login` + `environmentVariables` puts in the pack's process.
+    const escKey = "ASIAESCOIDCSESSION01";
+    const escToken = "IQoJb3JpZ2luX2VjEO7//////////wEaCXVzLWVhc3QtMSJHMEUCIQ-esc-session";
+    healthyAccount(fake);
+    fake.roles.set(AUDIT_ROLE, AUDIT_KEY);
+    const pack = await AnalyzerHarness.start({
+      dryRun: true,
+      env: {
+        AWS_ACCESS_KEY_ID: escKey,
+        AWS_SECRET_ACCESS_KEY: "esc-oidc-session-secret-0001",
+        AWS_SESSION_TOKEN: escToken,
+      },
+      policies: { ...DECLARED_OFF, [LIVE]: { awsAuditRole: TEMPLATE, auditRoleSource: "ambient" } },
+    });
+    try {
+      const result = await pack.analyzeStack(stackWith(provider()));
+      assert.deepEqual(result.diagnostics, [], brief(result));
+    } finally {
+      await pack.close();
+    }
+    assert.deepEqual(
+      fake.calls("AssumeRole").map((r) => [r.body["RoleArn"], r.accessKeyId, r.sessionToken]),
+      [[AUDIT_ROLE, escKey, escToken]],
+      "assumed once, with the ESC session's key and its token",
+    );
+    assert.deepEqual([...new Set(fake.calls("GetCallerIdentity").map((r) => r.accessKeyId))], [PROVIDER_KEY]);
+    const status = statusCalls(fake.requests);
+    assert.deepEqual([...new Set(status.map((r) => r.accessKeyId))], [AUDIT_KEY], "every call as the audit role");
+    assert.ok(
+      status.every((r) => r.sessionToken !== escToken),
+      "the ESC session never signs a status call itself",
+    );
+  });
+
   it("a trail homed in another region: its status and selectors, read in that region, are signed by the role's key too", async () => {
     healthyAccount(fake); // the org trail is homed in us-east-1
     fake.recorders.set("eu-west-1/default", {
