@@ -5,16 +5,20 @@
 //
 // npm's own process is the one exception: installing the test tools (the e2e program's dependencies, the packed
 // pack's, and what the CLI installs for a pack a policy group requires) reaches the registry as any install does.
-// What npm starts (lifecycle scripts, the pack itself) inherits NODE_OPTIONS and is fenced again.
+// scripts/test.js names the npm on PATH (AUDITGUARD_NPM_CLI, its real path); only a process whose main script is
+// that file, or the npx beside it, is left unfenced. What npm starts (lifecycle scripts, `npm run`, the pack
+// itself) inherits NODE_OPTIONS and is fenced again.
 "use strict";
 const net = require("node:net");
 const fs = require("node:fs");
 const path = require("node:path");
 
-function isPackageManager() {
+function isTheRealNpm() {
+  const npm = process.env.AUDITGUARD_NPM_CLI;
+  if (!npm || !process.argv[1]) return false;
   try {
-    const main = fs.realpathSync(process.argv[1] ?? "");
-    return /^(npm|npx)-cli\.js$/.test(path.basename(main)) && path.basename(path.dirname(path.dirname(main))) === "npm";
+    const main = fs.realpathSync(process.argv[1]);
+    return main === npm || main === path.join(path.dirname(npm), "npx-cli.js");
   } catch {
     return false;
   }
@@ -61,4 +65,4 @@ function fencedConnect(...args) {
   return this;
 }
 
-if (!isPackageManager()) net.Socket.prototype.connect = fencedConnect;
+if (!isTheRealNpm()) net.Socket.prototype.connect = fencedConnect;

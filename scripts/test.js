@@ -33,6 +33,14 @@ Object.assign(env, {
 // Every Node process the suite starts (mocha, the packs it spawns, the pulumi CLI's pack processes) carries the
 // network fence: a connection to anything but loopback is refused and logged, and fails the run below.
 const fenceLog = path.join(sandbox, "network-fence.log");
+// The one process the fence leaves open: the npm on PATH (real path, so a symlink or a corepack shim is followed).
+for (const dir of (process.env.PATH ?? "").split(path.delimiter)) {
+  const npm = dir && path.join(dir, "npm");
+  if (npm && fs.existsSync(npm)) {
+    env.AUDITGUARD_NPM_CLI = fs.realpathSync(npm);
+    break;
+  }
+}
 env.AUDITGUARD_NETWORK_FENCE_LOG = fenceLog;
 env.NODE_OPTIONS =
   `--require ${JSON.stringify(path.join(root, "scripts", "network-fence.js"))} ${env.NODE_OPTIONS ?? ""}`.trim();

@@ -150,27 +150,34 @@ describe("Alibaba audit identity over the Analyzer protocol", function () {
     assertAsAuditRole();
   });
 
-  it("source ambient with ESC-style STS credentials (key, secret and ALIBABA_CLOUD_SECURITY_TOKEN in the environment): they assume the role, their token travels with them", async () => {
-    const stsKey = "STS.NUescAmbientSession1";
-    const stsToken = "CAIS-esc-ambient-session-token";
-    fake.secrets.set(stsKey, "ag-ali-esc-session-secret");
+  it("source ambient, hub keys as AUDITGUARD_ALIBABA_CLOUD_* (an STS triple from an ESC environment): they assume the role with their token; a keyless provider's account is still the deployer's", async () => {
+    const deployerKey = "LTAI5tPACKDEPLOYERENV";
+    const hubKey = "STS.NUescAmbientSession1";
+    const hubToken = "CAIS-esc-ambient-session-token";
+    fake.secrets.set(deployerKey, "ag-ali-deployer-env-secret");
+    fake.secrets.set(hubKey, "ag-ali-esc-session-secret");
     fake.roles.set(AUDIT_ROLE, AUDIT_KEY);
+    const keyless = aliProvider("app", fake.url, {
+      endpoints: [{ config: fake.url, actiontrail: fake.url, sts: `https://127.0.0.1:${front.port}` }],
+    });
     const result = await withPack(
       { alicloudAuditRole: TEMPLATE, auditRoleSource: "ambient" },
-      (pack) => pack.analyzeStack(stackWith(provider(), { recorder: true })),
+      (pack) => pack.analyzeStack(stackWith(keyless, { recorder: true })),
       {
-        ALIBABA_CLOUD_ACCESS_KEY_ID: stsKey,
-        ALIBABA_CLOUD_ACCESS_KEY_SECRET: "ag-ali-esc-session-secret",
-        ALIBABA_CLOUD_SECURITY_TOKEN: stsToken,
+        ALIBABA_CLOUD_ACCESS_KEY_ID: deployerKey,
+        ALIBABA_CLOUD_ACCESS_KEY_SECRET: "ag-ali-deployer-env-secret",
+        AUDITGUARD_ALIBABA_CLOUD_ACCESS_KEY_ID: hubKey,
+        AUDITGUARD_ALIBABA_CLOUD_ACCESS_KEY_SECRET: "ag-ali-esc-session-secret",
+        AUDITGUARD_ALIBABA_CLOUD_SECURITY_TOKEN: hubToken,
       },
     );
     assert.deepEqual(result.diagnostics, [], brief(result));
     assert.deepEqual(
       fake.calls("AssumeRole").map((r) => [r.form["RoleArn"], r.accessKeyId, r.securityToken]),
-      [[AUDIT_ROLE, stsKey, stsToken]],
+      [[AUDIT_ROLE, hubKey, hubToken]],
       "assumed once, with the session's key and its token",
     );
-    assert.deepEqual([...new Set(fake.calls("GetCallerIdentity").map((r) => r.accessKeyId))], [PROVIDER_KEY]);
+    assert.deepEqual([...new Set(fake.calls("GetCallerIdentity").map((r) => r.accessKeyId))], [deployerKey]);
     assertAsAuditRole();
   });
 

@@ -132,39 +132,41 @@ describe("audit identity over the Analyzer protocol", function () {
     assert.deepEqual([...new Set(statusCalls(fake.requests).map((r) => r.accessKeyId))], [AUDIT_KEY]);
   });
 
-  it("source ambient with ESC-issued credentials (aws-login OIDC exports a temporary key, secret and session token): they assume the role, the session token travels with them", async () => {
-    // What a Pulumi ESC environment with `aws-login` + `environmentVariables` puts in the pack's process.
-    const escKey = "ASIAESCOIDCSESSION01";
-    const escToken = "IQoJb3JpZ2luX2VjEO7//////////wEaCXVzLWVhc3QtMSJHMEUCIQ-esc-session";
+  it("source ambient, hub keys from an ESC environment (aws-login's key, secret and session token as AUDITGUARD_AWS_*): they assume the role with their token; a keyless provider's account is still the deployer's", async () => {
+    // The deployer's own credentials in the CLI's environment (a keyless provider reads them), and what an ESC
+    // environment attached to the pack adds on top for the pack process alone.
+    const deployerKey = "AGDEPLOYERENVKEY0001";
+    const hubKey = "ASIAESCOIDCSESSION01";
+    const hubToken = "IQoJb3JpZ2luX2VjEO7//////////wEaCXVzLWVhc3QtMSJHMEUCIQ-esc-session";
+    fake.accounts.set(hubKey, "999988887777"); // the hub's own account: it must never name the audited one
     healthyAccount(fake);
     fake.roles.set(AUDIT_ROLE, AUDIT_KEY);
+    const keyless = awsProvider("app", fake.url);
     const pack = await AnalyzerHarness.start({
       dryRun: true,
       env: {
-        AWS_ACCESS_KEY_ID: escKey,
-        AWS_SECRET_ACCESS_KEY: "esc-oidc-session-secret-0001",
-        AWS_SESSION_TOKEN: escToken,
+        AWS_ACCESS_KEY_ID: deployerKey,
+        AWS_SECRET_ACCESS_KEY: "ag-deployer-env-secret-01",
+        AUDITGUARD_AWS_ACCESS_KEY_ID: hubKey,
+        AUDITGUARD_AWS_SECRET_ACCESS_KEY: "esc-oidc-session-secret-0001",
+        AUDITGUARD_AWS_SESSION_TOKEN: hubToken,
       },
       policies: { ...DECLARED_OFF, [LIVE]: { awsAuditRole: TEMPLATE, auditRoleSource: "ambient" } },
     });
     try {
-      const result = await pack.analyzeStack(stackWith(provider()));
+      const result = await pack.analyzeStack(stackWith(keyless));
       assert.deepEqual(result.diagnostics, [], brief(result));
     } finally {
       await pack.close();
     }
     assert.deepEqual(
       fake.calls("AssumeRole").map((r) => [r.body["RoleArn"], r.accessKeyId, r.sessionToken]),
-      [[AUDIT_ROLE, escKey, escToken]],
-      "assumed once, with the ESC session's key and its token",
+      [[AUDIT_ROLE, hubKey, hubToken]],
+      "assumed once, in the deployer's account, with the ESC session's key and its token",
     );
-    assert.deepEqual([...new Set(fake.calls("GetCallerIdentity").map((r) => r.accessKeyId))], [PROVIDER_KEY]);
+    assert.deepEqual([...new Set(fake.calls("GetCallerIdentity").map((r) => r.accessKeyId))], [deployerKey]);
     const status = statusCalls(fake.requests);
     assert.deepEqual([...new Set(status.map((r) => r.accessKeyId))], [AUDIT_KEY], "every call as the audit role");
-    assert.ok(
-      status.every((r) => r.sessionToken !== escToken),
-      "the ESC session never signs a status call itself",
-    );
   });
 
   it("a trail homed in another region: its status and selectors, read in that region, are signed by the role's key too", async () => {

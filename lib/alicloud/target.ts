@@ -16,7 +16,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { REDACTED_SECRET, redactedCredentialWhy } from "../engine";
-import { type AuditIdentity, auditRoleFor, currentAuditIdentity, needsAccount } from "../live/audit";
+import { ambientKeys, type AuditIdentity, auditRoleFor, currentAuditIdentity, needsAccount } from "../live/audit";
 import { field, knownStr, num, objectList, type Plain, type PlainObject, UNKNOWN, type Unknown } from "../plain";
 import { registerSecret } from "../redact";
 import { providerPropsOf, type ResourceView } from "../stack";
@@ -526,8 +526,20 @@ export function withAliAuditRole(
   const auditRole: AliAssumeRole = { roleArn, sessionName: ALI_AUDIT_SESSION_NAME };
   const spec: AliCredentialSpec =
     audit.source === "ambient"
-      ? { base: { source: "ambient" }, assumeRole: undefined, auditRole }
+      ? { base: ambientAliBase(), assumeRole: undefined, auditRole }
       : { ...provider, auditRole };
   if (needsAccount(roleArn)) spec.accountFrom = provider;
   return spec;
+}
+
+/** The ambient source: the pack's own hub keys (AUDITGUARD_ALIBABA_CLOUD_*), else its default chain. */
+function ambientAliBase(): AliBaseCredentials {
+  const keys = ambientKeys("alicloud");
+  if (!keys) return { source: "ambient" };
+  return {
+    source: "static",
+    accessKeyId: keys.accessKeyId,
+    accessKeySecret: keys.secret,
+    ...(keys.token ? { securityToken: keys.token } : {}),
+  };
 }

@@ -5,7 +5,7 @@
 import { createHash } from "node:crypto";
 import { homedir } from "node:os";
 import { REDACTED_SECRET, redactedCredentialWhy, stackConfig } from "../engine";
-import { type AuditIdentity, auditRoleFor, currentAuditIdentity, needsAccount } from "../live/audit";
+import { ambientKeys, type AuditIdentity, auditRoleFor, currentAuditIdentity, needsAccount } from "../live/audit";
 import {
   bool,
   field,
@@ -487,10 +487,22 @@ export function withAuditRole(t: AwsTarget, audit: AuditIdentity | undefined = c
   const provider = t.credentials;
   const credentials: AwsCredentialSpec =
     audit.source === "ambient"
-      ? { base: { source: "default-chain", credentialsFiles: [], configFiles: [] }, assumeRoles: [role] }
+      ? { base: ambientAwsBase(), assumeRoles: [role] }
       : { ...provider, assumeRoles: [...provider.assumeRoles, role] };
   if (needsAccount(roleArn)) credentials.accountFrom = provider;
   return { ...t, credentials, credentialsId: credentialsId(credentials, t.network) };
+}
+
+/** The ambient source: the pack's own hub keys (AUDITGUARD_AWS_*), else its default chain. */
+function ambientAwsBase(): BaseCredentials {
+  const keys = ambientKeys("aws");
+  if (!keys) return { source: "default-chain", credentialsFiles: [], configFiles: [] };
+  return {
+    source: "static",
+    accessKeyId: keys.accessKeyId,
+    secretAccessKey: keys.secret,
+    ...(keys.token ? { sessionToken: keys.token } : {}),
+  };
 }
 
 /** The target whose sts:GetCallerIdentity names the account of a target whose audit role awaits it. */

@@ -4,6 +4,7 @@
 // (lib/aws/target.ts withAuditRole, lib/alicloud/target.ts withAliAuditRole), while the round plans.
 
 import { type EnumOption, readOptions, type TextOption } from "../options";
+import { registerSecret } from "../redact";
 
 export const LIVE_VERIFICATION_POLICY = "auditguard-live-verification";
 
@@ -32,7 +33,7 @@ export const auditOptions = {
     enum: ["provider", "ambient"],
     default: "provider",
     description:
-      "Who assumes the audit role: provider (the resource's provider credentials) or ambient (the pack's own environment and default credential chain, e.g. credentials a Pulumi ESC environment injects).",
+      "Who assumes the audit role: provider (the resource's provider credentials) or ambient (the pack's own hub keys AUDITGUARD_AWS_* / AUDITGUARD_ALIBABA_CLOUD_*, e.g. from a Pulumi ESC environment, else its default credential chain).",
   } satisfies EnumOption<AuditRoleSource>,
 };
 
@@ -52,6 +53,40 @@ export function auditIdentityOf(raw: Record<string, unknown> | undefined): Audit
     alicloudRole: o.alicloudAuditRole || undefined,
     source: o.auditRoleSource,
   };
+}
+
+/**
+ * Hub keys for the ambient source alone, e.g. from an ESC environment attached to the pack. The CLI sets such an
+ * environment's variables on top of its own for the pack process, so under the usual AWS_* / ALIBABA_CLOUD_*
+ * names they would also stand in for the deployer's credentials wherever a provider declares none (the pack reads
+ * such a provider's default chain from its own environment): the hub would name the account, and audit itself.
+ * Under these names they reach the ambient source only. Without them, the ambient source is the default chain.
+ */
+export const AMBIENT_KEY_ENV = {
+  aws: {
+    accessKeyId: "AUDITGUARD_AWS_ACCESS_KEY_ID",
+    secret: "AUDITGUARD_AWS_SECRET_ACCESS_KEY",
+    token: "AUDITGUARD_AWS_SESSION_TOKEN",
+  },
+  alicloud: {
+    accessKeyId: "AUDITGUARD_ALIBABA_CLOUD_ACCESS_KEY_ID",
+    secret: "AUDITGUARD_ALIBABA_CLOUD_ACCESS_KEY_SECRET",
+    token: "AUDITGUARD_ALIBABA_CLOUD_SECURITY_TOKEN",
+  },
+} as const;
+
+/** The hub keys in the pack's environment for the ambient source (both key id and secret), else undefined. */
+export function ambientKeys(
+  cloud: keyof typeof AMBIENT_KEY_ENV,
+): { accessKeyId: string; secret: string; token: string | undefined } | undefined {
+  const names = AMBIENT_KEY_ENV[cloud];
+  const accessKeyId = process.env[names.accessKeyId]?.trim();
+  const secret = process.env[names.secret]?.trim();
+  if (!accessKeyId || !secret) return undefined;
+  registerSecret(secret);
+  const token = process.env[names.token]?.trim() || undefined;
+  registerSecret(token);
+  return { accessKeyId, secret, token };
 }
 
 /** The role ARN for an account: every `{account}` replaced. */
