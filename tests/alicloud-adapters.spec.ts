@@ -671,6 +671,98 @@ describe("alicloud Config site probe (two loopback sites)", function () {
     assert.equal(answer.recorder.found, false);
   });
 
+  it("an International-site account is judged on its own site while China answers REGISTRABLE", async () => {
+    // The reported false violation: China answers REGISTRABLE (a recorder answer) for an account it does not
+    // host; the International site has the account's recorder REGISTERED.
+    china.recorder = { ConfigurationRecorderStatus: "REGISTRABLE", ResourceTypes: [] };
+    intl.recorder = { ConfigurationRecorderStatus: "REGISTERED", ResourceTypes: ["ACS::ECS::Instance"] };
+    const answer = okValue<SiteAnswer>(await probe());
+    assert.equal(answer.site, "international");
+    assert.equal(answer.recorder.found && answer.recorder.status, "REGISTERED");
+  });
+
+  // Every pair of answers the two sites can give. The expectation states the rule on its own: an "on" recorder
+  // beats "not enabled"; "not enabled" on both is not enabled; a site rejecting the key leaves the other's
+  // answer; two "on" recorders must agree; anything with a failure is undetermined, naming both answers.
+  type Answer = "REGISTERED" | "BUILDING" | "REBUILDING" | "REGISTRABLE" | "AccountNotExisted" | AliErrorAnswer;
+  type AliErrorAnswer = "InvalidAccessKeyId.NotFound" | "NoPermission" | "ServiceUnavailable";
+  const ANSWERS: readonly Answer[] = [
+    "REGISTERED",
+    "BUILDING",
+    "REBUILDING",
+    "REGISTRABLE",
+    "AccountNotExisted",
+    "InvalidAccessKeyId.NotFound",
+    "NoPermission",
+    "ServiceUnavailable",
+  ];
+  const kindOf = (a: Answer): "on" | "off" | "rejected" | "failed" =>
+    a === "REGISTERED" || a === "BUILDING" || a === "REBUILDING"
+      ? "on"
+      : a === "REGISTRABLE" || a === "AccountNotExisted"
+        ? "off"
+        : a === "InvalidAccessKeyId.NotFound"
+          ? "rejected"
+          : "failed";
+  const ERRORS: Record<AliErrorAnswer | "AccountNotExisted", AliFault> = {
+    AccountNotExisted: errorFault(404, "AccountNotExisted", "Your account does not exist."),
+    "InvalidAccessKeyId.NotFound": errorFault(404, "InvalidAccessKeyId.NotFound", "Specified access key is not found."),
+    NoPermission: errorFault(400, "NoPermission", "You are not authorized to perform this operation."),
+    ServiceUnavailable: errorFault(503, "ServiceUnavailable", "The request has failed due to a temporary failure."),
+  };
+  function answerWith(fake: FakeAlibaba, a: Answer): void {
+    if (a in ERRORS) {
+      const fault = ERRORS[a as keyof typeof ERRORS];
+      fake.fault = () => fault;
+      return;
+    }
+    fake.recorder = { ConfigurationRecorderStatus: a, ResourceTypes: ["ACS::ECS::Instance"] };
+  }
+  /** The expected site (with its answer), or "undetermined". */
+  function expected(c: Answer, i: Answer): { site: ConfigSite; answer: Answer } | "undetermined" {
+    const [kc, ki] = [kindOf(c), kindOf(i)];
+    if (kc === "rejected")
+      return ki === "rejected" || ki === "failed" ? "undetermined" : { site: "international", answer: i };
+    if (ki === "rejected") return kc === "failed" ? "undetermined" : { site: "china", answer: c };
+    if (kc === "failed" || ki === "failed") return "undetermined";
+    if (kc === "on" && ki === "off") return { site: "china", answer: c };
+    if (ki === "on" && kc === "off") return { site: "international", answer: i };
+    if (kc === "off" && ki === "off") return { site: "china", answer: c };
+    return c === i ? { site: "china", answer: c } : "undetermined";
+  }
+
+  for (const c of ANSWERS) {
+    for (const i of ANSWERS) {
+      const want = expected(c, i);
+      it(`china ${c}, international ${i}: ${want === "undetermined" ? "undetermined" : `${want.site} (${want.answer})`}`, async () => {
+        answerWith(china, c);
+        answerWith(intl, i);
+        const out = await probe();
+        if (want === "undetermined") {
+          const f = failureOf(out);
+          assert.match(f.detail, /could not be determined/);
+          // Both answers are named, each with its host.
+          assert.match(
+            f.detail,
+            new RegExp(
+              `china \\(127\\.0\\.0\\.1:\\d+\\): [^;]*${c === "AccountNotExisted" ? "AccountNotExisted" : kindOf(c) === "on" ? `recorder ${c}` : ""}`,
+            ),
+          );
+          assert.match(f.detail, /; international \(127\.0\.0\.1:\d+\): /);
+          assert.match(f.detail, /configSite/);
+          const failed = [c, i].find((a) => kindOf(a) === "failed");
+          if (failed === "ServiceUnavailable" && kindOf(c) !== "failed") assert.equal(f.reason, "service-error");
+          if (failed === "NoPermission" && kindOf(c) !== "failed") assert.equal(f.reason, "access-denied");
+          return;
+        }
+        const answer = okValue<SiteAnswer>(out);
+        assert.equal(answer.site, want.site);
+        if (want.answer === "AccountNotExisted") assert.equal(answer.recorder.found, false);
+        else assert.equal(answer.recorder.found && answer.recorder.status, want.answer);
+      });
+    }
+  }
+
   it("a failing site leaves the site undetermined, never 'not enabled'", async () => {
     intl.recorder = undefined;
     china.fault = () => ({ kind: "error", status: 403, code: "NoPermission", message: "denied" });

@@ -11,6 +11,7 @@ import { type CoverageFacts, undecidedChecks, type UndecidedPlace } from "../liv
 import { type CallSpec, type CheckFailure, failure, type FailureReason, type Outcome, success } from "../live/outcome";
 import type { Call, LiveKind, PlannedCheck, RoundContext, RunCall } from "../live/round";
 import { ofType, type ResourceView, type StackView, TYPES } from "../stack";
+import { aliServiceHost } from "./endpoints";
 import { configSiteOption } from "./kinds";
 import type { AliListedTrail } from "./coverage-sdk";
 import type { AliNotFound, AliRecorder, AliTrailStatus } from "./sdk";
@@ -158,7 +159,8 @@ function aliPlacements(view: StackView): { placements: Placement[]; undecided: U
     // Without a setting the provider defaults its region (cn-beijing): undefined means not known until the update.
     const region = aliRegionOf(r);
     if (!region) continue;
-    const sts = endpointFor(r, "sts", "sts.aliyuncs.com");
+    // The host GetCallerIdentity is sent to: the provider's override, else the region's STS host.
+    const sts = endpointFor(r, "sts", aliServiceHost("sts", region));
     if (sts === undefined) continue; // not known until the update
     if (typeof sts === "string") {
       undecided.push({
@@ -232,9 +234,11 @@ async function accountOf(
   timeoutMs: number,
 ): Promise<{ ok: true; account: string } | { ok: false; composed: Composed }> {
   if (p.sts.account) return { ok: true, account: p.sts.account };
+  // The host aliCallerIdentity calls (the target's identity endpoint), so that a failure names it.
+  const called = p.sts.identityEndpoint;
   const c: Call<{ account: string; arn: string }> = {
-    spec: spec(ALI_COVERAGE_ACTIONS.identity, p.region, undefined, "caller identity", p.sts.endpoint),
-    key: ["alicloud", "GetCallerIdentity", p.sts.endpoint.protocol, p.sts.endpoint.host, p.sts.credentialsId].join("|"),
+    spec: spec(ALI_COVERAGE_ACTIONS.identity, p.region, undefined, "caller identity", called),
+    key: ["alicloud", "GetCallerIdentity", called.protocol, called.host, p.sts.credentialsId].join("|"),
     rateKey: ["alicloud", p.sts.credentialsId, "sts", "GetCallerIdentity"].join("|"),
     timeoutMs,
     attempt: (ctx, signal) =>
@@ -294,10 +298,18 @@ function coverageCheck(
 
 /** The STS target a resource's own provider resolves to: the key its placements are grouped by. */
 function credentialsKeyOf(r: ResourceView): string | undefined {
-  const sts = endpointFor(r, "sts", "sts.aliyuncs.com");
+  const region = aliRegionOf(r);
+  if (!region) return undefined;
+  const sts = endpointFor(r, "sts", aliServiceHost("sts", region));
   if (sts === undefined || typeof sts === "string") return undefined;
   const t = aliResolveTarget(r, sts);
-  return t.ok ? [t.value.credentialsId, sts.host].join("|") : undefined;
+  return t.ok ? credentialsKey(t.value.credentialsId, r) : undefined;
+}
+
+/** Credentials and the provider's STS override (not the region's STS host): the same account in every region. */
+function credentialsKey(credentialsId: string, r: ResourceView): string {
+  const override = endpointOverride(r, "sts");
+  return [credentialsId, typeof override === "string" ? override : ""].join("|");
 }
 
 /**
@@ -344,7 +356,7 @@ function byIntent(p: Placement, region: string, by: string): PlannedCheck<Covera
 }
 
 function placementKey(p: Placement): string {
-  return [p.sts.credentialsId, p.sts.endpoint.host].join("|");
+  return credentialsKey(p.sts.credentialsId, p.via);
 }
 
 const TRAIL_KIND = "alicloud-actiontrail-coverage";
@@ -361,7 +373,7 @@ export const aliTrailCoverageKind: LiveKind<CoverageFacts> = {
       "alicloud",
       TRAIL_KIND,
       undecided.map((u) => {
-        const endpoint = endpointFor(u.via, "actiontrail", `actiontrail.${u.region}.aliyuncs.com`);
+        const endpoint = endpointFor(u.via, "actiontrail", aliServiceHost("actiontrail", u.region));
         const known = typeof endpoint === "object" ? endpoint : undefined;
         return undecidedPlace(u, { api: ALI_COVERAGE_ACTIONS.describeTrails, endpoint: known });
       }),
@@ -373,7 +385,7 @@ export const aliTrailCoverageKind: LiveKind<CoverageFacts> = {
         checks.push(byIntent(p, p.region, "a trail this update creates"));
         continue;
       }
-      const endpoint = endpointFor(p.via, "actiontrail", `actiontrail.${p.region}.aliyuncs.com`);
+      const endpoint = endpointFor(p.via, "actiontrail", aliServiceHost("actiontrail", p.region));
       if (endpoint === undefined) continue;
       if (typeof endpoint === "string") {
         checks.push({
@@ -426,7 +438,7 @@ async function evaluateTrails(
       // The trail's home-region endpoint: the placement's own override if it has one (one host serves all).
       const homeEndpoint = endpointOverride(p.via, "actiontrail")
         ? endpoint
-        : { protocol: "HTTPS" as const, host: `actiontrail.${home}.aliyuncs.com` };
+        : { protocol: "HTTPS" as const, host: aliServiceHost("actiontrail", home) };
       const c = aliCall(
         p,
         homeEndpoint,

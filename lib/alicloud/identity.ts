@@ -5,7 +5,7 @@
 import { failure, type Outcome, success } from "../live/outcome";
 import type { RoundContext } from "../live/round";
 import { aliCall, classifyAli } from "./sdk";
-import { aliAccountSourceOf, type AliTarget } from "./target";
+import { aliAccountSourceOf, type AliTarget, plainHttpStsRefusal } from "./target";
 
 export const ALI_IDENTITY_ACTION = { action: "GetCallerIdentity", version: "2015-04-01" } as const;
 
@@ -39,6 +39,8 @@ async function ask(
   timeoutMs: number,
   signal: AbortSignal,
 ): Promise<Outcome<CallerIdentity>> {
+  const refused = plainHttpStsRefusal(target.identityEndpoint);
+  if (refused) return failure("bad-target", refused);
   try {
     const body = await aliCall(ctx, target, ALI_IDENTITY_ACTION, {}, timeoutMs, signal, target.identityEndpoint);
     const account = body["AccountId"];
