@@ -26,6 +26,7 @@ import { type AliFault, type AliRequest, FakeAlibaba } from "./fakes/alibaba";
 import { closedPortUrl, entryOf, failureOf, okValue, setEnv } from "./support";
 
 const ACCESS_KEY = "LTAI5tFAKEFAKE";
+const FAKE_ACCOUNT_FOR_HTTP = "1234567";
 const SECRET_KEY = "alisecretsecret";
 const SESSION_TOKEN = "ali-sts-token-Kq93mZ";
 const READ_ACTIONS: ReadonlySet<string> = new Set(["GetConfigurationRecorder", "GetTrailStatus", "GetCallerIdentity"]);
@@ -308,6 +309,35 @@ describe("alicloud adapters (openapi-core against the loopback fake)", function 
       const f = failureOf(entryOf(await runTrail(stack(t)), t).outcome);
       assert.equal(f.reason, "access-denied");
       assert.match(f.detail, /confirming the answering account with STS GetCallerIdentity failed/);
+    });
+
+    it("a plain-HTTP STS endpoint is refused, not called: the not-found is undetermined naming the setting", async () => {
+      // STS serves HTTPS only; a non-loopback http:// STS endpoint would send the signed request in clear.
+      const url = fake.url;
+      const p = provider(fake, {
+        accountId: "1234567",
+        endpoints: JSON.stringify([{ config: url, actiontrail: url, sts: "http://sts.example.test:8080" }]),
+      });
+      const t = trail(p, "gone-http");
+      const entry = entryOf(await runTrail(stack(t)), t);
+      const f = failureOf(entry.outcome);
+      assert.equal(f.reason, "bad-target");
+      assert.match(
+        f.detail,
+        /endpoints\[\]\.sts .*is plain HTTP \(http:\/\/sts\.example\.test:8080\); STS serves HTTPS only/,
+      );
+      assert.deepEqual(
+        fake.requests.map((r) => r.action),
+        ["GetTrailStatus"],
+        "GetTrailStatus answered; no STS call was sent anywhere",
+      );
+    });
+
+    it("a plain-HTTP STS endpoint on a loopback host is called (only a local stand-in listens there)", async () => {
+      const t = trail(provider(fake, { accountId: FAKE_ACCOUNT_FOR_HTTP }), "gone-loopback");
+      fake.account = FAKE_ACCOUNT_FOR_HTTP;
+      okValue<AliNotFound>(entryOf(await runTrail(stack(t)), t).outcome);
+      assert.ok(fake.requests.some((r) => r.action === "GetCallerIdentity"));
     });
 
     it("passes OssBucketStatus and SlsLogStoreStatus on", async () => {

@@ -65,7 +65,7 @@ export function aliTrailCovers(
 ): Judgement {
   const label = `trail '${trail.name}'${trail.isOrganizationTrail ? " (organization trail)" : ""}`;
   const scope = trail.trailRegion ?? trail.homeRegion;
-  if (scope !== "All" && scope !== region)
+  if (!trailRegionsOf(scope).some((r) => r === "All" || r === region))
     return { covers: false, why: `${label} covers only ${scope ?? "an unknown region"}` };
   if (trail.eventRw !== "All")
     return { covers: false, why: `${label} records only ${trail.eventRw ?? "unknown"} events` };
@@ -75,6 +75,18 @@ export function aliTrailCovers(
     return { covers: false, why: `${label} is not logging${trail.status ? ` (status ${trail.status})` : ""}` };
   }
   return { covers: true, by: `${label} (TrailRegion ${scope}, home ${trail.homeRegion ?? "unknown"})` };
+}
+
+/**
+ * The regions a TrailRegion names. The API model types it as one string ("All" or a region id), while an older
+ * DescribeTrails document calls it "the one or more regions from which the trail delivers events": a
+ * comma-separated list is read as its regions, so a listed region is covered and no other.
+ */
+export function trailRegionsOf(trailRegion: string | undefined): string[] {
+  return (trailRegion ?? "")
+    .split(",")
+    .map((r) => r.trim())
+    .filter(Boolean);
 }
 
 const TRANSITIONAL = new Set(["BUILDING", "REBUILDING"]);
@@ -329,7 +341,7 @@ function trailIntent(view: StackView): Map<string, Set<string>> {
     const region = scope === UNKNOWN ? "*" : (knownStr(scope) ?? aliRegionOf(t));
     if (!key || !region) continue;
     const regions = out.get(key) ?? new Set<string>();
-    regions.add(region === "All" ? "*" : region);
+    for (const r of trailRegionsOf(region)) regions.add(r === "All" ? "*" : r);
     out.set(key, regions);
   }
   return out;
@@ -412,16 +424,25 @@ async function evaluateTrails(
   account: string,
   timeoutMs: number,
 ): Promise<Composed> {
-  const list = aliCall(
-    p,
-    endpoint,
-    p.region,
-    account,
-    ALI_COVERAGE_ACTIONS.describeTrails,
-    "*trails",
-    (t) => (ctx, signal) => (require("./coverage-sdk") as CoverageSdk).describeAliTrails(ctx, t, timeoutMs, signal),
-    timeoutMs,
-  );
+  const listing = (includeOrganizationTrail: boolean) =>
+    aliCall(
+      p,
+      endpoint,
+      p.region,
+      account,
+      ALI_COVERAGE_ACTIONS.describeTrails,
+      includeOrganizationTrail ? "*trails" : "*trails:single-account",
+      (t) => (ctx, signal) =>
+        (require("./coverage-sdk") as CoverageSdk).describeAliTrails(
+          ctx,
+          t,
+          timeoutMs,
+          signal,
+          includeOrganizationTrail,
+        ),
+      timeoutMs,
+    );
+  const list = listing(true);
   if ("failure" in list)
     return failed(
       { reason: "bad-target", detail: list.failure },
@@ -430,35 +451,48 @@ async function evaluateTrails(
   const listed = await run(list);
   if (!listed.ok) return failed(listed.failure, list.spec);
   let undetermined: Composed | undefined;
-  const judgements = await Promise.all(
-    listed.value.map(async (trail): Promise<Judgement> => {
-      const first = aliTrailCovers(p.region, trail, { found: true, isLogging: true } as AliTrailStatus);
-      if (!first.covers) return first; // scope or EventRW rule it out: no status call
-      const home = trail.homeRegion ?? p.region;
-      // The trail's home-region endpoint: the placement's own override if it has one (one host serves all).
-      const homeEndpoint = endpointOverride(p.via, "actiontrail")
-        ? endpoint
-        : { protocol: "HTTPS" as const, host: aliServiceHost("actiontrail", home) };
-      const c = aliCall(
-        p,
-        homeEndpoint,
-        home,
-        account,
-        ALI_COVERAGE_ACTIONS.trailStatus,
-        trail.name,
-        (t) => (ctx, signal) =>
-          (require("./sdk") as Sdk).getTrailStatus(ctx, t, trail.name, trail.isOrganizationTrail, timeoutMs, signal),
-        timeoutMs,
-      );
-      if ("failure" in c) return { covers: false, why: c.failure };
-      const status = await run(c);
-      if (!status.ok) {
-        undetermined ??= failed(status.failure, c.spec);
-        return { covers: false, why: `trail '${trail.name}': its status could not be read` };
-      }
-      return aliTrailCovers(p.region, trail, status.value);
-    }),
-  );
+  const judge = (trails: readonly AliListedTrail[]): Promise<Judgement[]> =>
+    Promise.all(
+      trails.map(async (trail): Promise<Judgement> => {
+        const first = aliTrailCovers(p.region, trail, { found: true, isLogging: true } as AliTrailStatus);
+        if (!first.covers) return first; // scope or EventRW rule it out: no status call
+        const home = trail.homeRegion ?? p.region;
+        // The trail's home-region endpoint: the placement's own override if it has one (one host serves all).
+        const homeEndpoint = endpointOverride(p.via, "actiontrail")
+          ? endpoint
+          : { protocol: "HTTPS" as const, host: aliServiceHost("actiontrail", home) };
+        const c = aliCall(
+          p,
+          homeEndpoint,
+          home,
+          account,
+          ALI_COVERAGE_ACTIONS.trailStatus,
+          trail.name,
+          (t) => (ctx, signal) =>
+            (require("./sdk") as Sdk).getTrailStatus(ctx, t, trail.name, trail.isOrganizationTrail, timeoutMs, signal),
+          timeoutMs,
+        );
+        if ("failure" in c) return { covers: false, why: c.failure };
+        const status = await run(c);
+        if (!status.ok) {
+          undetermined ??= failed(status.failure, c.spec);
+          return { covers: false, why: `trail '${trail.name}': its status could not be read` };
+        }
+        return aliTrailCovers(p.region, trail, status.value);
+      }),
+    );
+  const judgements = await judge(listed.value);
+  if (!judgements.some((j) => j.covers)) {
+    // Whether IncludeOrganizationTrail=true lists single-account trails as well is not documented (the API
+    // documents only that false lists single-account trails alone): before "no trail covers", list those too.
+    const single = listing(false);
+    if ("failure" in single) return failed({ reason: "bad-target", detail: single.failure }, list.spec);
+    const more = await run(single);
+    if (!more.ok) return failed(more.failure, single.spec);
+    const keyOf = (t: AliListedTrail): string => [t.name, t.isOrganizationTrail, t.homeRegion ?? ""].join("|");
+    const seen = new Set(listed.value.map(keyOf));
+    judgements.push(...(await judge(more.value.filter((t) => !seen.has(keyOf(t))))));
+  }
   const v = verdict(account, p.region, judgements, `no trail applies to ${p.region}`);
   if (!v.coveredBy && undetermined) return undetermined;
   return { outcome: success(v), spec: list.spec };
