@@ -592,6 +592,8 @@ async function evaluateRecorder(
       { reason: "bad-target", detail: c.failure },
       spec(ALI_COVERAGE_ACTIONS.recorder, p.region, account, "account recorder"),
     );
+  // Probed: both site hosts are asked, so no single endpoint is named (a failure names both sites and hosts).
+  if (probe) delete c.spec.endpoint;
   const rec = await run(c);
   if (!rec.ok) return failed(rec.failure, c.spec);
   const now = Date.now();

@@ -2,12 +2,17 @@
 // STS refusal, list-valued TrailRegion in the coverage judge, and the STS host a coverage check names when its
 // GetCallerIdentity fails (the host it called). No network: the coverage check is composed with a stand-in runner.
 import assert from "node:assert/strict";
-import { aliTrailCoverageKind, aliTrailCovers, trailRegionsOf } from "../../lib/alicloud/coverage";
+import {
+  aliConfigCoverageKind,
+  aliTrailCoverageKind,
+  aliTrailCovers,
+  trailRegionsOf,
+} from "../../lib/alicloud/coverage";
 import type { AliListedTrail } from "../../lib/alicloud/coverage-sdk";
 import { classifyAli } from "../../lib/alicloud/sdk";
 import { plainHttpStsRefusal, PROVIDER_ENV } from "../../lib/alicloud/target";
 import type { CoverageFacts } from "../../lib/live/coverage";
-import type { CallSpec } from "../../lib/live/outcome";
+import type { CallSpec, Outcome } from "../../lib/live/outcome";
 import { type Call, type ComposedCheck, type PlannedCheck, RoundContext } from "../../lib/live/round";
 import type { PlainObject } from "../../lib/plain";
 import type { ResourceView, StackView } from "../../lib/stack";
@@ -128,6 +133,30 @@ describe("alicloud coverage names the STS host it called", () => {
     assert.ok(c && "compose" in c, "a composed coverage check");
     return c;
   };
+
+  it("Cloud Config coverage probing both sites names no single Config host", async () => {
+    const check = withEnv(NO_ALI_ENV, () => composed(aliConfigCoverageKind.plan(footprint("cn-hangzhou"), {})[0]));
+    const asked: CallSpec[] = [];
+    const ctx = new RoundContext();
+    try {
+      const out = await check.compose(async <U>(call: Call<U>): Promise<Outcome<U>> => {
+        asked.push(call.spec);
+        if (call.spec.action === "GetCallerIdentity")
+          return { ok: true, value: { account: "1234567", arn: "" } } as unknown as Outcome<U>;
+        return { ok: false, failure: { reason: "timeout", detail: "both sites: see detail" } };
+      }, ctx);
+      assert.deepEqual(
+        asked.map((s) => [s.action, s.endpoint]),
+        [
+          ["GetCallerIdentity", "https://sts.cn-hangzhou.aliyuncs.com"],
+          ["GetConfigurationRecorder", undefined],
+        ],
+      );
+      assert.equal(out.spec?.endpoint, undefined);
+    } finally {
+      ctx.dispose();
+    }
+  });
 
   for (const [region, host] of [
     ["cn-hangzhou", "sts.cn-hangzhou.aliyuncs.com"],
