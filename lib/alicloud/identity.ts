@@ -71,9 +71,12 @@ export async function confirmNotFound<T>(
   const who = await aliCallerIdentity(ctx, target, timeoutMs, signal);
   if (!who.ok) {
     const { reason, detail, ...facts } = who.failure;
+    // Name the STS host that was asked: it is not the check's own endpoint.
+    const sts = (aliAccountSourceOf(target) ?? target).identityEndpoint;
     return failure(
       reason,
-      `the answer was "not found"; confirming the answering account with STS GetCallerIdentity failed: ${detail}`,
+      `the answer was "not found"; confirming the answering account with STS GetCallerIdentity failed ` +
+        `(at ${sts.protocol.toLowerCase()}://${sts.host}): ${detail}`,
       facts,
     );
   }

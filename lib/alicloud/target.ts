@@ -518,7 +518,7 @@ export function aliSourceCredentialsId(spec: AliCredentialSpec, sts: string | un
 
 /**
  * The target whose GetCallerIdentity names the account of an audit role still waiting for it: the
- * provider's credentials, asking `stsHost` (default: the target's STS endpoint, else sts.aliyuncs.com).
+ * provider's credentials, asking `stsHost` (default: the target's STS endpoint for GetCallerIdentity).
  */
 export function aliAccountSourceOf(t: AliTarget, stsHost?: AliEndpoint): AliTarget | undefined {
   const from = t.credentials.accountFrom;
