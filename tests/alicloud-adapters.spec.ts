@@ -26,6 +26,7 @@ import { type AliFault, type AliRequest, FakeAlibaba } from "./fakes/alibaba";
 import { closedPortUrl, entryOf, failureOf, okValue, setEnv } from "./support";
 
 const ACCESS_KEY = "LTAI5tFAKEFAKE";
+const FAKE_ACCOUNT_FOR_HTTP = "1234567";
 const SECRET_KEY = "alisecretsecret";
 const SESSION_TOKEN = "ali-sts-token-Kq93mZ";
 const READ_ACTIONS: ReadonlySet<string> = new Set(["GetConfigurationRecorder", "GetTrailStatus", "GetCallerIdentity"]);
@@ -307,7 +308,39 @@ describe("alicloud adapters (openapi-core against the loopback fake)", function 
       const t = trail(provider(fake, { accountId: "1234567" }), "gone-d");
       const f = failureOf(entryOf(await runTrail(stack(t)), t).outcome);
       assert.equal(f.reason, "access-denied");
-      assert.match(f.detail, /confirming the answering account with STS GetCallerIdentity failed/);
+      assert.match(
+        f.detail,
+        /confirming the answering account with STS GetCallerIdentity failed \(at http:\/\/127\.0\.0\.1:\d+\)/,
+      );
+    });
+
+    it("a plain-HTTP STS endpoint is refused, not called: the not-found is undetermined naming the setting", async () => {
+      // STS serves HTTPS only; a non-loopback http:// STS endpoint would send the signed request in clear.
+      const url = fake.url;
+      const p = provider(fake, {
+        accountId: "1234567",
+        endpoints: JSON.stringify([{ config: url, actiontrail: url, sts: "http://sts.example.test:8080" }]),
+      });
+      const t = trail(p, "gone-http");
+      const entry = entryOf(await runTrail(stack(t)), t);
+      const f = failureOf(entry.outcome);
+      assert.equal(f.reason, "bad-target");
+      assert.match(
+        f.detail,
+        /endpoints\[\]\.sts .*is plain HTTP \(http:\/\/sts\.example\.test:8080\); STS serves HTTPS only/,
+      );
+      assert.deepEqual(
+        fake.requests.map((r) => r.action),
+        ["GetTrailStatus"],
+        "GetTrailStatus answered; no STS call was sent anywhere",
+      );
+    });
+
+    it("a plain-HTTP STS endpoint on a loopback host is called (only a local stand-in listens there)", async () => {
+      const t = trail(provider(fake, { accountId: FAKE_ACCOUNT_FOR_HTTP }), "gone-loopback");
+      fake.account = FAKE_ACCOUNT_FOR_HTTP;
+      okValue<AliNotFound>(entryOf(await runTrail(stack(t)), t).outcome);
+      assert.ok(fake.requests.some((r) => r.action === "GetCallerIdentity"));
     });
 
     it("passes OssBucketStatus and SlsLogStoreStatus on", async () => {
@@ -670,6 +703,98 @@ describe("alicloud Config site probe (two loopback sites)", function () {
     assert.equal(answer.site, "international");
     assert.equal(answer.recorder.found, false);
   });
+
+  it("an International-site account is judged on its own site while China answers REGISTRABLE", async () => {
+    // The reported false violation: China answers REGISTRABLE (a recorder answer) for an account it does not
+    // host; the International site has the account's recorder REGISTERED.
+    china.recorder = { ConfigurationRecorderStatus: "REGISTRABLE", ResourceTypes: [] };
+    intl.recorder = { ConfigurationRecorderStatus: "REGISTERED", ResourceTypes: ["ACS::ECS::Instance"] };
+    const answer = okValue<SiteAnswer>(await probe());
+    assert.equal(answer.site, "international");
+    assert.equal(answer.recorder.found && answer.recorder.status, "REGISTERED");
+  });
+
+  // Every pair of answers the two sites can give. The expectation states the rule on its own: an "on" recorder
+  // beats "not enabled"; "not enabled" on both is not enabled; a site rejecting the key leaves the other's
+  // answer; two "on" recorders must agree; anything with a failure is undetermined, naming both answers.
+  type Answer = "REGISTERED" | "BUILDING" | "REBUILDING" | "REGISTRABLE" | "AccountNotExisted" | AliErrorAnswer;
+  type AliErrorAnswer = "InvalidAccessKeyId.NotFound" | "NoPermission" | "ServiceUnavailable";
+  const ANSWERS: readonly Answer[] = [
+    "REGISTERED",
+    "BUILDING",
+    "REBUILDING",
+    "REGISTRABLE",
+    "AccountNotExisted",
+    "InvalidAccessKeyId.NotFound",
+    "NoPermission",
+    "ServiceUnavailable",
+  ];
+  const kindOf = (a: Answer): "on" | "off" | "rejected" | "failed" =>
+    a === "REGISTERED" || a === "BUILDING" || a === "REBUILDING"
+      ? "on"
+      : a === "REGISTRABLE" || a === "AccountNotExisted"
+        ? "off"
+        : a === "InvalidAccessKeyId.NotFound"
+          ? "rejected"
+          : "failed";
+  const ERRORS: Record<AliErrorAnswer | "AccountNotExisted", AliFault> = {
+    AccountNotExisted: errorFault(404, "AccountNotExisted", "Your account does not exist."),
+    "InvalidAccessKeyId.NotFound": errorFault(404, "InvalidAccessKeyId.NotFound", "Specified access key is not found."),
+    NoPermission: errorFault(400, "NoPermission", "You are not authorized to perform this operation."),
+    ServiceUnavailable: errorFault(503, "ServiceUnavailable", "The request has failed due to a temporary failure."),
+  };
+  function answerWith(fake: FakeAlibaba, a: Answer): void {
+    if (a in ERRORS) {
+      const fault = ERRORS[a as keyof typeof ERRORS];
+      fake.fault = () => fault;
+      return;
+    }
+    fake.recorder = { ConfigurationRecorderStatus: a, ResourceTypes: ["ACS::ECS::Instance"] };
+  }
+  /** The expected site (with its answer), or "undetermined". */
+  function expected(c: Answer, i: Answer): { site: ConfigSite; answer: Answer } | "undetermined" {
+    const [kc, ki] = [kindOf(c), kindOf(i)];
+    if (kc === "rejected")
+      return ki === "rejected" || ki === "failed" ? "undetermined" : { site: "international", answer: i };
+    if (ki === "rejected") return kc === "failed" ? "undetermined" : { site: "china", answer: c };
+    if (kc === "failed" || ki === "failed") return "undetermined";
+    if (kc === "on" && ki === "off") return { site: "china", answer: c };
+    if (ki === "on" && kc === "off") return { site: "international", answer: i };
+    if (kc === "off" && ki === "off") return { site: "china", answer: c };
+    return c === i ? { site: "china", answer: c } : "undetermined";
+  }
+
+  for (const c of ANSWERS) {
+    for (const i of ANSWERS) {
+      const want = expected(c, i);
+      it(`china ${c}, international ${i}: ${want === "undetermined" ? "undetermined" : `${want.site} (${want.answer})`}`, async () => {
+        answerWith(china, c);
+        answerWith(intl, i);
+        const out = await probe();
+        if (want === "undetermined") {
+          const f = failureOf(out);
+          assert.match(f.detail, /could not be determined/);
+          // Both answers are named, each with its host.
+          assert.match(
+            f.detail,
+            new RegExp(
+              `china \\(127\\.0\\.0\\.1:\\d+\\): [^;]*${c === "AccountNotExisted" ? "AccountNotExisted" : kindOf(c) === "on" ? `recorder ${c}` : ""}`,
+            ),
+          );
+          assert.match(f.detail, /; international \(127\.0\.0\.1:\d+\): /);
+          assert.match(f.detail, /configSite/);
+          const failed = [c, i].find((a) => kindOf(a) === "failed");
+          if (failed === "ServiceUnavailable" && kindOf(c) !== "failed") assert.equal(f.reason, "service-error");
+          if (failed === "NoPermission" && kindOf(c) !== "failed") assert.equal(f.reason, "access-denied");
+          return;
+        }
+        const answer = okValue<SiteAnswer>(out);
+        assert.equal(answer.site, want.site);
+        if (want.answer === "AccountNotExisted") assert.equal(answer.recorder.found, false);
+        else assert.equal(answer.recorder.found && answer.recorder.status, want.answer);
+      });
+    }
+  }
 
   it("a failing site leaves the site undetermined, never 'not enabled'", async () => {
     intl.recorder = undefined;

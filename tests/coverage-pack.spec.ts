@@ -347,6 +347,7 @@ describe("Alibaba Cloud account coverage over the Analyzer protocol", function (
     ali.trails.clear();
     ali.orgTrails.clear();
     ali.trailSetups.clear();
+    ali.organizationListingHasSingleAccount = true;
     ali.accounts.clear();
     ali.recorder = { ConfigurationRecorderStatus: "REGISTERED", ResourceTypes: [] };
   });
@@ -435,7 +436,44 @@ describe("Alibaba Cloud account coverage over the Analyzer protocol", function (
       aliTrail("fresh-trail", { provider: p, props: { id: UNKNOWN }, omit: ["status"] }),
     ]);
     assert.equal(of(result, ALI_TRAIL_COVERAGE).length, 1, brief(result));
+    // Nothing covers: listed with organization trails, then (undocumented whether those include them) without.
+    assert.deepEqual(
+      ali.calls("DescribeTrails").map((r) => r.query["IncludeOrganizationTrail"]),
+      ["true", "false"],
+    );
+  });
+
+  it("IncludeOrganizationTrail=true listing organization trails only: the single-account trail still covers", async () => {
+    ali.organizationListingHasSingleAccount = false;
+    trail("own-trail", { HomeRegion: "cn-hangzhou" });
+    const result = await h().analyzeStack(appStack([provider("cn-hangzhou")]));
+    assert.deepEqual(of(result, ALI_TRAIL_COVERAGE), [], brief(result));
+    assert.deepEqual(of(result, LIVE), [], brief(result));
+    assert.deepEqual(
+      ali.calls("DescribeTrails").map((r) => [r.query["IncludeOrganizationTrail"], r.query["IncludeShadowTrails"]]),
+      [
+        ["true", "true"],
+        ["false", "true"],
+      ],
+    );
+    assert.equal(ali.calls("GetTrailStatus").length, 1);
+  });
+
+  it("a trail covering already in the first listing: no second DescribeTrails", async () => {
+    trail("own-trail", { HomeRegion: "cn-hangzhou" });
+    const result = await h().analyzeStack(appStack([provider("cn-hangzhou")]));
+    assert.deepEqual(of(result, ALI_TRAIL_COVERAGE), [], brief(result));
     assert.equal(ali.calls("DescribeTrails").length, 1);
+  });
+
+  it("a TrailRegion listing several regions covers those regions and no other", async () => {
+    trail("two-regions", { HomeRegion: "cn-hangzhou", TrailRegion: "cn-hangzhou,cn-shanghai" });
+    const result = await h().analyzeStack(
+      appStack([provider("cn-hangzhou"), provider("cn-shanghai"), provider("cn-beijing")]),
+    );
+    const d = of(result, ALI_TRAIL_COVERAGE);
+    assert.equal(d.length, 1, brief(result));
+    assert.match(d[0]?.message ?? "", /region cn-beijing: .*trail 'two-regions' covers only cn-hangzhou,cn-shanghai/);
   });
 
   it("a write-only or stopped trail does not cover; Cloud Config never enabled: one violation for the account", async () => {

@@ -10,7 +10,7 @@ import type { AliTarget } from "./target";
 export interface AliListedTrail {
   name: string;
   homeRegion: string | undefined;
-  /** A region id, or "All". */
+  /** "All", a region id, or (older API documents: "the one or more regions") a comma-separated list of them. */
   trailRegion: string | undefined;
   /** Read, Write or All. */
   eventRw: string | undefined;
@@ -19,18 +19,20 @@ export interface AliListedTrail {
   isOrganizationTrail: boolean;
 }
 
+/** DescribeTrails with shadow trails, and with or without organization (multi-account) trails. */
 export async function describeAliTrails(
   ctx: RoundContext,
   target: AliTarget,
   timeoutMs: number,
   signal: AbortSignal,
+  includeOrganizationTrail = true,
 ): Promise<Outcome<AliListedTrail[]>> {
   try {
     const body = await aliCall(
       ctx,
       target,
       { action: "DescribeTrails", version: "2020-07-06" },
-      { IncludeShadowTrails: "true", IncludeOrganizationTrail: "true" },
+      { IncludeShadowTrails: "true", IncludeOrganizationTrail: String(includeOrganizationTrail) },
       timeoutMs,
       signal,
     );

@@ -11,6 +11,7 @@ import { type CoverageFacts, undecidedChecks, type UndecidedPlace } from "../liv
 import { type CallSpec, type CheckFailure, failure, type FailureReason, type Outcome, success } from "../live/outcome";
 import type { Call, LiveKind, PlannedCheck, RoundContext, RunCall } from "../live/round";
 import { ofType, type ResourceView, type StackView, TYPES } from "../stack";
+import { aliServiceHost } from "./endpoints";
 import { configSiteOption } from "./kinds";
 import type { AliListedTrail } from "./coverage-sdk";
 import type { AliNotFound, AliRecorder, AliTrailStatus } from "./sdk";
@@ -64,7 +65,7 @@ export function aliTrailCovers(
 ): Judgement {
   const label = `trail '${trail.name}'${trail.isOrganizationTrail ? " (organization trail)" : ""}`;
   const scope = trail.trailRegion ?? trail.homeRegion;
-  if (scope !== "All" && scope !== region)
+  if (!trailRegionsOf(scope).some((r) => r === "All" || r === region))
     return { covers: false, why: `${label} covers only ${scope ?? "an unknown region"}` };
   if (trail.eventRw !== "All")
     return { covers: false, why: `${label} records only ${trail.eventRw ?? "unknown"} events` };
@@ -74,6 +75,18 @@ export function aliTrailCovers(
     return { covers: false, why: `${label} is not logging${trail.status ? ` (status ${trail.status})` : ""}` };
   }
   return { covers: true, by: `${label} (TrailRegion ${scope}, home ${trail.homeRegion ?? "unknown"})` };
+}
+
+/**
+ * The regions a TrailRegion names. The API model types it as one string ("All" or a region id), while an older
+ * DescribeTrails document calls it "the one or more regions from which the trail delivers events": a
+ * comma-separated list is read as its regions, so a listed region is covered and no other.
+ */
+export function trailRegionsOf(trailRegion: string | undefined): string[] {
+  return (trailRegion ?? "")
+    .split(",")
+    .map((r) => r.trim())
+    .filter(Boolean);
 }
 
 const TRANSITIONAL = new Set(["BUILDING", "REBUILDING"]);
@@ -158,7 +171,8 @@ function aliPlacements(view: StackView): { placements: Placement[]; undecided: U
     // Without a setting the provider defaults its region (cn-beijing): undefined means not known until the update.
     const region = aliRegionOf(r);
     if (!region) continue;
-    const sts = endpointFor(r, "sts", "sts.aliyuncs.com");
+    // The host GetCallerIdentity is sent to: the provider's override, else the region's STS host.
+    const sts = endpointFor(r, "sts", aliServiceHost("sts", region));
     if (sts === undefined) continue; // not known until the update
     if (typeof sts === "string") {
       undecided.push({
@@ -232,9 +246,11 @@ async function accountOf(
   timeoutMs: number,
 ): Promise<{ ok: true; account: string } | { ok: false; composed: Composed }> {
   if (p.sts.account) return { ok: true, account: p.sts.account };
+  // The host aliCallerIdentity calls (the target's identity endpoint), so that a failure names it.
+  const called = p.sts.identityEndpoint;
   const c: Call<{ account: string; arn: string }> = {
-    spec: spec(ALI_COVERAGE_ACTIONS.identity, p.region, undefined, "caller identity", p.sts.endpoint),
-    key: ["alicloud", "GetCallerIdentity", p.sts.endpoint.protocol, p.sts.endpoint.host, p.sts.credentialsId].join("|"),
+    spec: spec(ALI_COVERAGE_ACTIONS.identity, p.region, undefined, "caller identity", called),
+    key: ["alicloud", "GetCallerIdentity", called.protocol, called.host, p.sts.credentialsId].join("|"),
     rateKey: ["alicloud", p.sts.credentialsId, "sts", "GetCallerIdentity"].join("|"),
     timeoutMs,
     attempt: (ctx, signal) =>
@@ -294,10 +310,18 @@ function coverageCheck(
 
 /** The STS target a resource's own provider resolves to: the key its placements are grouped by. */
 function credentialsKeyOf(r: ResourceView): string | undefined {
-  const sts = endpointFor(r, "sts", "sts.aliyuncs.com");
+  const region = aliRegionOf(r);
+  if (!region) return undefined;
+  const sts = endpointFor(r, "sts", aliServiceHost("sts", region));
   if (sts === undefined || typeof sts === "string") return undefined;
   const t = aliResolveTarget(r, sts);
-  return t.ok ? [t.value.credentialsId, sts.host].join("|") : undefined;
+  return t.ok ? credentialsKey(t.value.credentialsId, r) : undefined;
+}
+
+/** Credentials and the provider's STS override (not the region's STS host): the same account in every region. */
+function credentialsKey(credentialsId: string, r: ResourceView): string {
+  const override = endpointOverride(r, "sts");
+  return [credentialsId, typeof override === "string" ? override : ""].join("|");
 }
 
 /**
@@ -317,7 +341,7 @@ function trailIntent(view: StackView): Map<string, Set<string>> {
     const region = scope === UNKNOWN ? "*" : (knownStr(scope) ?? aliRegionOf(t));
     if (!key || !region) continue;
     const regions = out.get(key) ?? new Set<string>();
-    regions.add(region === "All" ? "*" : region);
+    for (const r of trailRegionsOf(region)) regions.add(r === "All" ? "*" : r);
     out.set(key, regions);
   }
   return out;
@@ -344,7 +368,7 @@ function byIntent(p: Placement, region: string, by: string): PlannedCheck<Covera
 }
 
 function placementKey(p: Placement): string {
-  return [p.sts.credentialsId, p.sts.endpoint.host].join("|");
+  return credentialsKey(p.sts.credentialsId, p.via);
 }
 
 const TRAIL_KIND = "alicloud-actiontrail-coverage";
@@ -361,7 +385,7 @@ export const aliTrailCoverageKind: LiveKind<CoverageFacts> = {
       "alicloud",
       TRAIL_KIND,
       undecided.map((u) => {
-        const endpoint = endpointFor(u.via, "actiontrail", `actiontrail.${u.region}.aliyuncs.com`);
+        const endpoint = endpointFor(u.via, "actiontrail", aliServiceHost("actiontrail", u.region));
         const known = typeof endpoint === "object" ? endpoint : undefined;
         return undecidedPlace(u, { api: ALI_COVERAGE_ACTIONS.describeTrails, endpoint: known });
       }),
@@ -373,7 +397,7 @@ export const aliTrailCoverageKind: LiveKind<CoverageFacts> = {
         checks.push(byIntent(p, p.region, "a trail this update creates"));
         continue;
       }
-      const endpoint = endpointFor(p.via, "actiontrail", `actiontrail.${p.region}.aliyuncs.com`);
+      const endpoint = endpointFor(p.via, "actiontrail", aliServiceHost("actiontrail", p.region));
       if (endpoint === undefined) continue;
       if (typeof endpoint === "string") {
         checks.push({
@@ -400,16 +424,25 @@ async function evaluateTrails(
   account: string,
   timeoutMs: number,
 ): Promise<Composed> {
-  const list = aliCall(
-    p,
-    endpoint,
-    p.region,
-    account,
-    ALI_COVERAGE_ACTIONS.describeTrails,
-    "*trails",
-    (t) => (ctx, signal) => (require("./coverage-sdk") as CoverageSdk).describeAliTrails(ctx, t, timeoutMs, signal),
-    timeoutMs,
-  );
+  const listing = (includeOrganizationTrail: boolean) =>
+    aliCall(
+      p,
+      endpoint,
+      p.region,
+      account,
+      ALI_COVERAGE_ACTIONS.describeTrails,
+      includeOrganizationTrail ? "*trails" : "*trails:single-account",
+      (t) => (ctx, signal) =>
+        (require("./coverage-sdk") as CoverageSdk).describeAliTrails(
+          ctx,
+          t,
+          timeoutMs,
+          signal,
+          includeOrganizationTrail,
+        ),
+      timeoutMs,
+    );
+  const list = listing(true);
   if ("failure" in list)
     return failed(
       { reason: "bad-target", detail: list.failure },
@@ -418,35 +451,48 @@ async function evaluateTrails(
   const listed = await run(list);
   if (!listed.ok) return failed(listed.failure, list.spec);
   let undetermined: Composed | undefined;
-  const judgements = await Promise.all(
-    listed.value.map(async (trail): Promise<Judgement> => {
-      const first = aliTrailCovers(p.region, trail, { found: true, isLogging: true } as AliTrailStatus);
-      if (!first.covers) return first; // scope or EventRW rule it out: no status call
-      const home = trail.homeRegion ?? p.region;
-      // The trail's home-region endpoint: the placement's own override if it has one (one host serves all).
-      const homeEndpoint = endpointOverride(p.via, "actiontrail")
-        ? endpoint
-        : { protocol: "HTTPS" as const, host: `actiontrail.${home}.aliyuncs.com` };
-      const c = aliCall(
-        p,
-        homeEndpoint,
-        home,
-        account,
-        ALI_COVERAGE_ACTIONS.trailStatus,
-        trail.name,
-        (t) => (ctx, signal) =>
-          (require("./sdk") as Sdk).getTrailStatus(ctx, t, trail.name, trail.isOrganizationTrail, timeoutMs, signal),
-        timeoutMs,
-      );
-      if ("failure" in c) return { covers: false, why: c.failure };
-      const status = await run(c);
-      if (!status.ok) {
-        undetermined ??= failed(status.failure, c.spec);
-        return { covers: false, why: `trail '${trail.name}': its status could not be read` };
-      }
-      return aliTrailCovers(p.region, trail, status.value);
-    }),
-  );
+  const judge = (trails: readonly AliListedTrail[]): Promise<Judgement[]> =>
+    Promise.all(
+      trails.map(async (trail): Promise<Judgement> => {
+        const first = aliTrailCovers(p.region, trail, { found: true, isLogging: true } as AliTrailStatus);
+        if (!first.covers) return first; // scope or EventRW rule it out: no status call
+        const home = trail.homeRegion ?? p.region;
+        // The trail's home-region endpoint: the placement's own override if it has one (one host serves all).
+        const homeEndpoint = endpointOverride(p.via, "actiontrail")
+          ? endpoint
+          : { protocol: "HTTPS" as const, host: aliServiceHost("actiontrail", home) };
+        const c = aliCall(
+          p,
+          homeEndpoint,
+          home,
+          account,
+          ALI_COVERAGE_ACTIONS.trailStatus,
+          trail.name,
+          (t) => (ctx, signal) =>
+            (require("./sdk") as Sdk).getTrailStatus(ctx, t, trail.name, trail.isOrganizationTrail, timeoutMs, signal),
+          timeoutMs,
+        );
+        if ("failure" in c) return { covers: false, why: c.failure };
+        const status = await run(c);
+        if (!status.ok) {
+          undetermined ??= failed(status.failure, c.spec);
+          return { covers: false, why: `trail '${trail.name}': its status could not be read` };
+        }
+        return aliTrailCovers(p.region, trail, status.value);
+      }),
+    );
+  const judgements = await judge(listed.value);
+  if (!judgements.some((j) => j.covers)) {
+    // Whether IncludeOrganizationTrail=true lists single-account trails as well is not documented (the API
+    // documents only that false lists single-account trails alone): before "no trail covers", list those too.
+    const single = listing(false);
+    if ("failure" in single) return failed({ reason: "bad-target", detail: single.failure }, list.spec);
+    const more = await run(single);
+    if (!more.ok) return failed(more.failure, single.spec);
+    const keyOf = (t: AliListedTrail): string => [t.name, t.isOrganizationTrail, t.homeRegion ?? ""].join("|");
+    const seen = new Set(listed.value.map(keyOf));
+    judgements.push(...(await judge(more.value.filter((t) => !seen.has(keyOf(t))))));
+  }
   const v = verdict(account, p.region, judgements, `no trail applies to ${p.region}`);
   if (!v.coveredBy && undetermined) return undetermined;
   return { outcome: success(v), spec: list.spec };
@@ -546,6 +592,8 @@ async function evaluateRecorder(
       { reason: "bad-target", detail: c.failure },
       spec(ALI_COVERAGE_ACTIONS.recorder, p.region, account, "account recorder"),
     );
+  // Probed: both site hosts are asked, so no single endpoint is named (a failure names both sites and hosts).
+  if (probe) delete c.spec.endpoint;
   const rec = await run(c);
   if (!rec.ok) return failed(rec.failure, c.spec);
   const now = Date.now();

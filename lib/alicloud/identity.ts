@@ -5,7 +5,7 @@
 import { failure, type Outcome, success } from "../live/outcome";
 import type { RoundContext } from "../live/round";
 import { aliCall, classifyAli } from "./sdk";
-import { aliAccountSourceOf, type AliTarget } from "./target";
+import { aliAccountSourceOf, type AliTarget, plainHttpStsRefusal } from "./target";
 
 export const ALI_IDENTITY_ACTION = { action: "GetCallerIdentity", version: "2015-04-01" } as const;
 
@@ -39,6 +39,8 @@ async function ask(
   timeoutMs: number,
   signal: AbortSignal,
 ): Promise<Outcome<CallerIdentity>> {
+  const refused = plainHttpStsRefusal(target.identityEndpoint);
+  if (refused) return failure("bad-target", refused);
   try {
     const body = await aliCall(ctx, target, ALI_IDENTITY_ACTION, {}, timeoutMs, signal, target.identityEndpoint);
     const account = body["AccountId"];
@@ -69,9 +71,12 @@ export async function confirmNotFound<T>(
   const who = await aliCallerIdentity(ctx, target, timeoutMs, signal);
   if (!who.ok) {
     const { reason, detail, ...facts } = who.failure;
+    // Name the STS host that was asked: it is not the check's own endpoint.
+    const sts = (aliAccountSourceOf(target) ?? target).identityEndpoint;
     return failure(
       reason,
-      `the answer was "not found"; confirming the answering account with STS GetCallerIdentity failed: ${detail}`,
+      `the answer was "not found"; confirming the answering account with STS GetCallerIdentity failed ` +
+        `(at ${sts.protocol.toLowerCase()}://${sts.host}): ${detail}`,
       facts,
     );
   }

@@ -6,6 +6,7 @@ import { type EnumOption, readOptions, timeoutSecondsOption } from "../options";
 import { type CallSpec, failure, type Outcome } from "../live/outcome";
 import type { LiveKind, PlannedCheck, RoundContext } from "../live/round";
 import { ofType, type ResourceView, type StackView, TYPES } from "../stack";
+import { aliServiceHost } from "./endpoints";
 import type { AliNotFound, AliRecorder, AliTrailStatus } from "./sdk";
 import {
   aliRegionOf,
@@ -150,7 +151,7 @@ export const aliTrailKind: LiveKind<AliTrailStatus | AliNotFound> = {
           r,
           "actiontrail",
           ALI_ACTIONS.trail,
-          `actiontrail.${region}.aliyuncs.com`,
+          aliServiceHost("actiontrail", region),
           region,
           undefined,
           name,

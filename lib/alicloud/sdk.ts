@@ -432,6 +432,17 @@ function toBool(v: unknown): boolean | undefined | null {
   return null;
 }
 
+/**
+ * Resource Directory refusals, documented for Cloud Config StartConfigurationRecorder (API 2020-09-07 and
+ * 2019-01-08 error tables): RDMemberNoPermission ("You have not enabled the resource directory service, or you
+ * are not using the administrator account of resource directory": a member account of an enterprise/account-group
+ * setup) and RDEnableConfigAccessFail (2019, EnterpriseEdition only). Access denied, with their own fix.
+ */
+export const ALI_RESOURCE_DIRECTORY_DENIED: ReadonlySet<string> = new Set([
+  "RDMemberNoPermission",
+  "RDEnableConfigAccessFail",
+]);
+
 const ALI_ACCESS_DENIED =
   /^(NoPermission|Forbidden|NotAuthorized|AccessDenied|Unauthorized|NoPermission\..*|Forbidden\..*)$/;
 const ALI_INVALID_CREDENTIALS =
@@ -473,7 +484,8 @@ export function classifyAli(e: unknown): CheckFailure {
   }
   if (name === "ThrottlingError" || /Throttling/i.test(code) || status === 429)
     return { reason: "throttled", detail, ...extra };
-  if (ALI_ACCESS_DENIED.test(code)) return { reason: "access-denied", detail, ...extra };
+  if (ALI_ACCESS_DENIED.test(code) || ALI_RESOURCE_DIRECTORY_DENIED.has(code))
+    return { reason: "access-denied", detail, ...extra };
   if (ALI_INVALID_CREDENTIALS.test(code)) return { reason: "invalid-credentials", detail, ...extra };
   if (NETWORK_ERROR_CODES.has(code)) return { reason: "endpoint-error", detail, ...extra };
   if (name === "SyntaxError" || name === "MalformedReply") {

@@ -6,7 +6,7 @@ import { errorCode, errorMessage } from "../live/errors";
 import type { RoundContext } from "../live/round";
 import { isRetryable, type StartAction, type StartFailure, type StartResult } from "../live/start";
 import { quote } from "../redact";
-import { aliCall, classifyAli } from "./sdk";
+import { ALI_RESOURCE_DIRECTORY_DENIED, aliCall, classifyAli } from "./sdk";
 import type { AliTarget } from "./target";
 
 export const ALI_START_ACTIONS = {
@@ -80,6 +80,18 @@ function startFailure(e: unknown, api: StartAction): StartFailure {
       fix:
         `Cloud Config could not create its service-linked role AliyunServiceRoleForConfig: grant ` +
         `${ALI_SERVICE_LINKED_ROLE_PERMISSION} (for config.aliyuncs.com) and ${api.permission} to the identity the command runs as (docs/alicloud-ram-start-policy.json).`,
+      retryable: false,
+    };
+  }
+  if (ALI_RESOURCE_DIRECTORY_DENIED.has(code)) {
+    return {
+      reason: "access-denied",
+      code,
+      detail,
+      fix:
+        `Cloud Config refused the account as a Resource Directory member (${code}): its Cloud Config is managed ` +
+        `from the Resource Directory management account, so start it there, or as an ordinary account grant ` +
+        `${api.permission} and ${ALI_SERVICE_LINKED_ROLE_PERMISSION} to the identity the command runs as (docs/alicloud-ram-start-policy.json).`,
       retryable: false,
     };
   }

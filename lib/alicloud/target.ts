@@ -20,6 +20,7 @@ import { ambientKeys, type AuditIdentity, auditRoleFor, currentAuditIdentity, ne
 import { field, knownStr, num, objectList, type Plain, type PlainObject, UNKNOWN, type Unknown } from "../plain";
 import { registerSecret } from "../redact";
 import { providerPropsOf, type ResourceView } from "../stack";
+import { aliServiceHost } from "./endpoints";
 
 export type AliBaseCredentials =
   | { source: "static"; accessKeyId: string; accessKeySecret: string; securityToken?: string }
@@ -76,9 +77,10 @@ export interface AliTarget {
 export type AliResolution<T> =
   { ok: true; value: T } | { ok: false; unknown: boolean; why: string; reason?: "no-credentials" };
 
+/** The Cloud Config sites: the region each is served in, and its host as the official SDK's endpoint map gives it. */
 export const CONFIG_SITES = {
-  china: { host: "config.cn-shanghai.aliyuncs.com", region: "cn-shanghai" },
-  international: { host: "config.ap-southeast-1.aliyuncs.com", region: "ap-southeast-1" },
+  china: { host: aliServiceHost("config", "cn-shanghai"), region: "cn-shanghai" },
+  international: { host: aliServiceHost("config", "ap-southeast-1"), region: "ap-southeast-1" },
 } as const;
 export type ConfigSite = keyof typeof CONFIG_SITES;
 
@@ -172,6 +174,28 @@ export function parseEndpoint(value: string): AliEndpoint | string {
     }
   }
   return /^[A-Za-z0-9.-]+(:\d{1,5})?$/.test(value) ? { protocol: "HTTPS", host: value } : "not a valid host name";
+}
+
+/** Where the STS endpoint override can be set, for diagnostics. */
+export const STS_ENDPOINT_SETTING = "the provider's endpoints[].sts (or ALIBABA_CLOUD_ENDPOINT_STS / STS_ENDPOINT)";
+
+/**
+ * STS serves HTTPS only (its API metadata: protocol HTTPS; terraform-provider-alicloud: "only supports https"),
+ * and GetCallerIdentity is a signed request: an `http://` STS endpoint is refused, not called. A loopback host
+ * is the exception: nothing but a local stand-in or forwarding proxy listens there, and the request stays on
+ * the machine. Undefined when the endpoint may be called.
+ */
+export function plainHttpStsRefusal(endpoint: AliEndpoint): string | undefined {
+  if (endpoint.protocol === "HTTPS" || isLoopbackHost(endpoint.host)) return undefined;
+  return `${STS_ENDPOINT_SETTING} is plain HTTP (http://${endpoint.host}); STS serves HTTPS only, so no STS call is sent: use https://`;
+}
+
+function isLoopbackHost(hostPort: string): boolean {
+  const host = hostPort
+    .replace(/:\d+$/, "")
+    .replace(/^\[(.*)\]$/, "$1")
+    .toLowerCase();
+  return host === "localhost" || host === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
 
 /**
@@ -450,8 +474,9 @@ export function aliResolveTarget(
     if (typeof parsed === "string") return unusable(`the provider's sts endpoint is ${parsed}`);
     identityEndpoint = parsed;
   } else {
-    // The provider's default STS host is regional (connectivity.LoadRegionalEndpoint(region, "sts")).
-    identityEndpoint = { protocol: "HTTPS", host: `sts.${aliRegionOf(r) ?? PROVIDER_DEFAULT_REGION}.aliyuncs.com` };
+    // The STS host for the provider's region as the official SDK resolves it: regional, or the central host for
+    // the regions its endpoint map sends there (ap-south-1, cn-zhangbei, …).
+    identityEndpoint = { protocol: "HTTPS", host: aliServiceHost("sts", aliRegionOf(r) ?? PROVIDER_DEFAULT_REGION) };
   }
   // @alicloud/credentials takes the STS endpoint for role assumption as a bare host and always calls it over HTTPS.
   // The audit role too: without the provider's STS host it would be assumed at the library's public default.
@@ -460,7 +485,9 @@ export function aliResolveTarget(
   let sts: string | undefined;
   if (needsSts && stsOverride !== undefined) {
     if (identityEndpoint.protocol !== "HTTPS") {
-      return unusable("the provider's sts endpoint is plain HTTP; role assumption needs HTTPS");
+      return unusable(
+        `${STS_ENDPOINT_SETTING} is plain HTTP (http://${identityEndpoint.host}); role assumption needs HTTPS, as STS serves HTTPS only`,
+      );
     }
     sts = identityEndpoint.host;
   }
@@ -491,7 +518,7 @@ export function aliSourceCredentialsId(spec: AliCredentialSpec, sts: string | un
 
 /**
  * The target whose GetCallerIdentity names the account of an audit role still waiting for it: the
- * provider's credentials, asking `stsHost` (default: the target's STS endpoint, else sts.aliyuncs.com).
+ * provider's credentials, asking `stsHost` (default: the target's STS endpoint for GetCallerIdentity).
  */
 export function aliAccountSourceOf(t: AliTarget, stsHost?: AliEndpoint): AliTarget | undefined {
   const from = t.credentials.accountFrom;

@@ -488,6 +488,10 @@ describe("auditguard status and start (against the loopback fakes)", function ()
         /AliyunServiceRoleForConfig: grant ram:CreateServiceLinkedRole .*config:StartConfigurationRecorder/,
       ],
       ["NoPermission", /Grant config:StartConfigurationRecorder and ram:CreateServiceLinkedRole/],
+      [
+        "RDMemberNoPermission",
+        /Resource Directory member \(RDMemberNoPermission\).*management account.*grant config:StartConfigurationRecorder and ram:CreateServiceLinkedRole/i,
+      ],
     ];
     for (const [code, fix] of aliErrors) {
       it(`Alibaba StartConfigurationRecorder ${code} names the RAM permissions`, async () => {

@@ -86,6 +86,8 @@ export class FakeAlibaba extends LoopbackFake<AliRequest, AliFault> {
   private buildingLeft: number | undefined;
   /** DescribeTrails: trail setups by name. Every endpoint is this one server, so every region lists them all. */
   readonly trailSetups = new Map<string, AliTrailSetup>();
+  /** DescribeTrails with IncludeOrganizationTrail=true lists single-account trails too (undocumented either way). */
+  organizationListingHasSingleAccount = true;
   /** GetCallerIdentity: access key id → account (`accounts` or `accountsByKey`); any other key is `account`'s. */
   readonly accounts = new Map<string, string>();
   readonly accountsByKey = new Map<string, string>();
@@ -108,6 +110,7 @@ export class FakeAlibaba extends LoopbackFake<AliRequest, AliFault> {
     this.buildingReads = 2;
     this.buildingLeft = undefined;
     this.trailSetups.clear();
+    this.organizationListingHasSingleAccount = true;
     this.accounts.clear();
     this.accountsByKey.clear();
     this.account = FAKE_ALI_ACCOUNT;
@@ -223,7 +226,13 @@ export class FakeAlibaba extends LoopbackFake<AliRequest, AliFault> {
         return this.json(res, { RequestId: "r-4" });
       }
       case "DescribeTrails@2020-07-06": {
-        const list = [...this.trailSetups].map(([name, t]) => ({
+        // IncludeOrganizationTrail=false (the default) lists single-account trails only (documented); whether
+        // true lists them as well is not documented: `organizationListingHasSingleAccount` plays either reading.
+        const withOrg = request.query["IncludeOrganizationTrail"] === "true";
+        const listed = [...this.trailSetups].filter(([name]) =>
+          this.orgTrails.has(name) ? withOrg : !withOrg || this.organizationListingHasSingleAccount,
+        );
+        const list = listed.map(([name, t]) => ({
           Name: name,
           HomeRegion: t.HomeRegion,
           TrailRegion: t.TrailRegion ?? "All",

@@ -76,11 +76,12 @@ describe("coverage planning: an Alibaba Cloud provider with no credential source
           permission: "sts:GetCallerIdentity (needs no RAM permission)",
           region: "cn-hangzhou",
           account: undefined,
-          endpoint: "https://sts.aliyuncs.com",
+          // The host GetCallerIdentity would be sent to: the region's STS host, as the official SDK resolves it.
+          endpoint: "https://sts.cn-hangzhou.aliyuncs.com",
           target: `account coverage (via ${aliResource("data", none).urn})`,
         });
         const text = message(kind, c);
-        assert.match(text, /\(region cn-hangzhou, endpoint https:\/\/sts\.aliyuncs\.com\)/);
+        assert.match(text, /\(region cn-hangzhou, endpoint https:\/\/sts\.cn-hangzhou\.aliyuncs\.com\)/);
         assert.match(text, /no credentials could be found calling GetCallerIdentity: its provider has no credential/);
         assert.match(text, /Needed permission: sts:GetCallerIdentity \(needs no RAM permission\)\./);
         assert.doesNotMatch(text, /account \d/);
