@@ -6,6 +6,7 @@
 
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { gzipSync } from "node:zlib";
 import path from "node:path";
 import { stripVTControlCharacters } from "node:util";
 import type * as Sarif from "sarif";
@@ -35,7 +36,7 @@ interface PolicySummaryJson {
   failed?: string[];
 }
 
-/** apitype.SummaryEvent: the run's end, with the packs that ran (name -> version) and its result. */
+/** apitype.SummaryEvent: the run's end, with the packs that ran (name, or `name|local|path`, -> version) and its result. */
 interface SummaryJson {
   PolicyPacks?: Record<string, string> | null;
   result?: string;
@@ -200,7 +201,10 @@ export function buildReport(text: string, opts: { stack?: string } = {}): EventR
     const summary = e["summaryEvent"];
     if (isObject(summary)) {
       const s = summary as SummaryJson;
-      if (isObject(s.PolicyPacks)) run.packs = [...(run.packs ?? []), ...Object.keys(s.PolicyPacks)];
+      // Keys are a pack's name (packs Pulumi Cloud requires; `policy analyze`), or for a local `--policy-pack`
+      // `<name>|local|<path>` (engine LocalPolicyPack.NameForEvents).
+      if (isObject(s.PolicyPacks))
+        run.packs = [...(run.packs ?? []), ...Object.keys(s.PolicyPacks).map((k) => k.split("|")[0] ?? k)];
       else run.packs ??= [];
       run.result = str(s.result) ?? run.result;
     }
@@ -549,10 +553,14 @@ const SARIF_LEVEL: Record<string, Sarif.Result.level> = {
 const SECURITY_SEVERITY: Record<string, string> = { critical: "9.5", high: "8.0", medium: "5.5", low: "3.0" };
 /** GitHub code scanning's hard limits (troubleshooting SARIF uploads: results exceed limit). */
 export const SARIF_LIMITS = { runsPerFile: 20, resultsPerRun: 25_000, tagsPerRule: 20 } as const;
+/** upload-sarif refuses a file over 10 MB gzip-compressed (troubleshooting SARIF uploads: file too large). */
+export const SARIF_MAX_GZIP_BYTES = 10_000_000;
 
 export interface SarifOptions {
   /** The file results are attached to (code scanning wants a physical location): the project's Pulumi.yaml. */
   artifactUri: string;
+  /** Compressed size the file must stay under (code scanning's limit by default). */
+  maxGzipBytes?: number;
 }
 
 /** The pack's home page, from package.json (`homepage`, else `repository`), when it names one. */
@@ -618,17 +626,31 @@ export function toSarif(r: EventReport, options: SarifOptions): Sarif.Log {
         },
       },
       ...(stack !== UNKNOWN_STACK ? { automationDetails: { id: `${pack}/${stack}/` } } : {}),
-      results: list
+      // Past the limit code scanning rejects the file: keep the most important results.
+      results: ordered(list)
         .slice(0, SARIF_LIMITS.resultsPerRun)
         .map((v) => resultOf(v, ruleIds.indexOf(v.policy), options, used)),
       columnKind: "unicodeCodePoints",
     });
   }
-  return {
+  const log: Sarif.Log = {
     $schema: "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json",
     version: "2.1.0",
     runs: runs.slice(0, SARIF_LIMITS.runsPerFile),
   };
+  // Too large to upload: drop the least important results of each run (they are ordered), saying how many.
+  const max = options.maxGzipBytes ?? SARIF_MAX_GZIP_BYTES;
+  while (gzipSync(JSON.stringify(log)).length > max && log.runs.some((r) => (r.results?.length ?? 0) > 0)) {
+    for (const run of log.runs) {
+      const results = run.results ?? [];
+      if (results.length === 0) continue;
+      const keep = Math.floor(results.length * 0.8);
+      const omitted = Number(run.properties?.["omittedResults"] ?? 0) + results.length - keep;
+      run.results = results.slice(0, keep);
+      run.properties = { ...run.properties, omittedResults: omitted };
+    }
+  }
+  return log;
 }
 
 function ruleOf(

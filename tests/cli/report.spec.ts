@@ -8,6 +8,7 @@ import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { gzipSync } from "node:zlib";
 import { XMLParser, XMLValidator } from "fast-xml-parser";
 import type * as Sarif from "sarif";
 import { PACK_NAME, packPolicies } from "../../cli/pack-metadata";
@@ -53,7 +54,9 @@ function policyEvent(p: Record<string, unknown>): string {
     },
   });
 }
-function summary(result: string, packs: Record<string, string> = { auditguard: "0.1.0" }, isPreview = true): string {
+/** A local --policy-pack is named `<name>|local|<path>` in a preview's summary (engine LocalPolicyPack.NameForEvents). */
+const LOCAL_PACKS = { "auditguard|local|~/src/auditguard": "0.1.0" };
+function summary(result: string, packs: Record<string, string> = LOCAL_PACKS, isPreview = true): string {
   return ev({
     summaryEvent: {
       maybeCorrupt: false,
@@ -123,7 +126,7 @@ const EVENT_LOG = [
       failed: ["aws-cloudtrail-trail-logging", "auditguard-live-verification"],
     },
   }),
-  summary("failed", { auditguard: "0.1.0", "aws-compliance": "1.4.0" }),
+  summary("failed", { ...LOCAL_PACKS, "aws-compliance": "1.4.0" }),
 ].join("\n");
 
 /** `pulumi up --json`: the preview's and the update's analysis both report the same finding. */
@@ -297,6 +300,11 @@ describe("auditguard report", () => {
         /auditguard is not among the run's policy packs \(none\)/,
       ],
       [
+        "a run with other packs only",
+        [ev({ preludeEvent: { config: {} } }), summary("succeeded", { "aws-compliance|local|/p": "1.0.0" })].join("\n"),
+        /auditguard is not among the run's policy packs \(aws-compliance\)/,
+      ],
+      [
         "a run cut short (no summary event)",
         [ev({ preludeEvent: { config: {} } }), STOPPED_TRAIL].join("\n"),
         /no summary event/,
@@ -397,6 +405,24 @@ describe("auditguard report", () => {
       assert.equal(uri, informationUri());
       assert.equal(uri, pkg.homepage);
       assert.ok(!JSON.stringify(log).includes("github.com/auditguard/auditguard"));
+    });
+
+    it("a file over upload-sarif's compressed size limit keeps its most important results and counts the rest", () => {
+      const text = [
+        ...Array.from({ length: 300 }, (_, i) => coverage(`xx-region-${i}`)),
+        STOPPED_TRAIL,
+        summary("failed"),
+      ].join("\n");
+      const whole = toSarif(buildReport(text), { artifactUri: "Pulumi.yaml" });
+      assert.equal(whole.runs[0]?.results?.length, 301);
+      const max = 4_000;
+      const cut = toSarif(buildReport(text), { artifactUri: "Pulumi.yaml", maxGzipBytes: max });
+      assert.ok(gzipSync(JSON.stringify(cut)).length <= max);
+      const kept = cut.runs[0]?.results ?? [];
+      assert.ok(kept.length > 0 && kept.length < 301, String(kept.length));
+      assert.equal(kept[0]?.ruleId, "aws-cloudtrail-trail-logging");
+      assert.equal(cut.runs[0]?.properties?.["omittedResults"], 301 - kept.length);
+      assert.ok(validate(cut), JSON.stringify(validate.errors));
     });
 
     it("rules carry the pack's metadata: help URL, remediation, security-severity, level", () => {
