@@ -3,15 +3,29 @@
 // the pack (stack view, live kinds, shared round, policy judge functions); the only writes are `start --yes`.
 
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
-import { writeFile } from "node:fs/promises";
-import { readFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
+import { readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
 import { whereOf } from "../lib/live/findings";
 import { redact } from "../lib/redact";
 import { viewOf } from "../lib/stack";
-import { startCommandFor } from "../lib/start-command";
+import { selfCommand, shellWord, startCommandFor } from "../lib/start-command";
 import { exitCodeOf, liveStatus, type StatusRow } from "./live";
 import { progressFor, type ProgressStream } from "./progress";
-import { buildReport, exitCodeOfReport, ReportInputError, toJunit, toMarkdown, toSarif, toText } from "./report";
+import {
+  buildReport,
+  DEFAULT_MARKER,
+  type EventReport,
+  exitCodeOfReport,
+  parseFailOn,
+  ReportInputError,
+  summaryLine,
+  toJunit,
+  toMarkdown,
+  toSarif,
+  toText,
+  untrustedInput,
+} from "./report";
 import {
   type Clock,
   DEFAULT_TIMING,
@@ -21,7 +35,14 @@ import {
   systemClock,
   type Timing,
 } from "./start";
-import { loadPolicyConfig, loadStack, pulumiStackExport, type StackExporter, UsageError } from "./state";
+import {
+  intentFromInputs,
+  loadPolicyConfig,
+  loadStack,
+  pulumiStackExport,
+  type StackExporter,
+  UsageError,
+} from "./state";
 
 export interface Io {
   stdout: ProgressStream;
@@ -31,10 +52,50 @@ export interface Io {
   /** Test hooks: faster polling and backoff. */
   timing?: Partial<Timing>;
   clock?: Clock;
+  /** Ctrl-C: calls `handler` on SIGINT until the returned function is called (replaceable in tests). */
+  onInterrupt?: (handler: () => void) => () => void;
+  /** Ends the process (replaceable in tests). */
+  exit?: (code: number) => void;
+  env?: NodeJS.ProcessEnv;
 }
 
-/** Exit codes: 0 healthy, 1 violations, 2 undetermined (or the command could not run). */
-export const EXIT = { healthy: 0, violations: 1, undetermined: 2 } as const;
+/**
+ * Exit codes, one meaning each: 0 clean; 1 violations (or, for a dry run, something to start); 2 undetermined
+ * (a check could not complete); 3 the command could not run (bad arguments, unreadable or untrustworthy input,
+ * an unwritable output); 4 a start was attempted and failed or did not become healthy; 5 an internal error;
+ * 130 interrupted (Ctrl-C).
+ */
+export const EXIT = {
+  healthy: 0,
+  violations: 1,
+  undetermined: 2,
+  usage: 3,
+  startFailed: 4,
+  internal: 5,
+  interrupted: 130,
+} as const;
+
+/** The pack's version, from its package.json (dist/cli/main.js -> ../../package.json). */
+function packageVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(path.join(__dirname, "..", "..", "package.json"), "utf8")) as {
+      version?: unknown;
+    };
+    return typeof pkg.version === "string" ? pkg.version : "unknown";
+  } catch {
+    return "unknown";
+  }
+}
+
+const EXIT_HELP = `
+Exit codes:
+  0    clean
+  1    violations (a dry run of start: something to start)
+  2    undetermined: a check could not complete
+  3    usage or input error: bad arguments, unreadable or untrustworthy input, unwritable output
+  4    start failed: a start call failed, or the resource was not healthy in time
+  5    internal error
+  130  interrupted (Ctrl-C)`;
 
 interface StateOptions {
   file?: string;
@@ -50,7 +111,9 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
     .description(
       "Is this stack's cloud actually recording? Check, start and report AWS Config, CloudTrail, Alibaba Cloud Config and ActionTrail.",
     )
+    .version(packageVersion(), "-V, --version", "print the version")
     .exitOverride()
+    .addHelpText("after", EXIT_HELP)
     .configureOutput({
       writeOut: (s) => void io.stdout.write(s),
       writeErr: (s) => void io.stderr.write(s),
@@ -72,7 +135,7 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
     program
       .command("status")
       .description(
-        "Live state of the stack's declared recorders and trails, judged like the pack's policies. Exit 0 healthy, 1 violations, 2 undetermined.",
+        "Live state of the stack's declared recorders and trails, judged like the pack's policies. Exit 0 healthy, 1 violations, 2 undetermined, 3 usage or input error.",
       ),
   )
     .option(
@@ -107,25 +170,43 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
         "Permissions: docs/aws-iam-start-policy.json, docs/alicloud-ram-start-policy.json.\n\nExample:\n  auditguard start --stack dev          # the plan\n  auditguard start --stack dev --yes    # apply it",
     )
     .action(async (opts: StateOptions & { yes?: boolean; wait: number; pollInterval: number }) => {
-      code = await start(opts, io);
+      code = await start(opts, io, argv.slice(argv.indexOf("start") + 1));
     });
 
   program
     .command("report")
     .description(
-      "Turn engine events (pulumi preview --event-log, pulumi up --json, pulumi policy analyze --json) into a report. Exit 1 on mandatory violations.",
+      "Turn engine events (pulumi preview --event-log, pulumi up --json, pulumi policy analyze --json) into reports. " +
+        "Refuses input that cannot hold the run's findings (exit 3). Exit 1 on failing findings (--fail-on), 2 when the only failing findings are checks that could not complete.",
     )
     .argument("<events>", "the event log or JSON output file, or - for stdin")
     .addOption(
-      new Option("--format <format>", "report format").choices(["text", "markdown", "sarif", "junit"]).default("text"),
+      new Option(
+        "--format <format[=file]>",
+        "text, markdown, sarif or junit; repeat with =file for several outputs from one run (sarif=out.sarif)",
+      ).argParser(collectFormat),
     )
-    .option("-o, --output <file>", "write the report to a file instead of stdout")
+    .option("-o, --output <file>", "write the (single) report to a file instead of stdout")
     .option("--artifact <uri>", "SARIF: the file results are attached to", "Pulumi.yaml")
+    .option("--stack <name>", "the stack the events belong to (default: from the URNs in the events)")
+    .option(
+      "--fail-on <levels>",
+      "what fails: mandatory, advisory (and mandatory), none; and/or a severity (critical, high, medium, low) at or above which any finding fails, e.g. mandatory,high",
+      "mandatory",
+    )
+    .option("--accept-incomplete", "report even when the input cannot be trusted to hold the run's findings")
+    .option(
+      "--marker <id>",
+      "Markdown: the hidden marker a workflow finds to update one sticky comment",
+      DEFAULT_MARKER,
+    )
+    .option("--full-report <url>", "Markdown: where the findings left out to fit a comment can be read")
     .addHelpText(
       "after",
-      "\nExample:\n  pulumi preview --policy-pack ../auditguard --event-log events.json\n  auditguard report events.json --format sarif -o auditguard.sarif",
+      "\nExample:\n  pulumi preview --policy-pack ../auditguard --event-log events.json\n" +
+        "  auditguard report events.json --format sarif=auditguard.sarif --format markdown=comment.md --format junit=policy.xml",
     )
-    .action(async (events: string, opts: { format: string; output?: string; artifact: string }) => {
+    .action(async (events: string, opts: ReportOptions) => {
       code = await report(events, opts, io);
     });
 
@@ -134,16 +215,16 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
   } catch (e) {
     if (e instanceof CommanderError) {
       // --help and --version exit 0; usage errors were already printed by commander.
-      return e.exitCode === 0 ? 0 : EXIT.undetermined;
+      return e.exitCode === 0 ? 0 : EXIT.usage;
     }
     if (e instanceof UsageError || e instanceof ReportInputError) {
       io.stderr.write(`auditguard: ${redact(e.message)}\n`);
-      return EXIT.undetermined;
+      return EXIT.usage;
     }
     io.stderr.write(
       `auditguard: unexpected error: ${redact(e instanceof Error ? (e.stack ?? e.message) : String(e))}\n`,
     );
-    return EXIT.undetermined;
+    return EXIT.internal;
   }
   return code;
 }
@@ -156,7 +237,7 @@ function seconds(value: string): number {
 
 async function loadAll(opts: StateOptions & { coverage?: boolean }, io: Io) {
   const configOf = await loadPolicyConfig(opts.policyConfig);
-  const state = await loadStack(opts, io.exportStack, io.readStdin);
+  const state = intentFromInputs(await loadStack(opts, io.exportStack, io.readStdin));
   if (state.encryptedSecrets > 0) {
     io.stderr.write(
       `auditguard: ${state.encryptedSecrets} secret(s) in ${state.source} are encrypted; resources whose provider needs them are not checked (export with --show-secrets)\n`,
@@ -189,7 +270,9 @@ async function status(opts: StateOptions & { coverage?: boolean }, io: Io): Prom
   io.stdout.write(table(live.rows));
   writeFindings(io, live.rows);
   if (live.rows.some((r) => /not recording|not logging|REGISTRABLE/.test(r.state))) {
-    io.stdout.write(`\nTo start what is stopped: ${startCommandFor(state.stack)} (a dry run; add --yes to apply)\n`);
+    io.stdout.write(
+      `\nTo start what is stopped: ${opts.stack ? startCommandFor(opts.stack) : `${selfCommand(io.env)} start ${sourceArgs(opts)}`} (a dry run; add --yes to apply)\n`,
+    );
   }
   return code;
 }
@@ -197,6 +280,7 @@ async function status(opts: StateOptions & { coverage?: boolean }, io: Io): Prom
 async function start(
   opts: StateOptions & { yes?: boolean; wait: number; pollInterval: number },
   io: Io,
+  args: readonly string[],
 ): Promise<number> {
   const timing: Timing = {
     ...DEFAULT_TIMING,
@@ -232,7 +316,10 @@ async function start(
               ...describe(p.row),
               action: p.api.action,
               permission: p.api.permission,
+              identity: p.via.identity,
+              endpoint: p.via.endpoint,
             })),
+            apply: plan.planned.length > 0 ? applyCommand(io, args) : null,
             notPlanned: plan.skipped.map((s) => ({ ...describe(s.row), why: s.why })),
             resources: live.rows,
           },
@@ -245,8 +332,12 @@ async function start(
     io.stdout.write(header(state.stack, state.source, live.rows));
     writePlan(io, plan.planned, plan.skipped);
     writeOthers(io, others, plan.skipped);
+    io.stdout.write(
+      `\nTally: ${plan.planned.length} to start, ${plan.skipped.length} stopped but not started, ` +
+        `${others.filter((r) => r.verdict !== "healthy").length - plan.skipped.length} other finding(s).\n`,
+    );
     if (plan.planned.length > 0)
-      io.stdout.write(`\nDry run: nothing was changed. To apply: ${startCommandFor(state.stack)} --yes\n`);
+      io.stdout.write(`\nDry run: nothing was changed. To apply: ${applyCommand(io, args)}\n`);
     return code;
   }
 
@@ -255,17 +346,42 @@ async function start(
     writePlan(io, plan.planned, plan.skipped);
   }
   const outcomes: StartOutcome[] = [];
-  for (const p of plan.planned) {
-    const progress = progressFor(io.stderr, `${p.row.label} ${whereOf(p.entry.spec)}`);
-    const o = await executeStart(p, timing, configOf, progress, io.clock ?? systemClock);
-    progress.done(
-      o.result === "failed" ? (o.failure?.code ?? o.failure?.reason ?? "failed") : o.after.state,
-      o.result === "started",
+  // Ctrl-C while starting: say which start calls were already sent (they may have taken effect), then stop.
+  const sent: string[] = [];
+  const onInterrupt = io.onInterrupt ?? processInterrupt;
+  const release = onInterrupt(() => {
+    io.stderr.write(
+      `\nauditguard: interrupted. ${
+        sent.length
+          ? `Start calls already sent (they may have taken effect; check with ${selfCommand(io.env)} status ${sourceArgs(opts)}):\n${sent.map((x) => `  ${redact(x)}\n`).join("")}`
+          : "No start call was sent.\n"
+      }`,
     );
-    outcomes.push(o);
+    (io.exit ?? process.exit)(EXIT.interrupted);
+  });
+  try {
+    for (const p of plan.planned) {
+      const what = `${p.api.action} for ${p.row.label} ${whereOf(p.entry.spec)} as ${p.via.identity} at ${p.via.endpoint}`;
+      const tracked = {
+        ...p,
+        start: (ctx: Parameters<typeof p.start>[0], signal: AbortSignal) => {
+          if (!sent.includes(what)) sent.push(what);
+          return p.start(ctx, signal);
+        },
+      };
+      const progress = progressFor(io.stderr, `${p.row.label} ${whereOf(p.entry.spec)}`, io.env);
+      const o = await executeStart(tracked, timing, configOf, progress, io.clock ?? systemClock);
+      progress.done(
+        o.result === "failed" ? (o.failure?.code ?? o.failure?.reason ?? "failed") : o.after.state,
+        o.result === "started",
+      );
+      outcomes.push({ ...o, planned: p });
+    }
+  } finally {
+    release();
   }
   const finalRows = [...outcomes.map((o) => o.after), ...others];
-  const code = outcomes.some((o) => o.result !== "started") ? EXIT.violations : exitCodeOf(finalRows);
+  const code = outcomes.some((o) => o.result !== "started") ? EXIT.startFailed : exitCodeOf(finalRows);
   if (opts.json) {
     io.stdout.write(
       `${JSON.stringify(
@@ -319,39 +435,123 @@ async function start(
     }
   }
   writeOthers(io, others, plan.skipped);
+  const pending = outcomes.filter((o) => o.result === "pending").length;
+  io.stdout.write(
+    `\nTally: ${outcomes.length - failed.length - pending} started, ${pending} started but not healthy in time, ` +
+      `${failed.length} failed, ${plan.skipped.length} stopped but not started.\n`,
+  );
   return code;
 }
 
-async function report(
-  events: string,
-  opts: { format: string; output?: string; artifact: string },
-  io: Io,
-): Promise<number> {
+function processInterrupt(handler: () => void): () => void {
+  process.once("SIGINT", handler);
+  return () => process.off("SIGINT", handler);
+}
+
+/** `--file x` / `--stack x` (and --policy-config) as the user gave them, for hints that repeat the input. */
+function sourceArgs(opts: StateOptions): string {
+  const words = opts.stack ? ["--stack", opts.stack] : ["--file", opts.file ?? "-"];
+  if (opts.policyConfig) words.push("--policy-config", opts.policyConfig);
+  return words.map(shellWord).join(" ");
+}
+
+/** The user's own `start` arguments, with --yes: the plan it printed is the plan it applies. */
+function applyCommand(io: Io, args: readonly string[]): string {
+  const words = [...args];
+  return `${selfCommand(io.env)} start ${[...words, "--yes"].map(shellWord).join(" ")}`;
+}
+
+interface ReportOptions {
+  format?: FormatSpec[];
+  output?: string;
+  artifact: string;
+  stack?: string;
+  failOn: string;
+  acceptIncomplete?: boolean;
+  marker: string;
+  fullReport?: string;
+}
+
+const FORMATS = ["text", "markdown", "sarif", "junit"] as const;
+type Format = (typeof FORMATS)[number];
+interface FormatSpec {
+  format: Format;
+  file: string | undefined;
+}
+
+function collectFormat(value: string, previous: FormatSpec[] | undefined): FormatSpec[] {
+  const eq = value.indexOf("=");
+  const name = eq >= 0 ? value.slice(0, eq) : value;
+  const file = eq >= 0 ? value.slice(eq + 1) : undefined;
+  if (!(FORMATS as readonly string[]).includes(name))
+    throw new InvalidArgumentError(`Allowed choices are ${FORMATS.join(", ")} (each optionally =<file>).`);
+  if (file === "") throw new InvalidArgumentError(`${name}= needs a file name.`);
+  return [...(previous ?? []), { format: name as Format, file }];
+}
+
+function render(format: Format, r: EventReport, opts: ReportOptions): string {
+  switch (format) {
+    case "markdown":
+      return toMarkdown(r, { marker: opts.marker, ...(opts.fullReport ? { fullReport: opts.fullReport } : {}) });
+    case "sarif":
+      return `${JSON.stringify(toSarif(r, { artifactUri: opts.artifact }), null, 2)}\n`;
+    case "junit":
+      return `${toJunit(r)}\n`;
+    default:
+      return toText(r);
+  }
+}
+
+async function report(events: string, opts: ReportOptions, io: Io): Promise<number> {
+  const failOn = parseFailOn(opts.failOn);
+  const specs = opts.format?.length ? opts.format : [{ format: "text" as const, file: undefined }];
+  const toStdout = specs.filter((s) => s.file === undefined);
+  if (toStdout.length > 1)
+    throw new UsageError(
+      "only one --format can go to stdout (or -o); give the others a file: --format sarif=out.sarif",
+    );
+  if (opts.output && toStdout.length === 0)
+    throw new UsageError("-o names the file of a --format without =file; every --format already has one");
   let text: string;
   try {
     text = events === "-" ? await io.readStdin() : await readFile(events, "utf8");
   } catch (e) {
     throw new UsageError(`cannot read ${events}: ${e instanceof Error ? e.message : String(e)}`);
   }
-  const r = buildReport(text);
-  if (r.skippedLines > 0) io.stderr.write(`auditguard: skipped ${r.skippedLines} line(s) that were not JSON events\n`);
-  let out: string;
-  switch (opts.format) {
-    case "markdown":
-      out = toMarkdown(r);
-      break;
-    case "sarif":
-      out = `${JSON.stringify(toSarif(r, { artifactUri: opts.artifact }), null, 2)}\n`;
-      break;
-    case "junit":
-      out = `${toJunit(r)}\n`;
-      break;
-    default:
-      out = toText(r);
+  const r = buildReport(text, opts.stack ? { stack: opts.stack } : {});
+  const why = untrustedInput(r);
+  if (why.length > 0) {
+    const input = events === "-" ? "stdin" : events;
+    if (!opts.acceptIncomplete) {
+      throw new ReportInputError(
+        `refusing to report on ${input}: ${why.join("; ")}. (--accept-incomplete reports on it anyway.)`,
+      );
+    }
+    io.stderr.write(`auditguard: reporting on ${input} although ${why.join("; ")}\n`);
   }
-  if (opts.output) await writeFile(opts.output, out);
-  else io.stdout.write(out);
-  return exitCodeOfReport(r);
+  const written: string[] = [];
+  for (const spec of specs) {
+    const out = render(spec.format, r, opts);
+    const file = spec.file ?? opts.output;
+    if (file === undefined) {
+      io.stdout.write(out);
+      continue;
+    }
+    try {
+      await writeFile(file, out);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      throw new UsageError(`cannot write ${spec.format} to ${file}${code ? ` (${code})` : ""}`);
+    }
+    written.push(`${spec.format} to ${file}`);
+  }
+  const code = exitCodeOfReport(r, failOn);
+  const meaning = code === 1 ? "violations" : code === 2 ? "undetermined" : "clean";
+  io.stderr.write(
+    `auditguard report: ${summaryLine(r)}; ${r.passed.length} policy checks passed` +
+      `${written.length ? `; wrote ${written.join(", ")}` : ""}; exit ${code} (${meaning})\n`,
+  );
+  return code;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -395,7 +595,7 @@ function writePlan(
   for (const p of planned) {
     io.stdout.write(
       line(
-        `  start ${p.row.label} ${whereOf(p.entry.spec)} (now ${p.row.state}) with ${p.api.action} [${p.api.permission}]`,
+        `  start ${p.row.label} ${whereOf(p.entry.spec)} (now ${p.row.state}) with ${p.api.action} [${p.api.permission}] as ${p.via.identity} at ${p.via.endpoint}`,
       ),
     );
   }
@@ -440,11 +640,32 @@ function readStdin(): Promise<string> {
   });
 }
 
+/**
+ * stdout that a closed reader cannot crash: after EPIPE (`auditguard report … | head -1`) further output is
+ * dropped and the command ends with the exit code it would have had.
+ */
+export function pipeSafe(stream: NodeJS.WriteStream): ProgressStream {
+  let closed = false;
+  stream.on("error", (e: NodeJS.ErrnoException) => {
+    closed = true;
+    if (e.code !== "EPIPE") process.stderr.write(`auditguard: output stream error: ${e.code ?? e.message}\n`);
+  });
+  return {
+    write: (text) => (closed ? true : stream.write(text)),
+    get isTTY() {
+      return stream.isTTY;
+    },
+    get columns() {
+      return stream.columns;
+    },
+  };
+}
+
 if (require.main === module) {
   process.env["AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED"] ??= "true";
   run(process.argv.slice(2), {
-    stdout: process.stdout,
-    stderr: process.stderr,
+    stdout: pipeSafe(process.stdout),
+    stderr: pipeSafe(process.stderr),
     readStdin,
     exportStack: pulumiStackExport,
   }).then(
@@ -453,7 +674,7 @@ if (require.main === module) {
     },
     (e: unknown) => {
       process.stderr.write(`auditguard: ${redact(String(e))}\n`);
-      process.exitCode = EXIT.undetermined;
+      process.exitCode = EXIT.internal;
     },
   );
 }

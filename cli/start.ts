@@ -2,14 +2,14 @@
 // only with --yes call the start action and poll the status (with the pack's own read adapters) until it is
 // healthy or the deadline passes. Nothing declared off on purpose is started, and nothing unplanned.
 
-import { aliResolveTarget, parseEndpoint } from "../lib/alicloud/target";
+import { type AliCredentialSpec, type AliTarget, aliResolveTarget, parseEndpoint } from "../lib/alicloud/target";
 import * as aliStart from "../lib/alicloud/start";
 import type { AliNotFound, AliRecorder, AliTrailStatus } from "../lib/alicloud/sdk";
 import { aliRecorderKind, aliTrailKind } from "../lib/alicloud/kinds";
 import * as awsStart from "../lib/aws/start";
 import type { NotFound, RecorderStatus, TrailStatus } from "../lib/aws/sdk";
 import { awsRecorderKind, awsTrailKind } from "../lib/aws/kinds";
-import { type AwsService, resolveTarget } from "../lib/aws/target";
+import { type AwsCredentialSpec, type AwsService, type AwsTarget, resolveTarget } from "../lib/aws/target";
 import { DeadlineExceeded, withDeadline } from "../lib/live/deadline";
 import { failure, FAILURE_TEXT, type Outcome } from "../lib/live/outcome";
 import { type LiveEntry, RoundContext } from "../lib/live/round";
@@ -25,6 +25,8 @@ export interface PlannedStart {
   row: StatusRow;
   cloud: "aws" | "alicloud";
   api: StartAction;
+  /** Who the call is made as and where it goes, for the plan: the same target the status read used. */
+  via: { identity: string; endpoint: string };
   /** One start attempt. */
   start(ctx: RoundContext, signal: AbortSignal): Promise<StartResult>;
   /** One status read, with the pack's read adapter. */
@@ -127,6 +129,7 @@ function decide(
       return {
         cloud: "aws",
         api: awsStart.AWS_START_ACTIONS.recorder,
+        via: awsVia(target, "config"),
         start: (ctx, signal) => awsStart.startConfigurationRecorder(ctx, target, s.name, t, signal),
         read: (ctx, signal) => awsSdk().describeRecorderStatus(ctx, target, s.name, t, signal),
         started: (v) => (v as RecorderStatus | NotFound).found && (v as RecorderStatus).recording === true,
@@ -143,6 +146,7 @@ function decide(
       return {
         cloud: "aws",
         api: awsStart.AWS_START_ACTIONS.trail,
+        via: awsVia(target, "cloudtrail"),
         start: (ctx, signal) => awsStart.startTrailLogging(ctx, target, id, t, signal),
         read: (ctx, signal) => awsSdk().getTrailStatus(ctx, target, id, t, signal),
         started: (v) => (v as TrailStatus | NotFound).found && (v as TrailStatus).isLogging === true,
@@ -156,6 +160,7 @@ function decide(
       return {
         cloud: "alicloud",
         api: aliStart.ALI_START_ACTIONS.recorder,
+        via: aliVia(target),
         start: (ctx, signal) => aliStart.startConfigurationRecorder(ctx, target, t, signal),
         read: (ctx, signal) => aliSdk().getConfigurationRecorder(ctx, target, t, signal),
         started: (v) => (v as AliRecorder | AliNotFound).found && (v as AliRecorder).status === "REGISTERED",
@@ -175,6 +180,7 @@ function decide(
       return {
         cloud: "alicloud",
         api: aliStart.ALI_START_ACTIONS.trail,
+        via: aliVia(target),
         start: (ctx, signal) => aliStart.startTrailLogging(ctx, target, name, t, signal),
         read: (ctx, signal) => aliSdk().getTrailStatus(ctx, target, name, org, t, signal),
         started: (v) => (v as AliTrailStatus | AliNotFound).found && (v as AliTrailStatus).isLogging === true,
@@ -205,6 +211,57 @@ function aliTarget(r: ResourceView, e: LiveEntry<unknown>) {
   if (typeof endpoint === "string") return `its API endpoint is ${endpoint}`;
   const t = aliResolveTarget(r, endpoint);
   return t.ok ? t.value : t.why;
+}
+
+/** An access key id shown so it can be recognised, not used: its first and last four characters. */
+function maskKey(id: string): string {
+  return id.length > 10 ? `${id.slice(0, 4)}…${id.slice(-4)}` : "…";
+}
+
+function awsIdentity(c: AwsCredentialSpec): string {
+  const base =
+    c.base.source === "static"
+      ? `access key ${maskKey(c.base.accessKeyId)}`
+      : c.base.source === "profile"
+        ? `profile ${c.base.profile}`
+        : "the AWS SDK's default credential chain";
+  const web = c.webIdentity ? `web identity for ${c.webIdentity.roleArn}` : base;
+  const roles = c.assumeRoles.map((r) => r.roleArn);
+  return roles.length ? `${web}, then role ${roles.join(" then ")}` : web;
+}
+
+function awsVia(t: AwsTarget, service: AwsService): PlannedStart["via"] {
+  const host = service === "config" ? "config" : "cloudtrail";
+  return {
+    identity: awsIdentity(t.credentials),
+    endpoint:
+      t.endpoint ?? `the SDK's default (https://${host}.${t.region}.amazonaws.com unless AWS_ENDPOINT_URL* is set)`,
+  };
+}
+
+function aliIdentity(c: AliCredentialSpec): string {
+  const b = c.base;
+  const base =
+    b.source === "static"
+      ? `access key ${maskKey(b.accessKeyId)}`
+      : b.source === "cli-profile"
+        ? `aliyun CLI profile ${b.profile}`
+        : b.source === "credentials-uri"
+          ? `credentials from ${b.uri}`
+          : b.source === "ecs-role"
+            ? `ECS instance role ${b.roleName}`
+            : b.source === "oidc"
+              ? `OIDC role ${b.roleArn}`
+              : "the environment's credentials";
+  const roles = [c.assumeRole?.roleArn, c.auditRole?.roleArn].filter((r): r is string => r !== undefined);
+  return roles.length ? `${base}, then role ${roles.join(" then ")}` : base;
+}
+
+function aliVia(t: AliTarget): PlannedStart["via"] {
+  return {
+    identity: aliIdentity(t.credentials),
+    endpoint: `${t.endpoint.protocol.toLowerCase()}://${t.endpoint.host}`,
+  };
 }
 
 export interface StartOutcome {

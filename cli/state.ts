@@ -4,6 +4,7 @@
 import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { type ExportedStack, readStackExport, StackExportError } from "../lib/state-export";
+import { TYPES } from "../lib/stack";
 
 export class UsageError extends Error {
   override readonly name = "UsageError";
@@ -100,4 +101,40 @@ async function readText(file: string): Promise<string> {
   } catch (e) {
     throw new UsageError(`cannot read ${file}: ${e instanceof Error ? e.message : String(e)}`);
   }
+}
+
+/**
+ * Declared intent, read from inputs as `start` reads it. `pulumi refresh` writes what it observed into the
+ * outputs (terraform-provider-aws's trail Read sets `enable_logging` from GetTrailStatus' IsLogging), so after a
+ * refresh a stopped trail's outputs say `enableLogging: false`: judged on outputs, `status` would call it
+ * "declared off" while `start` plans to start it. The declared value wins where the inputs carry one.
+ */
+const INTENT_KEYS: Readonly<Record<string, readonly string[]>> = {
+  [TYPES.awsTrail]: ["enableLogging"],
+  [TYPES.awsNativeTrail]: ["isLogging"],
+  [TYPES.awsRecorderStatus]: ["isEnabled"],
+  [TYPES.aliTrail]: ["status"],
+  [TYPES.aliTrailDeprecated]: ["status"],
+};
+/** What an absent input declares (the provider schema's default), as `start` reads it: enable_logging defaults on. */
+const INTENT_DEFAULTS: Readonly<Record<string, Readonly<Record<string, unknown>>>> = {
+  [TYPES.awsTrail]: { enableLogging: true },
+};
+
+export function intentFromInputs<T extends ExportedStack>(state: T): T {
+  const resources = state.resources.map((r) => {
+    const keys = INTENT_KEYS[r.type];
+    const declared = state.inputs.get(r.urn);
+    if (!keys || !declared) return r;
+    const props: Record<string, unknown> = { ...(r.props as Record<string, unknown>) };
+    let changed = false;
+    for (const k of keys) {
+      const value = declared[k] ?? INTENT_DEFAULTS[r.type]?.[k];
+      if (value === undefined || props[k] === value) continue;
+      props[k] = value;
+      changed = true;
+    }
+    return changed ? ({ ...r, props } as typeof r) : r;
+  });
+  return { ...state, resources };
 }

@@ -1,9 +1,50 @@
-// The operator command that starts what is stopped, as policy messages and docs name it. Kept free of imports
-// so a policy message can lead with it without loading the command.
+// The operator command that starts what is stopped, as policy messages and the command's own hints name it.
+// Nothing puts `auditguard` on PATH by itself (not `npm ci` in a checkout, not a pack Pulumi Cloud installed under
+// ~/.pulumi/policies/…), so the text names a command that runs where it is read: `auditguard` when that name on
+// PATH is this very pack's command, else `node <this pack's dir>/dist/cli/main.js`. Kept to node's own modules so
+// a policy message can lead with it without loading the command.
 
-/** The command that starts a stack's stopped recorders and trails: `auditguard start --stack dev`. */
+import { accessSync, constants, realpathSync } from "node:fs";
+import path from "node:path";
+
+/** This pack's compiled command (this file is dist/lib/start-command.js). */
+export const MAIN_JS = path.join(__dirname, "..", "cli", "main.js");
+
+let cached: string | undefined;
+
+/** The words that run this pack's command from any directory. */
+export function selfCommand(env: NodeJS.ProcessEnv = process.env): string {
+  if (env === process.env && cached !== undefined) return cached;
+  let self: string;
+  try {
+    self = realpathSync(MAIN_JS);
+  } catch {
+    self = MAIN_JS;
+  }
+  let found: string | undefined;
+  for (const dir of (env["PATH"] ?? "").split(path.delimiter).filter(Boolean)) {
+    const candidate = path.join(dir, "auditguard");
+    try {
+      accessSync(candidate, constants.X_OK);
+      found = realpathSync(candidate);
+      break;
+    } catch {
+      continue;
+    }
+  }
+  const out = found === self ? "auditguard" : `node ${shellWord(self)}`;
+  if (env === process.env) cached = out;
+  return out;
+}
+
+/** A word the shell reads back as itself: bare when it is plain, else single-quoted. */
+export function shellWord(s: string): string {
+  return /^[A-Za-z0-9@%+=:,./_-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The command that starts a stack's stopped recorders and trails: `<self> start --stack dev`. */
 export function startCommandFor(stack?: string): string {
-  return `auditguard start --stack ${stack && /^[A-Za-z0-9._/-]+$/.test(stack) ? stack : "<stack>"}`;
+  return `${selfCommand()} start --stack ${stack && /^[A-Za-z0-9._/-]+$/.test(stack) ? stack : "<stack>"}`;
 }
 
 /** The same, applying the changes (the dry run is the default). */

@@ -145,7 +145,7 @@ export const policy = stackPolicy({
   framework: FRAMEWORKS.cisAlibaba21,
   tags: ["alicloud", "actiontrail", "live"],
   remediationSteps:
-    'Start the trail with `auditguard start --stack <stack> --yes` (or `aliyun actiontrail StartLogging --Name <trail> --region <home region>`), or declare status: "Enable" and `pulumi refresh` then `pulumi up --skip-preview`; fix the OSS bucket, SLS project or write role named in the delivery error.',
+    'Start the trail with `node <pack dir>/dist/cli/main.js start --stack <stack> --yes`, as the violation message prints it (or `aliyun actiontrail StartLogging --Name <trail> --region <home region>`), or declare status: "Enable" and `pulumi refresh` then `pulumi up --skip-preview`; fix the OSS bucket, SLS project or write role named in the delivery error.',
   url: "https://www.alibabacloud.com/help/en/actiontrail/developer-reference/api-actiontrail-2020-07-06-gettrailstatus",
   options,
   evaluate(view, config, raw) {

@@ -76,7 +76,7 @@ export const policy = stackPolicy({
   severity: "high",
   tags: ["alicloud", "config", "live"],
   remediationSteps:
-    "Start the recorder with `auditguard start --stack <stack> --yes` (or enable Cloud Config in Cloud Config > Settings), or `pulumi refresh` then `pulumi up --skip-preview`; align resourceTypes with the declaration.",
+    "Start the recorder with `node <pack dir>/dist/cli/main.js start --stack <stack> --yes`, as the violation message prints it (or enable Cloud Config in Cloud Config > Settings), or `pulumi refresh` then `pulumi up --skip-preview`; align resourceTypes with the declaration.",
   url: "https://www.alibabacloud.com/help/en/cloud-config/latest/api-config-2020-09-07-getconfigurationrecorder",
   options,
   evaluate(view, config, raw) {

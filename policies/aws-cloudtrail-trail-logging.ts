@@ -133,7 +133,7 @@ export const policy = stackPolicy({
   framework: FRAMEWORKS.cisAws31,
   tags: ["aws", "cloudtrail", "security-hub:CloudTrail.1", "live"],
   remediationSteps:
-    "Start the trail with `auditguard start --stack <stack> --yes` (or `aws cloudtrail start-logging --name <trail ARN> --region <home region>`), or `pulumi refresh` then `pulumi up --skip-preview` so enableLogging starts it; fix the bucket, KMS, SNS or CloudWatch Logs permissions named in the delivery error.",
+    "Start the trail with `node <pack dir>/dist/cli/main.js start --stack <stack> --yes`, as the violation message prints it (or `aws cloudtrail start-logging --name <trail ARN> --region <home region>`), or `pulumi refresh` then `pulumi up --skip-preview` so enableLogging starts it; fix the bucket, KMS, SNS or CloudWatch Logs permissions named in the delivery error.",
   url: "https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_GetTrailStatus.html",
   options,
   evaluate(view, config, raw) {

@@ -93,7 +93,7 @@ export const policy = stackPolicy({
   framework: FRAMEWORKS.cisAws33,
   tags: ["aws", "config", "security-hub:Config.1", "live"],
   remediationSteps:
-    "Start the recorder with `auditguard start --stack <stack> --yes` (or `aws configservice start-configuration-recorder --configuration-recorder-name <name> --region <region>`), or `pulumi refresh` then `pulumi up --skip-preview` so the RecorderStatus starts it; fix the delivery channel bucket/KMS permissions and the recorder role when lastStatus is FAILURE.",
+    "Start the recorder with `node <pack dir>/dist/cli/main.js start --stack <stack> --yes`, as the violation message prints it (or `aws configservice start-configuration-recorder --configuration-recorder-name <name> --region <region>`), or `pulumi refresh` then `pulumi up --skip-preview` so the RecorderStatus starts it; fix the delivery channel bucket/KMS permissions and the recorder role when lastStatus is FAILURE.",
   url: "https://docs.aws.amazon.com/config/latest/APIReference/API_DescribeConfigurationRecorderStatus.html",
   options,
   evaluate(view, config, raw) {

@@ -2,10 +2,10 @@
 // `--help` works for the program and every command, as a real process.
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { startCommandFor, startNowCommandFor } from "../../lib/start-command";
+import { selfCommand, startCommandFor, startNowCommandFor } from "../../lib/start-command";
 import { FakeAws } from "../fakes/aws";
 import { awsProvider, awsTrail, stackExport, trailArn } from "./fixtures";
 
@@ -49,16 +49,38 @@ describe("auditguard binary", () => {
     });
   }
 
-  it("an unknown command or option exits 2 with usage on stderr", () => {
+  it("an unknown command or option exits 3 (usage) with usage on stderr", () => {
     const r = cli("stop");
-    assert.equal(r.status, 2);
+    assert.equal(r.status, 3);
     assert.match(r.stderr, /unknown command 'stop'/);
     const f = cli("report", "x", "--format", "pdf");
-    assert.equal(f.status, 2);
+    assert.equal(f.status, 3);
     assert.match(f.stderr, /Allowed choices are text, markdown, sarif, junit/);
   });
 
+  it("--version prints the package's version; --help lists the exit codes", () => {
+    const pkg = JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")) as { version: string };
+    const v = cli("--version");
+    assert.equal(v.status, 0);
+    assert.equal(v.stdout, `${pkg.version}\n`);
+    const h = cli("--help");
+    for (const line of [
+      / 0 +clean/,
+      / 1 +violations/,
+      / 2 +undetermined/,
+      / 3 +usage or input error/,
+      / 4 +start failed/,
+    ]) {
+      assert.match(h.stdout, line);
+    }
+  });
+
   it("report - reads events from stdin as a real process and exits 1 on a mandatory violation", () => {
+    const summary = JSON.stringify({
+      sequence: 2,
+      timestamp: 2,
+      summaryEvent: { PolicyPacks: { auditguard: "0.1.0" }, result: "failed", isPreview: false },
+    });
     const event = JSON.stringify({
       sequence: 1,
       timestamp: 1,
@@ -74,14 +96,14 @@ describe("auditguard binary", () => {
       },
     });
     const r = spawnSync(process.execPath, [main, "report", "-", "--format", "markdown"], {
-      input: `${event}\n`,
+      input: `${event}\n${summary}\n`,
       encoding: "utf8",
       timeout: 60_000,
     });
     assert.equal(r.status, 1, r.stderr);
     assert.match(
       r.stdout,
-      /\| \[aws-cloudtrail-trail-logging\]\(https:[^)]+\) \| t <sub>aws:cloudtrail\/trail:Trail<\/sub> \| \*\*mandatory\*\* \| stopped \|/,
+      /\| stopped \| t <sub>aws:cloudtrail\/trail:Trail<\/sub> \| \*\*mandatory\*\* \| \[aws-cloudtrail-trail-logging\]\(https:[^)]+\) \|/,
     );
   });
 
@@ -111,11 +133,31 @@ describe("auditguard binary", () => {
     }
   });
 
-  it("startCommandFor gives the command text policies can lead with", () => {
-    assert.equal(startCommandFor("dev"), "auditguard start --stack dev");
-    assert.equal(startCommandFor("org/proj/prod"), "auditguard start --stack org/proj/prod");
-    assert.equal(startCommandFor(), "auditguard start --stack <stack>");
-    assert.equal(startCommandFor("x; rm -rf /"), "auditguard start --stack <stack>");
-    assert.equal(startNowCommandFor("dev"), "auditguard start --stack dev --yes");
+  it("startCommandFor names a command that runs where it is read: this pack's main.js unless PATH's auditguard is it", () => {
+    // On this test's PATH there is no auditguard of this checkout: the message names node and the file.
+    const self = `node ${path.join(root, "dist", "cli", "main.js")}`;
+    assert.equal(selfCommand(), self);
+    assert.equal(startCommandFor("dev"), `${self} start --stack dev`);
+    assert.equal(startCommandFor("org/proj/prod"), `${self} start --stack org/proj/prod`);
+    assert.equal(startCommandFor(), `${self} start --stack <stack>`);
+    assert.equal(startCommandFor("x; rm -rf /"), `${self} start --stack <stack>`);
+    assert.equal(startNowCommandFor("dev"), `${self} start --stack dev --yes`);
+    // An `auditguard` on PATH that is this pack's command (npm link, npm install -g): the short name.
+    const bin = mkdtempSync(path.join(os.tmpdir(), "auditguard-path-"));
+    // npm makes a bin's target executable when it links it.
+    chmodSync(path.join(root, "dist", "cli", "main.js"), 0o755);
+    symlinkSync(path.join(root, "dist", "cli", "main.js"), path.join(bin, "auditguard"));
+    assert.equal(selfCommand({ PATH: bin }), "auditguard");
+    // Someone else's auditguard is not ours.
+    const other = mkdtempSync(path.join(os.tmpdir(), "auditguard-path-"));
+    writeFileSync(path.join(other, "auditguard"), "#!/bin/sh\n", { mode: 0o755 });
+    assert.equal(selfCommand({ PATH: other }), self);
+  });
+
+  it("the printed command runs as printed, from another directory", () => {
+    const words = startCommandFor("dev").split(" ");
+    const r = spawnSync(words[0] ?? "", [...words.slice(1, -3), "--version"], { cwd: os.tmpdir(), encoding: "utf8" });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^\d+\.\d+\.\d+/);
   });
 });

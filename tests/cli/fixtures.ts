@@ -176,20 +176,35 @@ export interface Captured {
 export async function runCli(
   args: string[],
   exportText: string,
-  opts: { timing?: Partial<Timing>; tty?: boolean; stdin?: string } = {},
+  opts: {
+    timing?: Partial<Timing>;
+    tty?: boolean;
+    columns?: number;
+    stdin?: string;
+    env?: NodeJS.ProcessEnv;
+    onInterrupt?: (handler: () => void) => () => void;
+    exit?: (code: number) => void;
+  } = {},
 ): Promise<Captured> {
   let stdout = "";
   let stderr = "";
   const exported: string[] = [];
   const code = await run(args, {
     stdout: { write: (s: string) => (stdout += s) },
-    stderr: { write: (s: string) => (stderr += s), isTTY: opts.tty ?? false },
+    stderr: {
+      write: (s: string) => (stderr += s),
+      isTTY: opts.tty ?? false,
+      ...(opts.columns !== undefined ? { columns: opts.columns } : {}),
+    },
     readStdin: () => Promise.resolve(opts.stdin ?? exportText),
     exportStack: (stack) => {
       exported.push(stack);
       return Promise.resolve(exportText);
     },
     timing: { pollIntervalMs: 5, retryBaseMs: 5, waitMs: 10_000, ...opts.timing },
+    ...(opts.env ? { env: opts.env } : {}),
+    ...(opts.onInterrupt ? { onInterrupt: opts.onInterrupt } : {}),
+    ...(opts.exit ? { exit: opts.exit } : {}),
   });
   return { code, stdout, stderr, exported };
 }

@@ -1,7 +1,11 @@
 // `auditguard status` and `auditguard start` over stack exports, against the loopback fakes with the real SDK
 // clients: the same round and judgements as the pack; no write without --yes; --yes starts exactly the plan.
 import assert from "node:assert/strict";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { resetEngineStateForTests } from "../../lib/engine";
+import { selfCommand } from "../../lib/start-command";
 import { FakeAlibaba } from "../fakes/alibaba";
 import { FakeAws } from "../fakes/aws";
 import {
@@ -20,6 +24,11 @@ import {
   stackExport,
   trailArn,
 } from "./fixtures";
+
+/** A string matched literally inside a RegExp. */
+function escaped(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
 
 const WRITES = {
   aws: ["config:StartConfigurationRecorder", "cloudtrail:StartLogging"],
@@ -167,7 +176,7 @@ describe("auditguard status and start (against the loopback fakes)", function ()
       allStopped();
       const r = await runCli(["status", "--stack", "dev"], fullStack());
       assert.equal(r.code, 1);
-      assert.match(r.stdout, /To start what is stopped: auditguard start --stack dev/);
+      assert.match(r.stdout, new RegExp(`To start what is stopped: ${escaped(selfCommand())} start --stack dev \\(`));
       assert.deepEqual(writesSent(), []);
     });
 
@@ -262,12 +271,12 @@ describe("auditguard status and start (against the loopback fakes)", function ()
       );
     });
 
-    it("bad input exits 2 with a clear line", async () => {
+    it("bad input exits 3 with a clear line", async () => {
       const both = await runCli(["status"], fullStack());
-      assert.equal(both.code, 2);
+      assert.equal(both.code, 3);
       assert.match(both.stderr, /exactly one of --file/);
       const junk = await runCli(["status", "--file", "-"], "", { stdin: '{"not":"an export"}' });
-      assert.equal(junk.code, 2);
+      assert.equal(junk.code, 3);
       assert.match(junk.stderr, /not a stack export/);
     });
 
@@ -294,7 +303,20 @@ describe("auditguard status and start (against the loopback fakes)", function ()
       for (const a of ["config:StartConfigurationRecorder", "cloudtrail:StartLogging", "actiontrail:StartLogging"]) {
         assert.ok(r.stdout.includes(a), a);
       }
-      assert.match(r.stdout, /Dry run: nothing was changed. To apply: auditguard start --stack dev --yes/);
+      assert.match(
+        r.stdout,
+        new RegExp(`Dry run: nothing was changed. To apply: ${escaped(selfCommand())} start --stack dev --yes\n`),
+      );
+      // Each planned call names who makes it and where it goes.
+      assert.match(
+        r.stdout,
+        new RegExp(`StartLogging \\[cloudtrail:StartLogging\\] as access key AKIA…PLE1 at ${escaped(aws.url)}`),
+      );
+      assert.match(
+        r.stdout,
+        new RegExp(`StartLogging \\[actiontrail:StartLogging\\] as access key LTAI…EY01 at ${escaped(ali.url)}`),
+      );
+      assert.match(r.stdout, /\nTally: 4 to start, 0 stopped but not started, 0 other finding\(s\)\.\n/);
       assert.deepEqual(writesSent(), []);
     });
 
@@ -335,6 +357,41 @@ describe("auditguard status and start (against the loopback fakes)", function ()
       assert.equal(r.code, 0, r.stdout);
       assert.match(r.stdout, /Plan: nothing to start/);
     });
+    it("the apply hint repeats the user's own input: --file and --policy-config, not a stack named elsewhere", async () => {
+      allStopped();
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "auditguard-cli-"));
+      const file = path.join(dir, "my state.json");
+      fs.writeFileSync(file, fullStack());
+      const config = path.join(dir, "config.json");
+      fs.writeFileSync(config, "{}");
+      const r = await runCli(["start", "--file", file, "--policy-config", config, "--timeout", "5"], "");
+      assert.equal(r.code, 1, r.stderr);
+      assert.ok(
+        r.stdout.includes(
+          `To apply: ${selfCommand()} start --file '${file}' --policy-config ${config} --timeout 5 --yes\n`,
+        ),
+        r.stdout,
+      );
+      assert.doesNotMatch(r.stdout, /--stack/);
+    });
+
+    it("after `pulumi refresh` wrote IsLogging into enableLogging, status and start agree: declared on, stopped", async () => {
+      allStopped();
+      const ap = awsProvider(aws.url);
+      const trail = awsTrail(ap, "main");
+      // The refreshed outputs say what was observed; the inputs still say what the program declares.
+      trail.outputs = { ...trail.outputs, enableLogging: false };
+      const text = stackExport([ap, trail]);
+      const status = await runCli(["status", "--stack", "dev", "--json"], text);
+      const row = (JSON.parse(status.stdout) as { resources: JsonRow[] }).resources[0];
+      assert.equal(row?.verdict, "violation", status.stdout);
+      assert.equal(status.code, 1);
+      const plan = await runCli(["start", "--stack", "dev", "--json"], text);
+      assert.deepEqual(
+        (JSON.parse(plan.stdout) as StartJson).planned?.map((p) => p.resource),
+        ["main"],
+      );
+    });
   });
 
   describe("start --yes", () => {
@@ -358,9 +415,9 @@ describe("auditguard status and start (against the loopback fakes)", function ()
       ]);
       const r = await runCli(["start", "--stack", "dev", "--yes", "--json"], text);
       const doc = JSON.parse(r.stdout) as StartJson;
-      // The trail declared off is still not logging: the pack's verdict stands (exit 1), and it was not touched.
-      assert.equal(r.code, 1, r.stdout + r.stderr);
-      assert.equal(doc.resources.find((x) => x.resource === "paused")?.verdict, "violation");
+      // The trail declared off (in its inputs) is not logging, as declared: not a violation, and not touched.
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      assert.equal(doc.resources.find((x) => x.resource === "paused")?.verdict, "healthy");
       assert.equal(doc.dryRun, false);
       assert.deepEqual(writesSent().sort(), [
         "alicloud StartConfigurationRecorder@2020-09-07",
@@ -446,12 +503,12 @@ describe("auditguard status and start (against the loopback fakes)", function ()
       ],
     ];
     for (const [action, code, message, fix] of awsErrors) {
-      it(`AWS ${action} ${code}: one clear line with the fix, exit 1, no retry`, async () => {
+      it(`AWS ${action} ${code}: one clear line with the fix, exit 4 (start failed), no retry`, async () => {
         allStopped();
         permitAll();
         aws.fault = (q) => (q.action === action ? { kind: "error", status: 400, code, message } : undefined);
         const r = await runCli(["start", "--stack", "dev", "--yes"], fullStack());
-        assert.equal(r.code, 1);
+        assert.equal(r.code, 4);
         const failed = r.stdout.split("\n").filter((l) => l.includes(`${action} failed (${code})`));
         assert.equal(failed.length, 1, r.stdout);
         assert.match(failed[0] ?? "", fix);
@@ -502,7 +559,7 @@ describe("auditguard status and start (against the loopback fakes)", function ()
             ? { kind: "error", status: 403, code, message: `${code} happened` }
             : undefined;
         const r = await runCli(["start", "--stack", "dev", "--yes"], fullStack());
-        assert.equal(r.code, 1);
+        assert.equal(r.code, 4);
         const failed = r.stdout.split("\n").filter((l) => l.includes(`StartConfigurationRecorder failed (${code})`));
         assert.equal(failed.length, 1, r.stdout);
         assert.match(failed[0] ?? "", fix);
@@ -531,7 +588,57 @@ describe("auditguard status and start (against the loopback fakes)", function ()
       assert.equal(r.code, 0);
     });
 
-    it("a resource still not healthy at the deadline is reported pending, exit 1", async () => {
+    it("ends with a tally of what was started, failed and left", async () => {
+      allStopped();
+      permitAll();
+      const r = await runCli(["start", "--stack", "dev", "--yes"], fullStack());
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      assert.match(
+        r.stdout,
+        /\nTally: 4 started, 0 started but not healthy in time, 0 failed, 0 stopped but not started\.\n$/,
+      );
+    });
+
+    it("Ctrl-C during a start says which start calls were already sent, and exits 130", async () => {
+      allStopped();
+      permitAll();
+      let interrupt: (() => void) | undefined;
+      const exits: number[] = [];
+      aws.fault = (q) => {
+        // The user presses Ctrl-C while the trail's StartLogging is in flight.
+        if (q.action === "StartLogging") interrupt?.();
+        return undefined;
+      };
+      const r = await runCli(["start", "--stack", "dev", "--yes"], fullStack(), {
+        onInterrupt: (handler) => {
+          interrupt = handler;
+          return () => (interrupt = undefined);
+        },
+        exit: (code) => exits.push(code),
+      });
+      assert.deepEqual(exits, [130]);
+      // The message: its first line and the indented calls under it (progress lines follow, as exit was faked).
+      const lines = r.stderr.slice(r.stderr.indexOf("auditguard: interrupted.")).split("\n");
+      const said =
+        [
+          lines[0],
+          ...lines.slice(
+            1,
+            lines.findIndex((l, i) => i > 0 && !l.startsWith("  ")),
+          ),
+        ].join("\n") + "\n";
+      assert.match(
+        said,
+        /Start calls already sent \(they may have taken effect; check with .* status --stack dev\):\n/,
+      );
+      assert.match(said, /StartConfigurationRecorder for AWS Config recorder 'default'/);
+      assert.match(said, /StartLogging for CloudTrail trail 'arn:aws:cloudtrail:eu-west-1:123456789012:trail\/main'/);
+      assert.doesNotMatch(said, /ActionTrail/);
+      // Once the command is over, Ctrl-C is no longer its to handle.
+      assert.equal(interrupt, undefined);
+    });
+
+    it("a resource still not healthy at the deadline is reported pending, exit 4", async () => {
       allStopped();
       permitAll();
       ali.buildingReads = 1_000;
@@ -542,7 +649,7 @@ describe("auditguard status and start (against the loopback fakes)", function ()
       const rec = doc.results?.find((x) => x.resource === "recorder");
       assert.equal(rec?.result, "pending");
       assert.equal(rec?.after.state, "BUILDING");
-      assert.equal(r.code, 1);
+      assert.equal(r.code, 4);
     });
   });
 });

@@ -271,6 +271,113 @@ describe("e2e: pulumi policy analyze --file (real CLI, no stack context)", funct
     assert.ok(junit.stdout.includes(TRAIL_LOGGING), junit.stdout);
   });
 
+  it("auditguard report on this CLI's output for a stopped trail and three uncovered regions: the violation leads every format", async () => {
+    healthy(aws, ali);
+    aws.trails.set(awsTrailArn("main-trail"), { IsLogging: false, StopLoggingTime: nowSeconds() - 60 });
+    // The stack deploys into two more regions, where the stopped (multi-region) trail is the only candidate.
+    const s = new StateFile();
+    const provider = s.provider("aws", "aws-fake", "7.48.0", {
+      region: AWS_REGION,
+      accessKey: AWS_KEY,
+      secretKey: exportedSecret(SECRET_CANARY),
+      skipCredentialsValidation: true,
+      endpoints: awsEndpoints(aws.url),
+    });
+    for (const spec of [awsRecorder("main"), awsRecorderStatus("main"), awsDeliveryChannel("main")]) {
+      s.resource(spec.type, spec.name, spec.props, provider);
+    }
+    const trail = awsTrail("main-trail");
+    const trailUrn = s.resource(trail.type, trail.name, trail.props, provider);
+    for (const region of ["us-west-2", "ap-southeast-1"]) {
+      s.resource("aws:sqs/queue:Queue", `jobs-${region}`, { id: `jobs-${region}`, region }, provider);
+    }
+    const state = path.join(work, "three-regions.json");
+    fs.writeFileSync(state, JSON.stringify(s.toJSON(), null, 2));
+    // Config coverage would add its own findings for the two new regions: this test is about the trail's.
+    const config = configFile("trail-only.json", { "aws-config-account-coverage": "disabled" });
+    const analyzed = await run(
+      cli.pulumi,
+      ["policy", "analyze", "--file", state, "--policy-pack", pack, "--policy-pack-config", config, "--json"],
+      { cwd: work, env },
+    );
+    assert.notEqual(analyzed.code, 0, analyzed.stderr);
+    const events = path.join(work, "three-regions-events.json");
+    fs.writeFileSync(events, analyzed.stdout);
+    // What the real CLI sends: the policy's description, a newline, then the violation.
+    const raw = policyEventsOf(analyzed.stdout);
+    const trailEvent = raw.find((e) => e.policyName === TRAIL_LOGGING);
+    const description = trailEvent?.message.split("\n")[0] ?? "";
+    assert.match(description, /^Each declared CloudTrail trail is logging/, trailEvent?.message);
+
+    const out = (name: string) => path.join(work, name);
+    const r = await run(
+      process.execPath,
+      [
+        AUDITGUARD_BIN,
+        "report",
+        events,
+        "--format",
+        `sarif=${out("r.sarif")}`,
+        "--format",
+        `junit=${out("r.xml")}`,
+        "--format",
+        `markdown=${out("r.md")}`,
+        "--format",
+        "text",
+      ],
+      { cwd: work, env },
+    );
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /^auditguard report: stack dev: 1 mandatory, 3 advisory; .*; exit 1 \(violations\)\n$/);
+    const violation = /^CloudTrail trail 'arn:aws:cloudtrail:[^']+:trail\/main-trail' .*is not logging/;
+
+    const log = JSON.parse(fs.readFileSync(out("r.sarif"), "utf8")) as Sarif.Log;
+    const validate = sarifValidator();
+    assert.ok(validate(log), JSON.stringify(validate.errors, null, 2));
+    const results = log.runs.flatMap((x) => x.results ?? []);
+    assert.deepEqual(results.map((x) => x.ruleId).sort(), [
+      TRAIL_COVERAGE,
+      TRAIL_COVERAGE,
+      TRAIL_COVERAGE,
+      TRAIL_LOGGING,
+    ]);
+    assert.match(results.find((x) => x.ruleId === TRAIL_LOGGING)?.message.text ?? "", violation);
+    for (const x of results) {
+      assert.ok(!(x.message.text ?? "").startsWith(description.slice(0, 20)), x.message.text);
+      assert.equal(x.locations?.[0]?.physicalLocation?.region?.startLine, 1);
+    }
+    const regions = results
+      .filter((x) => x.ruleId === TRAIL_COVERAGE)
+      .map((x) => /region ([a-z0-9-]+):/.exec(x.message.text ?? "")?.[1])
+      .sort();
+    assert.deepEqual(regions, ["ap-southeast-1", AWS_REGION, "us-west-2"].sort());
+    assert.equal(new Set(results.map((x) => JSON.stringify(x.partialFingerprints))).size, 4);
+    assert.equal(log.runs[0]?.automationDetails?.id, "auditguard/dev/");
+
+    const junit = fs.readFileSync(out("r.xml"), "utf8");
+    assert.equal(XMLValidator.validate(junit), true);
+    const failure = /<failure message="([^"]*)" type="mandatory">/.exec(junit)?.[1] ?? "";
+    assert.match(failure.replace(/&apos;/g, "'"), violation);
+    for (const region of ["ap-southeast-1", AWS_REGION, "us-west-2"]) {
+      assert.ok(junit.includes(`name="AWS account 123456789012, region ${region}"`), junit);
+    }
+    const text = r.stdout;
+    assert.match(text.split("\n")[1] ?? "", /^ {2}✗ \[mandatory\] CloudTrail trail 'arn:aws:cloudtrail:/);
+    const md = fs.readFileSync(out("r.md"), "utf8");
+    assert.match(md, /^<!-- auditguard-report -->\n/);
+    assert.match(md, /\n\| CloudTrail trail 'arn:aws:cloudtrail:[^|]+ is not logging/);
+    assert.ok(trailUrn);
+    // Kept for the record of what each format looks like (README), when asked for.
+    const keep = process.env["AUDITGUARD_REPORT_SAMPLES"];
+    if (keep) {
+      fs.mkdirSync(keep, { recursive: true });
+      for (const f of ["r.sarif", "r.xml", "r.md"]) fs.copyFileSync(out(f), path.join(keep, f));
+      fs.writeFileSync(path.join(keep, "r.txt"), text);
+      fs.writeFileSync(path.join(keep, "stderr.txt"), r.stderr);
+      fs.copyFileSync(events, path.join(keep, "events.json"));
+    }
+  });
+
   it("without --json the exit code is the same and the report names the policy and the trail", async () => {
     healthy(aws, ali);
     aws.trails.set(awsTrailArn("main-trail"), { IsLogging: false });

@@ -9,6 +9,9 @@ import path from "node:path";
 import { FakeAlibaba } from "../fakes/alibaba";
 import { FakeAws } from "../fakes/aws";
 import type * as Sarif from "sarif";
+import { XMLValidator } from "fast-xml-parser";
+import { sarifValidator } from "../schemas/sarif";
+import { bash, githubRecipe, gitlabRecipe } from "./recipes";
 import { AUDITGUARD_BIN, type Cli, offlineEnv, packArgument, provideCli, ROOT, run, takeRpcs, workDir } from "./cli";
 import { type EngineEvent, ensureProgram, type OpResult, providerPlugin, runOp } from "./program";
 
@@ -450,6 +453,70 @@ describe("e2e: pulumi preview / up with --policy-pack (real CLI, real SDK classe
     assert.equal(markdown.code, 1, markdown.stderr);
     for (const e of mandatory) assert.ok(markdown.stdout.includes(e.policyName), markdown.stdout);
     assert.ok(markdown.stdout.includes("main-trail"), markdown.stdout);
+  });
+
+  it("the CI recipes in docs/ci: their report steps, run as the runners run them, over this preview's event log", async () => {
+    cloud("stopped");
+    const r = await op("preview");
+    assert.equal(r.ok, false, explain(r));
+    const dir = path.join(work, "ci");
+    fs.mkdirSync(dir, { recursive: true });
+    // The recipes' preview step is `pulumi preview … --event-log events.json`; the Automation API ran this CLI with
+    // --event-log, and these are its events (a program run by the CLI itself needs a language host we cannot have).
+    fs.writeFileSync(path.join(dir, "events.json"), r.events.map((e) => JSON.stringify(e)).join("\n") + "\n");
+    const shellEnv = { PATH: process.env["PATH"] ?? "", HOME: work, AUDITGUARD_PACK: ROOT, STACK };
+
+    const wf = githubRecipe();
+    assert.equal(wf.permissions["security-events"], "write");
+    const job = wf.jobs["policy"];
+    assert.deepEqual(job?.strategy.matrix.stack, [STACK]);
+    const step = (id: string) => job?.steps.find((s) => s.id === id || s.name === id);
+    assert.match(
+      step("preview")?.run ?? "",
+      /^pulumi preview --stack "\$STACK" --policy-pack "\$AUDITGUARD_PACK" --event-log events\.json/,
+    );
+    const report = step("report")?.run ?? "";
+    assert.doesNotMatch(report, /\$\{\{/, "a run script reads inputs from the environment, not expressions");
+    const gh = await bash(report, dir, {
+      ...shellEnv,
+      GITHUB_SERVER_URL: "https://github.example",
+      GITHUB_REPOSITORY: "org/infra",
+      GITHUB_RUN_ID: "7",
+    });
+    assert.equal(gh.code, 1, gh.stdout + gh.stderr);
+    assert.match(gh.stdout, /✗ \[mandatory\] CloudTrail trail/);
+    const log = JSON.parse(fs.readFileSync(path.join(dir, "auditguard.sarif"), "utf8")) as Sarif.Log;
+    const validate = sarifValidator();
+    assert.ok(validate(log), JSON.stringify(validate.errors));
+    const upload = job?.steps.find((s) => s.uses?.startsWith("github/codeql-action/upload-sarif@"));
+    assert.equal(upload?.with?.["sarif_file"], "auditguard.sarif");
+    // The upload's category and the file's own automationDetails.id name the same stack.
+    assert.equal(`${String(upload?.with?.["category"]).replace("${{ matrix.stack }}", STACK)}/`, "auditguard/dev/");
+    assert.equal(log.runs.find((x) => x.tool.driver.name === "auditguard")?.automationDetails?.id, "auditguard/dev/");
+    const comment = fs.readFileSync(path.join(dir, "comment.md"), "utf8");
+    assert.ok(comment.length <= 65_536);
+    assert.equal(comment.split("\n")[0], `<!-- auditguard-${STACK} -->`);
+    assert.ok(step("Sticky pull-request comment")?.run?.includes('marker="<!-- auditguard-$STACK -->"'));
+    assert.match(comment, /https:\/\/github\.example\/org\/infra\/actions\/runs\/7|main-trail/);
+
+    const gl = gitlabRecipe()["auditguard"];
+    assert.equal(gl?.artifacts.when, "always");
+    assert.equal(gl?.artifacts.reports.junit, "auditguard.xml");
+    assert.match(
+      gl?.script[0] ?? "",
+      /^pulumi preview --stack "\$STACK" --policy-pack "\$AUDITGUARD_PACK" --event-log events\.json/,
+    );
+    const glEnv = { ...shellEnv, STACK: gl?.variables["STACK"] ?? "" };
+    const line = await bash(gl?.script[1] ?? "", dir, glEnv);
+    assert.equal(line.code, 1, line.stdout + line.stderr);
+    const junit = fs.readFileSync(path.join(dir, "auditguard.xml"), "utf8");
+    assert.equal(XMLValidator.validate(junit), true);
+    assert.match(junit, /<testsuite name="dev" tests="\d+" failures="[1-9]/);
+    // A preview that never wrote its event log fails the job; it is not reported clean.
+    const empty = path.join(work, "ci-empty");
+    fs.mkdirSync(empty, { recursive: true });
+    const none = await bash(gl?.script[1] ?? "", empty, glEnv);
+    assert.equal(none.code, 3, none.stdout + none.stderr);
   });
 
   it("with the live policies lowered to advisory by --policy-pack-config, the same preview passes and still reports", async () => {
