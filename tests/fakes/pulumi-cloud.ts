@@ -68,6 +68,9 @@ interface UpdateRecord {
   stackKey: string;
   token: string;
   status?: string;
+  version?: number;
+  startTime?: number;
+  endTime?: number;
   events: unknown[];
   requiredPolicies: unknown[];
 }
@@ -186,6 +189,7 @@ export class FakePulumiCloud {
           return json(200);
         case "POST complete": // CompleteUpdate: apitype.CompleteUpdateRequest {status}
           update.status = String(parsed()["status"]);
+          update.endTime = Math.floor(Date.now() / 1000);
           return json(200);
       }
       return notFound();
@@ -237,7 +241,32 @@ export class FakePulumiCloud {
       for (const pol of pack.policies) if (pol.configSchema) configSchema[pol.name] = pol.configSchema;
       return json(200, { configSchema });
     }
+    const version = /^\/api\/orgs\/([^/]+)\/policypacks\/([^/]+)\/versions\/([^/]+)$/.exec(p);
+    if (method === "GET" && version) {
+      // GetPolicyPack (policy publish reads the version back): apitype.GetPolicyPackResponse
+      const pack = this.packs.get(`${version[2]}@${version[3]}`);
+      if (!pack?.completed) return json(404, { code: 404, message: "no such policy pack version" });
+      const applied = this.groupPacks.get(pack.name)?.versionTag === pack.versionTag;
+      return json(200, { ...pack, tarball: undefined, completed: undefined, version: 1, applied });
+    }
     const group = /^\/api\/orgs\/([^/]+)\/policygroups\/([^/]+)$/.exec(p);
+    if (method === "GET" && group) {
+      // GetPolicyGroup (policy enable reads the group back): apitype.GetPolicyGroupResponse (cloud SDK PolicyGroup)
+      if (group[2] !== "default-policy-group") return json(404, { code: 404, message: "no such policy group" });
+      return json(200, {
+        name: group[2],
+        isOrgDefault: true,
+        entityType: "stacks",
+        mode: "preventative",
+        stacks: [...this.stacks.values()].map((st) => ({ name: st.stack, routingProject: st.project })),
+        appliedPolicyPacks: [...this.groupPacks.values()].map((g) => ({
+          ...g,
+          displayName: this.packs.get(`${g.name}@${g.versionTag}`)?.displayName ?? g.name,
+          version: 1,
+        })),
+        accounts: [],
+      });
+    }
     if (method === "PATCH" && group) {
       // ApplyPolicyPack: apitype.UpdatePolicyGroupRequest {addPolicyPack: {name, versionTag, config, environments}}
       const add = parsed()["addPolicyPack"] as GroupPack | undefined;
@@ -251,18 +280,25 @@ export class FakePulumiCloud {
     // ESC: the environments attached to a required pack (pkg/backend/httpstate/policypack.go ResolveEnvironments).
     const escOpen = /^\/api\/esc\/environments\/([^/]+)\/yaml\/open(?:\/([^/]+))?$/.exec(p);
     if (escOpen && method === "POST" && !escOpen[2]) {
-      // OpenYAMLEnvironment: body = the YAML definition (`imports: [...]`), answer {id}
+      // OpenYAMLEnvironment: body = the definition, answer {id}. The CLI sends a required pack's environments as the
+      // JSON (a YAML flow mapping) `{"imports":[...]}` (workspace.NewEnvironment(envs).Definition()).
       const yaml = body.toString("utf8");
       this.openedYaml.push(yaml);
+      let imports: string[];
+      try {
+        imports = (JSON.parse(yaml) as { imports?: string[] }).imports ?? [];
+      } catch {
+        return json(400, { code: 400, message: "this test service reads only JSON definitions" });
+      }
       const properties: Record<string, unknown> = {};
-      for (const m of yaml.matchAll(/^\s*-\s*["']?([^"'\s]+)["']?\s*$/gm)) {
-        const env = this.environments.get(m[1] ?? "");
+      for (const name of imports) {
+        const env = this.environments.get(name);
         if (!env) {
           // EnvironmentErrorResponse with diagnostics (400): what the service says of an unknown import.
           return json(400, {
             code: 400,
             message: "invalid",
-            diagnostics: [{ summary: `unknown environment "${m[1]}"` }],
+            diagnostics: [{ summary: `unknown environment "${name}"` }],
           });
         }
         Object.assign(properties, env);
@@ -320,9 +356,33 @@ export class FakePulumiCloud {
           version: stack.version,
         });
       }
+      if (method === "POST" && (rest === "decrypt/log-batch-decryption" || rest === "decrypt/log-decryption")) {
+        // LogBulk3rdPartySecretsProviderDecryptionEvent / Log3rdPartySecretsProviderDecryptionEvent: the CLI tells the
+        // service it decrypted the stack's secrets itself (passphrase secrets provider); no answer body.
+        return json(200);
+      }
       if (method === "GET" && rest === "export") {
         // ExportStackDeployment: apitype.UntypedDeployment (version 3 with an empty deployment before any update)
         return json(200, stack.deployment ?? { version: 3, deployment: {} });
+      }
+      if (method === "GET" && rest === "updates") {
+        // GetStackUpdates (the Automation API's `stack history` after up): apitype.GetHistoryResponse, newest first
+        const updates = [...this.updates.values()]
+          .filter((x) => x.stackKey === key && x.kind === "update" && x.status)
+          .reverse()
+          .map((x) => ({
+            kind: "update",
+            startTime: x.startTime,
+            endTime: x.endTime,
+            message: "",
+            environment: {},
+            config: {},
+            result: x.status,
+            version: x.version,
+          }));
+        const size = Number(u.searchParams.get("pageSize") ?? "0");
+        const page = Number(u.searchParams.get("page") ?? "1");
+        return json(200, { updates: size > 0 ? updates.slice((page - 1) * size, page * size) : updates });
       }
       if (method === "POST" && (rest === "preview" || rest === "update")) {
         // CreateUpdate: apitype.UpdateProgramRequest -> UpdateProgramResponse {updateID, requiredPolicies}
@@ -345,6 +405,8 @@ export class FakePulumiCloud {
         const update = this.updates.get(start[1] ?? "");
         if (!update) return notFound();
         if (update.kind === "update") stack.version++;
+        update.version = stack.version;
+        update.startTime = Math.floor(Date.now() / 1000);
         return json(200, { version: stack.version, token: update.token, tokenExpiration: 0 });
       }
     }
