@@ -110,12 +110,23 @@ export function rpcLogOf(work: string): string {
   return path.join(work, "analyzer-rpcs.log");
 }
 
-/** The RPCs logged since the last call, in order (the log is emptied). */
-export function takeRpcs(work: string): string[] {
+/**
+ * What the pack processes logged since the last call, in order (the log is emptied): one line per Analyzer RPC,
+ * "<rpc>" or, for configureStack, "configureStack <stack context as JSON>"; and "pack-env <JSON>" as each pack
+ * process starts (the PULUMI_NODEJS_* variables it was started with, PULUMI_CONFIG's keys).
+ */
+export function takeRpcLines(work: string): string[] {
   const file = rpcLogOf(work);
-  const rpcs = fs.existsSync(file) ? fs.readFileSync(file, "utf8").split("\n").filter(Boolean) : [];
+  const lines = fs.existsSync(file) ? fs.readFileSync(file, "utf8").split("\n").filter(Boolean) : [];
   fs.writeFileSync(file, "");
-  return rpcs;
+  return lines;
+}
+
+/** The names of the RPCs logged since the last call, in order (the log is emptied). */
+export function takeRpcs(work: string): string[] {
+  return takeRpcLines(work)
+    .filter((l) => !l.startsWith("pack-env "))
+    .map((l) => l.split(" ")[0] ?? l);
 }
 
 /**
@@ -141,17 +152,54 @@ export function offlineEnv(cli: Cli, work: string, extra: Record<string, string>
     NODE_OPTIONS:
       `${process.env["NODE_OPTIONS"] ?? ""} --require ${JSON.stringify(path.join(__dirname, "rpc-trace.js"))}`.trim(),
     AUDITGUARD_E2E_RPC_LOG: rpcLogOf(work),
+    AUDITGUARD_E2E_HOST_LOG: hostLogOf(work),
     ...extra,
   };
+}
+
+/**
+ * How the CLI starts the pack in a test: "host" gives the pack directory (`--policy-pack <dir>`, as users run it) and
+ * the CLI runs it through a Node.js language host (the real one when it is installed, else the stand-in of
+ * tests/e2e/language-host.ts); "launcher" gives an executable that starts the pack without a host. The e2e specs run
+ * both ways.
+ */
+export type PackPath = "host" | "launcher";
+export const PACK_PATHS: readonly PackPath[] = ["launcher", "host"];
+
+/**
+ * The CLI for one pack path. For "host" without a real host: a directory in `work` holding a `pulumi` link to the
+ * CLI and a `pulumi-language-nodejs` launcher of the stand-in host; offlineEnv puts it first on PATH, where the CLI
+ * looks for language plugins (sdk/go/common/workspace/plugins.go `GetPluginPath`: PATH, then next to the CLI).
+ */
+export function cliFor(cli: Cli, mode: PackPath, work: string): Cli {
+  if (mode === "launcher") return { ...cli, languageHost: false };
+  if (cli.languageHost) return cli;
+  const dir = path.join(work, "cli-with-host");
+  fs.mkdirSync(dir, { recursive: true });
+  const pulumi = path.join(dir, "pulumi");
+  if (!fs.existsSync(pulumi)) fs.symlinkSync(cli.pulumi, pulumi);
+  const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
+  const host = path.join(__dirname, "language-host.js");
+  fs.writeFileSync(
+    path.join(dir, "pulumi-language-nodejs"),
+    `#!/bin/sh\nexec ${q(process.execPath)} ${q(host)} --version-of-cli ${q(cli.version.replace(/^v/, ""))} "$@"\n`,
+    { mode: 0o755 },
+  );
+  return { ...cli, dir, pulumi, languageHost: true };
+}
+
+/** Where the stand-in language host of a test group logs the calls it receives (tests/e2e/language-host.ts). */
+export function hostLogOf(work: string): string {
+  return path.join(work, "language-host.log");
 }
 
 /**
  * What to pass as `--policy-pack` for the pack in `packDir`. With a Node.js language host, the directory (the CLI
  * asks the host to run the pack). Without one, the CLI (3.276) has no `pulumi-analyzer-policy-nodejs` fallback any
  * more, but it runs an executable file given as `--policy-pack` as an analyzer plugin, with the engine address as
- * its argument: this launcher starts the pack exactly as the host does (`run-policy-pack` from the pack's own
- * @pulumi/pulumi, cwd = pack dir), without the PULUMI_NODEJS_* variables the host adds, so the pack learns the
- * stack context from ConfigureStack alone.
+ * its argument: this launcher starts the pack as the host does (`run-policy-pack` from the pack's own
+ * @pulumi/pulumi, cwd = pack dir), without the policy proxy and the PULUMI_NODEJS_* variables the host adds, so the
+ * pack learns the stack context from ConfigureStack alone.
  */
 export function packArgument(cli: Cli, packDir: string, work: string): string {
   if (cli.languageHost) return packDir;

@@ -16,8 +16,10 @@ import { AWS_REGION, awsEndpoints, awsTrail, awsTrailArn } from "../harness/fixt
 import {
   brief,
   type Cli,
+  cliFor,
   npmEnv,
   offlineEnv,
+  PACK_PATHS,
   packArgument,
   policyEventsOf,
   provideCli,
@@ -118,30 +120,32 @@ describe("e2e: the npm pack tarball, installed as Pulumi Cloud's CLI installs a 
     assert.ok(fs.existsSync(path.join(packDir, "dist", "index.js")));
   });
 
-  it("pulumi policy analyze with the installed pack reports a stopped trail as a mandatory violation", async () => {
-    const state = new StateFile();
-    const provider = state.provider("aws", "aws-fake", "7.48.0", {
-      region: AWS_REGION,
-      accessKey: "AKIAE2EPACKAGING0001",
-      secretKey: "packaging-secret",
-      endpoints: awsEndpoints(aws.url),
+  for (const mode of PACK_PATHS)
+    it(`pulumi policy analyze with the installed pack, through the ${mode}, reports a stopped trail as a mandatory violation`, async () => {
+      const through = cliFor(cli, mode, work);
+      const state = new StateFile();
+      const provider = state.provider("aws", "aws-fake", "7.48.0", {
+        region: AWS_REGION,
+        accessKey: "AKIAE2EPACKAGING0001",
+        secretKey: "packaging-secret",
+        endpoints: awsEndpoints(aws.url),
+      });
+      const trail = awsTrail("packaged-trail");
+      const trailUrn = state.resource(trail.type, trail.name, trail.props, provider);
+      const file = path.join(work, `state-${mode}.json`);
+      fs.writeFileSync(file, JSON.stringify(state.toJSON()));
+      aws.trails.set(awsTrailArn("packaged-trail"), { IsLogging: false });
+      const r = await run(
+        through.pulumi,
+        ["policy", "analyze", "--json", "--file", file, "--policy-pack", packArgument(through, packDir, work)],
+        { cwd: work, env: offlineEnv(through, work) },
+      );
+      assert.notEqual(r.code, 0, r.stdout + r.stderr);
+      const events = policyEventsOf(r.stdout);
+      assert.ok(
+        brief(events).includes(`aws-cloudtrail-trail-logging@${trailUrn}#mandatory`),
+        brief(events).join("\n") + r.stderr,
+      );
+      assert.ok(events.every((e) => e.policyPackName === "auditguard"));
     });
-    const trail = awsTrail("packaged-trail");
-    const trailUrn = state.resource(trail.type, trail.name, trail.props, provider);
-    const file = path.join(work, "state.json");
-    fs.writeFileSync(file, JSON.stringify(state.toJSON()));
-    aws.trails.set(awsTrailArn("packaged-trail"), { IsLogging: false });
-    const r = await run(
-      cli.pulumi,
-      ["policy", "analyze", "--json", "--file", file, "--policy-pack", packArgument(cli, packDir, work)],
-      { cwd: work, env: offlineEnv(cli, work) },
-    );
-    assert.notEqual(r.code, 0, r.stdout + r.stderr);
-    const events = policyEventsOf(r.stdout);
-    assert.ok(
-      brief(events).includes(`aws-cloudtrail-trail-logging@${trailUrn}#mandatory`),
-      brief(events).join("\n") + r.stderr,
-    );
-    assert.ok(events.every((e) => e.policyPackName === "auditguard"));
-  });
 });

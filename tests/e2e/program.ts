@@ -101,6 +101,7 @@ export interface OpRequest {
   config: Record<string, { value: string; secret?: boolean }>;
   policyPacks: string[];
   policyPackConfigs: string[];
+  secretsProvider?: string;
 }
 
 export interface OpResult {

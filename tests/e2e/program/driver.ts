@@ -18,6 +18,8 @@ interface Request {
   config: Record<string, { value: string; secret?: boolean }>;
   policyPacks: string[];
   policyPackConfigs: string[];
+  /** The stack's secrets provider when it is created (a Pulumi Cloud backend would default to its own). */
+  secretsProvider?: string;
 }
 
 interface Result {
@@ -40,7 +42,7 @@ async function main(): Promise<void> {
   };
   const stack = await LocalWorkspace.createOrSelectStack(
     { projectName: req.project, stackName: req.stack, program: async () => program() },
-    { workDir: req.workDir, envVars: req.envVars, projectSettings },
+    { workDir: req.workDir, envVars: req.envVars, projectSettings, secretsProvider: req.secretsProvider },
   );
   await stack.setAllConfig(req.config, true);
   const events: EngineEvent[] = [];
