@@ -191,6 +191,24 @@ describe("coverage adapters (real SDK clients, loopback fake)", function () {
     );
   });
 
+  it("ListConfigurationRecorders asks for pages the model allows (MaxResults 20) and reads them all", async () => {
+    for (let i = 0; i < 45; i++) {
+      fake.recorders.set(`eu-west-1/linked-${i}`, { recording: true });
+      fake.recorderSetups.set(`eu-west-1/linked-${i}`, { servicePrincipal: `svc${i}.amazonaws.com` });
+    }
+    const all = value(await listRecorders(ctx, target("config"), TIMEOUT, signal));
+    assert.equal(all.length, 45);
+    // The model (botocore config 2014-11-12) bounds MaxResults to 0..20: 100 was a ValidationException.
+    assert.deepEqual(
+      fake.calls("ListConfigurationRecorders").map((p) => [p.body["MaxResults"], p.body["NextToken"]]),
+      [
+        [20, undefined],
+        [20, "page-20"],
+        [20, "page-40"],
+      ],
+    );
+  });
+
   it("ListConfigurationRecorders: a token that repeats itself is malformed, not an endless loop", async () => {
     fake.fault = () => ({
       kind: "reply",

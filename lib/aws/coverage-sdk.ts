@@ -213,8 +213,13 @@ export async function describeRecorderStatuses(
   }
 }
 
-/** Pages followed before a listing counts as malformed (a region has a handful of recorders, 100 a page). */
-const MAX_RECORDER_PAGES = 20;
+/**
+ * ListConfigurationRecorders' page size: the model's MaxResults is an integer of 0 to 20 (botocore
+ * config/2014-11-12 service-2.json); 100 was refused with a ValidationException in every region.
+ */
+export const RECORDER_PAGE_SIZE = 20;
+/** Pages followed before a listing counts as malformed (a region has a handful of recorders, 20 a page). */
+const MAX_RECORDER_PAGES = 50;
 
 /** Every recorder of the region, service-linked ones included, following NextToken. */
 export async function listRecorders(
@@ -229,7 +234,10 @@ export async function listRecorders(
     let token: string | undefined;
     for (let page = 0; page < MAX_RECORDER_PAGES; page++) {
       const out = await configClient(ctx, target, timeoutMs).send(
-        new config.ListConfigurationRecordersCommand({ MaxResults: 100, ...(token ? { NextToken: token } : {}) }),
+        new config.ListConfigurationRecordersCommand({
+          MaxResults: RECORDER_PAGE_SIZE,
+          ...(token ? { NextToken: token } : {}),
+        }),
         { abortSignal: signal },
       );
       const list: unknown = out.ConfigurationRecorderSummaries ?? [];
