@@ -188,6 +188,50 @@ describe("account coverage over the Analyzer protocol", function () {
       fake.calls("GetTrailStatus").map((r) => [r.body["Name"], r.region, r.accessKeyId]),
       [[arn, "us-east-1", member]],
     );
+    // CloudTrail refuses GetEventSelectors on another account's trail ("Unknown trail … for the user"): not asked.
+    assert.deepEqual(fake.calls("GetEventSelectors"), []);
+  });
+
+  it("an organization trail with custom selectors a member cannot read: covered on a stated assumption; stopped: not", async () => {
+    const member = "AGMEMBERKEY0000002";
+    fake.accounts.set(member, MEMBER_ACCOUNT);
+    const arn = trailIn(fake, "org-trail", "us-east-1", { multi: true, org: true }, ORG_ACCOUNT);
+    fake.trailSetups.set(arn, {
+      isMultiRegion: true,
+      isOrganizationTrail: true,
+      eventSelectors: [{ ReadWriteType: "All", IncludeManagementEvents: true }],
+    });
+    recorderIn(fake, "eu-west-1");
+    const provider = awsProvider("member2", fake.url, {
+      region: "eu-west-1",
+      accessKey: member,
+      secretKey: "ag-member-secret-000002",
+    });
+    const stack = [stackResource(), providerResource(provider), bucket("member-data-2", provider)];
+    const covered = await h().analyzeStack(stack);
+    assert.deepEqual(covered.diagnostics, [], brief(covered));
+    assert.deepEqual(fake.calls("GetEventSelectors"), []);
+    // What the member can read still decides: the trail's status, by its full ARN.
+    const state = fake.trails.get(arn);
+    assert.ok(state);
+    Object.assign(state, { IsLogging: false, StopLoggingTime: nowSeconds() - 60 });
+    const stopped = await h().analyzeStack([...stack, bucket("member-data-3", provider)]);
+    const d = of(stopped, TRAIL_COVERAGE);
+    assert.equal(d.length, 1, brief(stopped));
+    assert.match(d[0]?.message ?? "", /trail 'org-trail' \(organization trail of 999988887777\) is not logging since /);
+  });
+
+  it("a logging trail whose S3 delivery fails (NoSuchBucket) does not cover its region", async () => {
+    const arn = trailIn(fake, "broken", "eu-west-1");
+    recorderIn(fake, "eu-west-1");
+    Object.assign(fake.trails.get(arn) ?? {}, { LatestDeliveryError: "NoSuchBucket" });
+    const result = await h().analyzeStack(appStack(["eu-west-1"]).resources);
+    const d = of(result, TRAIL_COVERAGE);
+    assert.equal(d.length, 1, brief(result));
+    assert.match(
+      d[0]?.message ?? "",
+      /Found: trail 'broken' is logging but its S3 delivery fails \(LatestDeliveryError=NoSuchBucket\)\./,
+    );
   });
 
   it("an organization trail that is single-region elsewhere does not cover the member's region", async () => {

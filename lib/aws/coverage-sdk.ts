@@ -19,6 +19,14 @@ export interface ListedTrail {
   homeRegion: string | undefined;
   isMultiRegion: boolean;
   isOrganizationTrail: boolean;
+  /**
+   * DescribeTrails' HasCustomEventSelectors: false means the trail records what CloudTrail records without
+   * selectors (all read and write management events); what a member account can still know of an organization
+   * trail whose selectors only the management account may read.
+   */
+  hasCustomEventSelectors: boolean | undefined;
+  /** The CloudWatch Logs destination, if the trail has one (its delivery health is judged only then). */
+  cloudWatchLogsLogGroupArn: string | undefined;
 }
 
 /** A trail's selectors in the provider's shape (`eventSelectors`, `advancedEventSelectors`). */
@@ -73,6 +81,9 @@ export async function describeTrails(
         homeRegion: optionalString(t["HomeRegion"]),
         isMultiRegion: t["IsMultiRegionTrail"] === true,
         isOrganizationTrail: t["IsOrganizationTrail"] === true,
+        hasCustomEventSelectors:
+          typeof t["HasCustomEventSelectors"] === "boolean" ? t["HasCustomEventSelectors"] : undefined,
+        cloudWatchLogsLogGroupArn: optionalString(t["CloudWatchLogsLogGroupArn"]),
       });
     }
     return success(trails);
@@ -81,7 +92,9 @@ export async function describeTrails(
   }
 }
 
-/** A trail's event selectors, by ARN (call it in the trail's home region). */
+const SELECTORS_UNREADABLE = new Set(["TrailNotFoundException", "CloudTrailARNInvalidException"]);
+
+/** A trail's event selectors, by ARN (call it in the trail's home region); `found: false` when unreadable. */
 export async function getEventSelectors(
   ctx: RoundContext,
   target: AwsTarget,
@@ -126,7 +139,11 @@ export async function getEventSelectors(
       })),
     });
   } catch (e) {
-    if (errorName(e) === "TrailNotFoundException") return success({ found: false, detail: quote(errorMessage(e)) });
+    // CloudTrail answers GetEventSelectors on an organization trail only to the management account: a member
+    // gets "Unknown trail … for the user" or CloudTrailARNInvalidException. Unreadable, not a missing trail.
+    if (SELECTORS_UNREADABLE.has(errorName(e))) {
+      return success({ found: false, detail: `${errorName(e)}: ${quote(errorMessage(e))}` });
+    }
     return { ok: false, failure: classify(e) };
   }
 }

@@ -8,6 +8,7 @@ import { type NumberOption, type BooleanOption, readOptions, timeoutSecondsOptio
 import { type AuditIdentity, currentAuditIdentity } from "../live/audit";
 import { type CoverageFacts, undecidedChecks, type UndecidedPlace } from "../live/coverage";
 import { type CallSpec, type CheckFailure, type Outcome, success } from "../live/outcome";
+import { quote } from "../redact";
 import type { Call, LiveKind, PlannedCheck, RoundContext, RunCall } from "../live/round";
 import { ofType, type ResourceView, type StackView, TYPES } from "../stack";
 import { managementCoverage } from "../../policies/aws-cloudtrail-trail-declared";
@@ -16,6 +17,7 @@ import type { DescribedRecorder, ListedTrail, RecorderSummary, TrailSelectors } 
 import type { NotFound, RecorderStatus, TrailStatus } from "./sdk";
 import {
   accountHint,
+  accountOfArn,
   type AwsService,
   type AwsTarget,
   endpointOf,
@@ -97,11 +99,17 @@ export interface RecorderEvidence {
 
 export type Judgement = { covers: true; by: string; recordsGlobalTypes?: boolean } | { covers: false; why: string };
 
-/** Does this trail cover `region`? Scope (multi-region or homed there), IsLogging, read+write management events. */
+/**
+ * Does this trail cover `region`? Scope (multi-region or homed there), IsLogging, every delivery destination
+ * healthy, read+write management events. Selectors that cannot be read (an organization trail seen from a
+ * member account) are never held against the trail: what DescribeTrails says of them is used, and the
+ * assumption is said in the verdict.
+ */
 export function trailCovers(region: string, e: TrailEvidence): Judgement {
   const t = e.trail;
   const home = t.homeRegion ?? regionOfArn(t.arn) ?? "an unknown region";
-  const label = `trail '${t.name}'${t.isOrganizationTrail ? " (organization trail)" : ""}`;
+  const owner = accountOfArn(t.arn);
+  const label = `trail '${t.name}'${t.isOrganizationTrail ? ` (organization trail${owner ? ` of ${owner}` : ""})` : ""}`;
   if (!t.isMultiRegion && home !== region) return { covers: false, why: `${label} is single-region in ${home}` };
   if (!e.status) return { covers: false, why: `${label}: its status is unknown` };
   if (!e.status.found) return { covers: false, why: `${label} was not found by GetTrailStatus (${e.status.detail})` };
@@ -109,9 +117,18 @@ export function trailCovers(region: string, e: TrailEvidence): Judgement {
     const since = e.status.stopLoggingTime !== undefined ? ` since ${iso(e.status.stopLoggingTime)}` : "";
     return { covers: false, why: `${label} is not logging${since}` };
   }
+  const failing = failingDestinations(t, e.status);
+  if (failing.length > 0) return { covers: false, why: `${label} is logging but ${failing.join(" and ")}` };
+  const scope = t.isMultiRegion ? `multi-region, home ${home}` : `home ${home}`;
   if (!e.selectors) return { covers: false, why: `${label}: its event selectors are unknown` };
-  if (!e.selectors.found)
-    return { covers: false, why: `${label} has no readable event selectors (${e.selectors.detail})` };
+  if (!e.selectors.found) {
+    // CloudTrail's own default (no custom selectors) is all read and write management events.
+    const assumed =
+      t.hasCustomEventSelectors === false
+        ? "no custom event selectors, so all read and write management events (CloudTrail's default)"
+        : `its event selectors cannot be read from this account (${e.selectors.detail}); assumed to record read and write management events`;
+    return { covers: true, by: `${label} (${scope}; ${assumed})` };
+  }
   // Judged exactly as aws-cloudtrail-trail-declared judges declared selectors.
   const cov = managementCoverage(e.selectors.eventSelectors, e.selectors.advancedEventSelectors);
   if (!cov.read || !cov.write) {
@@ -124,8 +141,25 @@ export function trailCovers(region: string, e: TrailEvidence): Judgement {
       why: `${label} excludes management event sources (${[...new Set(cov.excludedSources)].join(", ")})`,
     };
   }
-  const scope = t.isMultiRegion ? `multi-region, home ${home}` : `home ${home}`;
   return { covers: true, by: `${label} (${scope})` };
+}
+
+/**
+ * The trail's log destinations that report a delivery error, each judged on its own field as
+ * aws-cloudtrail-trail-logging judges it: S3 (LatestDeliveryError, every trail has a bucket) and CloudWatch
+ * Logs (LatestCloudWatchLogsDeliveryError, only when the trail has a log group). A destination that fails
+ * loses events however healthy the other is. Digest and SNS notification errors do not lose events: they
+ * stay with the per-resource policy. Fields an organization trail's member view omits are "no data".
+ */
+function failingDestinations(t: ListedTrail, s: TrailStatus): string[] {
+  const out: string[] = [];
+  if (s.latestDeliveryError) out.push(`its S3 delivery fails (LatestDeliveryError=${quote(s.latestDeliveryError)})`);
+  if (t.cloudWatchLogsLogGroupArn && s.latestCloudWatchLogsDeliveryError) {
+    out.push(
+      `its CloudWatch Logs delivery fails (LatestCloudWatchLogsDeliveryError=${quote(s.latestCloudWatchLogsDeliveryError)})`,
+    );
+  }
+  return out;
 }
 
 export interface RecorderRules {
@@ -520,18 +554,25 @@ async function evaluateTrails(run: RunCall, p: Placement, account: string, timeo
         timeoutMs,
         (t) => (ctx, signal) => (require("./sdk") as Sdk).getTrailStatus(ctx, t, trail.arn, timeoutMs, signal),
       );
-      const selectorsCall = awsCall(
-        p,
-        "cloudtrail",
-        home,
-        account,
-        COVERAGE_ACTIONS.eventSelectors,
-        trail.arn,
-        trail.arn,
-        timeoutMs,
-        (t) => (ctx, signal) => cov().getEventSelectors(ctx, t, trail.arn, timeoutMs, signal),
-      );
-      if ("failure" in statusCall || "failure" in selectorsCall) {
+      // CloudTrail answers GetEventSelectors only to the trail's own account (a member account asking about
+      // an organization trail gets TrailNotFoundException or CloudTrailARNInvalidException; steampipe-plugin-aws
+      // skips the call for other accounts' trails): such a trail is judged on its status and its listing.
+      const owner = accountOfArn(trail.arn);
+      const foreign = owner !== undefined && owner !== account;
+      const selectorsCall = foreign
+        ? undefined
+        : awsCall(
+            p,
+            "cloudtrail",
+            home,
+            account,
+            COVERAGE_ACTIONS.eventSelectors,
+            trail.arn,
+            trail.arn,
+            timeoutMs,
+            (t) => (ctx, signal) => cov().getEventSelectors(ctx, t, trail.arn, timeoutMs, signal),
+          );
+      if ("failure" in statusCall || (selectorsCall && "failure" in selectorsCall)) {
         const why = "failure" in statusCall ? statusCall.failure : (selectorsCall as { failure: string }).failure;
         return {
           e: { trail, status: undefined, selectors: undefined },
@@ -541,10 +582,17 @@ async function evaluateTrails(run: RunCall, p: Placement, account: string, timeo
           ),
         };
       }
-      const [status, selectors] = await Promise.all([run(statusCall), run(selectorsCall)]);
+      const unread: Outcome<TrailSelectors | NotFound> = success({
+        found: false,
+        detail: `only its account ${owner ?? "?"} may call GetEventSelectors on it, not ${account}`,
+      });
+      const [status, selectors] = await Promise.all([
+        run(statusCall),
+        selectorsCall ? run(selectorsCall) : Promise.resolve(unread),
+      ]);
       const failure = !status.ok
         ? failed(status.failure, statusCall.spec)
-        : !selectors.ok
+        : !selectors.ok && selectorsCall
           ? failed(selectors.failure, selectorsCall.spec)
           : undefined;
       return {

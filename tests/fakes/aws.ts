@@ -34,6 +34,8 @@ export interface TrailSetup {
   /** As the API returns them (PascalCase); absent: one classic selector, all management events. */
   eventSelectors?: Record<string, unknown>[];
   advancedEventSelectors?: Record<string, unknown>[];
+  /** Listed as CloudWatchLogsLogGroupArn: the trail delivers to CloudWatch Logs too. */
+  cloudWatchLogsLogGroupArn?: string;
 }
 
 /** How a recorder is set up, for DescribeConfigurationRecorders and ListConfigurationRecorders. */
@@ -284,6 +286,7 @@ export class FakeAws extends LoopbackFake<AwsRequest, Fault> {
         IncludeGlobalServiceEvents: true,
         LogFileValidationEnabled: true,
         HasCustomEventSelectors: setup.eventSelectors !== undefined || setup.advancedEventSelectors !== undefined,
+        ...(setup.cloudWatchLogsLogGroupArn ? { CloudWatchLogsLogGroupArn: setup.cloudWatchLogsLogGroupArn } : {}),
       });
     }
     this.json(res, { trailList: list });
@@ -291,7 +294,9 @@ export class FakeAws extends LoopbackFake<AwsRequest, Fault> {
 
   private getEventSelectors(r: AwsRequest, res: http.ServerResponse): void {
     const arn = String(r.body["TrailName"] ?? "");
-    if (!this.trails.has(arn)) {
+    // Only the trail's own account may read its selectors: a member account asking about an organization trail
+    // is told the trail is unknown "for the user" (elastic/cloudbeat#1750, turbot/steampipe-plugin-aws#577).
+    if (!this.trails.has(arn) || arn.split(":")[4] !== this.accountOf(r)) {
       return this.error(
         res,
         400,

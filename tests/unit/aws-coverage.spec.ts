@@ -27,6 +27,8 @@ function listed(name: string, home: string, extra: Partial<ListedTrail> = {}, ac
     homeRegion: home,
     isMultiRegion: false,
     isOrganizationTrail: false,
+    hasCustomEventSelectors: true,
+    cloudWatchLogsLogGroupArn: undefined,
     ...extra,
   };
 }
@@ -72,6 +74,69 @@ describe("AWS coverage rules: trails", () => {
     const j = trailCovers("eu-west-1", evidence(org));
     assert.equal(j.covers, true);
     assert.match(j.covers ? j.by : "", /organization trail/);
+  });
+
+  it("an organization trail whose selectors the member cannot read: never a violation, the assumption said", () => {
+    const org = (custom: boolean | undefined): ListedTrail =>
+      listed(
+        "org-trail",
+        "us-east-1",
+        { isMultiRegion: true, isOrganizationTrail: true, hasCustomEventSelectors: custom },
+        ORG_ACCOUNT,
+      );
+    const unread = { found: false as const, detail: "only its account 999988887777 may call GetEventSelectors on it" };
+    // No custom selectors: CloudTrail's default, all read and write management events.
+    const plain = trailCovers("eu-west-1", { trail: org(false), status: logging, selectors: unread });
+    assert.deepEqual(plain, {
+      covers: true,
+      by:
+        "trail 'org-trail' (organization trail of 999988887777) (multi-region, home us-east-1; no custom event " +
+        "selectors, so all read and write management events (CloudTrail's default))",
+    });
+    // Custom selectors it cannot read: covered on an assumption it states.
+    for (const custom of [true, undefined]) {
+      const j = trailCovers("eu-west-1", { trail: org(custom), status: logging, selectors: unread });
+      assert.equal(j.covers, true);
+      assert.match(
+        j.covers ? j.by : "",
+        /its event selectors cannot be read from this account \(only its account 999988887777 .*\); assumed to record read and write management events/,
+      );
+    }
+    // Still judged on what the member can read: its status.
+    const stopped = trailCovers("eu-west-1", {
+      trail: org(false),
+      status: { ...logging, isLogging: false },
+      selectors: unread,
+    });
+    assert.equal(stopped.covers, false);
+  });
+
+  it("delivery health, one destination at a time: a failing S3 or CloudWatch Logs delivery does not cover", () => {
+    const t = listed("t", "us-east-1");
+    const s3 = trailCovers("us-east-1", evidence(t, { latestDeliveryError: "NoSuchBucket" }));
+    assert.deepEqual(s3, {
+      covers: false,
+      why: "trail 't' is logging but its S3 delivery fails (LatestDeliveryError=NoSuchBucket)",
+    });
+    // CloudWatch Logs counts only for a trail that has a log group, as aws-cloudtrail-trail-logging judges it.
+    const cwError = { latestCloudWatchLogsDeliveryError: "AccessDenied" };
+    assert.equal(trailCovers("us-east-1", evidence(t, cwError)).covers, true);
+    const withLogs = listed("t", "us-east-1", {
+      cloudWatchLogsLogGroupArn: "arn:aws:logs:us-east-1:123456789012:log-group:ct",
+    });
+    const cw = trailCovers("us-east-1", evidence(withLogs, cwError));
+    assert.match(
+      cw.covers ? "" : cw.why,
+      /its CloudWatch Logs delivery fails \(LatestCloudWatchLogsDeliveryError=AccessDenied\)/,
+    );
+    // A healthy CloudWatch Logs delivery does not hide a failing S3 one.
+    const both = trailCovers("us-east-1", evidence(withLogs, { latestDeliveryError: "NoSuchBucket" }));
+    assert.match(both.covers ? "" : both.why, /S3 delivery fails/);
+    // Digest and notification errors lose no events: the per-resource policy reports them.
+    assert.equal(
+      trailCovers("us-east-1", evidence(t, { latestDigestDeliveryError: "x", latestNotificationError: "y" })).covers,
+      true,
+    );
   });
 
   it("a stopped trail does not cover, and says since when", () => {
