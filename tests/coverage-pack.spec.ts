@@ -496,6 +496,32 @@ describe("Alibaba Cloud account coverage over the Analyzer protocol", function (
     assert.match(c[0]?.message ?? "", new RegExp(`account ${ALI_ACCOUNT} .*Cloud Config is not enabled`));
   });
 
+  it("delivery health, one destination at a time: an unavailable OSS bucket (its only destination) does not cover", async () => {
+    trail("oss-only", { HomeRegion: "cn-hangzhou" });
+    Object.assign(ali.trails.get("oss-only") ?? {}, { OssBucketStatus: false });
+    const broken = await h().analyzeStack(appStack([provider("cn-hangzhou")]));
+    const d = of(broken, ALI_TRAIL_COVERAGE);
+    assert.equal(d.length, 1, brief(broken));
+    assert.match(
+      d[0]?.message ?? "",
+      /trail 'oss-only' is logging but its OSS bucket 'audit-oss' is unavailable \(OssBucketStatus=false\)/,
+    );
+    // The flag counts only for a destination the trail has: an SLS-only trail's OssBucketStatus says nothing.
+    ali.trailSetups.set("oss-only", {
+      HomeRegion: "cn-hangzhou",
+      OssBucketName: "",
+      SlsProjectArn: "acs:log:cn-hangzhou:1:project/audit",
+    });
+    const slsOnly = await h().analyzeStack(appStack([provider("cn-hangzhou", "LTAI5tCOVERAGEKEY02")]));
+    assert.deepEqual(of(slsOnly, ALI_TRAIL_COVERAGE), [], brief(slsOnly));
+    Object.assign(ali.trails.get("oss-only") ?? {}, { SlsLogStoreStatus: false });
+    const slsBroken = await h().analyzeStack(appStack([provider("cn-hangzhou", "LTAI5tCOVERAGEKEY03")]));
+    assert.match(
+      of(slsBroken, ALI_TRAIL_COVERAGE)[0]?.message ?? "",
+      /its SLS Logstore is unavailable \(SlsLogStoreStatus=false\)/,
+    );
+  });
+
   it("a provider with no credential source: undetermined per coverage policy, naming region, STS GetCallerIdentity, its permission and the settings; no call", async () => {
     const none = aliProvider("ali-no-credentials", ali.url, { region: "cn-hangzhou" });
     const result = await h().analyzeStack(appStack([none]));
