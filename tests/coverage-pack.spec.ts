@@ -7,6 +7,7 @@ import {
   type AnalyzeResult,
   AnalyzerHarness,
   type Diagnostic,
+  explicitProvider,
   type ProviderRef,
   providerResource,
   resource,
@@ -310,6 +311,43 @@ describe("account coverage over the Analyzer protocol", function () {
         assert.ok(d.message.includes(part), `${part}\n  not in\n${d.message}`);
     }
     assert.deepEqual(fake.requests, []);
+  });
+
+  it("a stack of aws-native resources only: its provider's region is checked like any other", async () => {
+    // aws-native has no CloudTrail or Config endpoint setting: the SDK's AWS_ENDPOINT_URL points its calls here.
+    const native = await AnalyzerHarness.start({ dryRun: true, env: { ...PACK_ENV, AWS_ENDPOINT_URL: fake.url } });
+    try {
+      recorderIn(fake, "ap-southeast-2");
+      const provider = explicitProvider("aws-native", "native-app", {
+        region: "ap-southeast-2",
+        accessKey: "AGNATIVECOVERAGE01",
+        secretKey: "ag-native-coverage-secret",
+      });
+      const result = await native.analyzeStack([
+        stackResource(),
+        providerResource(provider),
+        resource("aws-native:s3:Bucket", "native-data", { id: "native-data", bucketName: "native-data" }, { provider }),
+      ]);
+      const d = of(result, TRAIL_COVERAGE);
+      assert.equal(d.length, 1, brief(result));
+      assert.match(
+        d[0]?.message ?? "",
+        /AWS account 123456789012, region ap-southeast-2: no CloudTrail trail covers it/,
+      );
+      assert.deepEqual(of(result, CONFIG_COVERAGE), [], brief(result));
+      assert.deepEqual(
+        [...new Set(fake.requests.map((r) => `${r.action}@${r.region ?? "?"}/${r.accessKeyId ?? "?"}`))].sort(),
+        [
+          "DescribeConfigurationRecorderStatus@ap-southeast-2/AGNATIVECOVERAGE01",
+          "DescribeConfigurationRecorders@ap-southeast-2/AGNATIVECOVERAGE01",
+          "DescribeTrails@ap-southeast-2/AGNATIVECOVERAGE01",
+          "GetCallerIdentity@ap-southeast-2/AGNATIVECOVERAGE01",
+          "ListConfigurationRecorders@ap-southeast-2/AGNATIVECOVERAGE01",
+        ],
+      );
+    } finally {
+      await native.close();
+    }
   });
 
   it("a stack with no AWS resources makes no request at all", async () => {

@@ -11,6 +11,7 @@ import { type CallSpec, type CheckFailure, type Outcome, success } from "../live
 import { quote } from "../redact";
 import type { Call, LiveKind, PlannedCheck, RoundContext, RunCall } from "../live/round";
 import { ofType, type ResourceView, type StackView, TYPES } from "../stack";
+import { classicRouting } from "./native";
 import { managementCoverage } from "../../policies/aws-cloudtrail-trail-declared";
 import { recordingScope } from "../../policies/aws-config-recorder-declared";
 import type { DescribedRecorder, ListedTrail, RecorderSummary, TrailSelectors } from "./coverage-sdk";
@@ -278,7 +279,8 @@ export function awsPlacements(
 ): { placements: Placement[]; undecided: UndecidedPlace[] } {
   const placements = new Map<string, Placement>();
   const undecided: UndecidedPlace[] = [];
-  for (const r of view.footprint?.aws ?? []) {
+  for (const footprint of view.footprint?.aws ?? []) {
+    const r = classicRouting(footprint);
     const region = regionOf(r);
     if (!region.ok) {
       undecided.push({ urn: r.urn, why: region.why });
