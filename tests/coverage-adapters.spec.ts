@@ -69,6 +69,24 @@ describe("coverage adapters (real SDK clients, loopback fake)", function () {
     return t.value;
   }
 
+  it("an opt-in Region the account has not enabled is named as such; the same refusal elsewhere is bad credentials", async () => {
+    fake.disabledRegions.add("me-central-1");
+    fake.disabledRegions.add("eu-west-3");
+    const optIn = await describeTrails(ctx, target("cloudtrail", "me-central-1"), TIMEOUT, signal);
+    assert.ok(!optIn.ok);
+    assert.equal(optIn.failure.reason, "region-not-enabled");
+    assert.equal(optIn.failure.code, "UnrecognizedClientException");
+    assert.match(optIn.failure.detail, /^me-central-1 is an opt-in Region and AWS refused the credentials there/);
+    // STS answers InvalidClientTokenId in such a Region (signed for it: the provider's region).
+    const who = await callerIdentity(ctx, target("config", "me-central-1"), TIMEOUT, signal);
+    assert.ok(!who.ok);
+    assert.deepEqual([who.failure.reason, who.failure.code], ["region-not-enabled", "InvalidClientTokenId"]);
+    // eu-west-3 is enabled by default: a refused key there is what it says.
+    const plain = await describeTrails(ctx, target("cloudtrail", "eu-west-3"), TIMEOUT, signal);
+    assert.ok(!plain.ok);
+    assert.equal(plain.failure.reason, "invalid-credentials");
+  });
+
   it("DescribeTrails: shadow and organization trails in the provider's shape; includeShadowTrails sent", async () => {
     const own = `arn:aws:cloudtrail:us-east-1:${ACCOUNT}:trail/all`;
     const org = "arn:aws:cloudtrail:us-east-1:999988887777:trail/org";

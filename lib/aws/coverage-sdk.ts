@@ -9,7 +9,7 @@ import { failure, type Outcome, success } from "../live/outcome";
 import type { RoundContext } from "../live/round";
 import type { Plain, PlainObject } from "../plain";
 import { quote } from "../redact";
-import { classify, cloudTrailClient, configClient, type NotFound, type RecorderStatus, sdk } from "./sdk";
+import { classifyAt, cloudTrailClient, configClient, type NotFound, type RecorderStatus, sdk } from "./sdk";
 import type { AwsTarget } from "./target";
 
 /** A trail as DescribeTrails lists it in one region (shadow and organization trails included). */
@@ -88,7 +88,7 @@ export async function describeTrails(
     }
     return success(trails);
   } catch (e) {
-    return { ok: false, failure: classify(e) };
+    return { ok: false, failure: classifyAt(e, target.region) };
   }
 }
 
@@ -144,7 +144,7 @@ export async function getEventSelectors(
     if (SELECTORS_UNREADABLE.has(errorName(e))) {
       return success({ found: false, detail: `${errorName(e)}: ${quote(errorMessage(e))}` });
     }
-    return { ok: false, failure: classify(e) };
+    return { ok: false, failure: classifyAt(e, target.region) };
   }
 }
 
@@ -177,7 +177,7 @@ export async function describeRecorders(
     );
   } catch (e) {
     if (errorName(e) === "NoSuchConfigurationRecorderException") return success([]);
-    return { ok: false, failure: classify(e) };
+    return { ok: false, failure: classifyAt(e, target.region) };
   }
 }
 
@@ -226,7 +226,7 @@ export async function describeRecorderStatuses(
     return success(statuses);
   } catch (e) {
     if (errorName(e) === "NoSuchConfigurationRecorderException") return success([]);
-    return { ok: false, failure: classify(e) };
+    return { ok: false, failure: classifyAt(e, target.region) };
   }
 }
 
@@ -277,7 +277,7 @@ export async function listRecorders(
     }
     return failure("malformed-reply", `ListConfigurationRecorders had more than ${MAX_RECORDER_PAGES} pages`);
   } catch (e) {
-    return { ok: false, failure: classify(e) };
+    return { ok: false, failure: classifyAt(e, target.region) };
   }
 }
 

@@ -99,6 +99,11 @@ export class FakeAws extends LoopbackFake<AwsRequest, Fault> {
    * but kept out of the suite-wide MODEL_VIOLATIONS, which fails the run.
    */
   expectModelViolations = false;
+  /**
+   * Opt-in Regions the account has not enabled: AWS refuses every call signed for one as if the key were bad
+   * (STS: InvalidClientTokenId, HTTP 403; JSON services: UnrecognizedClientException, HTTP 400).
+   */
+  readonly disabledRegions = new Set<string>();
 
   static async start(): Promise<FakeAws> {
     const fake = new FakeAws();
@@ -118,6 +123,7 @@ export class FakeAws extends LoopbackFake<AwsRequest, Fault> {
     this.recorderSetups.clear();
     this.recorderPageSize = 100;
     this.expectModelViolations = false;
+    this.disabledRegions.clear();
     this.requests.length = 0;
     this.fault = undefined;
     this.latencyMs = 0;
@@ -135,6 +141,11 @@ export class FakeAws extends LoopbackFake<AwsRequest, Fault> {
       service: request.service,
       ...(this.permitWrites.has(`${request.service}:${request.action}`) ? { permittedWrite: true } : {}),
     });
+    if (request.region && this.disabledRegions.has(request.region)) {
+      const message = "The security token included in the request is invalid.";
+      if (request.service === "sts") return this.stsError(res, 403, "InvalidClientTokenId", message);
+      return this.error(res, 400, "UnrecognizedClientException", message);
+    }
     // The service checks a request against its model before anything else happens to it.
     if (request.violations.length > 0) {
       const message = validationMessage(request.violations);
