@@ -350,6 +350,47 @@ describe("account coverage over the Analyzer protocol", function () {
     }
   });
 
+  it("global IAM types, per account: recorded in another Region of the account passes; nowhere, the fix names a Region that can", async () => {
+    const noGlobal = { allSupported: true, includeGlobalResourceTypes: false, resourceTypes: [] };
+    trailIn(fake, "t", "us-east-1", { multi: true });
+    recorderIn(fake, "us-east-1");
+    fake.recorderSetups.set("us-east-1/default", { recordingGroup: noGlobal });
+    // The account records them in eu-west-1, a Region this stack does not deploy to (AWS advises one Region).
+    recorderIn(fake, "eu-west-1", "baseline");
+    fake.disabledRegions.add("af-south-1");
+    const elsewhere = await h().analyzeStack(appStack(["us-east-1"]).resources);
+    assert.deepEqual(of(elsewhere, CONFIG_COVERAGE), [], brief(elsewhere));
+    assert.deepEqual(of(elsewhere, LIVE), [], brief(elsewhere));
+    assert.ok(fake.calls("DescribeConfigurationRecorders").some((r) => r.region === "eu-west-1"));
+    // Nowhere: one finding for the account, never advice for a Region that cannot record them.
+    fake.recorders.delete("eu-west-1/baseline");
+    fake.requests.length = 0;
+    const s = appStack(["us-east-1"]);
+    const nowhere = await h().analyzeStack([...s.resources, bucket("more", s.providers[0] as ProviderRef)]);
+    const d = of(nowhere, CONFIG_COVERAGE);
+    assert.equal(d.length, 1, brief(nowhere));
+    assert.match(
+      d[0]?.message ?? "",
+      /\nAWS account 123456789012: no AWS Config recorder records global resource types/,
+    );
+    assert.match(d[0]?.message ?? "", /of which not enabled: af-south-1/);
+    assert.match(d[0]?.message ?? "", /e\.g\. us-east-1;/);
+    assert.deepEqual(of(nowhere, LIVE), [], brief(nowhere));
+    // Only the Regions where AWS Config can record them are asked: never one launched since February 2022.
+    const asked = new Set(fake.calls("DescribeConfigurationRecorders").map((r) => r.region));
+    assert.ok(asked.has("sa-east-1") && !asked.has("me-central-1") && !asked.has("ap-south-2"), [...asked].join(","));
+  });
+
+  it("global IAM types: a recorder set to include them in a Region launched since February 2022 does not record them", async () => {
+    trailIn(fake, "t", "me-central-1", { multi: true });
+    recorderIn(fake, "me-central-1");
+    const result = await h().analyzeStack(appStack(["me-central-1"]).resources);
+    const d = of(result, CONFIG_COVERAGE);
+    assert.equal(d.length, 1, brief(result));
+    assert.match(d[0]?.message ?? "", /AWS Config cannot record them in me-central-1/);
+    assert.doesNotMatch(d[0]?.message ?? "", /e\.g\. me-central-1/);
+  });
+
   it("a stack with no AWS resources makes no request at all", async () => {
     const result = await h().analyzeStack([
       stackResource(),

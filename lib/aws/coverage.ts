@@ -63,7 +63,7 @@ export const checkGlobalTypesOption: BooleanOption = {
   type: "boolean",
   default: true,
   description:
-    "Require global resource types (IAM) to be recorded in at least one of the account's regions this stack deploys into (turn off when another region records them).",
+    "Require global resource types (IAM) to be recorded in one Region of each account the stack deploys into: its own Regions first, then the account's other Regions where AWS Config can record them (those available before February 2022).",
 };
 
 export const trailCoverageOptions = { timeoutSeconds: timeoutSecondsOption };
@@ -629,17 +629,22 @@ export const awsConfigCoverageKind: LiveKind<RegionCoverage> = {
     const { placements, undecided } = awsPlacements(view, "config", COVERAGE_ACTIONS.describeRecorders);
     const intent = recorderIntent(view, o.allowExclusions);
     const checks: PlannedCheck<RegionCoverage>[] = undecidedChecks("aws", CONFIG_KIND_ID, undecided);
+    const evaluate = (run: RunCall, p: Placement, account: string): Promise<Composed> =>
+      evaluateRecorders(run, p, account, timeoutMs, o, Date.now());
+    // The global types are judged per account: one check per credential set (and endpoint) over its Regions.
+    const groups = new Map<string, { p: Placement; intent: { global: boolean } | undefined }[]>();
     for (const p of placements) {
       const planned = intent.get(`${p.target.credentialsId}|${p.region}`);
+      const groupKey = `${p.target.credentialsId}|${p.target.endpoint ?? ""}`;
+      groups.set(groupKey, [...(groups.get(groupKey) ?? []), { p, intent: planned }]);
       if (planned) {
         checks.push(byIntent(p, "a recorder this update creates", planned.global));
         continue;
       }
-      checks.push(
-        coverageCheck(CONFIG_KIND_ID, p, timeoutMs, (run, _ctx, account) =>
-          evaluateRecorders(run, p, account, timeoutMs, o, Date.now()),
-        ),
-      );
+      checks.push(coverageCheck(CONFIG_KIND_ID, p, timeoutMs, (run, _ctx, account) => evaluate(run, p, account)));
+    }
+    if (o.checkGlobalResourceTypes) {
+      for (const group of groups.values()) checks.push(globalTypesCheck(group, evaluate, timeoutMs, o));
     }
     return checks;
   },
@@ -725,9 +730,248 @@ async function evaluateRecorders(
   );
   const judgements = [...evidence, ...paid.map((x) => x.e)].map((e) => recorderCovers(e, rules, nowMs));
   const verdict = regionVerdict(account, region, judgements, `no configuration recorder in ${region}`);
+  // A recorder set to include them records the global IAM types only where AWS Config can record them.
+  verdict.recordsGlobalTypes = verdict.recordsGlobalTypes === true && canRecordGlobalIamTypes(region);
   const undetermined = paid.find((x) => x.failure)?.failure;
   if (!verdict.coveredBy && undetermined) return undetermined;
   return { outcome: success(verdict), spec: describe.spec };
+}
+
+// ---- global resource types, per account ------------------------------------------------------------
+
+/**
+ * The Regions where AWS Config can record the global IAM types (AWS::IAM::User, Group, Role, Policy): those
+ * where AWS Config was available before February 2022 (AWS Config Developer Guide, "Recording AWS Resources",
+ * global resources; the RecordingGroup API reference). Regions launched since (Hyderabad, Melbourne, Calgary,
+ * Spain, Zurich, Tel Aviv, UAE, Malaysia, Thailand, Mexico, Taipei, New Zealand, ...) cannot record them.
+ * AWS advises recording them in one Region per account.
+ */
+export const GLOBAL_IAM_REGIONS: Readonly<Record<Partition, readonly string[]>> = {
+  aws: [
+    "us-east-1",
+    "us-east-2",
+    "us-west-1",
+    "us-west-2",
+    "af-south-1",
+    "ap-east-1",
+    "ap-south-1",
+    "ap-northeast-1",
+    "ap-northeast-2",
+    "ap-northeast-3",
+    "ap-southeast-1",
+    "ap-southeast-2",
+    "ap-southeast-3",
+    "ca-central-1",
+    "eu-central-1",
+    "eu-west-1",
+    "eu-west-2",
+    "eu-west-3",
+    "eu-north-1",
+    "eu-south-1",
+    "me-south-1",
+    "sa-east-1",
+  ],
+  "aws-cn": ["cn-north-1", "cn-northwest-1"],
+  "aws-us-gov": ["us-gov-east-1", "us-gov-west-1"],
+};
+type Partition = "aws" | "aws-cn" | "aws-us-gov";
+
+function partitionOf(region: string): Partition {
+  if (region.startsWith("cn-")) return "aws-cn";
+  if (region.startsWith("us-gov-")) return "aws-us-gov";
+  return "aws";
+}
+
+export function canRecordGlobalIamTypes(region: string): boolean {
+  return GLOBAL_IAM_REGIONS[partitionOf(region)].includes(region);
+}
+
+/** The account-wide answer to "are the global IAM types recorded somewhere?" (RegionCoverage.globalTypes). */
+export interface GlobalTypesFacts {
+  /** Where a recorder records them; undefined when no Region of the account does. */
+  recordedIn: string | undefined;
+  /** The stack's Regions of the account, and which of them can record them at all. */
+  stackRegions: string[];
+  /** Other Regions of the account that were asked (those that can record them), and those not enabled. */
+  probed: string[];
+  notEnabled: string[];
+}
+
+const GLOBAL_REGION = "(global resource types)";
+
+/**
+ * One check per credential set: the stack's Regions of the account first (the region checks' own evaluations,
+ * shared through the round's memo); only if none records the global types, the account's other Regions that
+ * can (DescribeConfigurationRecorders and DescribeConfigurationRecorderStatus there), since AWS advises
+ * recording them in one Region, which need not be one this stack deploys to. Opt-in Regions the account has
+ * not enabled are skipped; any other failed read leaves the account undetermined.
+ */
+function globalTypesCheck(
+  group: { p: Placement; intent: { global: boolean } | undefined }[],
+  evaluate: (run: RunCall, p: Placement, account: string) => Promise<Composed>,
+  timeoutMs: number,
+  rules: RecorderRules,
+): PlannedCheck<RegionCoverage> {
+  const first = (group[0] as (typeof group)[number]).p;
+  const base = spec({ action: CONFIG_KIND_ID, permission: "" }, GLOBAL_REGION, first.target.account, "global types");
+  const quiet = (account: string): Composed => ({
+    outcome: success({ account, region: GLOBAL_REGION, coveredBy: "not judged", found: [], accountWide: true }),
+  });
+  return {
+    urn: "",
+    spec: base,
+    async compose(run, ctx) {
+      const who = await accountOf(run, first, timeoutMs);
+      // The region checks report a failed identity call; this check then has nothing to add.
+      if (!who.ok) return quiet("unknown");
+      const account = who.account;
+      const own = await Promise.all(
+        group.map(async ({ p, intent }) => {
+          if (intent)
+            return { region: p.region, covered: true, global: intent.global && canRecordGlobalIamTypes(p.region) };
+          const key = `${CONFIG_KIND_ID}:${account}:${p.region}:${p.target.endpoint ?? ""}`;
+          const r = await ctx.memo(key, () => evaluate(run, p, account));
+          if (!r.outcome.ok) return undefined;
+          const f = r.outcome.value;
+          return { region: p.region, covered: f.coveredBy !== undefined, global: f.recordsGlobalTypes === true };
+        }),
+      );
+      // An undetermined region (reported by live-verification) might be the one that records them.
+      if (own.some((r) => r === undefined)) return quiet(account);
+      const regions = own.filter((r): r is NonNullable<typeof r> => r !== undefined);
+      const recording = regions.find((r) => r.global);
+      if (recording) {
+        return {
+          outcome: success({
+            account,
+            region: GLOBAL_REGION,
+            coveredBy: `recorded in ${recording.region}`,
+            found: [],
+            accountWide: true,
+          }),
+        };
+      }
+      // Nothing records at all in the stack's Regions: those are reported region by region already.
+      if (!regions.some((r) => r.covered)) return quiet(account);
+      const stackRegions = [...new Set(regions.map((r) => r.region))].sort();
+      const candidates = GLOBAL_IAM_REGIONS[partitionOf(first.region)].filter((r) => !stackRegions.includes(r));
+      const probes = await Promise.all(
+        candidates.map((region) => probeGlobalTypes(run, first, account, region, timeoutMs, rules)),
+      );
+      const found = probes.find((x) => x.ok && x.recorder);
+      const facts = (recordedIn: string | undefined): GlobalTypesFacts => ({
+        recordedIn,
+        stackRegions,
+        probed: candidates,
+        notEnabled: probes.filter((x) => !x.ok && x.notEnabled).map((x) => x.region),
+      });
+      if (found && found.ok) {
+        return {
+          outcome: success({
+            account,
+            region: GLOBAL_REGION,
+            coveredBy: `recorder '${found.recorder}' in ${found.region}`,
+            found: [],
+            accountWide: true,
+            globalTypes: facts(found.region),
+          }),
+        };
+      }
+      const failure = probes.find((x) => !x.ok && !x.notEnabled);
+      if (failure && !failure.ok && failure.composed) return failure.composed;
+      return {
+        outcome: success({
+          account,
+          region: GLOBAL_REGION,
+          coveredBy: undefined,
+          found: [],
+          accountWide: true,
+          globalTypes: facts(undefined),
+        }),
+      };
+    },
+  };
+}
+
+type Probe =
+  | { ok: true; region: string; recorder: string | undefined }
+  | { ok: false; region: string; notEnabled: boolean; composed: Composed | undefined };
+
+/** Does the customer-managed recorder of `region` record the global IAM types right now? */
+async function probeGlobalTypes(
+  run: RunCall,
+  p: Placement,
+  account: string,
+  region: string,
+  timeoutMs: number,
+  rules: RecorderRules,
+): Promise<Probe> {
+  const cov = (): CoverageSdk => require("./coverage-sdk") as CoverageSdk;
+  const describe = awsCall(
+    p,
+    "config",
+    region,
+    account,
+    COVERAGE_ACTIONS.describeRecorders,
+    "",
+    "recorders",
+    timeoutMs,
+    (t) => (ctx, s) => cov().describeRecorders(ctx, t, undefined, timeoutMs, s),
+  );
+  const status = awsCall(
+    p,
+    "config",
+    region,
+    account,
+    COVERAGE_ACTIONS.recorderStatus,
+    "*customer",
+    "recorders",
+    timeoutMs,
+    (t) => (ctx, s) => cov().describeRecorderStatuses(ctx, t, undefined, timeoutMs, s),
+  );
+  if ("failure" in describe || "failure" in status) {
+    const why = "failure" in describe ? describe.failure : (status as { failure: string }).failure;
+    return {
+      ok: false,
+      region,
+      notEnabled: false,
+      composed: failed(
+        { reason: "bad-target", detail: why },
+        spec(COVERAGE_ACTIONS.describeRecorders, region, account, "recorders"),
+      ),
+    };
+  }
+  const [d, st] = await Promise.all([run(describe), run(status)]);
+  for (const [o, c] of [
+    [d, describe],
+    [st, status],
+  ] as const) {
+    if (!o.ok) {
+      return {
+        ok: false,
+        region,
+        notEnabled: o.failure.reason === "region-not-enabled",
+        composed: failed(o.failure, c.spec),
+      };
+    }
+  }
+  if (!d.ok || !st.ok) return { ok: false, region, notEnabled: false, composed: undefined };
+  const now = Date.now();
+  const recorder = d.value
+    .filter((r) => !r.servicePrincipal)
+    .find((r) => {
+      const s = st.value.find((x) => x.name === r.name) ?? (st.value.length === 1 ? st.value[0] : undefined);
+      const e: RecorderEvidence = {
+        name: r.name,
+        servicePrincipal: undefined,
+        recordingScope: r.recordingScope,
+        recordingGroup: r.recordingGroup,
+        status: s,
+      };
+      const j = recorderCovers(e, rules, now);
+      return j.covers && j.recordsGlobalTypes === true;
+    });
+  return { ok: true, region, recorder: recorder?.name };
 }
 
 function isUrl(s: string): boolean {

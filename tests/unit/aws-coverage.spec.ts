@@ -2,6 +2,7 @@
 // findings the two AWS coverage policies make of them.
 import assert from "node:assert/strict";
 import {
+  canRecordGlobalIamTypes,
   type RecorderEvidence,
   recorderCovers,
   recordsGlobalTypes,
@@ -346,27 +347,80 @@ describe("AWS coverage rules: recorders", () => {
     assert.equal(recordsGlobalTypes({ allSupported: false, resourceTypes: ["AWS::IAM::Role"] }), true);
   });
 
-  it("global types are reported once per account, only when every region was determined and something records", () => {
-    const f = (account: string, region: string, global: boolean, covered = true): CoverageFacts => ({
+  it("global types, per account: the finding names only Regions where AWS Config can record them", () => {
+    const global = (
+      account: string,
+      g: NonNullable<CoverageFacts["globalTypes"]>,
+      coveredBy?: string,
+    ): CoverageFacts => ({
       account,
-      region,
-      coveredBy: covered ? "recorder 'default'" : undefined,
+      region: "(global resource types)",
+      coveredBy,
       found: [],
-      recordsGlobalTypes: global,
+      accountWide: true,
+      globalTypes: g,
     });
-    const facts = [f(ACCOUNT, "eu-west-1", false), f(ACCOUNT, "us-east-1", false), f(ORG_ACCOUNT, "eu-west-1", true)];
-    const findings = globalTypesFindings(facts, 0);
+    const facts = [
+      global(ACCOUNT, {
+        recordedIn: undefined,
+        stackRegions: ["ap-south-2", "eu-west-1"],
+        probed: ["us-east-1", "af-south-1"],
+        notEnabled: ["af-south-1"],
+      }),
+      global(
+        ORG_ACCOUNT,
+        { recordedIn: "eu-west-1", stackRegions: ["us-east-1"], probed: ["eu-west-1"], notEnabled: [] },
+        "recorder 'default' in eu-west-1",
+      ),
+    ];
+    const findings = globalTypesFindings(facts);
     assert.equal(findings.length, 1);
+    const m = findings[0]?.message ?? "";
+    assert.match(m, /^AWS account 123456789012: no AWS Config recorder records global resource types/);
     assert.match(
-      findings[0]?.message ?? "",
-      /AWS account 123456789012: .*\(eu-west-1, us-east-1\).*global resource types/,
+      m,
+      /this stack's Regions \(ap-south-2, eu-west-1\) and the account's other Regions where AWS Config can record them \(2, of which not enabled: af-south-1\)/,
     );
-    assert.deepEqual(globalTypesFindings(facts, 1), [], "an undetermined region might record them");
+    assert.match(m, /AWS Config cannot record them in ap-south-2 \(Regions launched since February 2022\)/);
+    assert.match(m, /e\.g\. eu-west-1;/);
+    // A stack only in a Region that cannot record them: the fix names a Region of the account that can.
+    const newOnly = globalTypesFindings([
+      global(ACCOUNT, {
+        recordedIn: undefined,
+        stackRegions: ["me-central-1"],
+        probed: ["af-south-1", "us-east-1"],
+        notEnabled: ["af-south-1"],
+      }),
+    ]);
+    assert.match(newOnly[0]?.message ?? "", /e\.g\. us-east-1;/);
+    assert.doesNotMatch(newOnly[0]?.message ?? "", /e\.g\. me-central-1/);
+    // Region facts never make a global finding; region findings never come from account-wide facts.
     assert.deepEqual(
-      globalTypesFindings([f(ACCOUNT, "eu-west-1", false, false)], 0),
+      globalTypesFindings([
+        { account: ACCOUNT, region: "eu-west-1", coveredBy: "r", found: [], recordsGlobalTypes: false },
+      ]),
       [],
-      "the region gap is reported already",
     );
+    assert.deepEqual(uncoveredFindings(facts, configCoverageMessage), []);
+  });
+
+  it("the Regions that can record global IAM types: those AWS Config served before February 2022", () => {
+    for (const r of ["us-east-1", "eu-west-1", "af-south-1", "ap-southeast-3", "cn-north-1", "us-gov-west-1"]) {
+      assert.equal(canRecordGlobalIamTypes(r), true, r);
+    }
+    for (const r of [
+      "ap-south-2",
+      "ap-southeast-4",
+      "ca-west-1",
+      "eu-central-2",
+      "eu-south-2",
+      "il-central-1",
+      "me-central-1",
+      "mx-central-1",
+      "ap-southeast-7",
+    ]) {
+      assert.equal(canRecordGlobalIamTypes(r), false, r);
+    }
   });
 
   it("one finding per uncovered (account, region), on the stack, naming what was found", () => {
