@@ -821,6 +821,11 @@ function globalTypesCheck(
     urn: "",
     spec: base,
     async compose(run, ctx) {
+      // A recorder this update creates records them, or every Region is covered by intent (a preview whose
+      // recorders are still to come): nothing to ask, as for the Regions themselves.
+      const intended = group.some(({ p, intent }) => intent?.global === true && canRecordGlobalIamTypes(p.region));
+      if (intended || group.every(({ intent }) => intent !== undefined))
+        return quiet(first.target.account ?? "unknown");
       const who = await accountOf(run, first, timeoutMs);
       // The region checks report a failed identity call; this check then has nothing to add.
       if (!who.ok) return quiet("unknown");
