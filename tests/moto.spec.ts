@@ -373,6 +373,21 @@ describe(`moto ${MOTO_VERSION} (an AWS implementation we did not write)`, functi
       assert.equal(out.LatestDeliveryError, undefined);
     });
 
+    it("GetEventSelectors of a trail created without selectors: none (AWS: its default selector)", async function () {
+      const arn = await createTrail("no-selectors");
+      const { cloudtrail } = moto.clients(REGION);
+      try {
+        const out = await cloudtrail.send(new (ct().GetEventSelectorsCommand)({ TrailName: arn }));
+        // AWS: [{ReadWriteType: All, IncludeManagementEvents: true, ...}], all management events. moto: nothing,
+        // which coverage would read as "records no management events"; the coverage test puts AWS's default.
+        assert.deepEqual(out.EventSelectors ?? [], []);
+        const listed = await cloudtrail.send(new (ct().DescribeTrailsCommand)({ trailNameList: [arn] }));
+        assert.equal(listed.trailList?.[0]?.HasCustomEventSelectors, false);
+      } finally {
+        cloudtrail.destroy();
+      }
+    });
+
     it("GetTrailStatus from another region by bare name answers for a multi-region trail", async function () {
       await createTrail("shadowed");
       const { cloudtrail } = moto.clients("eu-west-1");
