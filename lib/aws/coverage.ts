@@ -6,7 +6,7 @@
 import { bool, field, isObject, knownStr, type PlainObject, UNKNOWN } from "../plain";
 import { type NumberOption, type BooleanOption, readOptions, timeoutSecondsOption } from "../options";
 import { type AuditIdentity, currentAuditIdentity } from "../live/audit";
-import { type CoverageFacts, undecidedChecks, type UndecidedPlace } from "../live/coverage";
+import { type CoverageFacts, type GlobalTypesFacts, undecidedChecks, type UndecidedPlace } from "../live/coverage";
 import { type CallSpec, type CheckFailure, type Outcome, success } from "../live/outcome";
 import { quote } from "../redact";
 import type { Call, LiveKind, PlannedCheck, RoundContext, RunCall } from "../live/round";
@@ -784,17 +784,6 @@ function partitionOf(region: string): Partition {
 
 export function canRecordGlobalIamTypes(region: string): boolean {
   return GLOBAL_IAM_REGIONS[partitionOf(region)].includes(region);
-}
-
-/** The account-wide answer to "are the global IAM types recorded somewhere?" (RegionCoverage.globalTypes). */
-export interface GlobalTypesFacts {
-  /** Where a recorder records them; undefined when no Region of the account does. */
-  recordedIn: string | undefined;
-  /** The stack's Regions of the account, and which of them can record them at all. */
-  stackRegions: string[];
-  /** Other Regions of the account that were asked (those that can record them), and those not enabled. */
-  probed: string[];
-  notEnabled: string[];
 }
 
 const GLOBAL_REGION = "(global resource types)";

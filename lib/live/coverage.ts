@@ -22,12 +22,18 @@ export interface CoverageFacts {
    */
   accountWide?: true;
   /** On an account-wide fact that judged the global resource types: where they are recorded, what was asked. */
-  globalTypes?: {
-    recordedIn: string | undefined;
-    stackRegions: string[];
-    probed: string[];
-    notEnabled: string[];
-  };
+  globalTypes?: GlobalTypesFacts;
+}
+
+/** The account-wide answer to "are AWS Config's global IAM types recorded somewhere?" */
+export interface GlobalTypesFacts {
+  /** Where a recorder records them; undefined when no Region of the account does. */
+  recordedIn: string | undefined;
+  /** The stack's Regions of the account. */
+  stackRegions: string[];
+  /** The account's other Regions that can record them, all asked; those among them not enabled. */
+  probed: string[];
+  notEnabled: string[];
 }
 
 /** The completed coverage facts of one kind, one per (account, region); failed checks are live-verification's. */

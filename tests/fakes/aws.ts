@@ -106,6 +106,9 @@ export class FakeAws extends LoopbackFake<AwsRequest, Fault> {
   readonly disabledRegions = new Set<string>();
 
   static async start(): Promise<FakeAws> {
+    // The official models, loaded (installed on a cold cache) before the first request: a missing model fails
+    // here, by name, not as a bare 500 from the request handler.
+    for (const service of ["config", "cloudtrail", "sts"]) serviceModel(service);
     const fake = new FakeAws();
     await fake.listen();
     return fake;
