@@ -8,7 +8,7 @@ import type { NotFound, RecorderStatus, TrailStatus } from "../lib/aws/sdk";
 import { whereOf } from "../lib/live/findings";
 import { aliConfigCoverageKind, aliTrailCoverageKind } from "../lib/alicloud/coverage";
 import { awsConfigCoverageKind, awsTrailCoverageKind } from "../lib/aws/coverage";
-import type { CoverageFacts } from "../lib/live/coverage";
+import { type CoverageFacts, isAccountWide } from "../lib/live/coverage";
 import { LIVE_KINDS, RESOURCE_KINDS } from "../lib/live/kinds";
 import { registerKinds, type LiveEntry, runRound } from "../lib/live/round";
 import { readOptions } from "../lib/options";
@@ -77,7 +77,10 @@ export async function liveStatus(
   registerKinds(opts.coverage ? LIVE_KINDS : RESOURCE_KINDS);
   const entries = await runRound(view, configOf);
   const byUrn = new Map(view.resources.map((r) => [r.urn, r]));
-  const rows = entries.map((e) => rowOf(view, e, byUrn.get(e.urn), configOf, nowMs));
+  // Account-wide facts (the global resource types) become globalTypesRows' per-account rows, not region rows.
+  const rows = entries
+    .filter((e) => !(e.outcome.ok && isAccountWide(e.outcome.value)))
+    .map((e) => rowOf(view, e, byUrn.get(e.urn), configOf, nowMs));
   if (opts.coverage) rows.push(...globalTypesRows(entries, configOf));
   // A declared resource the round made no call for: its provider settings are not known (an encrypted secret).
   const checked = new Set(entries.map((e) => e.urn));
@@ -227,8 +230,7 @@ function globalTypesRows(entries: readonly LiveEntry<unknown>[], configOf: Confi
   if (raw === undefined || !readOptions(awsConfigCoveragePolicy.options, raw).checkGlobalResourceTypes) return [];
   const mine = entries.filter((e) => e.kind === awsConfigCoverageKind.id);
   const facts = mine.flatMap((e) => (e.outcome.ok ? [e.outcome.value as CoverageFacts] : []));
-  const undetermined = mine.length - facts.length;
-  return awsConfigCoveragePolicy.globalTypesFindings(facts, undetermined).map((f) => ({
+  return awsConfigCoveragePolicy.globalTypesFindings(facts).map((f) => ({
     urn: "",
     resource: "account",
     label: awsConfigCoverageKind.label,

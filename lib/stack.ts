@@ -81,7 +81,8 @@ export function viewOf(resources: readonly PolicyResource[]): StackView {
     const awsPkg = type.startsWith("aws:") ? "aws" : type.startsWith("aws-native:") ? "aws-native" : undefined;
     if (awsPkg) noteSite(sites, awsPkg, r, providers);
     if (!alicloud && type.startsWith("alicloud:")) alicloud = true;
-    const cloud = type.startsWith("aws:") ? "aws" : type.startsWith("alicloud:") ? "alicloud" : undefined;
+    // aws-native deploys to AWS too: its regions count for coverage (lib/aws/coverage.ts routes its entries).
+    const cloud = awsPkg ? "aws" : type.startsWith("alicloud:") ? "alicloud" : undefined;
     if (cloud) place(r, type, cloud, placements[cloud], providers);
     if (!WANTED.has(type)) continue;
     const props = asObject(toPlain(r.props));
@@ -137,9 +138,12 @@ function place(
   providers: Map<string, ProviderView>,
 ): void {
   const key = REGION_FIELD[cloud];
-  const region = plainField(r.props, key);
+  // aws-native resources have no region of their own (Cloud Control acts in the provider's region); a property
+  // named `region` there is the resource's own data, not where it is deployed.
+  const native = type.startsWith("aws-native:");
+  const region = native ? null : plainField(r.props, key);
   const provider = providerOf(r, providers);
-  const id = `${provider?.urn ?? "-"}|${region === UNKNOWN ? "<unknown>" : JSON.stringify(region)}`;
+  const id = `${native ? "aws-native|" : ""}${provider?.urn ?? "-"}|${region === UNKNOWN ? "<unknown>" : JSON.stringify(region)}`;
   if (into.has(id)) return;
   into.set(id, {
     urn: String(r.urn),

@@ -20,6 +20,8 @@ const NO_CREDENTIALS_HINT: Record<CallSpec["cloud"], string> = {
 
 const HINTS: Partial<Record<CheckFailure["reason"], string>> = {
   "invalid-credentials": "Refresh or replace the credentials the provider uses.",
+  "region-not-enabled":
+    "Enable the Region for the account (AWS Account Management, Regions: an opt-in Region is off until enabled), or deploy elsewhere; if it is enabled, get session tokens from a regional STS endpoint (version 1 tokens from the global endpoint are valid only in Regions enabled by default).",
   "access-denied":
     "Grant the permission below to the identity the pack runs as (see the README's least-privilege policy).",
   throttled: "The API is rate-limited; run again later or lower the number of checks per region.",

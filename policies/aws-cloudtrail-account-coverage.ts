@@ -15,8 +15,9 @@ export function trailCoverageMessage(f: CoverageFacts): string {
   return (
     `AWS account ${f.account}, region ${f.region}: no CloudTrail trail covers it, so API activity there is not ` +
     `logged. Found: ${f.found.join("; ")}. Fix: create (or ask the owner of the account baseline for) a multi-region ` +
-    "trail, or an organization trail, that is logging and records read and write management events; or start the " +
-    "stopped trail with `aws cloudtrail start-logging --name <trail ARN>` in its home region."
+    "trail, or an organization trail, that is logging and records read and write management events; start the " +
+    "stopped trail with `aws cloudtrail start-logging --name <trail ARN>` in its home region; or fix the delivery " +
+    "named above (the S3 bucket and its policy, the KMS key policy, the CloudWatch Logs role)."
   );
 }
 

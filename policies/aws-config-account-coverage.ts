@@ -2,7 +2,12 @@
 // that is recording all supported types (a customer-managed one, or a PAID service-linked one), whoever set
 // it up; global resource types (IAM) are recorded in at least one of the account's regions. Live.
 
-import { AWS_CONFIG_COVERAGE_POLICY, awsConfigCoverageKind, configCoverageOptions } from "../lib/aws/coverage";
+import {
+  AWS_CONFIG_COVERAGE_POLICY,
+  awsConfigCoverageKind,
+  canRecordGlobalIamTypes,
+  configCoverageOptions,
+} from "../lib/aws/coverage";
 import { type CoverageFacts, coverageFacts, uncoveredFindings } from "../lib/live/coverage";
 import type { Finding } from "../lib/policy-kit";
 import { stackPolicy } from "../lib/policy-kit";
@@ -22,25 +27,32 @@ export function configCoverageMessage(f: CoverageFacts): string {
 }
 
 /**
- * One finding per account none of whose checked regions records global resource types; only when every
- * checked region of the account was determined (an undetermined region might be the one that records them).
+ * One finding per account where no Region records the global resource types (IAM users, groups, roles,
+ * policies): judged by the account-wide check (lib/aws/coverage.ts), which asks the stack's Regions, then the
+ * account's other Regions where AWS Config can record them. The fix names only such Regions: AWS Config cannot
+ * record them in Regions launched since February 2022.
  */
-export function globalTypesFindings(facts: CoverageFacts[], undetermined: number): Finding[] {
-  if (undetermined > 0) return [];
-  const byAccount = new Map<string, CoverageFacts[]>();
-  for (const f of facts) byAccount.set(f.account, [...(byAccount.get(f.account) ?? []), f]);
+export function globalTypesFindings(facts: CoverageFacts[]): Finding[] {
   const out: Finding[] = [];
-  for (const [account, regions] of [...byAccount].sort(([a], [b]) => a.localeCompare(b))) {
-    if (!/^\d{12}$/.test(account) || regions.some((r) => r.recordsGlobalTypes)) continue;
-    // A region with no recording recorder is already reported; say the global gap only where something records.
-    if (!regions.some((r) => r.coveredBy)) continue;
-    const names = regions.map((r) => r.region).sort();
+  const seen = new Set<string>();
+  for (const f of [...facts].sort((a, b) => a.account.localeCompare(b.account))) {
+    const g = f.globalTypes;
+    if (!g || f.coveredBy || g.recordedIn || seen.has(f.account)) continue;
+    seen.add(f.account);
+    const recordable = g.stackRegions.filter(canRecordGlobalIamTypes);
+    const unrecordable = g.stackRegions.filter((r) => !canRecordGlobalIamTypes(r));
+    const where = recordable[0] ?? g.probed.find((r) => !g.notEnabled.includes(r)) ?? "us-east-1";
     out.push({
       message:
-        `AWS account ${account}: no recorder in the regions this stack deploys into (${names.join(", ")}) records ` +
-        "global resource types (IAM users, roles, policies), so IAM changes are not recorded. Fix: set " +
-        "recordingGroup.includeGlobalResourceTypes: true on the recorder of one region (usually the home region), or " +
-        "set checkGlobalResourceTypes: false if a region outside this stack records them.",
+        `AWS account ${f.account}: no AWS Config recorder records global resource types (IAM users, groups, roles, ` +
+        `customer managed policies) in any Region of the account that can record them, so IAM changes are not ` +
+        `recorded. Asked: this stack's Regions (${g.stackRegions.join(", ")}) and the account's other Regions ` +
+        `where AWS Config can record them (${g.probed.length}${g.notEnabled.length ? `, of which not enabled: ${g.notEnabled.join(", ")}` : ""}).` +
+        (unrecordable.length
+          ? ` AWS Config cannot record them in ${unrecordable.join(", ")} (Regions launched since February 2022).`
+          : "") +
+        ` Fix: set recordingGroup.includeGlobalResourceTypes: true on the recorder of one such Region of the account ` +
+        `(AWS advises exactly one), e.g. ${where}; or set checkGlobalResourceTypes: false.`,
     });
   }
   return out;
@@ -60,10 +72,10 @@ export const policy = stackPolicy({
   options,
   async evaluate(view, config, raw) {
     if (!view.deploys.aws) return { notApplicable: "the stack deploys no AWS resources" };
-    const { facts, undetermined } = await coverageFacts(name, awsConfigCoverageKind.id, view, raw);
+    const { facts } = await coverageFacts(name, awsConfigCoverageKind.id, view, raw);
     return [
       ...uncoveredFindings(facts, configCoverageMessage),
-      ...(config.checkGlobalResourceTypes ? globalTypesFindings(facts, undetermined) : []),
+      ...(config.checkGlobalResourceTypes ? globalTypesFindings(facts) : []),
     ];
   },
 });

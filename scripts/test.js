@@ -75,6 +75,17 @@ const eslintBin = path.join(
 step("eslint", process.execPath, [eslintBin, "."]);
 step("prettier", process.execPath, [require.resolve("prettier/bin/prettier.cjs", { paths: [root] }), "--check", "."]);
 
+// AWS's official service models, which the AWS fakes validate every request against (installed on a cold cache from
+// PyPI: a pinned botocore, its data only). Fetched here, before mocha, so no test's timeout pays for the install.
+const models = spawnSync("bash", [path.join(root, "scripts", "botocore-models.sh")], {
+  cwd: root,
+  env,
+  encoding: "utf8",
+  stdio: ["ignore", "pipe", "inherit"],
+});
+if (models.status === 0) env.AUDITGUARD_BOTOCORE_DATA = models.stdout.trim().split("\n").pop();
+else console.error("scripts/botocore-models.sh failed: the AWS fakes will try again and fail without the models");
+
 const summary = path.join(sandbox, "mocha-summary.json");
 // Extra arguments select spec files by substring, e.g. `npm test -- round`.
 const args = [path.join(root, "scripts", "run-mocha.js"), ...process.argv.slice(2)];

@@ -69,6 +69,24 @@ describe("coverage adapters (real SDK clients, loopback fake)", function () {
     return t.value;
   }
 
+  it("an opt-in Region the account has not enabled is named as such; the same refusal elsewhere is bad credentials", async () => {
+    fake.disabledRegions.add("me-central-1");
+    fake.disabledRegions.add("eu-west-3");
+    const optIn = await describeTrails(ctx, target("cloudtrail", "me-central-1"), TIMEOUT, signal);
+    assert.ok(!optIn.ok);
+    assert.equal(optIn.failure.reason, "region-not-enabled");
+    assert.equal(optIn.failure.code, "UnrecognizedClientException");
+    assert.match(optIn.failure.detail, /^me-central-1 is an opt-in Region and AWS refused the credentials there/);
+    // STS answers InvalidClientTokenId in such a Region (signed for it: the provider's region).
+    const who = await callerIdentity(ctx, target("config", "me-central-1"), TIMEOUT, signal);
+    assert.ok(!who.ok);
+    assert.deepEqual([who.failure.reason, who.failure.code], ["region-not-enabled", "InvalidClientTokenId"]);
+    // eu-west-3 is enabled by default: a refused key there is what it says.
+    const plain = await describeTrails(ctx, target("cloudtrail", "eu-west-3"), TIMEOUT, signal);
+    assert.ok(!plain.ok);
+    assert.equal(plain.failure.reason, "invalid-credentials");
+  });
+
   it("DescribeTrails: shadow and organization trails in the provider's shape; includeShadowTrails sent", async () => {
     const own = `arn:aws:cloudtrail:us-east-1:${ACCOUNT}:trail/all`;
     const org = "arn:aws:cloudtrail:us-east-1:999988887777:trail/org";
@@ -188,6 +206,24 @@ describe("coverage adapters (real SDK clients, loopback fake)", function () {
     assert.deepEqual(
       pages.map((p) => p.body["NextToken"]),
       [undefined, "page-2", "page-4"],
+    );
+  });
+
+  it("ListConfigurationRecorders asks for pages the model allows (MaxResults 20) and reads them all", async () => {
+    for (let i = 0; i < 45; i++) {
+      fake.recorders.set(`eu-west-1/linked-${i}`, { recording: true });
+      fake.recorderSetups.set(`eu-west-1/linked-${i}`, { servicePrincipal: `svc${i}.amazonaws.com` });
+    }
+    const all = value(await listRecorders(ctx, target("config"), TIMEOUT, signal));
+    assert.equal(all.length, 45);
+    // The model (botocore config 2014-11-12) bounds MaxResults to 0..20: 100 was a ValidationException.
+    assert.deepEqual(
+      fake.calls("ListConfigurationRecorders").map((p) => [p.body["MaxResults"], p.body["NextToken"]]),
+      [
+        [20, undefined],
+        [20, "page-20"],
+        [20, "page-40"],
+      ],
     );
   });
 

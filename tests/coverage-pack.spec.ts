@@ -7,6 +7,7 @@ import {
   type AnalyzeResult,
   AnalyzerHarness,
   type Diagnostic,
+  explicitProvider,
   type ProviderRef,
   providerResource,
   resource,
@@ -188,6 +189,50 @@ describe("account coverage over the Analyzer protocol", function () {
       fake.calls("GetTrailStatus").map((r) => [r.body["Name"], r.region, r.accessKeyId]),
       [[arn, "us-east-1", member]],
     );
+    // CloudTrail refuses GetEventSelectors on another account's trail ("Unknown trail … for the user"): not asked.
+    assert.deepEqual(fake.calls("GetEventSelectors"), []);
+  });
+
+  it("an organization trail with custom selectors a member cannot read: covered on a stated assumption; stopped: not", async () => {
+    const member = "AGMEMBERKEY0000002";
+    fake.accounts.set(member, MEMBER_ACCOUNT);
+    const arn = trailIn(fake, "org-trail", "us-east-1", { multi: true, org: true }, ORG_ACCOUNT);
+    fake.trailSetups.set(arn, {
+      isMultiRegion: true,
+      isOrganizationTrail: true,
+      eventSelectors: [{ ReadWriteType: "All", IncludeManagementEvents: true }],
+    });
+    recorderIn(fake, "eu-west-1");
+    const provider = awsProvider("member2", fake.url, {
+      region: "eu-west-1",
+      accessKey: member,
+      secretKey: "ag-member-secret-000002",
+    });
+    const stack = [stackResource(), providerResource(provider), bucket("member-data-2", provider)];
+    const covered = await h().analyzeStack(stack);
+    assert.deepEqual(covered.diagnostics, [], brief(covered));
+    assert.deepEqual(fake.calls("GetEventSelectors"), []);
+    // What the member can read still decides: the trail's status, by its full ARN.
+    const state = fake.trails.get(arn);
+    assert.ok(state);
+    Object.assign(state, { IsLogging: false, StopLoggingTime: nowSeconds() - 60 });
+    const stopped = await h().analyzeStack([...stack, bucket("member-data-3", provider)]);
+    const d = of(stopped, TRAIL_COVERAGE);
+    assert.equal(d.length, 1, brief(stopped));
+    assert.match(d[0]?.message ?? "", /trail 'org-trail' \(organization trail of 999988887777\) is not logging since /);
+  });
+
+  it("a logging trail whose S3 delivery fails (NoSuchBucket) does not cover its region", async () => {
+    const arn = trailIn(fake, "broken", "eu-west-1");
+    recorderIn(fake, "eu-west-1");
+    Object.assign(fake.trails.get(arn) ?? {}, { LatestDeliveryError: "NoSuchBucket" });
+    const result = await h().analyzeStack(appStack(["eu-west-1"]).resources);
+    const d = of(result, TRAIL_COVERAGE);
+    assert.equal(d.length, 1, brief(result));
+    assert.match(
+      d[0]?.message ?? "",
+      /Found: trail 'broken' is logging but its S3 delivery fails \(LatestDeliveryError=NoSuchBucket\)\./,
+    );
   });
 
   it("an organization trail that is single-region elsewhere does not cover the member's region", async () => {
@@ -266,6 +311,84 @@ describe("account coverage over the Analyzer protocol", function () {
         assert.ok(d.message.includes(part), `${part}\n  not in\n${d.message}`);
     }
     assert.deepEqual(fake.requests, []);
+  });
+
+  it("a stack of aws-native resources only: its provider's region is checked like any other", async () => {
+    // aws-native has no CloudTrail or Config endpoint setting: the SDK's AWS_ENDPOINT_URL points its calls here.
+    const native = await AnalyzerHarness.start({ dryRun: true, env: { ...PACK_ENV, AWS_ENDPOINT_URL: fake.url } });
+    try {
+      recorderIn(fake, "ap-southeast-2");
+      const provider = explicitProvider("aws-native", "native-app", {
+        region: "ap-southeast-2",
+        accessKey: "AGNATIVECOVERAGE01",
+        secretKey: "ag-native-coverage-secret",
+      });
+      const result = await native.analyzeStack([
+        stackResource(),
+        providerResource(provider),
+        resource("aws-native:s3:Bucket", "native-data", { id: "native-data", bucketName: "native-data" }, { provider }),
+      ]);
+      const d = of(result, TRAIL_COVERAGE);
+      assert.equal(d.length, 1, brief(result));
+      assert.match(
+        d[0]?.message ?? "",
+        /AWS account 123456789012, region ap-southeast-2: no CloudTrail trail covers it/,
+      );
+      assert.deepEqual(of(result, CONFIG_COVERAGE), [], brief(result));
+      assert.deepEqual(
+        [...new Set(fake.requests.map((r) => `${r.action}@${r.region ?? "?"}/${r.accessKeyId ?? "?"}`))].sort(),
+        [
+          "DescribeConfigurationRecorderStatus@ap-southeast-2/AGNATIVECOVERAGE01",
+          "DescribeConfigurationRecorders@ap-southeast-2/AGNATIVECOVERAGE01",
+          "DescribeTrails@ap-southeast-2/AGNATIVECOVERAGE01",
+          "GetCallerIdentity@ap-southeast-2/AGNATIVECOVERAGE01",
+          "ListConfigurationRecorders@ap-southeast-2/AGNATIVECOVERAGE01",
+        ],
+      );
+    } finally {
+      await native.close();
+    }
+  });
+
+  it("global IAM types, per account: recorded in another Region of the account passes; nowhere, the fix names a Region that can", async () => {
+    const noGlobal = { allSupported: true, includeGlobalResourceTypes: false, resourceTypes: [] };
+    trailIn(fake, "t", "us-east-1", { multi: true });
+    recorderIn(fake, "us-east-1");
+    fake.recorderSetups.set("us-east-1/default", { recordingGroup: noGlobal });
+    // The account records them in eu-west-1, a Region this stack does not deploy to (AWS advises one Region).
+    recorderIn(fake, "eu-west-1", "baseline");
+    fake.disabledRegions.add("af-south-1");
+    const elsewhere = await h().analyzeStack(appStack(["us-east-1"]).resources);
+    assert.deepEqual(of(elsewhere, CONFIG_COVERAGE), [], brief(elsewhere));
+    assert.deepEqual(of(elsewhere, LIVE), [], brief(elsewhere));
+    assert.ok(fake.calls("DescribeConfigurationRecorders").some((r) => r.region === "eu-west-1"));
+    // Nowhere: one finding for the account, never advice for a Region that cannot record them.
+    fake.recorders.delete("eu-west-1/baseline");
+    fake.requests.length = 0;
+    const s = appStack(["us-east-1"]);
+    const nowhere = await h().analyzeStack([...s.resources, bucket("more", s.providers[0] as ProviderRef)]);
+    const d = of(nowhere, CONFIG_COVERAGE);
+    assert.equal(d.length, 1, brief(nowhere));
+    assert.match(
+      d[0]?.message ?? "",
+      /\nAWS account 123456789012: no AWS Config recorder records global resource types/,
+    );
+    assert.match(d[0]?.message ?? "", /of which not enabled: af-south-1/);
+    assert.match(d[0]?.message ?? "", /e\.g\. us-east-1;/);
+    assert.deepEqual(of(nowhere, LIVE), [], brief(nowhere));
+    // Only the Regions where AWS Config can record them are asked: never one launched since February 2022.
+    const asked = new Set(fake.calls("DescribeConfigurationRecorders").map((r) => r.region));
+    assert.ok(asked.has("sa-east-1") && !asked.has("me-central-1") && !asked.has("ap-south-2"), [...asked].join(","));
+  });
+
+  it("global IAM types: a recorder set to include them in a Region launched since February 2022 does not record them", async () => {
+    trailIn(fake, "t", "me-central-1", { multi: true });
+    recorderIn(fake, "me-central-1");
+    const result = await h().analyzeStack(appStack(["me-central-1"]).resources);
+    const d = of(result, CONFIG_COVERAGE);
+    assert.equal(d.length, 1, brief(result));
+    assert.match(d[0]?.message ?? "", /AWS Config cannot record them in me-central-1/);
+    assert.doesNotMatch(d[0]?.message ?? "", /e\.g\. me-central-1/);
   });
 
   it("a stack with no AWS resources makes no request at all", async () => {
@@ -488,6 +611,32 @@ describe("Alibaba Cloud account coverage over the Analyzer protocol", function (
     const c = of(result, ALI_CONFIG_COVERAGE);
     assert.equal(c.length, 1, brief(result));
     assert.match(c[0]?.message ?? "", new RegExp(`account ${ALI_ACCOUNT} .*Cloud Config is not enabled`));
+  });
+
+  it("delivery health, one destination at a time: an unavailable OSS bucket (its only destination) does not cover", async () => {
+    trail("oss-only", { HomeRegion: "cn-hangzhou" });
+    Object.assign(ali.trails.get("oss-only") ?? {}, { OssBucketStatus: false });
+    const broken = await h().analyzeStack(appStack([provider("cn-hangzhou")]));
+    const d = of(broken, ALI_TRAIL_COVERAGE);
+    assert.equal(d.length, 1, brief(broken));
+    assert.match(
+      d[0]?.message ?? "",
+      /trail 'oss-only' is logging but its OSS bucket 'audit-oss' is unavailable \(OssBucketStatus=false\)/,
+    );
+    // The flag counts only for a destination the trail has: an SLS-only trail's OssBucketStatus says nothing.
+    ali.trailSetups.set("oss-only", {
+      HomeRegion: "cn-hangzhou",
+      OssBucketName: "",
+      SlsProjectArn: "acs:log:cn-hangzhou:1:project/audit",
+    });
+    const slsOnly = await h().analyzeStack(appStack([provider("cn-hangzhou", "LTAI5tCOVERAGEKEY02")]));
+    assert.deepEqual(of(slsOnly, ALI_TRAIL_COVERAGE), [], brief(slsOnly));
+    Object.assign(ali.trails.get("oss-only") ?? {}, { SlsLogStoreStatus: false });
+    const slsBroken = await h().analyzeStack(appStack([provider("cn-hangzhou", "LTAI5tCOVERAGEKEY03")]));
+    assert.match(
+      of(slsBroken, ALI_TRAIL_COVERAGE)[0]?.message ?? "",
+      /its SLS Logstore is unavailable \(SlsLogStoreStatus=false\)/,
+    );
   });
 
   it("a provider with no credential source: undetermined per coverage policy, naming region, STS GetCallerIdentity, its permission and the settings; no call", async () => {

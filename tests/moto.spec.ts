@@ -23,7 +23,7 @@ import {
 } from "../policies/aws-config-recorder-recording";
 import { judgeTrail, options as trailOptions, type TrailIntent } from "../policies/aws-cloudtrail-trail-logging";
 import { RECORDED_REQUESTS } from "./fakes/registry";
-import { type AnalyzeResult, AnalyzerHarness, providerResource, stackResource } from "./harness/analyzer";
+import { type AnalyzeResult, AnalyzerHarness, providerResource, resource, stackResource } from "./harness/analyzer";
 import {
   awsDeliveryChannel,
   awsProvider,
@@ -145,15 +145,18 @@ describe(`moto ${MOTO_VERSION} (an AWS implementation we did not write)`, functi
   // ---- what the pack sends moto ----
 
   /** Runs `f` with moto's recorder on; the pack's requests join the suite-wide read-only audit. */
-  async function recorded<T>(f: () => Promise<T>): Promise<{ value: T; requests: MotoRequest[] }> {
+  async function recorded<T>(
+    f: () => Promise<T>,
+    allowed: ReadonlySet<string> = PACK_CALLS,
+  ): Promise<{ value: T; requests: MotoRequest[] }> {
     await moto.startRecording();
     const value = await f();
     const requests = await moto.stopRecording();
     for (const r of requests) RECORDED_REQUESTS.push({ cloud: "aws", service: r.service, action: r.action });
     assert.deepEqual(
-      requests.filter((r) => !PACK_CALLS.has(`${r.service}:${r.action}`)),
+      requests.filter((r) => !allowed.has(`${r.service}:${r.action}`)),
       [],
-      "the pack sent moto only its two reads (and GetCallerIdentity)",
+      "the pack sent moto only the reads it declares",
     );
     return { value, requests };
   }
@@ -370,6 +373,21 @@ describe(`moto ${MOTO_VERSION} (an AWS implementation we did not write)`, functi
       assert.equal(out.LatestDeliveryError, undefined);
     });
 
+    it("GetEventSelectors of a trail created without selectors: none (AWS: its default selector)", async function () {
+      const arn = await createTrail("no-selectors");
+      const { cloudtrail } = moto.clients(REGION);
+      try {
+        const out = await cloudtrail.send(new (ct().GetEventSelectorsCommand)({ TrailName: arn }));
+        // AWS: [{ReadWriteType: All, IncludeManagementEvents: true, ...}], all management events. moto: nothing,
+        // which coverage would read as "records no management events"; the coverage test puts AWS's default.
+        assert.deepEqual(out.EventSelectors ?? [], []);
+        const listed = await cloudtrail.send(new (ct().DescribeTrailsCommand)({ trailNameList: [arn] }));
+        assert.equal(listed.trailList?.[0]?.HasCustomEventSelectors, false);
+      } finally {
+        cloudtrail.destroy();
+      }
+    });
+
     it("GetTrailStatus from another region by bare name answers for a multi-region trail", async function () {
       await createTrail("shadowed");
       const { cloudtrail } = moto.clients("eu-west-1");
@@ -494,6 +512,117 @@ describe(`moto ${MOTO_VERSION} (an AWS implementation we did not write)`, functi
         brief(result),
       );
       assert.match(result.diagnostics[0]?.message ?? "", /is not logging \(IsLogging=false/);
+    });
+  });
+  // ---- the whole pack with account coverage on (its default) ----
+
+  describe("the whole pack with account coverage on, provider endpoints at moto", function () {
+    const COVERAGE_READS = new Set([
+      ...PACK_CALLS,
+      "cloudtrail:DescribeTrails",
+      "cloudtrail:GetEventSelectors",
+      "config:DescribeConfigurationRecorders",
+      "config:ListConfigurationRecorders",
+    ]);
+    const TRAIL_COVERAGE = "aws-cloudtrail-account-coverage";
+    const CONFIG_COVERAGE = "aws-config-account-coverage";
+    const LIVE = "auditguard-live-verification";
+    let pack: AnalyzerHarness | undefined;
+    before(async function () {
+      pack = await AnalyzerHarness.start({ dryRun: true });
+    });
+    after(async function () {
+      await pack?.close();
+    });
+    const brief = (r: AnalyzeResult): string => JSON.stringify(r.diagnostics.map((d) => [d.policyName, d.message]));
+
+    /** An application stack (one bucket) whose provider points every AWS endpoint at moto. */
+    async function analyzeApp(): Promise<{ result: AnalyzeResult; requests: MotoRequest[] }> {
+      const h = pack;
+      assert.ok(h, "pack started");
+      const p = awsProvider(`moto-app-${++seq}`, moto.url, {
+        accessKey: MOTO_CREDENTIALS.accessKeyId,
+        secretKey: MOTO_CREDENTIALS.secretAccessKey,
+      });
+      const bucket = resource(
+        "aws:s3/bucketV2:BucketV2",
+        `app-data-${seq}`,
+        { id: `app-data-${seq}` },
+        { provider: p },
+      );
+      const { value, requests } = await recorded(
+        () => h.analyzeStack([stackResource(), providerResource(p), bucket]),
+        COVERAGE_READS,
+      );
+      return { result: value, requests };
+    }
+
+    it(`CloudTrail coverage reads moto's trails; Config coverage is undetermined: moto ${MOTO_VERSION} does not implement ListConfigurationRecorders`, async function () {
+      await createRecorder("baseline-recorder");
+      const arn = await createTrail("baseline-trail");
+      // moto answers GetEventSelectors with no selector for a trail created without any; AWS answers with its
+      // default (all read and write management events). Put that default, as the console does.
+      const { cloudtrail } = moto.clients(REGION);
+      await cloudtrail
+        .send(
+          new (ct().PutEventSelectorsCommand)({
+            TrailName: arn,
+            EventSelectors: [{ ReadWriteType: "All", IncludeManagementEvents: true }],
+          }),
+        )
+        .finally(() => cloudtrail.destroy());
+      const { result, requests } = await analyzeApp();
+      // CloudTrail coverage: the logging multi-region trail covers the region, read by ARN in its home region.
+      assert.deepEqual(
+        result.diagnostics.filter((d) => d.policyName === TRAIL_COVERAGE),
+        [],
+        brief(result),
+      );
+      assert.ok(requests.some((r) => r.action === "GetEventSelectors" && r.region === REGION));
+      // Config coverage: moto answers ListConfigurationRecorders with HTTP 500 (NotImplementedError). The pack
+      // says so through auditguard-live-verification, naming the action: never a pass, never a violation.
+      assert.deepEqual(
+        result.diagnostics.filter((d) => d.policyName === CONFIG_COVERAGE),
+        [],
+        brief(result),
+      );
+      const live = result.diagnostics.filter((d) => d.policyName === LIVE);
+      assert.equal(live.length, 1, brief(result));
+      assert.match(live[0]?.message ?? "", /ListConfigurationRecorders/);
+      assert.match(live[0]?.message ?? "", /the service answered with a server error/);
+      assert.match(live[0]?.message ?? "", /config:ListConfigurationRecorders/);
+      assert.ok(requests.some((r) => r.action === "ListConfigurationRecorders"));
+    });
+
+    it(`moto ${MOTO_VERSION}: ListConfigurationRecorders is not implemented (HTTP 500), even with a valid MaxResults`, async function () {
+      const { config } = moto.clients(REGION);
+      try {
+        await assert.rejects(
+          config.send(new (cfg().ListConfigurationRecordersCommand)({ MaxResults: 20 })),
+          (e: Error & { $metadata?: { httpStatusCode?: number } }) => {
+            assert.equal(e.$metadata?.httpStatusCode, 500);
+            return true;
+          },
+        );
+      } finally {
+        config.destroy();
+      }
+    });
+
+    it("the CloudTrail X-Amz-Target the pinned SDK sends: the short 'CloudTrail_20131101.' form, which moto 5.2.5 routes", async function () {
+      const arn = await createTrail("target-trail");
+      const { requests } = await recorded(async () => {
+        const { cloudtrail } = moto.clients(REGION);
+        await cloudtrail.send(new (ct().GetTrailStatusCommand)({ Name: arn })).finally(() => cloudtrail.destroy());
+      });
+      // @aws-sdk/client-cloudtrail builds the target from the Smithy service shape's name (serviceTarget
+      // "CloudTrail_20131101"); botocore's model (targetPrefix) and the Java/C++ SDKs send
+      // "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.". AWS accepts both (both SDK families call it);
+      // moto 5.2.6 routes only the long one and answers 404 to this one, so MOTO_VERSION stays 5.2.5.
+      assert.deepEqual(
+        requests.map((r) => r.target),
+        ["CloudTrail_20131101.GetTrailStatus"],
+      );
     });
   });
 });

@@ -17,6 +17,9 @@ export interface AliListedTrail {
   /** Enable, Disable or Fresh (created, never started). */
   status: string | undefined;
   isOrganizationTrail: boolean;
+  /** The trail's delivery destinations, as listed (their health is judged only for the ones it has). */
+  ossBucketName: string | undefined;
+  slsProjectArn: string | undefined;
 }
 
 /** DescribeTrails with shadow trails, and with or without organization (multi-account) trails. */
@@ -54,6 +57,8 @@ export async function describeAliTrails(
         eventRw: s("EventRW"),
         status: s("Status"),
         isOrganizationTrail: r["IsOrganizationTrail"] === true || r["IsOrganizationTrail"] === "true",
+        ossBucketName: s("OssBucketName"),
+        slsProjectArn: s("SlsProjectArn"),
       });
     }
     return success(trails);

@@ -28,6 +28,7 @@ import {
   parseEndpoint,
 } from "./target";
 import { field, knownStr, UNKNOWN } from "../plain";
+import { quote } from "../redact";
 
 export const ALI_TRAIL_COVERAGE_POLICY = "alicloud-actiontrail-account-coverage";
 export const ALI_CONFIG_COVERAGE_POLICY = "alicloud-config-account-coverage";
@@ -74,6 +75,8 @@ export function aliTrailCovers(
   if (status.isLogging !== true) {
     return { covers: false, why: `${label} is not logging${trail.status ? ` (status ${trail.status})` : ""}` };
   }
+  const failing = failingDestinations(trail, status);
+  if (failing.length > 0) return { covers: false, why: `${label} is logging but ${failing.join(" and ")}` };
   return { covers: true, by: `${label} (TrailRegion ${scope}, home ${trail.homeRegion ?? "unknown"})` };
 }
 
@@ -87,6 +90,27 @@ export function trailRegionsOf(trailRegion: string | undefined): string[] {
     .split(",")
     .map((r) => r.trim())
     .filter(Boolean);
+}
+
+/**
+ * The trail's destinations that cannot take its events, each judged on its own fields as
+ * alicloud-actiontrail-trail-logging judges them: OSS (LatestDeliveryError; OssBucketStatus false when it has a
+ * bucket) and SLS (LatestDeliveryLogServiceError; SlsLogStoreStatus false when it has a project). A failing
+ * destination loses events however healthy the other is. The availability flags count only for destinations
+ * the listing names: the API does not say what they read as for a destination the trail does not have.
+ */
+function failingDestinations(trail: AliListedTrail, s: AliTrailStatus): string[] {
+  const out: string[] = [];
+  if (s.latestDeliveryError) out.push(`its OSS delivery fails (LatestDeliveryError=${quote(s.latestDeliveryError)})`);
+  else if (trail.ossBucketName && s.ossBucketStatus === false) {
+    out.push(`its OSS bucket '${trail.ossBucketName}' is unavailable (OssBucketStatus=false)`);
+  }
+  if (s.latestDeliveryLogServiceError) {
+    out.push(`its SLS delivery fails (LatestDeliveryLogServiceError=${quote(s.latestDeliveryLogServiceError)})`);
+  } else if (trail.slsProjectArn && s.slsLogStoreStatus === false) {
+    out.push("its SLS Logstore is unavailable (SlsLogStoreStatus=false)");
+  }
+  return out;
 }
 
 const TRANSITIONAL = new Set(["BUILDING", "REBUILDING"]);

@@ -9,7 +9,7 @@ import { failure, type Outcome, success } from "../live/outcome";
 import type { RoundContext } from "../live/round";
 import type { Plain, PlainObject } from "../plain";
 import { quote } from "../redact";
-import { classify, cloudTrailClient, configClient, type NotFound, type RecorderStatus, sdk } from "./sdk";
+import { classifyAt, cloudTrailClient, configClient, type NotFound, type RecorderStatus, sdk } from "./sdk";
 import type { AwsTarget } from "./target";
 
 /** A trail as DescribeTrails lists it in one region (shadow and organization trails included). */
@@ -19,6 +19,14 @@ export interface ListedTrail {
   homeRegion: string | undefined;
   isMultiRegion: boolean;
   isOrganizationTrail: boolean;
+  /**
+   * DescribeTrails' HasCustomEventSelectors: false means the trail records what CloudTrail records without
+   * selectors (all read and write management events); what a member account can still know of an organization
+   * trail whose selectors only the management account may read.
+   */
+  hasCustomEventSelectors: boolean | undefined;
+  /** The CloudWatch Logs destination, if the trail has one (its delivery health is judged only then). */
+  cloudWatchLogsLogGroupArn: string | undefined;
 }
 
 /** A trail's selectors in the provider's shape (`eventSelectors`, `advancedEventSelectors`). */
@@ -73,15 +81,20 @@ export async function describeTrails(
         homeRegion: optionalString(t["HomeRegion"]),
         isMultiRegion: t["IsMultiRegionTrail"] === true,
         isOrganizationTrail: t["IsOrganizationTrail"] === true,
+        hasCustomEventSelectors:
+          typeof t["HasCustomEventSelectors"] === "boolean" ? t["HasCustomEventSelectors"] : undefined,
+        cloudWatchLogsLogGroupArn: optionalString(t["CloudWatchLogsLogGroupArn"]),
       });
     }
     return success(trails);
   } catch (e) {
-    return { ok: false, failure: classify(e) };
+    return { ok: false, failure: classifyAt(e, target.region) };
   }
 }
 
-/** A trail's event selectors, by ARN (call it in the trail's home region). */
+const SELECTORS_UNREADABLE = new Set(["TrailNotFoundException", "CloudTrailARNInvalidException"]);
+
+/** A trail's event selectors, by ARN (call it in the trail's home region); `found: false` when unreadable. */
 export async function getEventSelectors(
   ctx: RoundContext,
   target: AwsTarget,
@@ -126,8 +139,12 @@ export async function getEventSelectors(
       })),
     });
   } catch (e) {
-    if (errorName(e) === "TrailNotFoundException") return success({ found: false, detail: quote(errorMessage(e)) });
-    return { ok: false, failure: classify(e) };
+    // CloudTrail answers GetEventSelectors on an organization trail only to the management account: a member
+    // gets "Unknown trail … for the user" or CloudTrailARNInvalidException. Unreadable, not a missing trail.
+    if (SELECTORS_UNREADABLE.has(errorName(e))) {
+      return success({ found: false, detail: `${errorName(e)}: ${quote(errorMessage(e))}` });
+    }
+    return { ok: false, failure: classifyAt(e, target.region) };
   }
 }
 
@@ -160,7 +177,7 @@ export async function describeRecorders(
     );
   } catch (e) {
     if (errorName(e) === "NoSuchConfigurationRecorderException") return success([]);
-    return { ok: false, failure: classify(e) };
+    return { ok: false, failure: classifyAt(e, target.region) };
   }
 }
 
@@ -209,12 +226,17 @@ export async function describeRecorderStatuses(
     return success(statuses);
   } catch (e) {
     if (errorName(e) === "NoSuchConfigurationRecorderException") return success([]);
-    return { ok: false, failure: classify(e) };
+    return { ok: false, failure: classifyAt(e, target.region) };
   }
 }
 
-/** Pages followed before a listing counts as malformed (a region has a handful of recorders, 100 a page). */
-const MAX_RECORDER_PAGES = 20;
+/**
+ * ListConfigurationRecorders' page size: the model's MaxResults is an integer of 0 to 20 (botocore
+ * config/2014-11-12 service-2.json); 100 was refused with a ValidationException in every region.
+ */
+export const RECORDER_PAGE_SIZE = 20;
+/** Pages followed before a listing counts as malformed (a region has a handful of recorders, 20 a page). */
+const MAX_RECORDER_PAGES = 50;
 
 /** Every recorder of the region, service-linked ones included, following NextToken. */
 export async function listRecorders(
@@ -229,7 +251,10 @@ export async function listRecorders(
     let token: string | undefined;
     for (let page = 0; page < MAX_RECORDER_PAGES; page++) {
       const out = await configClient(ctx, target, timeoutMs).send(
-        new config.ListConfigurationRecordersCommand({ MaxResults: 100, ...(token ? { NextToken: token } : {}) }),
+        new config.ListConfigurationRecordersCommand({
+          MaxResults: RECORDER_PAGE_SIZE,
+          ...(token ? { NextToken: token } : {}),
+        }),
         { abortSignal: signal },
       );
       const list: unknown = out.ConfigurationRecorderSummaries ?? [];
@@ -252,7 +277,7 @@ export async function listRecorders(
     }
     return failure("malformed-reply", `ListConfigurationRecorders had more than ${MAX_RECORDER_PAGES} pages`);
   } catch (e) {
-    return { ok: false, failure: classify(e) };
+    return { ok: false, failure: classifyAt(e, target.region) };
   }
 }
 

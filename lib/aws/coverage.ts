@@ -6,16 +6,19 @@
 import { bool, field, isObject, knownStr, type PlainObject, UNKNOWN } from "../plain";
 import { type NumberOption, type BooleanOption, readOptions, timeoutSecondsOption } from "../options";
 import { type AuditIdentity, currentAuditIdentity } from "../live/audit";
-import { type CoverageFacts, undecidedChecks, type UndecidedPlace } from "../live/coverage";
+import { type CoverageFacts, type GlobalTypesFacts, undecidedChecks, type UndecidedPlace } from "../live/coverage";
 import { type CallSpec, type CheckFailure, type Outcome, success } from "../live/outcome";
+import { quote } from "../redact";
 import type { Call, LiveKind, PlannedCheck, RoundContext, RunCall } from "../live/round";
 import { ofType, type ResourceView, type StackView, TYPES } from "../stack";
+import { classicRouting } from "./native";
 import { managementCoverage } from "../../policies/aws-cloudtrail-trail-declared";
 import { recordingScope } from "../../policies/aws-config-recorder-declared";
 import type { DescribedRecorder, ListedTrail, RecorderSummary, TrailSelectors } from "./coverage-sdk";
 import type { NotFound, RecorderStatus, TrailStatus } from "./sdk";
 import {
   accountHint,
+  accountOfArn,
   type AwsService,
   type AwsTarget,
   endpointOf,
@@ -60,7 +63,7 @@ export const checkGlobalTypesOption: BooleanOption = {
   type: "boolean",
   default: true,
   description:
-    "Require global resource types (IAM) to be recorded in at least one of the account's regions this stack deploys into (turn off when another region records them).",
+    "Require global resource types (IAM) to be recorded in one Region of each account the stack deploys into: its own Regions first, then the account's other Regions where AWS Config can record them (those available before February 2022).",
 };
 
 export const trailCoverageOptions = { timeoutSeconds: timeoutSecondsOption };
@@ -97,11 +100,17 @@ export interface RecorderEvidence {
 
 export type Judgement = { covers: true; by: string; recordsGlobalTypes?: boolean } | { covers: false; why: string };
 
-/** Does this trail cover `region`? Scope (multi-region or homed there), IsLogging, read+write management events. */
+/**
+ * Does this trail cover `region`? Scope (multi-region or homed there), IsLogging, every delivery destination
+ * healthy, read+write management events. Selectors that cannot be read (an organization trail seen from a
+ * member account) are never held against the trail: what DescribeTrails says of them is used, and the
+ * assumption is said in the verdict.
+ */
 export function trailCovers(region: string, e: TrailEvidence): Judgement {
   const t = e.trail;
   const home = t.homeRegion ?? regionOfArn(t.arn) ?? "an unknown region";
-  const label = `trail '${t.name}'${t.isOrganizationTrail ? " (organization trail)" : ""}`;
+  const owner = accountOfArn(t.arn);
+  const label = `trail '${t.name}'${t.isOrganizationTrail ? ` (organization trail${owner ? ` of ${owner}` : ""})` : ""}`;
   if (!t.isMultiRegion && home !== region) return { covers: false, why: `${label} is single-region in ${home}` };
   if (!e.status) return { covers: false, why: `${label}: its status is unknown` };
   if (!e.status.found) return { covers: false, why: `${label} was not found by GetTrailStatus (${e.status.detail})` };
@@ -109,9 +118,18 @@ export function trailCovers(region: string, e: TrailEvidence): Judgement {
     const since = e.status.stopLoggingTime !== undefined ? ` since ${iso(e.status.stopLoggingTime)}` : "";
     return { covers: false, why: `${label} is not logging${since}` };
   }
+  const failing = failingDestinations(t, e.status);
+  if (failing.length > 0) return { covers: false, why: `${label} is logging but ${failing.join(" and ")}` };
+  const scope = t.isMultiRegion ? `multi-region, home ${home}` : `home ${home}`;
   if (!e.selectors) return { covers: false, why: `${label}: its event selectors are unknown` };
-  if (!e.selectors.found)
-    return { covers: false, why: `${label} has no readable event selectors (${e.selectors.detail})` };
+  if (!e.selectors.found) {
+    // CloudTrail's own default (no custom selectors) is all read and write management events.
+    const assumed =
+      t.hasCustomEventSelectors === false
+        ? "no custom event selectors, so all read and write management events (CloudTrail's default)"
+        : `its event selectors cannot be read from this account (${e.selectors.detail}); assumed to record read and write management events`;
+    return { covers: true, by: `${label} (${scope}; ${assumed})` };
+  }
   // Judged exactly as aws-cloudtrail-trail-declared judges declared selectors.
   const cov = managementCoverage(e.selectors.eventSelectors, e.selectors.advancedEventSelectors);
   if (!cov.read || !cov.write) {
@@ -124,8 +142,25 @@ export function trailCovers(region: string, e: TrailEvidence): Judgement {
       why: `${label} excludes management event sources (${[...new Set(cov.excludedSources)].join(", ")})`,
     };
   }
-  const scope = t.isMultiRegion ? `multi-region, home ${home}` : `home ${home}`;
   return { covers: true, by: `${label} (${scope})` };
+}
+
+/**
+ * The trail's log destinations that report a delivery error, each judged on its own field as
+ * aws-cloudtrail-trail-logging judges it: S3 (LatestDeliveryError, every trail has a bucket) and CloudWatch
+ * Logs (LatestCloudWatchLogsDeliveryError, only when the trail has a log group). A destination that fails
+ * loses events however healthy the other is. Digest and SNS notification errors do not lose events: they
+ * stay with the per-resource policy. Fields an organization trail's member view omits are "no data".
+ */
+function failingDestinations(t: ListedTrail, s: TrailStatus): string[] {
+  const out: string[] = [];
+  if (s.latestDeliveryError) out.push(`its S3 delivery fails (LatestDeliveryError=${quote(s.latestDeliveryError)})`);
+  if (t.cloudWatchLogsLogGroupArn && s.latestCloudWatchLogsDeliveryError) {
+    out.push(
+      `its CloudWatch Logs delivery fails (LatestCloudWatchLogsDeliveryError=${quote(s.latestCloudWatchLogsDeliveryError)})`,
+    );
+  }
+  return out;
 }
 
 export interface RecorderRules {
@@ -244,7 +279,8 @@ export function awsPlacements(
 ): { placements: Placement[]; undecided: UndecidedPlace[] } {
   const placements = new Map<string, Placement>();
   const undecided: UndecidedPlace[] = [];
-  for (const r of view.footprint?.aws ?? []) {
+  for (const footprint of view.footprint?.aws ?? []) {
+    const r = classicRouting(footprint);
     const region = regionOf(r);
     if (!region.ok) {
       undecided.push({ urn: r.urn, why: region.why });
@@ -520,18 +556,25 @@ async function evaluateTrails(run: RunCall, p: Placement, account: string, timeo
         timeoutMs,
         (t) => (ctx, signal) => (require("./sdk") as Sdk).getTrailStatus(ctx, t, trail.arn, timeoutMs, signal),
       );
-      const selectorsCall = awsCall(
-        p,
-        "cloudtrail",
-        home,
-        account,
-        COVERAGE_ACTIONS.eventSelectors,
-        trail.arn,
-        trail.arn,
-        timeoutMs,
-        (t) => (ctx, signal) => cov().getEventSelectors(ctx, t, trail.arn, timeoutMs, signal),
-      );
-      if ("failure" in statusCall || "failure" in selectorsCall) {
+      // CloudTrail answers GetEventSelectors only to the trail's own account (a member account asking about
+      // an organization trail gets TrailNotFoundException or CloudTrailARNInvalidException; steampipe-plugin-aws
+      // skips the call for other accounts' trails): such a trail is judged on its status and its listing.
+      const owner = accountOfArn(trail.arn);
+      const foreign = owner !== undefined && owner !== account;
+      const selectorsCall = foreign
+        ? undefined
+        : awsCall(
+            p,
+            "cloudtrail",
+            home,
+            account,
+            COVERAGE_ACTIONS.eventSelectors,
+            trail.arn,
+            trail.arn,
+            timeoutMs,
+            (t) => (ctx, signal) => cov().getEventSelectors(ctx, t, trail.arn, timeoutMs, signal),
+          );
+      if ("failure" in statusCall || (selectorsCall && "failure" in selectorsCall)) {
         const why = "failure" in statusCall ? statusCall.failure : (selectorsCall as { failure: string }).failure;
         return {
           e: { trail, status: undefined, selectors: undefined },
@@ -541,10 +584,17 @@ async function evaluateTrails(run: RunCall, p: Placement, account: string, timeo
           ),
         };
       }
-      const [status, selectors] = await Promise.all([run(statusCall), run(selectorsCall)]);
+      const unread: Outcome<TrailSelectors | NotFound> = success({
+        found: false,
+        detail: `only its account ${owner ?? "?"} may call GetEventSelectors on it, not ${account}`,
+      });
+      const [status, selectors] = await Promise.all([
+        run(statusCall),
+        selectorsCall ? run(selectorsCall) : Promise.resolve(unread),
+      ]);
       const failure = !status.ok
         ? failed(status.failure, statusCall.spec)
-        : !selectors.ok
+        : !selectors.ok && selectorsCall
           ? failed(selectors.failure, selectorsCall.spec)
           : undefined;
       return {
@@ -579,17 +629,22 @@ export const awsConfigCoverageKind: LiveKind<RegionCoverage> = {
     const { placements, undecided } = awsPlacements(view, "config", COVERAGE_ACTIONS.describeRecorders);
     const intent = recorderIntent(view, o.allowExclusions);
     const checks: PlannedCheck<RegionCoverage>[] = undecidedChecks("aws", CONFIG_KIND_ID, undecided);
+    const evaluate = (run: RunCall, p: Placement, account: string): Promise<Composed> =>
+      evaluateRecorders(run, p, account, timeoutMs, o, Date.now());
+    // The global types are judged per account: one check per credential set (and endpoint) over its Regions.
+    const groups = new Map<string, { p: Placement; intent: { global: boolean } | undefined }[]>();
     for (const p of placements) {
       const planned = intent.get(`${p.target.credentialsId}|${p.region}`);
+      const groupKey = `${p.target.credentialsId}|${p.target.endpoint ?? ""}`;
+      groups.set(groupKey, [...(groups.get(groupKey) ?? []), { p, intent: planned }]);
       if (planned) {
         checks.push(byIntent(p, "a recorder this update creates", planned.global));
         continue;
       }
-      checks.push(
-        coverageCheck(CONFIG_KIND_ID, p, timeoutMs, (run, _ctx, account) =>
-          evaluateRecorders(run, p, account, timeoutMs, o, Date.now()),
-        ),
-      );
+      checks.push(coverageCheck(CONFIG_KIND_ID, p, timeoutMs, (run, _ctx, account) => evaluate(run, p, account)));
+    }
+    if (o.checkGlobalResourceTypes) {
+      for (const group of groups.values()) checks.push(globalTypesCheck(group, evaluate, timeoutMs, o));
     }
     return checks;
   },
@@ -675,9 +730,242 @@ async function evaluateRecorders(
   );
   const judgements = [...evidence, ...paid.map((x) => x.e)].map((e) => recorderCovers(e, rules, nowMs));
   const verdict = regionVerdict(account, region, judgements, `no configuration recorder in ${region}`);
+  // A recorder set to include them records the global IAM types only where AWS Config can record them.
+  verdict.recordsGlobalTypes = verdict.recordsGlobalTypes === true && canRecordGlobalIamTypes(region);
   const undetermined = paid.find((x) => x.failure)?.failure;
   if (!verdict.coveredBy && undetermined) return undetermined;
   return { outcome: success(verdict), spec: describe.spec };
+}
+
+// ---- global resource types, per account ------------------------------------------------------------
+
+/**
+ * The Regions where AWS Config can record the global IAM types (AWS::IAM::User, Group, Role, Policy): those
+ * where AWS Config was available before February 2022 (AWS Config Developer Guide, "Recording AWS Resources",
+ * global resources; the RecordingGroup API reference). Regions launched since (Hyderabad, Melbourne, Calgary,
+ * Spain, Zurich, Tel Aviv, UAE, Malaysia, Thailand, Mexico, Taipei, New Zealand, ...) cannot record them.
+ * AWS advises recording them in one Region per account.
+ */
+export const GLOBAL_IAM_REGIONS: Readonly<Record<Partition, readonly string[]>> = {
+  aws: [
+    "us-east-1",
+    "us-east-2",
+    "us-west-1",
+    "us-west-2",
+    "af-south-1",
+    "ap-east-1",
+    "ap-south-1",
+    "ap-northeast-1",
+    "ap-northeast-2",
+    "ap-northeast-3",
+    "ap-southeast-1",
+    "ap-southeast-2",
+    "ap-southeast-3",
+    "ca-central-1",
+    "eu-central-1",
+    "eu-west-1",
+    "eu-west-2",
+    "eu-west-3",
+    "eu-north-1",
+    "eu-south-1",
+    "me-south-1",
+    "sa-east-1",
+  ],
+  "aws-cn": ["cn-north-1", "cn-northwest-1"],
+  "aws-us-gov": ["us-gov-east-1", "us-gov-west-1"],
+};
+type Partition = "aws" | "aws-cn" | "aws-us-gov";
+
+function partitionOf(region: string): Partition {
+  if (region.startsWith("cn-")) return "aws-cn";
+  if (region.startsWith("us-gov-")) return "aws-us-gov";
+  return "aws";
+}
+
+export function canRecordGlobalIamTypes(region: string): boolean {
+  return GLOBAL_IAM_REGIONS[partitionOf(region)].includes(region);
+}
+
+const GLOBAL_REGION = "(global resource types)";
+
+/**
+ * One check per credential set: the stack's Regions of the account first (the region checks' own evaluations,
+ * shared through the round's memo); only if none records the global types, the account's other Regions that
+ * can (DescribeConfigurationRecorders and DescribeConfigurationRecorderStatus there), since AWS advises
+ * recording them in one Region, which need not be one this stack deploys to. Opt-in Regions the account has
+ * not enabled are skipped; any other failed read leaves the account undetermined.
+ */
+function globalTypesCheck(
+  group: { p: Placement; intent: { global: boolean } | undefined }[],
+  evaluate: (run: RunCall, p: Placement, account: string) => Promise<Composed>,
+  timeoutMs: number,
+  rules: RecorderRules,
+): PlannedCheck<RegionCoverage> {
+  const first = (group[0] as (typeof group)[number]).p;
+  const base = spec({ action: CONFIG_KIND_ID, permission: "" }, GLOBAL_REGION, first.target.account, "global types");
+  const quiet = (account: string): Composed => ({
+    outcome: success({ account, region: GLOBAL_REGION, coveredBy: "not judged", found: [], accountWide: true }),
+  });
+  return {
+    urn: "",
+    spec: base,
+    async compose(run, ctx) {
+      // A recorder this update creates records them, or every Region is covered by intent (a preview whose
+      // recorders are still to come): nothing to ask, as for the Regions themselves.
+      const intended = group.some(({ p, intent }) => intent?.global === true && canRecordGlobalIamTypes(p.region));
+      if (intended || group.every(({ intent }) => intent !== undefined))
+        return quiet(first.target.account ?? "unknown");
+      const who = await accountOf(run, first, timeoutMs);
+      // The region checks report a failed identity call; this check then has nothing to add.
+      if (!who.ok) return quiet("unknown");
+      const account = who.account;
+      const own = await Promise.all(
+        group.map(async ({ p, intent }) => {
+          if (intent)
+            return { region: p.region, covered: true, global: intent.global && canRecordGlobalIamTypes(p.region) };
+          const key = `${CONFIG_KIND_ID}:${account}:${p.region}:${p.target.endpoint ?? ""}`;
+          const r = await ctx.memo(key, () => evaluate(run, p, account));
+          if (!r.outcome.ok) return undefined;
+          const f = r.outcome.value;
+          return { region: p.region, covered: f.coveredBy !== undefined, global: f.recordsGlobalTypes === true };
+        }),
+      );
+      // An undetermined region (reported by live-verification) might be the one that records them.
+      if (own.some((r) => r === undefined)) return quiet(account);
+      const regions = own.filter((r): r is NonNullable<typeof r> => r !== undefined);
+      const recording = regions.find((r) => r.global);
+      if (recording) {
+        return {
+          outcome: success({
+            account,
+            region: GLOBAL_REGION,
+            coveredBy: `recorded in ${recording.region}`,
+            found: [],
+            accountWide: true,
+          }),
+        };
+      }
+      // Nothing records at all in the stack's Regions: those are reported region by region already.
+      if (!regions.some((r) => r.covered)) return quiet(account);
+      const stackRegions = [...new Set(regions.map((r) => r.region))].sort();
+      const candidates = GLOBAL_IAM_REGIONS[partitionOf(first.region)].filter((r) => !stackRegions.includes(r));
+      const probes = await Promise.all(
+        candidates.map((region) => probeGlobalTypes(run, first, account, region, timeoutMs, rules)),
+      );
+      const found = probes.find((x) => x.ok && x.recorder);
+      const facts = (recordedIn: string | undefined): GlobalTypesFacts => ({
+        recordedIn,
+        stackRegions,
+        probed: candidates,
+        notEnabled: probes.filter((x) => !x.ok && x.notEnabled).map((x) => x.region),
+      });
+      if (found && found.ok) {
+        return {
+          outcome: success({
+            account,
+            region: GLOBAL_REGION,
+            coveredBy: `recorder '${found.recorder}' in ${found.region}`,
+            found: [],
+            accountWide: true,
+            globalTypes: facts(found.region),
+          }),
+        };
+      }
+      const failure = probes.find((x) => !x.ok && !x.notEnabled);
+      if (failure && !failure.ok && failure.composed) return failure.composed;
+      return {
+        outcome: success({
+          account,
+          region: GLOBAL_REGION,
+          coveredBy: undefined,
+          found: [],
+          accountWide: true,
+          globalTypes: facts(undefined),
+        }),
+      };
+    },
+  };
+}
+
+type Probe =
+  | { ok: true; region: string; recorder: string | undefined }
+  | { ok: false; region: string; notEnabled: boolean; composed: Composed | undefined };
+
+/** Does the customer-managed recorder of `region` record the global IAM types right now? */
+async function probeGlobalTypes(
+  run: RunCall,
+  p: Placement,
+  account: string,
+  region: string,
+  timeoutMs: number,
+  rules: RecorderRules,
+): Promise<Probe> {
+  const cov = (): CoverageSdk => require("./coverage-sdk") as CoverageSdk;
+  const describe = awsCall(
+    p,
+    "config",
+    region,
+    account,
+    COVERAGE_ACTIONS.describeRecorders,
+    "",
+    "recorders",
+    timeoutMs,
+    (t) => (ctx, s) => cov().describeRecorders(ctx, t, undefined, timeoutMs, s),
+  );
+  const status = awsCall(
+    p,
+    "config",
+    region,
+    account,
+    COVERAGE_ACTIONS.recorderStatus,
+    "*customer",
+    "recorders",
+    timeoutMs,
+    (t) => (ctx, s) => cov().describeRecorderStatuses(ctx, t, undefined, timeoutMs, s),
+  );
+  if ("failure" in describe || "failure" in status) {
+    const why = "failure" in describe ? describe.failure : (status as { failure: string }).failure;
+    return {
+      ok: false,
+      region,
+      notEnabled: false,
+      composed: failed(
+        { reason: "bad-target", detail: why },
+        spec(COVERAGE_ACTIONS.describeRecorders, region, account, "recorders"),
+      ),
+    };
+  }
+  const [d, st] = await Promise.all([run(describe), run(status)]);
+  for (const [o, c] of [
+    [d, describe],
+    [st, status],
+  ] as const) {
+    if (!o.ok) {
+      return {
+        ok: false,
+        region,
+        notEnabled: o.failure.reason === "region-not-enabled",
+        composed: failed(o.failure, c.spec),
+      };
+    }
+  }
+  if (!d.ok || !st.ok) return { ok: false, region, notEnabled: false, composed: undefined };
+  const now = Date.now();
+  const recorder = d.value
+    .filter((r) => !r.servicePrincipal)
+    .find((r) => {
+      const s = st.value.find((x) => x.name === r.name) ?? (st.value.length === 1 ? st.value[0] : undefined);
+      const e: RecorderEvidence = {
+        name: r.name,
+        servicePrincipal: undefined,
+        recordingScope: r.recordingScope,
+        recordingGroup: r.recordingGroup,
+        status: s,
+      };
+      const j = recorderCovers(e, rules, now);
+      return j.covers && j.recordsGlobalTypes === true;
+    });
+  return { ok: true, region, recorder: recorder?.name };
 }
 
 function isUrl(s: string): boolean {

@@ -4,7 +4,7 @@
 
 import { type Outcome, failure, success } from "../live/outcome";
 import type { RoundContext } from "../live/round";
-import { classify, credentialsProvider, stsClientConfig } from "./sdk";
+import { classifyAt, credentialsProvider, stsClientConfig } from "./sdk";
 import { accountSourceOf, type AwsTarget } from "./target";
 
 type StsModule = typeof import("@aws-sdk/client-sts");
@@ -61,6 +61,6 @@ async function ask(
     }
     return success({ account: out.Account, arn: out.Arn });
   } catch (e) {
-    return { ok: false, failure: classify(e) };
+    return { ok: false, failure: classifyAt(e, target.stsRegion ?? target.region) };
   }
 }

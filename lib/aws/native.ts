@@ -160,6 +160,11 @@ function mapList(v: Plain | undefined, fn: (e: Plain) => Plain): Plain | undefin
  * The aws-native provider's settings in the classic provider's names, so lib/aws/target.ts routes the
  * call: without a provider reference, the `aws-native:*` stack config a default provider would read.
  */
+/** Any aws-native resource with its provider in the classic shape, so coverage routes it as the classic ones. */
+export function classicRouting(r: ResourceView): ResourceView {
+  return isNative(r) ? { ...r, provider: classicProvider(r) } : r;
+}
+
 function classicProvider(r: ResourceView): ProviderView {
   const p: PlainObject = r.provider ? r.provider.props : packageConfig("aws-native");
   const out: PlainObject = {};

@@ -118,7 +118,7 @@ export async function describeRecorderStatus(
     if (errorName(e) === "NoSuchConfigurationRecorderException") {
       return confirmNotFound(ctx, target, "recorder", quote(errorMessage(e)), timeoutMs, signal);
     }
-    return { ok: false, failure: classify(e) };
+    return { ok: false, failure: classifyAt(e, target.region) };
   }
 }
 
@@ -152,7 +152,7 @@ export async function getTrailStatus(
     if (errorName(e) === "TrailNotFoundException") {
       return confirmNotFound(ctx, target, "trail", quote(errorMessage(e)), timeoutMs, signal);
     }
-    return { ok: false, failure: classify(e) };
+    return { ok: false, failure: classifyAt(e, target.region) };
   }
 }
 
@@ -620,6 +620,51 @@ const JS_ERROR_CLASSES = new Set(["Error", "TypeError", "SyntaxError", "RangeErr
 /** The SDK's note appended to parse failures: about a hidden JS field, meaningless in a diagnostic. */
 const SDK_RAW_RESPONSE_NOTE =
   /\s*Deserialization error: to see the raw response, inspect the hidden field \{error\}\.\$response on this object\.?/g;
+
+/**
+ * Regions AWS does not enable by default (AWS Account Management reference, "Enable or disable AWS Regions in
+ * your account"): every Region launched after 20 March 2019. A call into one the account has not enabled is
+ * refused like a bad key, with InvalidClientTokenId (STS, awsQuery) or UnrecognizedClientException (JSON
+ * services): "The security token included in the request is invalid".
+ */
+export const OPT_IN_REGIONS: ReadonlySet<string> = new Set([
+  "af-south-1",
+  "ap-east-1",
+  "ap-east-2",
+  "ap-south-2",
+  "ap-southeast-3",
+  "ap-southeast-4",
+  "ap-southeast-5",
+  "ap-southeast-6",
+  "ap-southeast-7",
+  "ca-west-1",
+  "eu-central-2",
+  "eu-south-1",
+  "eu-south-2",
+  "il-central-1",
+  "me-central-1",
+  "me-south-1",
+  "mx-central-1",
+]);
+const TOKEN_REFUSED = new Set(["InvalidClientTokenId", "UnrecognizedClientException"]);
+
+/**
+ * classify() for a call signed for `region`: rejected keys in an opt-in Region are named for what they most
+ * likely are, a Region the account has not enabled (or a version 1 session token, valid only in Regions
+ * enabled by default), not bad credentials.
+ */
+export function classifyAt(e: unknown, region: string | undefined): CheckFailure {
+  const f = classify(e);
+  if (f.reason !== "invalid-credentials" || !region || !OPT_IN_REGIONS.has(region)) return f;
+  if (!f.code || !TOKEN_REFUSED.has(f.code)) return f;
+  return {
+    ...f,
+    reason: "region-not-enabled",
+    detail:
+      `${region} is an opt-in Region and AWS refused the credentials there (${f.detail}): the Region is most likely ` +
+      "not enabled for the account, or the session token is a version 1 token from the global STS endpoint",
+  };
+}
 
 /** Maps whatever the SDK threw to a reason a person can act on. */
 export function classify(e: unknown): CheckFailure {

@@ -16,6 +16,24 @@ export interface CoverageFacts {
   found: string[];
   recordsGlobalTypes?: boolean;
   byIntent?: boolean;
+  /**
+   * An account-wide fact (AWS Config's global resource types: lib/aws/coverage.ts), whose region is a label,
+   * not a Region: never a region finding, nor a region row.
+   */
+  accountWide?: true;
+  /** On an account-wide fact that judged the global resource types: where they are recorded, what was asked. */
+  globalTypes?: GlobalTypesFacts;
+}
+
+/** The account-wide answer to "are AWS Config's global IAM types recorded somewhere?" */
+export interface GlobalTypesFacts {
+  /** Where a recorder records them; undefined when no Region of the account does. */
+  recordedIn: string | undefined;
+  /** The stack's Regions of the account. */
+  stackRegions: string[];
+  /** The account's other Regions that can record them, all asked; those among them not enabled. */
+  probed: string[];
+  notEnabled: string[];
 }
 
 /** The completed coverage facts of one kind, one per (account, region); failed checks are live-verification's. */
@@ -43,10 +61,15 @@ export async function coverageFacts(
   return { facts: [...byPair.values()], undetermined };
 }
 
+/** A live entry whose value is an account-wide coverage fact (not one Region's). */
+export function isAccountWide(value: unknown): boolean {
+  return typeof value === "object" && value !== null && (value as CoverageFacts).accountWide === true;
+}
+
 /** One finding per uncovered (account, region), on the stack. */
 export function uncoveredFindings(facts: CoverageFacts[], message: (f: CoverageFacts) => string): Finding[] {
   return facts
-    .filter((f) => !f.coveredBy)
+    .filter((f) => !f.coveredBy && !f.accountWide)
     .sort((a, b) => (a.account + a.region).localeCompare(b.account + b.region))
     .map((f) => ({ message: message(f) }));
 }

@@ -3,6 +3,7 @@
 export type FailureReason =
   | "no-credentials"
   | "invalid-credentials"
+  | "region-not-enabled"
   | "access-denied"
   | "throttled"
   | "timeout"
@@ -56,6 +57,7 @@ export interface CallSpec {
 export const FAILURE_TEXT: Record<FailureReason, string> = {
   "no-credentials": "no credentials could be found",
   "invalid-credentials": "the credentials were rejected",
+  "region-not-enabled": "the Region is not enabled for the account (an opt-in Region)",
   "access-denied": "access was denied",
   throttled: "the API kept throttling after retries",
   timeout: "the call did not finish before its deadline",

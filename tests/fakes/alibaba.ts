@@ -33,6 +33,9 @@ export interface AliTrailSetup {
   TrailRegion?: string;
   EventRW?: string;
   Status?: string;
+  /** Listed destinations: an OSS bucket ("audit-oss" unless set; "" for none) and an SLS project. */
+  OssBucketName?: string;
+  SlsProjectArn?: string;
 }
 
 export const FAKE_ALI_ACCOUNT = "1234567890123456";
@@ -239,7 +242,8 @@ export class FakeAlibaba extends LoopbackFake<AliRequest, AliFault> {
           EventRW: t.EventRW ?? "All",
           Status: t.Status ?? "Enable",
           IsOrganizationTrail: this.orgTrails.has(name),
-          OssBucketName: "audit-oss",
+          OssBucketName: t.OssBucketName ?? "audit-oss",
+          ...(t.SlsProjectArn ? { SlsProjectArn: t.SlsProjectArn } : {}),
         }));
         return this.json(res, { RequestId: "r-3", TrailList: list });
       }

@@ -2,8 +2,9 @@
 // and awsQuery), so the real SDK v3 clients can be tested end to end: signing region, targets, errors.
 
 import type http from "node:http";
+import { serviceModel, validateJson, validateQuery, validationMessage, type Violation } from "./aws-model";
 import { LoopbackFake, sleep } from "./loopback";
-import { RECORDED_REQUESTS } from "./registry";
+import { MODEL_VIOLATIONS, RECORDED_REQUESTS } from "./registry";
 
 export interface RecorderState {
   recording?: boolean;
@@ -33,6 +34,8 @@ export interface TrailSetup {
   /** As the API returns them (PascalCase); absent: one classic selector, all management events. */
   eventSelectors?: Record<string, unknown>[];
   advancedEventSelectors?: Record<string, unknown>[];
+  /** Listed as CloudWatchLogsLogGroupArn: the trail delivers to CloudWatch Logs too. */
+  cloudWatchLogsLogGroupArn?: string;
 }
 
 /** How a recorder is set up, for DescribeConfigurationRecorders and ListConfigurationRecorders. */
@@ -55,6 +58,10 @@ export interface AwsRequest {
   sessionToken: string | undefined;
   body: Record<string, unknown>;
   attempt: string | undefined;
+  /** The X-Amz-Target prefix as sent (JSON services): the short or the long (model's targetPrefix) form. */
+  targetPrefix?: string;
+  /** What the service's official model refuses in this request (empty when it is valid). */
+  violations: Violation[];
 }
 
 /** What a fault hook can make the server do instead of (or before) answering normally. */
@@ -87,8 +94,21 @@ export class FakeAws extends LoopbackFake<AwsRequest, Fault> {
   recorderPageSize = 100;
   /** Recorder setups by "region/name"; a recorder in `recorders` without one is customer-managed, recording everything. */
   readonly recorderSetups = new Map<string, RecorderSetup>();
+  /**
+   * Set by a test that sends an invalid request on purpose: its violations are answered as AWS answers them
+   * but kept out of the suite-wide MODEL_VIOLATIONS, which fails the run.
+   */
+  expectModelViolations = false;
+  /**
+   * Opt-in Regions the account has not enabled: AWS refuses every call signed for one as if the key were bad
+   * (STS: InvalidClientTokenId, HTTP 403; JSON services: UnrecognizedClientException, HTTP 400).
+   */
+  readonly disabledRegions = new Set<string>();
 
   static async start(): Promise<FakeAws> {
+    // The official models, loaded (installed on a cold cache) before the first request: a missing model fails
+    // here, by name, not as a bare 500 from the request handler.
+    for (const service of ["config", "cloudtrail", "sts"]) serviceModel(service);
     const fake = new FakeAws();
     await fake.listen();
     return fake;
@@ -105,6 +125,8 @@ export class FakeAws extends LoopbackFake<AwsRequest, Fault> {
     this.trailSetups.clear();
     this.recorderSetups.clear();
     this.recorderPageSize = 100;
+    this.expectModelViolations = false;
+    this.disabledRegions.clear();
     this.requests.length = 0;
     this.fault = undefined;
     this.latencyMs = 0;
@@ -122,6 +144,24 @@ export class FakeAws extends LoopbackFake<AwsRequest, Fault> {
       service: request.service,
       ...(this.permitWrites.has(`${request.service}:${request.action}`) ? { permittedWrite: true } : {}),
     });
+    if (request.region && this.disabledRegions.has(request.region)) {
+      const message = "The security token included in the request is invalid.";
+      if (request.service === "sts") return this.stsError(res, 403, "InvalidClientTokenId", message);
+      return this.error(res, 400, "UnrecognizedClientException", message);
+    }
+    // The service checks a request against its model before anything else happens to it.
+    if (request.violations.length > 0) {
+      const message = validationMessage(request.violations);
+      if (!this.expectModelViolations) {
+        MODEL_VIOLATIONS.push({ cloud: "aws", service: request.service, action: request.action, message });
+      }
+      if (request.service === "sts") return this.stsError(res, 400, "ValidationError", message);
+      // A value of the wrong type never reaches validation: the JSON deserializer refuses it.
+      if (request.violations.some((v) => v.serialization)) {
+        return this.error(res, 400, "SerializationException", message, "Message");
+      }
+      return this.error(res, 400, "ValidationException", message);
+    }
     const fault = this.fault?.(request);
     if (this.latencyMs > 0) await sleep(this.latencyMs);
     if (fault?.kind === "delay") await sleep(fault.ms);
@@ -233,7 +273,7 @@ export class FakeAws extends LoopbackFake<AwsRequest, Fault> {
       recordingScope: x.setup.servicePrincipal ? (x.setup.recordingScope ?? "INTERNAL") : "PAID",
     }));
     // Pages of at most MaxResults (and of `recorderPageSize`), continued by an opaque NextToken, as the API does.
-    const size = Math.min(Number(r.body["MaxResults"] ?? 100) || 100, this.recorderPageSize);
+    const size = Math.min(Number(r.body["MaxResults"] ?? 20) || 20, this.recorderPageSize);
     const start = r.body["NextToken"] === undefined ? 0 : Number(String(r.body["NextToken"]).replace(/^page-/, ""));
     const page = list.slice(start, start + size);
     const next = start + size < list.length ? { NextToken: `page-${start + size}` } : {};
@@ -260,6 +300,7 @@ export class FakeAws extends LoopbackFake<AwsRequest, Fault> {
         IncludeGlobalServiceEvents: true,
         LogFileValidationEnabled: true,
         HasCustomEventSelectors: setup.eventSelectors !== undefined || setup.advancedEventSelectors !== undefined,
+        ...(setup.cloudWatchLogsLogGroupArn ? { CloudWatchLogsLogGroupArn: setup.cloudWatchLogsLogGroupArn } : {}),
       });
     }
     this.json(res, { trailList: list });
@@ -267,7 +308,9 @@ export class FakeAws extends LoopbackFake<AwsRequest, Fault> {
 
   private getEventSelectors(r: AwsRequest, res: http.ServerResponse): void {
     const arn = String(r.body["TrailName"] ?? "");
-    if (!this.trails.has(arn)) {
+    // Only the trail's own account may read its selectors: a member account asking about an organization trail
+    // is told the trail is unknown "for the user" (elastic/cloudbeat#1750, turbot/steampipe-plugin-aws#577).
+    if (!this.trails.has(arn) || arn.split(":")[4] !== this.accountOf(r)) {
       return this.error(
         res,
         400,
@@ -473,25 +516,42 @@ export class FakeAws extends LoopbackFake<AwsRequest, Fault> {
   }
 }
 
+/** The JSON services' X-Amz-Target prefixes: the model's targetPrefix and its last part (what the SDK v3 sends). */
+function targetOf(header: string): { service: "config" | "cloudtrail"; prefix: string; action: string } | undefined {
+  for (const service of ["config", "cloudtrail"] as const) {
+    const full = serviceModel(service).metadata.targetPrefix ?? "";
+    for (const prefix of new Set([full, full.split(".").pop() ?? full])) {
+      if (prefix && header.startsWith(`${prefix}.`))
+        return { service, prefix, action: header.slice(prefix.length + 1) };
+    }
+  }
+  return undefined;
+}
+
 function parse(req: http.IncomingMessage, raw: string): AwsRequest {
   const auth = String(req.headers["authorization"] ?? "");
   const scope = /Credential=([^/]+)\/\d{8}\/([^/]+)\/([^/]+)\/aws4_request/.exec(auth);
-  const target = String(req.headers["x-amz-target"] ?? "");
+  const target = targetOf(String(req.headers["x-amz-target"] ?? ""));
   let service: AwsRequest["service"] = "unknown";
   let action = "";
   let body: Record<string, unknown> = {};
-  if (target.startsWith("StarlingDoveService.")) {
-    service = "config";
-    action = target.slice("StarlingDoveService.".length);
-  } else if (target.startsWith("CloudTrail_20131101.")) {
-    service = "cloudtrail";
-    action = target.slice("CloudTrail_20131101.".length);
-  }
-  if (service !== "unknown") {
+  let violations: Violation[] = [];
+  if (target) {
+    service = target.service;
+    action = target.action;
+    let parsed: unknown;
     try {
-      body = JSON.parse(raw || "{}") as Record<string, unknown>;
+      parsed = JSON.parse(raw || "{}");
     } catch {
-      body = {};
+      parsed = undefined;
+    }
+    body = typeof parsed === "object" && parsed !== null && !Array.isArray(parsed) ? (parsed as typeof body) : {};
+    const model = serviceModel(service);
+    if (model.operations[action]) {
+      violations =
+        parsed === undefined
+          ? [{ path: "(body)", value: "", constraint: "Malformed JSON", serialization: true }]
+          : validateJson(model, action, parsed);
     }
   } else {
     const form = new URLSearchParams(raw);
@@ -499,6 +559,8 @@ function parse(req: http.IncomingMessage, raw: string): AwsRequest {
       service = "sts";
       action = form.get("Action") ?? "";
       body = Object.fromEntries(form.entries());
+      const model = serviceModel("sts");
+      if (model.operations[action]) violations = validateQuery(model, action, form);
     }
   }
   return {
@@ -509,5 +571,7 @@ function parse(req: http.IncomingMessage, raw: string): AwsRequest {
     sessionToken: req.headers["x-amz-security-token"] as string | undefined,
     body,
     attempt: req.headers["amz-sdk-request"] as string | undefined,
+    ...(target ? { targetPrefix: target.prefix } : {}),
+    violations,
   };
 }

@@ -22,3 +22,18 @@ export function aliServiceOf(version: string): string {
   if (version === "2015-04-01") return "sts";
   return "unknown";
 }
+
+/** A request a fake received that the service's official model refuses (tests/fakes/aws-model.ts). */
+export interface ModelViolation {
+  cloud: "aws" | "alicloud";
+  service: string;
+  action: string;
+  /** As the service would answer it: "1 validation error detected: …". */
+  message: string;
+}
+
+/**
+ * Process-wide, append-only: every model violation any fake answered, unless the test sent it on purpose
+ * (FakeAws.expectModelViolations). tests/security/models.spec.ts fails the run when it is not empty.
+ */
+export const MODEL_VIOLATIONS: ModelViolation[] = [];

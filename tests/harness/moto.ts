@@ -38,6 +38,8 @@ export interface MotoRequest {
   service: string;
   /** The JSON-protocol operation from X-Amz-Target ("GetTrailStatus"), "" when absent. */
   action: string;
+  /** X-Amz-Target as sent ("CloudTrail_20131101.GetTrailStatus"), "" when absent. */
+  target: string;
   region: string;
 }
 
@@ -161,6 +163,7 @@ export class MotoServer {
           region: scope?.[1] ?? "",
           service: scope?.[2] ?? "",
           action: (headers["x-amz-target"] ?? "").split(".").pop() || queryAction(r.body),
+          target: headers["x-amz-target"] ?? "",
         };
       });
   }

@@ -78,6 +78,8 @@ describe("alicloud coverage: list-valued TrailRegion", () => {
     eventRw: "All",
     status: "Enable",
     isOrganizationTrail: false,
+    ossBucketName: undefined,
+    slsProjectArn: undefined,
   });
   const logging = {
     found: true as const,

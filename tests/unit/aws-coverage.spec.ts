@@ -2,6 +2,7 @@
 // findings the two AWS coverage policies make of them.
 import assert from "node:assert/strict";
 import {
+  canRecordGlobalIamTypes,
   type RecorderEvidence,
   recorderCovers,
   recordsGlobalTypes,
@@ -27,6 +28,8 @@ function listed(name: string, home: string, extra: Partial<ListedTrail> = {}, ac
     homeRegion: home,
     isMultiRegion: false,
     isOrganizationTrail: false,
+    hasCustomEventSelectors: true,
+    cloudWatchLogsLogGroupArn: undefined,
     ...extra,
   };
 }
@@ -72,6 +75,69 @@ describe("AWS coverage rules: trails", () => {
     const j = trailCovers("eu-west-1", evidence(org));
     assert.equal(j.covers, true);
     assert.match(j.covers ? j.by : "", /organization trail/);
+  });
+
+  it("an organization trail whose selectors the member cannot read: never a violation, the assumption said", () => {
+    const org = (custom: boolean | undefined): ListedTrail =>
+      listed(
+        "org-trail",
+        "us-east-1",
+        { isMultiRegion: true, isOrganizationTrail: true, hasCustomEventSelectors: custom },
+        ORG_ACCOUNT,
+      );
+    const unread = { found: false as const, detail: "only its account 999988887777 may call GetEventSelectors on it" };
+    // No custom selectors: CloudTrail's default, all read and write management events.
+    const plain = trailCovers("eu-west-1", { trail: org(false), status: logging, selectors: unread });
+    assert.deepEqual(plain, {
+      covers: true,
+      by:
+        "trail 'org-trail' (organization trail of 999988887777) (multi-region, home us-east-1; no custom event " +
+        "selectors, so all read and write management events (CloudTrail's default))",
+    });
+    // Custom selectors it cannot read: covered on an assumption it states.
+    for (const custom of [true, undefined]) {
+      const j = trailCovers("eu-west-1", { trail: org(custom), status: logging, selectors: unread });
+      assert.equal(j.covers, true);
+      assert.match(
+        j.covers ? j.by : "",
+        /its event selectors cannot be read from this account \(only its account 999988887777 .*\); assumed to record read and write management events/,
+      );
+    }
+    // Still judged on what the member can read: its status.
+    const stopped = trailCovers("eu-west-1", {
+      trail: org(false),
+      status: { ...logging, isLogging: false },
+      selectors: unread,
+    });
+    assert.equal(stopped.covers, false);
+  });
+
+  it("delivery health, one destination at a time: a failing S3 or CloudWatch Logs delivery does not cover", () => {
+    const t = listed("t", "us-east-1");
+    const s3 = trailCovers("us-east-1", evidence(t, { latestDeliveryError: "NoSuchBucket" }));
+    assert.deepEqual(s3, {
+      covers: false,
+      why: "trail 't' is logging but its S3 delivery fails (LatestDeliveryError=NoSuchBucket)",
+    });
+    // CloudWatch Logs counts only for a trail that has a log group, as aws-cloudtrail-trail-logging judges it.
+    const cwError = { latestCloudWatchLogsDeliveryError: "AccessDenied" };
+    assert.equal(trailCovers("us-east-1", evidence(t, cwError)).covers, true);
+    const withLogs = listed("t", "us-east-1", {
+      cloudWatchLogsLogGroupArn: "arn:aws:logs:us-east-1:123456789012:log-group:ct",
+    });
+    const cw = trailCovers("us-east-1", evidence(withLogs, cwError));
+    assert.match(
+      cw.covers ? "" : cw.why,
+      /its CloudWatch Logs delivery fails \(LatestCloudWatchLogsDeliveryError=AccessDenied\)/,
+    );
+    // A healthy CloudWatch Logs delivery does not hide a failing S3 one.
+    const both = trailCovers("us-east-1", evidence(withLogs, { latestDeliveryError: "NoSuchBucket" }));
+    assert.match(both.covers ? "" : both.why, /S3 delivery fails/);
+    // Digest and notification errors lose no events: the per-resource policy reports them.
+    assert.equal(
+      trailCovers("us-east-1", evidence(t, { latestDigestDeliveryError: "x", latestNotificationError: "y" })).covers,
+      true,
+    );
   });
 
   it("a stopped trail does not cover, and says since when", () => {
@@ -281,27 +347,80 @@ describe("AWS coverage rules: recorders", () => {
     assert.equal(recordsGlobalTypes({ allSupported: false, resourceTypes: ["AWS::IAM::Role"] }), true);
   });
 
-  it("global types are reported once per account, only when every region was determined and something records", () => {
-    const f = (account: string, region: string, global: boolean, covered = true): CoverageFacts => ({
+  it("global types, per account: the finding names only Regions where AWS Config can record them", () => {
+    const global = (
+      account: string,
+      g: NonNullable<CoverageFacts["globalTypes"]>,
+      coveredBy?: string,
+    ): CoverageFacts => ({
       account,
-      region,
-      coveredBy: covered ? "recorder 'default'" : undefined,
+      region: "(global resource types)",
+      coveredBy,
       found: [],
-      recordsGlobalTypes: global,
+      accountWide: true,
+      globalTypes: g,
     });
-    const facts = [f(ACCOUNT, "eu-west-1", false), f(ACCOUNT, "us-east-1", false), f(ORG_ACCOUNT, "eu-west-1", true)];
-    const findings = globalTypesFindings(facts, 0);
+    const facts = [
+      global(ACCOUNT, {
+        recordedIn: undefined,
+        stackRegions: ["ap-south-2", "eu-west-1"],
+        probed: ["us-east-1", "af-south-1"],
+        notEnabled: ["af-south-1"],
+      }),
+      global(
+        ORG_ACCOUNT,
+        { recordedIn: "eu-west-1", stackRegions: ["us-east-1"], probed: ["eu-west-1"], notEnabled: [] },
+        "recorder 'default' in eu-west-1",
+      ),
+    ];
+    const findings = globalTypesFindings(facts);
     assert.equal(findings.length, 1);
+    const m = findings[0]?.message ?? "";
+    assert.match(m, /^AWS account 123456789012: no AWS Config recorder records global resource types/);
     assert.match(
-      findings[0]?.message ?? "",
-      /AWS account 123456789012: .*\(eu-west-1, us-east-1\).*global resource types/,
+      m,
+      /this stack's Regions \(ap-south-2, eu-west-1\) and the account's other Regions where AWS Config can record them \(2, of which not enabled: af-south-1\)/,
     );
-    assert.deepEqual(globalTypesFindings(facts, 1), [], "an undetermined region might record them");
+    assert.match(m, /AWS Config cannot record them in ap-south-2 \(Regions launched since February 2022\)/);
+    assert.match(m, /e\.g\. eu-west-1;/);
+    // A stack only in a Region that cannot record them: the fix names a Region of the account that can.
+    const newOnly = globalTypesFindings([
+      global(ACCOUNT, {
+        recordedIn: undefined,
+        stackRegions: ["me-central-1"],
+        probed: ["af-south-1", "us-east-1"],
+        notEnabled: ["af-south-1"],
+      }),
+    ]);
+    assert.match(newOnly[0]?.message ?? "", /e\.g\. us-east-1;/);
+    assert.doesNotMatch(newOnly[0]?.message ?? "", /e\.g\. me-central-1/);
+    // Region facts never make a global finding; region findings never come from account-wide facts.
     assert.deepEqual(
-      globalTypesFindings([f(ACCOUNT, "eu-west-1", false, false)], 0),
+      globalTypesFindings([
+        { account: ACCOUNT, region: "eu-west-1", coveredBy: "r", found: [], recordsGlobalTypes: false },
+      ]),
       [],
-      "the region gap is reported already",
     );
+    assert.deepEqual(uncoveredFindings(facts, configCoverageMessage), []);
+  });
+
+  it("the Regions that can record global IAM types: those AWS Config served before February 2022", () => {
+    for (const r of ["us-east-1", "eu-west-1", "af-south-1", "ap-southeast-3", "cn-north-1", "us-gov-west-1"]) {
+      assert.equal(canRecordGlobalIamTypes(r), true, r);
+    }
+    for (const r of [
+      "ap-south-2",
+      "ap-southeast-4",
+      "ca-west-1",
+      "eu-central-2",
+      "eu-south-2",
+      "il-central-1",
+      "me-central-1",
+      "mx-central-1",
+      "ap-southeast-7",
+    ]) {
+      assert.equal(canRecordGlobalIamTypes(r), false, r);
+    }
   });
 
   it("one finding per uncovered (account, region), on the stack, naming what was found", () => {
