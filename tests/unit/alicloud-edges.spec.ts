@@ -60,7 +60,8 @@ describe("alicloud STS over plain HTTP", () => {
   it("an http:// STS endpoint is refused, naming the setting; https:// and loopback hosts are not", () => {
     const refused = plainHttpStsRefusal({ protocol: "HTTP", host: "sts.example.com" });
     assert.ok(refused);
-    assert.match(refused, /endpoints\[\]\.sts \(or ALIBABA_CLOUD_ENDPOINT_STS \/ STS_ENDPOINT\)/);
+    assert.match(refused, /the provider's endpoints\[\]\.sts is plain HTTP/);
+    assert.doesNotMatch(refused, /ALIBABA_CLOUD_ENDPOINT_STS|STS_ENDPOINT/, "the provider reads no STS variable");
     assert.match(refused, /plain HTTP \(http:\/\/sts\.example\.com\); STS serves HTTPS only/);
     assert.equal(plainHttpStsRefusal({ protocol: "HTTPS", host: "sts.example.com" }), undefined);
     for (const host of ["127.0.0.1:8080", "localhost:9", "[::1]:8443", "127.1.2.3"])
