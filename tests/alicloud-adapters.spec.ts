@@ -325,9 +325,12 @@ describe("alicloud adapters (openapi-core against the loopback fake)", function 
       const entry = entryOf(await runTrail(stack(t)), t);
       const f = failureOf(entry.outcome);
       assert.equal(f.reason, "bad-target");
-      assert.match(
+      assert.equal(
         f.detail,
-        /endpoints\[\]\.sts .*is plain HTTP \(http:\/\/sts\.example\.test:8080\); STS serves HTTPS only/,
+        'the answer was "not found"; confirming the answering account with STS GetCallerIdentity failed: ' +
+          "the provider's endpoints[].sts is plain HTTP (http://sts.example.test:8080); STS serves HTTPS only, " +
+          "so no STS call is sent: use https://",
+        "the refused host is named once",
       );
       assert.deepEqual(
         fake.requests.map((r) => r.action),

@@ -672,6 +672,54 @@ describe("Alibaba Cloud account coverage over the Analyzer protocol", function (
     assert.deepEqual(ali.requests, []);
   });
 
+  // The second listing (IncludeOrganizationTrail=false, made only when the first finds no cover) failing must not
+  // turn "no cover found so far" into a violation: the single-account trails it would list were never seen.
+  const secondListingFaults = [
+    ["throttled", 400, "Throttling.User", "Request was denied due to user flow control.", "the API kept throttling"],
+    ["access-denied", 403, "NoPermission", "You are not authorized to do this action.", "access was denied"],
+  ] as const;
+  const secondListing = (req: { action: string; query: Record<string, string | undefined> }): boolean =>
+    req.action === "DescribeTrails" && req.query["IncludeOrganizationTrail"] === "false";
+  function assertSecondListingUndetermined(result: AnalyzeResult, said: string): void {
+    assert.deepEqual(of(result, ALI_TRAIL_COVERAGE), [], brief(result));
+    const live = of(result, LIVE).filter((d) => d.message.includes("Could not verify ActionTrail coverage"));
+    assert.equal(live.length, 1, brief(result));
+    const m = live[0]?.message ?? "";
+    assert.ok(m.includes(said) && m.includes("calling DescribeTrails"), m);
+    assert.ok(m.includes("actiontrail:DescribeTrails"), m);
+    assert.ok(m.includes("region cn-hangzhou"), m);
+    const listings = ali.calls("DescribeTrails").map((r) => r.query["IncludeOrganizationTrail"]);
+    assert.equal(listings[0], "true", "the first listing includes organization trails");
+    assert.ok(listings.length >= 2 && listings.slice(1).every((v) => v === "false"), listings.join(","));
+  }
+  for (const [reason, status, code, message, said] of secondListingFaults) {
+    it(`the second DescribeTrails listing ${reason} (${code}): the region is undetermined, never a violation`, async () => {
+      // Write events only: the first listing rules it out without a status call, so the second listing is needed.
+      trail("write-only", { HomeRegion: "cn-hangzhou", EventRW: "Write" });
+      ali.fault = (req) => (secondListing(req) ? { kind: "error", status, code, message } : undefined);
+      const result = await h().analyzeStack(appStack([provider("cn-hangzhou")]));
+      assertSecondListingUndetermined(result, said);
+      assert.equal(ali.calls("GetTrailStatus").length, 0);
+    });
+    it(`a status undetermined in the first pass and the second listing ${reason}: still undetermined`, async () => {
+      trail("own-trail", { HomeRegion: "cn-hangzhou" });
+      ali.fault = (req) => {
+        if (secondListing(req)) return { kind: "error", status, code, message };
+        if (req.action === "GetTrailStatus")
+          return {
+            kind: "error",
+            status: 403,
+            code: "NoPermission",
+            message: "You are not authorized to do this action.",
+          };
+        return undefined;
+      };
+      const result = await h().analyzeStack(appStack([provider("cn-hangzhou")]));
+      assert.ok(ali.calls("GetTrailStatus").length >= 1, "the first pass asked the trail's status");
+      assertSecondListingUndetermined(result, said);
+    });
+  }
+
   for (const [action, permission] of [
     ["GetCallerIdentity", "sts:GetCallerIdentity"],
     ["DescribeTrails", "actiontrail:DescribeTrails"],

@@ -71,12 +71,14 @@ export async function confirmNotFound<T>(
   const who = await aliCallerIdentity(ctx, target, timeoutMs, signal);
   if (!who.ok) {
     const { reason, detail, ...facts } = who.failure;
-    // Name the STS host that was asked: it is not the check's own endpoint.
+    // Name the STS host that was asked (it is not the check's own endpoint), once: a refused endpoint's
+    // detail already names it.
     const sts = (aliAccountSourceOf(target) ?? target).identityEndpoint;
+    const url = `${sts.protocol.toLowerCase()}://${sts.host}`;
+    const at = detail.includes(url) ? "" : ` (at ${url})`;
     return failure(
       reason,
-      `the answer was "not found"; confirming the answering account with STS GetCallerIdentity failed ` +
-        `(at ${sts.protocol.toLowerCase()}://${sts.host}): ${detail}`,
+      `the answer was "not found"; confirming the answering account with STS GetCallerIdentity failed${at}: ${detail}`,
       facts,
     );
   }

@@ -433,15 +433,13 @@ function toBool(v: unknown): boolean | undefined | null {
 }
 
 /**
- * Resource Directory refusals, documented for Cloud Config StartConfigurationRecorder (API 2020-09-07 and
- * 2019-01-08 error tables): RDMemberNoPermission ("You have not enabled the resource directory service, or you
- * are not using the administrator account of resource directory": a member account of an enterprise/account-group
- * setup) and RDEnableConfigAccessFail (2019, EnterpriseEdition only). Access denied, with their own fix.
+ * The Resource Directory refusal of Cloud Config StartConfigurationRecorder (API 2019-01-08 error table):
+ * RDMemberNoPermission, "You have not enabled the resource directory service, or you are not using the
+ * administrator account of resource directory" (a member account of Cloud Config for Enterprise). Access denied,
+ * with its own fix. RDEnableConfigAccessFail is not here: it is documented only for StartConfigurationRecorder
+ * with EnterpriseEdition=true, which the pack never sends, so it stays an unexpected error like any unknown code.
  */
-export const ALI_RESOURCE_DIRECTORY_DENIED: ReadonlySet<string> = new Set([
-  "RDMemberNoPermission",
-  "RDEnableConfigAccessFail",
-]);
+export const ALI_RESOURCE_DIRECTORY_DENIED: ReadonlySet<string> = new Set(["RDMemberNoPermission"]);
 
 const ALI_ACCESS_DENIED =
   /^(NoPermission|Forbidden|NotAuthorized|AccessDenied|Unauthorized|NoPermission\..*|Forbidden\..*)$/;

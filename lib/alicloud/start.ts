@@ -88,10 +88,10 @@ function startFailure(e: unknown, api: StartAction): StartFailure {
       reason: "access-denied",
       code,
       detail,
+      // RAM permissions do not clear this refusal: only the management account may start it.
       fix:
         `Cloud Config refused the account as a Resource Directory member (${code}): its Cloud Config is managed ` +
-        `from the Resource Directory management account, so start it there, or as an ordinary account grant ` +
-        `${api.permission} and ${ALI_SERVICE_LINKED_ROLE_PERMISSION} to the identity the command runs as (docs/alicloud-ram-start-policy.json).`,
+        `from the Resource Directory management account; start it from that account.`,
       retryable: false,
     };
   }

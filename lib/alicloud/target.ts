@@ -176,8 +176,8 @@ export function parseEndpoint(value: string): AliEndpoint | string {
   return /^[A-Za-z0-9.-]+(:\d{1,5})?$/.test(value) ? { protocol: "HTTPS", host: value } : "not a valid host name";
 }
 
-/** Where the STS endpoint override can be set, for diagnostics. */
-export const STS_ENDPOINT_SETTING = "the provider's endpoints[].sts (or ALIBABA_CLOUD_ENDPOINT_STS / STS_ENDPOINT)";
+/** Where the STS endpoint override can be set, for diagnostics: the provider reads it from nowhere else. */
+export const STS_ENDPOINT_SETTING = "the provider's endpoints[].sts";
 
 /**
  * STS serves HTTPS only (its API metadata: protocol HTTPS; terraform-provider-alicloud: "only supports https"),
@@ -199,10 +199,13 @@ function isLoopbackHost(hostPort: string): boolean {
 }
 
 /**
- * The endpoint override for a service: the provider's `endpoints` entry, else the environment variables the
- * provider reads before its built-in rules (`ALIBABA_CLOUD_ENDPOINT_<PRODUCT>`, legacy `<PRODUCT>_ENDPOINT`;
- * connectivity/endpoint.go loadEndpoint). UNKNOWN when not known until the update (then no call may go to
- * the default host instead); undefined when none is set.
+ * The endpoint override for a service: the provider's `endpoints` entry, else (Cloud Config and ActionTrail only)
+ * the environment variables the provider reads before its built-in rules (`ALIBABA_CLOUD_ENDPOINT_<PRODUCT>`,
+ * legacy `<PRODUCT>_ENDPOINT`; connectivity/endpoint.go `(*AliyunClient).loadEndpoint(productCode)`). STS has no
+ * such variable: provider.go providerConfigure takes `config.StsEndpoint` from `endpoints["sts"]` only and
+ * otherwise fills `sts.<region>.aliyuncs.com`, so client.go's `STS_ENDPOINT` fallback is never reached and
+ * `loadEndpoint(productCode)` is never asked for STS. UNKNOWN when not known until the update (then no call may
+ * go to the default host instead); undefined when none is set.
  */
 export function endpointOverride(r: ResourceView, key: "config" | "actiontrail" | "sts"): string | Unknown | undefined {
   const entries = objectList(field(providerProps(r), "endpoints"));
@@ -213,6 +216,7 @@ export function endpointOverride(r: ResourceView, key: "config" | "actiontrail" 
     const v = knownStr(raw);
     if (v) return v;
   }
+  if (key === "sts") return undefined;
   return fromEnv([`ALIBABA_CLOUD_ENDPOINT_${key.toUpperCase()}`, `${key.toUpperCase()}_ENDPOINT`]);
 }
 

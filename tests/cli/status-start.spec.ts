@@ -539,19 +539,22 @@ describe("auditguard status and start (against the loopback fakes)", function ()
       assert.match(r.stderr, /already being started by someone else \(ProcessIsRunning\)/);
     });
 
-    const aliErrors: [string, RegExp][] = [
+    const aliErrors: [string, RegExp, RegExp | undefined][] = [
       [
         "CreateSLRFail",
         /AliyunServiceRoleForConfig: grant ram:CreateServiceLinkedRole .*config:StartConfigurationRecorder/,
+        undefined,
       ],
-      ["NoPermission", /Grant config:StartConfigurationRecorder and ram:CreateServiceLinkedRole/],
+      ["NoPermission", /Grant config:StartConfigurationRecorder and ram:CreateServiceLinkedRole/, undefined],
+      // A member account's refusal: no RAM permission clears it, so none is suggested.
       [
         "RDMemberNoPermission",
-        /Resource Directory member \(RDMemberNoPermission\).*management account.*grant config:StartConfigurationRecorder and ram:CreateServiceLinkedRole/i,
+        /Resource Directory member \(RDMemberNoPermission\).*management account; start it from that account/,
+        /[Gg]rant|ram:CreateServiceLinkedRole/,
       ],
     ];
-    for (const [code, fix] of aliErrors) {
-      it(`Alibaba StartConfigurationRecorder ${code} names the RAM permissions`, async () => {
+    for (const [code, fix, notFix] of aliErrors) {
+      it(`Alibaba StartConfigurationRecorder ${code} names its fix`, async () => {
         allStopped();
         permitAll();
         ali.fault = (q) =>
@@ -563,6 +566,7 @@ describe("auditguard status and start (against the loopback fakes)", function ()
         const failed = r.stdout.split("\n").filter((l) => l.includes(`StartConfigurationRecorder failed (${code})`));
         assert.equal(failed.length, 1, r.stdout);
         assert.match(failed[0] ?? "", fix);
+        if (notFix) assert.doesNotMatch(failed[0] ?? "", notFix);
         assert.equal(ali.calls("StartConfigurationRecorder").length, 1);
       });
     }

@@ -1,7 +1,8 @@
 // The pack's Alibaba Cloud endpoint map (lib/alicloud/endpoints.ts) held to the official SDK clients': STS by
 // constructing the real @alicloud/sts20150401 client for each region and reading the host it resolved;
 // ActionTrail and Config by their clients' endpoint rule and map (tests/schemas/alicloud-sdk-endpoints.json,
-// verbatim from the official TypeScript SDK; their npm packages are not served by the project's registry),
+// verbatim from the official TypeScript SDK; their npm packages are not served by the project's registry; the
+// files, commits and versions they were copied from are in tests/schemas/README.md),
 // resolved with openapi-core's own OpenApiUtil.getEndpointRules. Then the planners: the hosts they name.
 import assert from "node:assert/strict";
 import fs from "node:fs";

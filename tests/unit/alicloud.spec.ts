@@ -64,6 +64,10 @@ const CLEAN: Record<string, string | undefined> = {
   ALIBABA_CLOUD_OIDC_TOKEN_FILE: undefined,
   ALIBABA_CLOUD_ENDPOINT_CONFIG: undefined,
   CONFIG_ENDPOINT: undefined,
+  ALIBABA_CLOUD_ENDPOINT_ACTIONTRAIL: undefined,
+  ACTIONTRAIL_ENDPOINT: undefined,
+  ALIBABA_CLOUD_ENDPOINT_STS: undefined,
+  STS_ENDPOINT: undefined,
 };
 const env = <T>(vars: Record<string, string | undefined>, fn: () => T): T => withEnv({ ...CLEAN, ...vars }, fn);
 
@@ -207,6 +211,25 @@ describe("alicloud target: parseEndpoint and endpointOverride", () => {
       const asArray = trail({}, { endpoints: [{ ecs: "e.example.com" }, { actiontrail: "a2.example.com" }] });
       assert.equal(endpointOverride(asArray, "actiontrail"), "a2.example.com");
       assert.equal(endpointOverride(trail({}, {}), "config"), undefined);
+    });
+  });
+  it("the environment overrides Config and ActionTrail hosts, never STS's (the provider reads endpoints[].sts only)", () => {
+    const vars = {
+      ALIBABA_CLOUD_ENDPOINT_CONFIG: "c.env.example.com",
+      ACTIONTRAIL_ENDPOINT: "a.env.example.com",
+      ALIBABA_CLOUD_ENDPOINT_STS: "sts.env.example.com",
+      STS_ENDPOINT: "sts-legacy.env.example.com",
+    };
+    env(vars, () => {
+      const r = trail({}, { accessKey: "LTAI5tUNITUNIT", secretKey: "unitsecretsecret", region: "cn-hangzhou" });
+      assert.equal(endpointOverride(r, "config"), "c.env.example.com");
+      assert.equal(endpointOverride(r, "actiontrail"), "a.env.example.com");
+      assert.equal(endpointOverride(r, "sts"), undefined);
+      const t = aliResolveTarget(r, { protocol: "HTTPS", host: "a.env.example.com" });
+      assert.ok(t.ok);
+      assert.deepEqual(t.value.identityEndpoint, { protocol: "HTTPS", host: "sts.cn-hangzhou.aliyuncs.com" });
+      const declared = trail({}, { endpoints: [{ sts: "sts.declared.example.com" }] });
+      assert.equal(endpointOverride(declared, "sts"), "sts.declared.example.com");
     });
   });
   it("an unknown endpoints list or entry is UNKNOWN, never the default host", () => {
