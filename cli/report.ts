@@ -87,8 +87,16 @@ export interface RunFacts {
   policyEvents: number;
   /** The packs of the run's summary events, when there was one. */
   packs: string[] | undefined;
-  /** The last summary event's result ("succeeded", "failed"). */
+  /** The last summary event's result ("succeeded", "failed", "canceled"). */
   result: string | undefined;
+  /** A preludeEvent was seen: the input is a deployment's (`pulumi preview --event-log`, `pulumi up --json`). */
+  deployment: boolean;
+  /**
+   * Packs whose stack policies ran: a policyAnalyzeStackSummaryEvent names them. The engine analyses the stack
+   * only after the program and every step succeeded (deploy/deployment_executor.go), so a deployment's input
+   * without one for auditguard never ran auditguard's stack policies (coverage, live verification).
+   */
+  stackAnalyzed: string[];
   /** Error diagnostics the engine reported (why a run failed). */
   errors: string[];
   /** 1-based line numbers of lines that were not JSON objects (the first few). */
@@ -186,11 +194,19 @@ export function buildReport(text: string, opts: { stack?: string } = {}): EventR
     policyEvents: 0,
     packs: undefined,
     result: undefined,
+    deployment: false,
+    stackAnalyzed: [],
     errors: [],
     skippedAt,
   };
   for (const e of events) {
     if ("sequence" in e || EVENT_KEYS.some((k) => isObject(e[k]))) run.engineEvents++;
+    if (isObject(e["preludeEvent"])) run.deployment = true;
+    const stackSummary = e["policyAnalyzeStackSummaryEvent"];
+    if (isObject(stackSummary)) {
+      const name = str(stackSummary["policyPackName"]);
+      if (name && !run.stackAnalyzed.includes(name)) run.stackAnalyzed.push(name);
+    }
     // Any URN names the stack: resource events of a clean preview do, when no policy event does.
     for (const k of ["resourcePreEvent", "resOutputsEvent"]) {
       const meta = isObject(e[k]) ? (e[k] as Record<string, unknown>)["metadata"] : undefined;
@@ -315,9 +331,20 @@ export function untrustedInput(r: EventReport): string[] {
       `${PACK_NAME} is not among the run's policy packs (${r.run.packs.length ? r.run.packs.join(", ") : "none"}): pass --policy-pack <the auditguard pack directory>`,
     );
   }
-  if (r.run.result === "failed" && r.run.policyEvents === 0) {
+  // A run fails when a mandatory policy failed, or when something else (the program, a step, a pack) did: then
+  // policies may not have run at all, and what reported is not all there is. Only a mandatory violation, which
+  // fails the report anyway, explains a failed run.
+  const failedRun = r.run.result !== undefined && r.run.result !== "succeeded";
+  if (failedRun && !r.violations.some(blocking)) {
     const first = r.run.errors[0]?.split("\n")[0];
-    why.push(`the run failed before any policy reported${first ? `: ${first}` : ""}`);
+    why.push(
+      `the run ${r.run.result === "canceled" ? "was canceled" : "failed"} without a mandatory violation, so not every policy ran${first ? `: ${first}` : ""}`,
+    );
+  }
+  if (r.run.deployment && r.run.packs?.includes(PACK_NAME) && !r.run.stackAnalyzed.includes(PACK_NAME)) {
+    why.push(
+      `${PACK_NAME}'s stack policies did not run (no policyAnalyzeStackSummaryEvent for it): the engine analyses the stack only after the program and its steps succeeded`,
+    );
   }
   return why;
 }
@@ -350,6 +377,11 @@ export function splitMessage(
   // A violation reported with no message of its own: the description is all there is to say.
   if (message === "" && description !== undefined) message = description;
   return { message, headline: message.split("\n")[0]?.trim() ?? "", description };
+}
+
+/** A finding that fails the run in the engine's eyes: mandatory. */
+function blocking(v: Violation): boolean {
+  return v.level === "mandatory";
 }
 
 function subjectOf(headline: string): string {

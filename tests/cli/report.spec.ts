@@ -69,6 +69,18 @@ function summary(result: string, packs: Record<string, string> = LOCAL_PACKS, is
   });
 }
 
+/** apitype.PolicyAnalyzeStackSummaryEvent: the engine ran the pack's stack policies (AnalyzeStack). */
+function stackSummary(pack = "auditguard", passed: string[] = ["aws-config-recorder-declared"]): string {
+  return ev({
+    policyAnalyzeStackSummaryEvent: {
+      policyPackName: pack,
+      policyPackVersion: "0.1.0",
+      policyPackVersionTag: "0.1.0",
+      passed,
+    },
+  });
+}
+
 const STOPPED_TRAIL = policyEvent({
   resourceUrn: TRAIL_URN,
   message: engineMessage(
@@ -135,6 +147,7 @@ const UP_JSON = [
   STOPPED_TRAIL,
   ev({ diagnosticEvent: { message: "<{%fg 1%}>error: preview failed<{%reset%}>", color: "raw", severity: "error" } }),
   STOPPED_TRAIL,
+  stackSummary(),
   summary("failed", { auditguard: "0.1.0" }, false),
 ].join("\n");
 
@@ -292,7 +305,41 @@ describe("auditguard report", () => {
           }),
           summary("failed"),
         ].join("\n"),
-        /the run failed before any policy reported: error: Running program failed: TypeError/,
+        /the run failed without a mandatory violation, so not every policy ran: error: Running program failed: TypeError/,
+      ],
+      [
+        // The engine skips AnalyzeStack when the program fails: another pack's advisory finding must not make
+        // the run look analysed.
+        "a preview whose program crashed after another pack reported an advisory finding",
+        [
+          ev({ preludeEvent: { config: {} } }),
+          OTHER_PACK,
+          ev({
+            diagnosticEvent: {
+              message: "<{%fg 1%}>error: Running program failed: TypeError: x is not a function<{%reset%}>\n",
+              severity: "error",
+            },
+          }),
+          summary("failed", { ...LOCAL_PACKS, "aws-compliance": "1.4.0" }),
+        ].join("\n"),
+        /the run failed without a mandatory violation.*; auditguard's stack policies did not run/,
+      ],
+      [
+        "a failed policy analyze with advisory findings only",
+        [ADVISORY, summary("failed", { auditguard: "0.1.0" }, false)].join("\n"),
+        /the run failed without a mandatory violation, so not every policy ran/,
+      ],
+      [
+        "a canceled preview after auditguard's stack policies ran",
+        [ev({ preludeEvent: { config: {} } }), ADVISORY, stackSummary(), summary("canceled")].join("\n"),
+        /the run was canceled without a mandatory violation/,
+      ],
+      [
+        "a preview that succeeded without auditguard's stack analysis",
+        [ev({ preludeEvent: { config: {} } }), ADVISORY, stackSummary("aws-compliance"), summary("succeeded")].join(
+          "\n",
+        ),
+        /auditguard's stack policies did not run \(no policyAnalyzeStackSummaryEvent for it\)/,
       ],
       [
         "a run without auditguard among its policy packs",
@@ -449,6 +496,7 @@ describe("auditguard report", () => {
         ev({ preludeEvent: { config: {} } }),
         STOPPED_TRAIL,
         ...Array.from({ length: n }, (_, i) => coverage(`xx-region-${i}`)),
+        stackSummary(),
         summary("failed"),
       ].join("\n");
 
