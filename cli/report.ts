@@ -751,7 +751,10 @@ function resultOf(v: Violation, ruleIndex: number, options: SarifOptions, used: 
         ],
       },
     ],
-    partialFingerprints: { "auditguardFinding/v2": fingerprint },
+    // Code scanning matches results across runs by primaryLocationLineHash only; upload-sarif computes it from the
+    // text of the located line when absent (codeql-action src/fingerprints.ts), which is Pulumi.yaml's first line
+    // for every result, and keeps a value that is there. So the finding's own identity goes under that key.
+    partialFingerprints: { primaryLocationLineHash: fingerprint, "auditguardFinding/v2": fingerprint },
     properties: {
       stack: v.stack,
       enforcementLevel: v.level,

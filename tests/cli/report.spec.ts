@@ -404,7 +404,13 @@ describe("auditguard report", () => {
           assert.equal(loc.physicalLocation?.artifactLocation?.uri, "infra/Pulumi.yaml");
         }
       }
-      const prints = results.map((x) => Object.values(x.partialFingerprints ?? {})[0]);
+      // Code scanning reads primaryLocationLineHash only: without it upload-sarif hashes the located line, the same
+      // for every result, and all findings of a rule become one alert.
+      const prints = results.map((x) => x.partialFingerprints?.["primaryLocationLineHash"]);
+      assert.ok(
+        prints.every((p) => typeof p === "string" && p !== ""),
+        JSON.stringify(prints),
+      );
       assert.equal(new Set(prints).size, 4, JSON.stringify(prints));
     });
 
@@ -424,7 +430,7 @@ describe("auditguard report", () => {
           ?.partialFingerprints;
       const once = printOf([stale(30, "2026-11-29T01:00:00Z"), summary("failed")].join("\n"));
       const later = printOf([stale(54, "2026-11-28T01:00:00Z"), summary("failed")].join("\n"));
-      assert.ok(once);
+      assert.ok(once?.["primaryLocationLineHash"]);
       assert.deepEqual(once, later);
       const other = printOf([coverage("us-east-1"), summary("failed")].join("\n"));
       assert.notDeepEqual(once, other);
