@@ -25,6 +25,8 @@ interface PolicyEventJson {
   policyPackVersionTag?: string;
   enforcementLevel?: string;
   severity?: string;
+  /** The policy exceptions that matched: an excepted violation does not fail the operation, whatever its level. */
+  exceptions?: { id?: string; reason?: string }[];
 }
 
 /** apitype.PolicyAnalyzeStackSummaryEvent / PolicyAnalyzeSummaryEvent: which policies passed. */
@@ -70,6 +72,12 @@ export interface Violation {
    */
   subject: string;
   metadata: PolicyMetadata | undefined;
+  /**
+   * The policy exceptions that matched it (apitype.PolicyEvent.exceptions, lowest id first). The engine does not
+   * fail a run on an excepted violation (step_generator.go sets sawError only without exceptions); neither does
+   * `report`.
+   */
+  exceptions: { id: string; reason: string }[];
 }
 
 export interface PassedPolicy {
@@ -251,6 +259,10 @@ export function buildReport(text: string, opts: { stack?: string } = {}): EventR
         ...text,
         subject: subjectOf(text.headline || policy),
         metadata: meta,
+        exceptions: (Array.isArray(ev.exceptions) ? ev.exceptions : []).filter(isObject).map((x) => ({
+          id: str(x["id"]) ?? "(no id)",
+          reason: redact(stripColor(str(x["reason"]) ?? "")),
+        })),
       });
     }
     for (const key of ["policyAnalyzeStackSummaryEvent", "policyAnalyzeSummaryEvent"]) {
@@ -379,9 +391,14 @@ export function splitMessage(
   return { message, headline: message.split("\n")[0]?.trim() ?? "", description };
 }
 
-/** A finding that fails the run in the engine's eyes: mandatory. */
+/** A finding that fails the run in the engine's eyes: mandatory and not excepted. */
 function blocking(v: Violation): boolean {
-  return v.level === "mandatory";
+  return v.level === "mandatory" && v.exceptions.length === 0;
+}
+
+/** The finding's level as every format shows it: `mandatory`, or `mandatory, excepted (EXC-42)`. */
+export function levelLabel(v: Violation): string {
+  return v.exceptions.length ? `${v.level}, excepted (${v.exceptions.map((x) => x.id).join(", ")})` : v.level;
 }
 
 function subjectOf(headline: string): string {
@@ -424,6 +441,8 @@ export function parseFailOn(spec: string): FailOn {
 }
 
 export function fails(v: Violation, failOn: FailOn): boolean {
+  // A policy exception accepted the finding: it is shown, it does not fail.
+  if (v.exceptions.length > 0) return false;
   if (failOn.levels.has(v.level)) return true;
   const rank = SEVERITY_RANK[v.severity ?? ""];
   return failOn.severity !== undefined && rank !== undefined && rank >= (SEVERITY_RANK[failOn.severity] ?? 9);
@@ -445,7 +464,7 @@ export function summaryLine(r: EventReport): string {
     const list = r.violations.filter((v) => v.stack === stack);
     const undetermined = list.filter((v) => v.pack === PACK_NAME && v.policy === LIVE_VERIFICATION).length;
     return (
-      `stack ${stack}: ${count(list, "mandatory")} mandatory, ${count(list, "advisory")} advisory` +
+      `stack ${stack}: ${count(list, "mandatory")} mandatory, ${count(list, "advisory")} advisory${excepted(list)}` +
       (undetermined ? ` (${undetermined} could not be checked)` : "")
     );
   });
@@ -458,14 +477,17 @@ export function summaryLine(r: EventReport): string {
 export function toText(r: EventReport): string {
   const lines: string[] = [];
   for (const [stack, list] of byStack(r.violations)) {
-    lines.push(`Stack ${stack}: ${count(list, "mandatory")} mandatory, ${count(list, "advisory")} advisory`);
+    lines.push(
+      `Stack ${stack}: ${count(list, "mandatory")} mandatory, ${count(list, "advisory")} advisory${excepted(list)}`,
+    );
     for (const v of ordered(list)) {
-      lines.push(`  ${v.level === "mandatory" ? "✗" : "!"} [${v.level}] ${v.headline}`);
+      lines.push(`  ${blocking(v) ? "✗" : "!"} [${levelLabel(v)}] ${v.headline}`);
       const rest = v.message.split("\n").slice(1).join("\n").trim();
       lines.push(
         `      ${v.pack}/${v.policy} · ${v.resource}${v.resourceType ? ` (${v.resourceType})` : ""}${v.severity ? ` · ${v.severity}` : ""}`,
       );
       for (const l of rest ? rest.split("\n") : []) lines.push(`      ${l}`);
+      for (const x of v.exceptions) lines.push(`      excepted by ${x.id}${x.reason ? `: ${x.reason}` : ""}`);
       if (v.description) lines.push(`      policy: ${v.description}`);
       if (v.metadata?.url) lines.push(`      more: ${v.metadata.url}`);
     }
@@ -499,7 +521,7 @@ export function toMarkdown(r: EventReport, options: MarkdownOptions = { marker: 
     "",
     r.violations.length === 0
       ? `No policy violations in ${r.stacks.map((s) => `\`${s}\``).join(", ")}.`
-      : `${m ? `**${m} mandatory**` : "0 mandatory"}, ${a} advisory in ${r.stacks.map((s) => `\`${s}\``).join(", ")}.`,
+      : `${m ? `**${m} mandatory**` : "0 mandatory"}, ${a} advisory${excepted(r.violations)} in ${r.stacks.map((s) => `\`${s}\``).join(", ")}.`,
     "",
   ];
   const tail: string[] = [];
@@ -508,18 +530,18 @@ export function toMarkdown(r: EventReport, options: MarkdownOptions = { marker: 
   const sections = [...byStack(r.violations)].map(([stack, list]) => ({
     stack,
     list: ordered(list),
-    open: list.some((v) => v.level === "mandatory"),
+    open: list.some(blocking),
   }));
   const rowOf = (v: Violation): string => {
     const policy = v.metadata?.url ? `[${cell(v.policy)}](${v.metadata.url})` : cell(v.policy);
     const pack = v.pack === PACK_NAME ? "" : ` (${cell(v.pack)})`;
     const resource = v.resourceType ? `${cell(v.resource)} <sub>${cell(v.resourceType)}</sub>` : cell(v.resource);
-    const level = v.level === "mandatory" ? "**mandatory**" : cell(v.level);
+    const level = blocking(v) ? "**mandatory**" : cell(levelLabel(v));
     return `| ${cell(v.message)} | ${resource} | ${level} | ${policy}${pack} |`;
   };
   const sectionHead = (s: (typeof sections)[number]) => [
     `<details${s.open ? " open" : ""}>`,
-    `<summary>Stack <code>${cell(s.stack)}</code>: ${count(s.list, "mandatory")} mandatory, ${count(s.list, "advisory")} advisory</summary>`,
+    `<summary>Stack <code>${cell(s.stack)}</code>: ${count(s.list, "mandatory")} mandatory, ${count(s.list, "advisory")} advisory${excepted(s.list)}</summary>`,
     "",
     "| finding | resource | level | policy |",
     "| --- | --- | --- | --- |",
@@ -759,6 +781,7 @@ function resultOf(v: Violation, ruleIndex: number, options: SarifOptions, used: 
       stack: v.stack,
       enforcementLevel: v.level,
       subject: v.subject,
+      ...(v.exceptions.length ? { exceptions: v.exceptions } : {}),
       ...(v.severity ? { severity: v.severity } : {}),
       ...(v.resourceType ? { resourceType: v.resourceType } : {}),
     },
@@ -829,7 +852,7 @@ export function toJunit(r: EventReport): string {
     suites.push({ stack, cases });
   }
   const all = suites.flatMap((s) => s.cases);
-  const failuresOf = (cases: Case[]) => cases.filter((c) => c.violation?.level === "mandatory").length;
+  const failuresOf = (cases: Case[]) => cases.filter((c) => c.violation && blocking(c.violation)).length;
   const root = doc.ele("testsuites", {
     name: "pulumi policy",
     tests: String(all.length),
@@ -849,9 +872,8 @@ export function toJunit(r: EventReport): string {
       const tc = suite.ele("testcase", { classname: c.classname, name: c.name });
       const v = c.violation;
       if (c.skipped) tc.ele("skipped", { message: c.skipped });
-      else if (v?.level === "mandatory")
-        tc.ele("failure", { message: clip(v.headline), type: v.level }).txt(details(v));
-      else if (v) tc.ele("system-out").txt(`[${v.level}] ${details(v)}`);
+      else if (v && blocking(v)) tc.ele("failure", { message: clip(v.headline), type: v.level }).txt(details(v));
+      else if (v) tc.ele("system-out").txt(`[${levelLabel(v)}] ${details(v)}`);
     }
   }
   return root.end({ format: "xml", prettyPrint: true });
@@ -862,6 +884,7 @@ function details(v: Violation): string {
     v.message,
     v.urn ? `resource: ${v.urn}` : "",
     v.severity ? `severity: ${v.severity}` : "",
+    ...v.exceptions.map((x) => `excepted by ${x.id}${x.reason ? `: ${x.reason}` : ""}`),
     v.description ? `policy: ${v.description}` : "",
     v.metadata?.remediationSteps ? `remediation: ${v.metadata.remediationSteps}` : "",
     v.metadata?.url ? `more: ${v.metadata.url}` : "",
@@ -916,8 +939,15 @@ function byStack(list: readonly Violation[]): Map<string, Violation[]> {
   return new Map([...out.entries()].sort(([a], [b]) => a.localeCompare(b)));
 }
 
-function count(list: readonly { level: string }[], level: string): number {
-  return list.filter((v) => v.level === level).length;
+/** Findings of a level that a policy exception did not accept. */
+function count(list: readonly Violation[], level: string): number {
+  return list.filter((v) => v.level === level && v.exceptions.length === 0).length;
+}
+
+/** ", 2 excepted" when policy exceptions accepted some findings. */
+function excepted(list: readonly Violation[]): string {
+  const n = list.filter((v) => v.exceptions.length > 0).length;
+  return n ? `, ${n} excepted` : "";
 }
 
 function str(v: unknown): string | undefined {

@@ -625,6 +625,42 @@ describe("auditguard report", () => {
       assert.match(bad.stderr, /--fail-on: unknown value 'sometimes'/);
     });
 
+    it("a mandatory finding a policy exception matched is shown as excepted and does not fail (exit 0)", async () => {
+      // apitype.PolicyEvent.exceptions: the engine does not fail the run on it (step_generator.go), so the
+      // preview succeeded.
+      const exceptedTrail = policyEvent({
+        resourceUrn: TRAIL_URN,
+        message: engineMessage("aws-cloudtrail-trail-logging", TRAIL_VIOLATION),
+        policyName: "aws-cloudtrail-trail-logging",
+        enforcementLevel: "mandatory",
+        severity: "high",
+        exceptions: [{ id: "EXC-42", reason: "trail retired in change 1234" }],
+      });
+      const text = [ev({ preludeEvent: { config: {} } }), exceptedTrail, stackSummary(), summary("succeeded")].join(
+        "\n",
+      );
+      const file = tmp("events.json", text);
+      const plain = await runCli(["report", file], "");
+      assert.equal(plain.code, 0, plain.stdout + plain.stderr);
+      assert.match(plain.stdout, /\[mandatory, excepted \(EXC-42\)\] CloudTrail trail/);
+      assert.match(plain.stdout, /excepted by EXC-42: trail retired in change 1234/);
+      assert.match(plain.stderr, /stack prod: 0 mandatory, 0 advisory, 1 excepted/);
+      // Exceptions are not a level: --fail-on a severity does not fail it either.
+      assert.equal((await runCli(["report", file, "--fail-on", "high"], "")).code, 0);
+      const md = await runCli(["report", file, "--format", "markdown"], "");
+      assert.match(md.stdout, /\| mandatory, excepted \(EXC-42\) \|/);
+      assert.doesNotMatch(md.stdout, /<details open>/);
+      const doc = junitOf((await runCli(["report", file, "--format", "junit"], "")).stdout);
+      assert.equal(doc.testsuites["@_failures"], "0");
+      const sarif = JSON.parse((await runCli(["report", file, "--format", "sarif"], "")).stdout) as Sarif.Log;
+      const result = sarif.runs.flatMap((x) => x.results ?? [])[0];
+      assert.deepEqual(result?.properties?.["exceptions"], [{ id: "EXC-42", reason: "trail retired in change 1234" }]);
+      // The same finding without the exception fails.
+      const open = text.replace(/,"exceptions":\[[^\]]*\]/, "");
+      assert.notEqual(open, text);
+      assert.equal((await runCli(["report", tmp("events.json", open)], "")).code, 1);
+    });
+
     it("a failing finding that only says a check could not complete exits 2 (undetermined)", async () => {
       const text = [ADVISORY, summary("succeeded")].join("\n");
       assert.equal((await runCli(["report", tmp("events.json", text), "--fail-on", "advisory"], "")).code, 2);
