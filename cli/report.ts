@@ -362,9 +362,10 @@ export function untrustedInput(r: EventReport): string[] {
 }
 
 /**
- * @pulumi/policy sends `description + "\n" + message` (server.js makeReportViolationFun), so the first line of
- * an event's message is the policy's description. For auditguard's policies the description is known and
- * removed exactly; for other packs the first line of a multi-line message is taken as the description.
+ * @pulumi/policy's reportViolation(string) sends `description + "\n" + message` (server.js makeReportViolationFun),
+ * so an auditguard event's message starts with the policy's description, known exactly and removed. Another
+ * pack's message is left whole: its reportViolation({...}) form sends the message alone, with no description
+ * before it, and a description may itself span lines, so no line of it can be told to be the description.
  */
 export function splitMessage(
   text: string,
@@ -378,12 +379,6 @@ export function splitMessage(
     } else if (text.startsWith(`${knownDescription}\n`)) {
       description = knownDescription;
       message = text.slice(knownDescription.length + 1).trim();
-    }
-  } else {
-    const nl = text.indexOf("\n");
-    if (nl > 0 && text.slice(nl + 1).trim() !== "") {
-      description = text.slice(0, nl).trim();
-      message = text.slice(nl + 1).trim();
     }
   }
   // A violation reported with no message of its own: the description is all there is to say.

@@ -240,17 +240,25 @@ describe("auditguard report", () => {
   }
 
   describe("headlines: the violation leads, the policy's description is secondary", () => {
-    it("splits @pulumi/policy's `description\\nmessage` exactly for auditguard, by first line for other packs", () => {
+    it("splits @pulumi/policy's `description\\nmessage` exactly for auditguard; other packs' messages stay whole", () => {
       const ours = splitMessage(`${TRAIL_DESCRIPTION}\n${TRAIL_VIOLATION}\nStart it.`, TRAIL_DESCRIPTION);
       assert.equal(ours.headline, TRAIL_VIOLATION);
       assert.equal(ours.message, `${TRAIL_VIOLATION}\nStart it.`);
       assert.equal(ours.description, TRAIL_DESCRIPTION);
+      // Another pack's description is unknown: reportViolation({message}) sends no description, and the violation
+      // itself may span lines. Nothing of it is cut.
       const theirs = splitMessage("Buckets are versioned.\nBucket has no versioning.", undefined);
       assert.deepEqual(theirs, {
-        message: "Bucket has no versioning.",
-        headline: "Bucket has no versioning.",
-        description: "Buckets are versioned.",
+        message: "Buckets are versioned.\nBucket has no versioning.",
+        headline: "Buckets are versioned.",
+        description: undefined,
       });
+      const objectForm = splitMessage(
+        "Bucket 'logs' has no versioning.\nEnable it: versioning.enabled = true.",
+        undefined,
+      );
+      assert.equal(objectForm.message, "Bucket 'logs' has no versioning.\nEnable it: versioning.enabled = true.");
+      assert.equal(objectForm.headline, "Bucket 'logs' has no versioning.");
       // reportViolation() with no message of its own: the description is all there is.
       assert.equal(splitMessage(TRAIL_DESCRIPTION, TRAIL_DESCRIPTION).headline, TRAIL_DESCRIPTION);
     });
@@ -266,8 +274,8 @@ describe("auditguard report", () => {
       const rule = sarif.runs[0]?.tool.driver.rules?.find((x) => x.id === "aws-cloudtrail-trail-logging");
       assert.equal(rule?.fullDescription?.text, TRAIL_DESCRIPTION);
       const other = sarif.runs.find((x) => x.tool.driver.name === "aws-compliance");
-      assert.equal(other?.results?.[0]?.message.text, "Bucket has no versioning.");
-      assert.equal(other?.tool.driver.rules?.[0]?.shortDescription?.text, "Buckets are versioned.");
+      assert.equal(other?.results?.[0]?.message.text, "Buckets are versioned.\nBucket has no versioning.");
+      assert.equal(other?.tool.driver.rules?.[0]?.shortDescription?.text, "s3-bucket-versioning");
 
       const junit = junitOf((await runCli(["report", file, "--format", "junit"], "")).stdout);
       const failure = junit.testsuites.testsuite
@@ -597,7 +605,7 @@ describe("auditguard report", () => {
       );
       assert.match(
         byClass("aws-compliance.s3-bucket-versioning")[0]?.["system-out"] ?? "",
-        /\[advisory\] Bucket has no versioning/,
+        /\[advisory\] Buckets are versioned\.\nBucket has no versioning/,
       );
       const names = suite?.testcase.map((t) => `${t["@_classname"]}|${t["@_name"]}`) ?? [];
       assert.equal(new Set(names).size, names.length);
