@@ -118,6 +118,12 @@ export interface EventReport {
   evaluated: Map<string, Set<string>>;
   /** Every stack the input names (from any URN), or the one given with --stack. */
   stacks: string[];
+  /**
+   * For each stack, the policy packs its run's summary event lists: each gets a SARIF run even without findings,
+   * so an upload closes that pack's alerts that are gone. A summary's packs belong to the stacks named since the
+   * previous summary (input may concatenate several runs), else to every stack.
+   */
+  packsByStack: Map<string, string[]>;
   /** Lines that were not JSON engine events. */
   skippedLines: number;
   events: number;
@@ -197,6 +203,8 @@ export function buildReport(text: string, opts: { stack?: string } = {}): EventR
   const raw: Omit<Violation, "stack">[] = [];
   const stacks = new Set<string>();
   const summaries: PolicySummaryJson[] = [];
+  const runsPacks: { packs: string[]; stacks: Set<string> }[] = [];
+  let segment = new Set<string>();
   const run: RunFacts = {
     engineEvents: 0,
     policyEvents: 0,
@@ -220,16 +228,20 @@ export function buildReport(text: string, opts: { stack?: string } = {}): EventR
       const meta = isObject(e[k]) ? (e[k] as Record<string, unknown>)["metadata"] : undefined;
       const urn = isObject(meta) ? str(meta["urn"]) : undefined;
       const stack = urn ? parseUrn(urn)?.stack : undefined;
-      if (stack) stacks.add(stack);
+      if (stack) {
+        stacks.add(stack);
+        segment.add(stack);
+      }
     }
     const summary = e["summaryEvent"];
     if (isObject(summary)) {
       const s = summary as SummaryJson;
       // Keys are a pack's name (packs Pulumi Cloud requires; `policy analyze`), or for a local `--policy-pack`
       // `<name>|local|<path>` (engine LocalPolicyPack.NameForEvents).
-      if (isObject(s.PolicyPacks))
-        run.packs = [...(run.packs ?? []), ...Object.keys(s.PolicyPacks).map((k) => k.split("|")[0] ?? k)];
-      else run.packs ??= [];
+      const packs = isObject(s.PolicyPacks) ? Object.keys(s.PolicyPacks).map((k) => k.split("|")[0] ?? k) : [];
+      run.packs = [...(run.packs ?? []), ...packs];
+      runsPacks.push({ packs, stacks: segment });
+      segment = new Set();
       run.result = str(s.result) ?? run.result;
     }
     const diag = e["diagnosticEvent"];
@@ -242,7 +254,10 @@ export function buildReport(text: string, opts: { stack?: string } = {}): EventR
       const ev = p as PolicyEventJson;
       const urn = str(ev.resourceUrn);
       const parsed = urn ? parseUrn(urn) : undefined;
-      if (parsed?.stack) stacks.add(parsed.stack);
+      if (parsed?.stack) {
+        stacks.add(parsed.stack);
+        segment.add(parsed.stack);
+      }
       const pack = str(ev.policyPackName) ?? "(unknown pack)";
       const policy = str(ev.policyName) ?? "(unknown policy)";
       const meta = pack === PACK_NAME ? metadata.get(policy) : undefined;
@@ -309,11 +324,21 @@ export function buildReport(text: string, opts: { stack?: string } = {}): EventR
   }
   const allStacks = new Set([...stacks, ...violations.map((v) => v.stack), ...passed.map((p) => p.stack)]);
   if (allStacks.size === 0) allStacks.add(UNKNOWN_STACK);
+  const packsByStack = new Map<string, string[]>();
+  for (const { packs, stacks: named } of runsPacks) {
+    const of = opts.stack ? [opts.stack] : named.size > 0 ? [...named] : [...allStacks];
+    for (const stack of of) {
+      const list = packsByStack.get(stack) ?? [];
+      for (const pack of packs) if (!list.includes(pack)) list.push(pack);
+      packsByStack.set(stack, list);
+    }
+  }
   return {
     violations,
     passed,
     evaluated,
     stacks: [...allStacks].sort(),
+    packsByStack,
     skippedLines,
     events: events.length,
     run,
@@ -642,8 +667,12 @@ export function toSarif(r: EventReport, options: SarifOptions): Sarif.Log {
     }
     return g;
   };
-  // auditguard's run is always there for each stack, with every rule, so a clean stack uploads as "no alerts".
-  for (const stack of r.stacks) groupOf(PACK_NAME, stack);
+  // auditguard's run is always there for each stack, with every rule, and so is a run for every other pack that
+  // ran on it: a clean stack uploads as "no alerts", which closes the alerts of findings that are gone.
+  for (const stack of r.stacks) {
+    groupOf(PACK_NAME, stack);
+    for (const pack of r.packsByStack.get(stack) ?? []) groupOf(pack, stack);
+  }
   for (const v of r.violations) groupOf(v.pack, v.stack).list.push(v);
   const home = informationUri();
   const runs: Sarif.Run[] = [];

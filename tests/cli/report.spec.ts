@@ -457,6 +457,28 @@ describe("auditguard report", () => {
       ]);
     });
 
+    it("every pack the run lists gets a run per stack, findings or not, so a clean upload closes its alerts", () => {
+      const clean = [
+        ev({ preludeEvent: { config: {} } }),
+        ev({ resourcePreEvent: { metadata: { op: "same", urn: TRAIL_URN, type: "aws:cloudtrail/trail:Trail" } } }),
+        stackSummary(),
+        summary("succeeded", { ...LOCAL_PACKS, "aws-compliance|local|/src/aws-compliance": "1.4.0" }),
+      ].join("\n");
+      const log = toSarif(buildReport(clean), { artifactUri: "Pulumi.yaml" });
+      assert.ok(validate(log), JSON.stringify(validate.errors));
+      assert.deepEqual(
+        log.runs.map((x) => [x.tool.driver.name, x.automationDetails?.id, x.results?.length]),
+        [
+          ["auditguard", "auditguard/prod/", 0],
+          ["aws-compliance", "aws-compliance/prod/", 0],
+        ],
+      );
+      // Two runs in one input: each summary's packs belong to the stack its events named.
+      const two = buildReport(`${EVENT_LOG}\n${ANALYZE_JSON}`);
+      assert.deepEqual(two.packsByStack.get("prod"), ["auditguard", "aws-compliance"]);
+      assert.deepEqual(two.packsByStack.get("dev"), ["auditguard"]);
+    });
+
     it("informationUri is the pack's own home page from package.json, never a placeholder", () => {
       const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, "..", "..", "..", "package.json"), "utf8")) as {
         homepage?: string;
