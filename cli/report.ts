@@ -67,8 +67,9 @@ export interface Violation {
   /** The policy's description, when the event carried it (secondary in every format). */
   description: string | undefined;
   /**
-   * What the finding is about within its resource or stack: the headline up to its first ": " ("AWS account
-   * 123456789012, region eu-west-1" for a coverage finding). Names JUnit cases and keys SARIF fingerprints.
+   * What the finding is about within its resource or stack (subjectOf): the headline before any command it
+   * suggests, up to its first ": " ("AWS account 123456789012, region eu-west-1" for a coverage finding). Names
+   * JUnit cases and keys SARIF fingerprints.
    */
   subject: string;
   metadata: PolicyMetadata | undefined;
@@ -272,7 +273,7 @@ export function buildReport(text: string, opts: { stack?: string } = {}): EventR
         level: normaliseLevel(str(ev.enforcementLevel)),
         severity: str(ev.severity) ?? meta?.severity,
         ...text,
-        subject: subjectOf(text.headline || policy),
+        subject: subjectOf(text.headline) || policy,
         metadata: meta,
         exceptions: (Array.isArray(ev.exceptions) ? ev.exceptions : []).filter(isObject).map((x) => ({
           id: str(x["id"]) ?? "(no id)",
@@ -421,9 +422,22 @@ export function levelLabel(v: Violation): string {
   return v.exceptions.length ? `${v.level}, excepted (${v.exceptions.map((x) => x.id).join(", ")})` : v.level;
 }
 
-function subjectOf(headline: string): string {
-  const i = headline.indexOf(": ");
-  return (i > 0 && i <= 200 ? headline.slice(0, i) : headline).slice(0, 200);
+/**
+ * What a finding is about, from its headline: the text before the first code span (a suggested command names this
+ * host's paths, `node /home/runner/…/dist/cli/main.js start …`, and changes with the runner and the pack's
+ * version), cut back to the last whole sentence; then up to its first ": " ("AWS account 123456789012, region
+ * eu-west-1: …").
+ */
+export function subjectOf(headline: string): string {
+  let text = headline;
+  const tick = text.indexOf("`");
+  if (tick >= 0) {
+    const before = text.slice(0, tick);
+    const end = before.lastIndexOf(". ");
+    text = (end > 0 ? before.slice(0, end + 1) : before).trim();
+  }
+  const i = text.indexOf(": ");
+  return (i > 0 && i <= 200 ? text.slice(0, i) : text).slice(0, 200);
 }
 
 // ---------------------------------------------------------------------------------------------------------

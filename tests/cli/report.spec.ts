@@ -19,6 +19,7 @@ import {
   parseUrn,
   splitMessage,
   stripColor,
+  subjectOf,
   toSarif,
 } from "../../cli/report";
 import { sarifValidator } from "../schemas/sarif";
@@ -442,6 +443,38 @@ describe("auditguard report", () => {
       assert.deepEqual(once, later);
       const other = printOf([coverage("us-east-1"), summary("failed")].join("\n"));
       assert.notDeepEqual(once, other);
+    });
+
+    it("a finding's identity leaves out the command it suggests: the same on every runner and pack version", () => {
+      // One line, as the policy writes it: the command names where this pack's command is on the host.
+      const stopped = (command: string) =>
+        policyEvent({
+          resourceUrn: TRAIL_URN,
+          message: engineMessage(
+            "aws-cloudtrail-trail-logging",
+            `CloudTrail trail 'main' is not logging (IsLogging=false since 2026-11-30T10:00:00Z) although its ` +
+              `aws:cloudtrail/trail:Trail is declared logging. Start it with \`${command} start --stack prod\` (a dry ` +
+              "run; add --yes), or run `pulumi refresh` then `pulumi up --skip-preview` so enableLogging: true starts it.",
+          ),
+          policyName: "aws-cloudtrail-trail-logging",
+          enforcementLevel: "mandatory",
+        });
+      const of = (command: string) => {
+        const r = buildReport([stopped(command), summary("failed")].join("\n"));
+        const result = toSarif(r, { artifactUri: "Pulumi.yaml" }).runs.flatMap((x) => x.results ?? [])[0];
+        return { subject: r.violations[0]?.subject, print: result?.partialFingerprints?.["primaryLocationLineHash"] };
+      };
+      const runner = of("node /home/runner/work/infra/policy/auditguard/dist/cli/main.js");
+      const laptop = of("node '/Users/me/src/auditguard 2/dist/cli/main.js'");
+      const linked = of("auditguard");
+      assert.equal(
+        runner.subject,
+        "CloudTrail trail 'main' is not logging (IsLogging=false since 2026-11-30T10:00:00Z) although its aws:cloudtrail/trail:Trail is declared logging.",
+      );
+      assert.deepEqual(laptop, runner);
+      assert.deepEqual(linked, runner);
+      // A coverage finding is still named by its account and region.
+      assert.equal(subjectOf("AWS account 1, region us-east-1: no trail. Run `x`."), "AWS account 1, region us-east-1");
     });
 
     it("one run per pack and stack with automationDetails.id, so two stacks' uploads do not replace each other", async () => {
