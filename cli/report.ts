@@ -25,6 +25,8 @@ interface PolicyEventJson {
   policyPackVersionTag?: string;
   enforcementLevel?: string;
   severity?: string;
+  /** The policy exceptions that matched: an excepted violation does not fail the operation, whatever its level. */
+  exceptions?: { id?: string; reason?: string }[];
 }
 
 /** apitype.PolicyAnalyzeStackSummaryEvent / PolicyAnalyzeSummaryEvent: which policies passed. */
@@ -65,11 +67,18 @@ export interface Violation {
   /** The policy's description, when the event carried it (secondary in every format). */
   description: string | undefined;
   /**
-   * What the finding is about within its resource or stack: the headline up to its first ": " ("AWS account
-   * 123456789012, region eu-west-1" for a coverage finding). Names JUnit cases and keys SARIF fingerprints.
+   * What the finding is about within its resource or stack (subjectOf): the headline before any command it
+   * suggests, up to its first ": " ("AWS account 123456789012, region eu-west-1" for a coverage finding). Names
+   * JUnit cases and keys SARIF fingerprints.
    */
   subject: string;
   metadata: PolicyMetadata | undefined;
+  /**
+   * The policy exceptions that matched it (apitype.PolicyEvent.exceptions, lowest id first). The engine does not
+   * fail a run on an excepted violation (step_generator.go sets sawError only without exceptions); neither does
+   * `report`.
+   */
+  exceptions: { id: string; reason: string }[];
 }
 
 export interface PassedPolicy {
@@ -87,8 +96,16 @@ export interface RunFacts {
   policyEvents: number;
   /** The packs of the run's summary events, when there was one. */
   packs: string[] | undefined;
-  /** The last summary event's result ("succeeded", "failed"). */
+  /** The last summary event's result ("succeeded", "failed", "canceled"). */
   result: string | undefined;
+  /** A preludeEvent was seen: the input is a deployment's (`pulumi preview --event-log`, `pulumi up --json`). */
+  deployment: boolean;
+  /**
+   * Packs whose stack policies ran: a policyAnalyzeStackSummaryEvent names them. The engine analyses the stack
+   * only after the program and every step succeeded (deploy/deployment_executor.go), so a deployment's input
+   * without one for auditguard never ran auditguard's stack policies (coverage, live verification).
+   */
+  stackAnalyzed: string[];
   /** Error diagnostics the engine reported (why a run failed). */
   errors: string[];
   /** 1-based line numbers of lines that were not JSON objects (the first few). */
@@ -102,6 +119,12 @@ export interface EventReport {
   evaluated: Map<string, Set<string>>;
   /** Every stack the input names (from any URN), or the one given with --stack. */
   stacks: string[];
+  /**
+   * For each stack, the policy packs its run's summary event lists: each gets a SARIF run even without findings,
+   * so an upload closes that pack's alerts that are gone. A summary's packs belong to the stacks named since the
+   * previous summary (input may concatenate several runs), else to every stack.
+   */
+  packsByStack: Map<string, string[]>;
   /** Lines that were not JSON engine events. */
   skippedLines: number;
   events: number;
@@ -181,31 +204,45 @@ export function buildReport(text: string, opts: { stack?: string } = {}): EventR
   const raw: Omit<Violation, "stack">[] = [];
   const stacks = new Set<string>();
   const summaries: PolicySummaryJson[] = [];
+  const runsPacks: { packs: string[]; stacks: Set<string> }[] = [];
+  let segment = new Set<string>();
   const run: RunFacts = {
     engineEvents: 0,
     policyEvents: 0,
     packs: undefined,
     result: undefined,
+    deployment: false,
+    stackAnalyzed: [],
     errors: [],
     skippedAt,
   };
   for (const e of events) {
     if ("sequence" in e || EVENT_KEYS.some((k) => isObject(e[k]))) run.engineEvents++;
+    if (isObject(e["preludeEvent"])) run.deployment = true;
+    const stackSummary = e["policyAnalyzeStackSummaryEvent"];
+    if (isObject(stackSummary)) {
+      const name = str(stackSummary["policyPackName"]);
+      if (name && !run.stackAnalyzed.includes(name)) run.stackAnalyzed.push(name);
+    }
     // Any URN names the stack: resource events of a clean preview do, when no policy event does.
     for (const k of ["resourcePreEvent", "resOutputsEvent"]) {
       const meta = isObject(e[k]) ? (e[k] as Record<string, unknown>)["metadata"] : undefined;
       const urn = isObject(meta) ? str(meta["urn"]) : undefined;
       const stack = urn ? parseUrn(urn)?.stack : undefined;
-      if (stack) stacks.add(stack);
+      if (stack) {
+        stacks.add(stack);
+        segment.add(stack);
+      }
     }
     const summary = e["summaryEvent"];
     if (isObject(summary)) {
       const s = summary as SummaryJson;
       // Keys are a pack's name (packs Pulumi Cloud requires; `policy analyze`), or for a local `--policy-pack`
       // `<name>|local|<path>` (engine LocalPolicyPack.NameForEvents).
-      if (isObject(s.PolicyPacks))
-        run.packs = [...(run.packs ?? []), ...Object.keys(s.PolicyPacks).map((k) => k.split("|")[0] ?? k)];
-      else run.packs ??= [];
+      const packs = isObject(s.PolicyPacks) ? Object.keys(s.PolicyPacks).map((k) => k.split("|")[0] ?? k) : [];
+      run.packs = [...(run.packs ?? []), ...packs];
+      runsPacks.push({ packs, stacks: segment });
+      segment = new Set();
       run.result = str(s.result) ?? run.result;
     }
     const diag = e["diagnosticEvent"];
@@ -218,7 +255,10 @@ export function buildReport(text: string, opts: { stack?: string } = {}): EventR
       const ev = p as PolicyEventJson;
       const urn = str(ev.resourceUrn);
       const parsed = urn ? parseUrn(urn) : undefined;
-      if (parsed?.stack) stacks.add(parsed.stack);
+      if (parsed?.stack) {
+        stacks.add(parsed.stack);
+        segment.add(parsed.stack);
+      }
       const pack = str(ev.policyPackName) ?? "(unknown pack)";
       const policy = str(ev.policyName) ?? "(unknown policy)";
       const meta = pack === PACK_NAME ? metadata.get(policy) : undefined;
@@ -233,8 +273,12 @@ export function buildReport(text: string, opts: { stack?: string } = {}): EventR
         level: normaliseLevel(str(ev.enforcementLevel)),
         severity: str(ev.severity) ?? meta?.severity,
         ...text,
-        subject: subjectOf(text.headline || policy),
+        subject: subjectOf(text.headline) || policy,
         metadata: meta,
+        exceptions: (Array.isArray(ev.exceptions) ? ev.exceptions : []).filter(isObject).map((x) => ({
+          id: str(x["id"]) ?? "(no id)",
+          reason: redact(stripColor(str(x["reason"]) ?? "")),
+        })),
       });
     }
     for (const key of ["policyAnalyzeStackSummaryEvent", "policyAnalyzeSummaryEvent"]) {
@@ -281,11 +325,21 @@ export function buildReport(text: string, opts: { stack?: string } = {}): EventR
   }
   const allStacks = new Set([...stacks, ...violations.map((v) => v.stack), ...passed.map((p) => p.stack)]);
   if (allStacks.size === 0) allStacks.add(UNKNOWN_STACK);
+  const packsByStack = new Map<string, string[]>();
+  for (const { packs, stacks: named } of runsPacks) {
+    const of = opts.stack ? [opts.stack] : named.size > 0 ? [...named] : [...allStacks];
+    for (const stack of of) {
+      const list = packsByStack.get(stack) ?? [];
+      for (const pack of packs) if (!list.includes(pack)) list.push(pack);
+      packsByStack.set(stack, list);
+    }
+  }
   return {
     violations,
     passed,
     evaluated,
     stacks: [...allStacks].sort(),
+    packsByStack,
     skippedLines,
     events: events.length,
     run,
@@ -315,17 +369,29 @@ export function untrustedInput(r: EventReport): string[] {
       `${PACK_NAME} is not among the run's policy packs (${r.run.packs.length ? r.run.packs.join(", ") : "none"}): pass --policy-pack <the auditguard pack directory>`,
     );
   }
-  if (r.run.result === "failed" && r.run.policyEvents === 0) {
+  // A run fails when a mandatory policy failed, or when something else (the program, a step, a pack) did: then
+  // policies may not have run at all, and what reported is not all there is. Only a mandatory violation, which
+  // fails the report anyway, explains a failed run.
+  const failedRun = r.run.result !== undefined && r.run.result !== "succeeded";
+  if (failedRun && !r.violations.some(blocking)) {
     const first = r.run.errors[0]?.split("\n")[0];
-    why.push(`the run failed before any policy reported${first ? `: ${first}` : ""}`);
+    why.push(
+      `the run ${r.run.result === "canceled" ? "was canceled" : "failed"} without a mandatory violation, so not every policy ran${first ? `: ${first}` : ""}`,
+    );
+  }
+  if (r.run.deployment && r.run.packs?.includes(PACK_NAME) && !r.run.stackAnalyzed.includes(PACK_NAME)) {
+    why.push(
+      `${PACK_NAME}'s stack policies did not run (no policyAnalyzeStackSummaryEvent for it): the engine analyses the stack only after the program and its steps succeeded`,
+    );
   }
   return why;
 }
 
 /**
- * @pulumi/policy sends `description + "\n" + message` (server.js makeReportViolationFun), so the first line of
- * an event's message is the policy's description. For auditguard's policies the description is known and
- * removed exactly; for other packs the first line of a multi-line message is taken as the description.
+ * @pulumi/policy's reportViolation(string) sends `description + "\n" + message` (server.js makeReportViolationFun),
+ * so an auditguard event's message starts with the policy's description, known exactly and removed. Another
+ * pack's message is left whole: its reportViolation({...}) form sends the message alone, with no description
+ * before it, and a description may itself span lines, so no line of it can be told to be the description.
  */
 export function splitMessage(
   text: string,
@@ -340,21 +406,38 @@ export function splitMessage(
       description = knownDescription;
       message = text.slice(knownDescription.length + 1).trim();
     }
-  } else {
-    const nl = text.indexOf("\n");
-    if (nl > 0 && text.slice(nl + 1).trim() !== "") {
-      description = text.slice(0, nl).trim();
-      message = text.slice(nl + 1).trim();
-    }
   }
   // A violation reported with no message of its own: the description is all there is to say.
   if (message === "" && description !== undefined) message = description;
   return { message, headline: message.split("\n")[0]?.trim() ?? "", description };
 }
 
-function subjectOf(headline: string): string {
-  const i = headline.indexOf(": ");
-  return (i > 0 && i <= 200 ? headline.slice(0, i) : headline).slice(0, 200);
+/** A finding that fails the run in the engine's eyes: mandatory and not excepted. */
+function blocking(v: Violation): boolean {
+  return v.level === "mandatory" && v.exceptions.length === 0;
+}
+
+/** The finding's level as every format shows it: `mandatory`, or `mandatory, excepted (EXC-42)`. */
+export function levelLabel(v: Violation): string {
+  return v.exceptions.length ? `${v.level}, excepted (${v.exceptions.map((x) => x.id).join(", ")})` : v.level;
+}
+
+/**
+ * What a finding is about, from its headline: the text before the first code span (a suggested command names this
+ * host's paths, `node /home/runner/…/dist/cli/main.js start …`, and changes with the runner and the pack's
+ * version), cut back to the last whole sentence; then up to its first ": " ("AWS account 123456789012, region
+ * eu-west-1: …").
+ */
+export function subjectOf(headline: string): string {
+  let text = headline;
+  const tick = text.indexOf("`");
+  if (tick >= 0) {
+    const before = text.slice(0, tick);
+    const end = before.lastIndexOf(". ");
+    text = (end > 0 ? before.slice(0, end + 1) : before).trim();
+  }
+  const i = text.indexOf(": ");
+  return (i > 0 && i <= 200 ? text.slice(0, i) : text).slice(0, 200);
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -392,6 +475,8 @@ export function parseFailOn(spec: string): FailOn {
 }
 
 export function fails(v: Violation, failOn: FailOn): boolean {
+  // A policy exception accepted the finding: it is shown, it does not fail.
+  if (v.exceptions.length > 0) return false;
   if (failOn.levels.has(v.level)) return true;
   const rank = SEVERITY_RANK[v.severity ?? ""];
   return failOn.severity !== undefined && rank !== undefined && rank >= (SEVERITY_RANK[failOn.severity] ?? 9);
@@ -413,7 +498,7 @@ export function summaryLine(r: EventReport): string {
     const list = r.violations.filter((v) => v.stack === stack);
     const undetermined = list.filter((v) => v.pack === PACK_NAME && v.policy === LIVE_VERIFICATION).length;
     return (
-      `stack ${stack}: ${count(list, "mandatory")} mandatory, ${count(list, "advisory")} advisory` +
+      `stack ${stack}: ${count(list, "mandatory")} mandatory, ${count(list, "advisory")} advisory${excepted(list)}` +
       (undetermined ? ` (${undetermined} could not be checked)` : "")
     );
   });
@@ -426,14 +511,17 @@ export function summaryLine(r: EventReport): string {
 export function toText(r: EventReport): string {
   const lines: string[] = [];
   for (const [stack, list] of byStack(r.violations)) {
-    lines.push(`Stack ${stack}: ${count(list, "mandatory")} mandatory, ${count(list, "advisory")} advisory`);
+    lines.push(
+      `Stack ${stack}: ${count(list, "mandatory")} mandatory, ${count(list, "advisory")} advisory${excepted(list)}`,
+    );
     for (const v of ordered(list)) {
-      lines.push(`  ${v.level === "mandatory" ? "✗" : "!"} [${v.level}] ${v.headline}`);
+      lines.push(`  ${blocking(v) ? "✗" : "!"} [${levelLabel(v)}] ${v.headline}`);
       const rest = v.message.split("\n").slice(1).join("\n").trim();
       lines.push(
         `      ${v.pack}/${v.policy} · ${v.resource}${v.resourceType ? ` (${v.resourceType})` : ""}${v.severity ? ` · ${v.severity}` : ""}`,
       );
       for (const l of rest ? rest.split("\n") : []) lines.push(`      ${l}`);
+      for (const x of v.exceptions) lines.push(`      excepted by ${x.id}${x.reason ? `: ${x.reason}` : ""}`);
       if (v.description) lines.push(`      policy: ${v.description}`);
       if (v.metadata?.url) lines.push(`      more: ${v.metadata.url}`);
     }
@@ -467,7 +555,7 @@ export function toMarkdown(r: EventReport, options: MarkdownOptions = { marker: 
     "",
     r.violations.length === 0
       ? `No policy violations in ${r.stacks.map((s) => `\`${s}\``).join(", ")}.`
-      : `${m ? `**${m} mandatory**` : "0 mandatory"}, ${a} advisory in ${r.stacks.map((s) => `\`${s}\``).join(", ")}.`,
+      : `${m ? `**${m} mandatory**` : "0 mandatory"}, ${a} advisory${excepted(r.violations)} in ${r.stacks.map((s) => `\`${s}\``).join(", ")}.`,
     "",
   ];
   const tail: string[] = [];
@@ -476,18 +564,18 @@ export function toMarkdown(r: EventReport, options: MarkdownOptions = { marker: 
   const sections = [...byStack(r.violations)].map(([stack, list]) => ({
     stack,
     list: ordered(list),
-    open: list.some((v) => v.level === "mandatory"),
+    open: list.some(blocking),
   }));
   const rowOf = (v: Violation): string => {
     const policy = v.metadata?.url ? `[${cell(v.policy)}](${v.metadata.url})` : cell(v.policy);
     const pack = v.pack === PACK_NAME ? "" : ` (${cell(v.pack)})`;
     const resource = v.resourceType ? `${cell(v.resource)} <sub>${cell(v.resourceType)}</sub>` : cell(v.resource);
-    const level = v.level === "mandatory" ? "**mandatory**" : cell(v.level);
+    const level = blocking(v) ? "**mandatory**" : cell(levelLabel(v));
     return `| ${cell(v.message)} | ${resource} | ${level} | ${policy}${pack} |`;
   };
   const sectionHead = (s: (typeof sections)[number]) => [
     `<details${s.open ? " open" : ""}>`,
-    `<summary>Stack <code>${cell(s.stack)}</code>: ${count(s.list, "mandatory")} mandatory, ${count(s.list, "advisory")} advisory</summary>`,
+    `<summary>Stack <code>${cell(s.stack)}</code>: ${count(s.list, "mandatory")} mandatory, ${count(s.list, "advisory")} advisory${excepted(s.list)}</summary>`,
     "",
     "| finding | resource | level | policy |",
     "| --- | --- | --- | --- |",
@@ -593,8 +681,12 @@ export function toSarif(r: EventReport, options: SarifOptions): Sarif.Log {
     }
     return g;
   };
-  // auditguard's run is always there for each stack, with every rule, so a clean stack uploads as "no alerts".
-  for (const stack of r.stacks) groupOf(PACK_NAME, stack);
+  // auditguard's run is always there for each stack, with every rule, and so is a run for every other pack that
+  // ran on it: a clean stack uploads as "no alerts", which closes the alerts of findings that are gone.
+  for (const stack of r.stacks) {
+    groupOf(PACK_NAME, stack);
+    for (const pack of r.packsByStack.get(stack) ?? []) groupOf(pack, stack);
+  }
   for (const v of r.violations) groupOf(v.pack, v.stack).list.push(v);
   const home = informationUri();
   const runs: Sarif.Run[] = [];
@@ -719,11 +811,15 @@ function resultOf(v: Violation, ruleIndex: number, options: SarifOptions, used: 
         ],
       },
     ],
-    partialFingerprints: { "auditguardFinding/v2": fingerprint },
+    // Code scanning matches results across runs by primaryLocationLineHash only; upload-sarif computes it from the
+    // text of the located line when absent (codeql-action src/fingerprints.ts), which is Pulumi.yaml's first line
+    // for every result, and keeps a value that is there. So the finding's own identity goes under that key.
+    partialFingerprints: { primaryLocationLineHash: fingerprint, "auditguardFinding/v2": fingerprint },
     properties: {
       stack: v.stack,
       enforcementLevel: v.level,
       subject: v.subject,
+      ...(v.exceptions.length ? { exceptions: v.exceptions } : {}),
       ...(v.severity ? { severity: v.severity } : {}),
       ...(v.resourceType ? { resourceType: v.resourceType } : {}),
     },
@@ -794,7 +890,7 @@ export function toJunit(r: EventReport): string {
     suites.push({ stack, cases });
   }
   const all = suites.flatMap((s) => s.cases);
-  const failuresOf = (cases: Case[]) => cases.filter((c) => c.violation?.level === "mandatory").length;
+  const failuresOf = (cases: Case[]) => cases.filter((c) => c.violation && blocking(c.violation)).length;
   const root = doc.ele("testsuites", {
     name: "pulumi policy",
     tests: String(all.length),
@@ -814,9 +910,8 @@ export function toJunit(r: EventReport): string {
       const tc = suite.ele("testcase", { classname: c.classname, name: c.name });
       const v = c.violation;
       if (c.skipped) tc.ele("skipped", { message: c.skipped });
-      else if (v?.level === "mandatory")
-        tc.ele("failure", { message: clip(v.headline), type: v.level }).txt(details(v));
-      else if (v) tc.ele("system-out").txt(`[${v.level}] ${details(v)}`);
+      else if (v && blocking(v)) tc.ele("failure", { message: clip(v.headline), type: v.level }).txt(details(v));
+      else if (v) tc.ele("system-out").txt(`[${levelLabel(v)}] ${details(v)}`);
     }
   }
   return root.end({ format: "xml", prettyPrint: true });
@@ -827,6 +922,7 @@ function details(v: Violation): string {
     v.message,
     v.urn ? `resource: ${v.urn}` : "",
     v.severity ? `severity: ${v.severity}` : "",
+    ...v.exceptions.map((x) => `excepted by ${x.id}${x.reason ? `: ${x.reason}` : ""}`),
     v.description ? `policy: ${v.description}` : "",
     v.metadata?.remediationSteps ? `remediation: ${v.metadata.remediationSteps}` : "",
     v.metadata?.url ? `more: ${v.metadata.url}` : "",
@@ -881,8 +977,15 @@ function byStack(list: readonly Violation[]): Map<string, Violation[]> {
   return new Map([...out.entries()].sort(([a], [b]) => a.localeCompare(b)));
 }
 
-function count(list: readonly { level: string }[], level: string): number {
-  return list.filter((v) => v.level === level).length;
+/** Findings of a level that a policy exception did not accept. */
+function count(list: readonly Violation[], level: string): number {
+  return list.filter((v) => v.level === level && v.exceptions.length === 0).length;
+}
+
+/** ", 2 excepted" when policy exceptions accepted some findings. */
+function excepted(list: readonly Violation[]): string {
+  const n = list.filter((v) => v.exceptions.length > 0).length;
+  return n ? `, ${n} excepted` : "";
 }
 
 function str(v: unknown): string | undefined {

@@ -12,17 +12,27 @@ export const MAIN_JS = path.join(__dirname, "..", "cli", "main.js");
 
 let cached: string | undefined;
 
-/** The words that run this pack's command from any directory. */
-export function selfCommand(env: NodeJS.ProcessEnv = process.env): string {
-  if (env === process.env && cached !== undefined) return cached;
-  let self: string;
+/**
+ * The words that run this pack's command from any directory. `main` is the compiled command to name (this pack's
+ * by default).
+ */
+export function selfCommand(env: NodeJS.ProcessEnv = process.env, main: string = MAIN_JS): string {
+  const memo = env === process.env && main === MAIN_JS;
+  if (memo && cached !== undefined) return cached;
+  let self: string | undefined;
   try {
-    self = realpathSync(MAIN_JS);
+    self = realpathSync(main);
   } catch {
-    self = MAIN_JS;
+    // Not built (run from source, a pack copied without dist/): a path to it would not run either, so the
+    // documented name is the one hint left.
+    self = undefined;
   }
   let found: string | undefined;
   for (const dir of (env["PATH"] ?? "").split(path.delimiter).filter(Boolean)) {
+    // npm puts node_modules/.bin directories on PATH for the scripts it runs (npm test, npm run preview): an
+    // `auditguard` found there runs only under npm, not in the shell of whoever reads the message.
+    if (env["npm_execpath"] && path.basename(dir) === ".bin" && path.basename(path.dirname(dir)) === "node_modules")
+      continue;
     const candidate = path.join(dir, "auditguard");
     try {
       accessSync(candidate, constants.X_OK);
@@ -32,8 +42,8 @@ export function selfCommand(env: NodeJS.ProcessEnv = process.env): string {
       continue;
     }
   }
-  const out = found === self ? "auditguard" : `node ${shellWord(self)}`;
-  if (env === process.env) cached = out;
+  const out = self === undefined || found === self ? "auditguard" : `node ${shellWord(self)}`;
+  if (memo) cached = out;
   return out;
 }
 

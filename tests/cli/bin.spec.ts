@@ -2,7 +2,7 @@
 // `--help` works for the program and every command, as a real process.
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { chmodSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { selfCommand, startCommandFor, startNowCommandFor } from "../../lib/start-command";
@@ -152,6 +152,19 @@ describe("auditguard binary", () => {
     const other = mkdtempSync(path.join(os.tmpdir(), "auditguard-path-"));
     writeFileSync(path.join(other, "auditguard"), "#!/bin/sh\n", { mode: 0o755 });
     assert.equal(selfCommand({ PATH: other }), self);
+    // Under npm (npm test, npm run preview) node_modules/.bin is on PATH only for npm's scripts: an auditguard there
+    // does not run in the reader's shell, so the message names the file.
+    const npmBin = path.join(mkdtempSync(path.join(os.tmpdir(), "auditguard-npm-")), "node_modules", ".bin");
+    mkdirSync(npmBin, { recursive: true });
+    symlinkSync(path.join(root, "dist", "cli", "main.js"), path.join(npmBin, "auditguard"));
+    assert.equal(selfCommand({ PATH: npmBin }), "auditguard");
+    assert.equal(selfCommand({ PATH: npmBin, npm_execpath: "/usr/lib/node_modules/npm/bin/npm-cli.js" }), self);
+    assert.equal(
+      selfCommand({ PATH: [npmBin, bin].join(path.delimiter), npm_execpath: "/usr/lib/npm-cli.js" }),
+      "auditguard",
+    );
+    // A command that was never built is not named by a path that does not exist.
+    assert.equal(selfCommand({ PATH: other }, path.join(root, "no-such-dir", "main.js")), "auditguard");
   });
 
   it("the printed command runs as printed, from another directory", () => {

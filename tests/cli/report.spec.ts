@@ -19,6 +19,7 @@ import {
   parseUrn,
   splitMessage,
   stripColor,
+  subjectOf,
   toSarif,
 } from "../../cli/report";
 import { sarifValidator } from "../schemas/sarif";
@@ -65,6 +66,18 @@ function summary(result: string, packs: Record<string, string> = LOCAL_PACKS, is
       PolicyPacks: packs,
       isPreview,
       result,
+    },
+  });
+}
+
+/** apitype.PolicyAnalyzeStackSummaryEvent: the engine ran the pack's stack policies (AnalyzeStack). */
+function stackSummary(pack = "auditguard", passed: string[] = ["aws-config-recorder-declared"]): string {
+  return ev({
+    policyAnalyzeStackSummaryEvent: {
+      policyPackName: pack,
+      policyPackVersion: "0.1.0",
+      policyPackVersionTag: "0.1.0",
+      passed,
     },
   });
 }
@@ -135,6 +148,7 @@ const UP_JSON = [
   STOPPED_TRAIL,
   ev({ diagnosticEvent: { message: "<{%fg 1%}>error: preview failed<{%reset%}>", color: "raw", severity: "error" } }),
   STOPPED_TRAIL,
+  stackSummary(),
   summary("failed", { auditguard: "0.1.0" }, false),
 ].join("\n");
 
@@ -227,17 +241,25 @@ describe("auditguard report", () => {
   }
 
   describe("headlines: the violation leads, the policy's description is secondary", () => {
-    it("splits @pulumi/policy's `description\\nmessage` exactly for auditguard, by first line for other packs", () => {
+    it("splits @pulumi/policy's `description\\nmessage` exactly for auditguard; other packs' messages stay whole", () => {
       const ours = splitMessage(`${TRAIL_DESCRIPTION}\n${TRAIL_VIOLATION}\nStart it.`, TRAIL_DESCRIPTION);
       assert.equal(ours.headline, TRAIL_VIOLATION);
       assert.equal(ours.message, `${TRAIL_VIOLATION}\nStart it.`);
       assert.equal(ours.description, TRAIL_DESCRIPTION);
+      // Another pack's description is unknown: reportViolation({message}) sends no description, and the violation
+      // itself may span lines. Nothing of it is cut.
       const theirs = splitMessage("Buckets are versioned.\nBucket has no versioning.", undefined);
       assert.deepEqual(theirs, {
-        message: "Bucket has no versioning.",
-        headline: "Bucket has no versioning.",
-        description: "Buckets are versioned.",
+        message: "Buckets are versioned.\nBucket has no versioning.",
+        headline: "Buckets are versioned.",
+        description: undefined,
       });
+      const objectForm = splitMessage(
+        "Bucket 'logs' has no versioning.\nEnable it: versioning.enabled = true.",
+        undefined,
+      );
+      assert.equal(objectForm.message, "Bucket 'logs' has no versioning.\nEnable it: versioning.enabled = true.");
+      assert.equal(objectForm.headline, "Bucket 'logs' has no versioning.");
       // reportViolation() with no message of its own: the description is all there is.
       assert.equal(splitMessage(TRAIL_DESCRIPTION, TRAIL_DESCRIPTION).headline, TRAIL_DESCRIPTION);
     });
@@ -253,8 +275,8 @@ describe("auditguard report", () => {
       const rule = sarif.runs[0]?.tool.driver.rules?.find((x) => x.id === "aws-cloudtrail-trail-logging");
       assert.equal(rule?.fullDescription?.text, TRAIL_DESCRIPTION);
       const other = sarif.runs.find((x) => x.tool.driver.name === "aws-compliance");
-      assert.equal(other?.results?.[0]?.message.text, "Bucket has no versioning.");
-      assert.equal(other?.tool.driver.rules?.[0]?.shortDescription?.text, "Buckets are versioned.");
+      assert.equal(other?.results?.[0]?.message.text, "Buckets are versioned.\nBucket has no versioning.");
+      assert.equal(other?.tool.driver.rules?.[0]?.shortDescription?.text, "s3-bucket-versioning");
 
       const junit = junitOf((await runCli(["report", file, "--format", "junit"], "")).stdout);
       const failure = junit.testsuites.testsuite
@@ -292,7 +314,41 @@ describe("auditguard report", () => {
           }),
           summary("failed"),
         ].join("\n"),
-        /the run failed before any policy reported: error: Running program failed: TypeError/,
+        /the run failed without a mandatory violation, so not every policy ran: error: Running program failed: TypeError/,
+      ],
+      [
+        // The engine skips AnalyzeStack when the program fails: another pack's advisory finding must not make
+        // the run look analysed.
+        "a preview whose program crashed after another pack reported an advisory finding",
+        [
+          ev({ preludeEvent: { config: {} } }),
+          OTHER_PACK,
+          ev({
+            diagnosticEvent: {
+              message: "<{%fg 1%}>error: Running program failed: TypeError: x is not a function<{%reset%}>\n",
+              severity: "error",
+            },
+          }),
+          summary("failed", { ...LOCAL_PACKS, "aws-compliance": "1.4.0" }),
+        ].join("\n"),
+        /the run failed without a mandatory violation.*; auditguard's stack policies did not run/,
+      ],
+      [
+        "a failed policy analyze with advisory findings only",
+        [ADVISORY, summary("failed", { auditguard: "0.1.0" }, false)].join("\n"),
+        /the run failed without a mandatory violation, so not every policy ran/,
+      ],
+      [
+        "a canceled preview after auditguard's stack policies ran",
+        [ev({ preludeEvent: { config: {} } }), ADVISORY, stackSummary(), summary("canceled")].join("\n"),
+        /the run was canceled without a mandatory violation/,
+      ],
+      [
+        "a preview that succeeded without auditguard's stack analysis",
+        [ev({ preludeEvent: { config: {} } }), ADVISORY, stackSummary("aws-compliance"), summary("succeeded")].join(
+          "\n",
+        ),
+        /auditguard's stack policies did not run \(no policyAnalyzeStackSummaryEvent for it\)/,
       ],
       [
         "a run without auditguard among its policy packs",
@@ -357,7 +413,13 @@ describe("auditguard report", () => {
           assert.equal(loc.physicalLocation?.artifactLocation?.uri, "infra/Pulumi.yaml");
         }
       }
-      const prints = results.map((x) => Object.values(x.partialFingerprints ?? {})[0]);
+      // Code scanning reads primaryLocationLineHash only: without it upload-sarif hashes the located line, the same
+      // for every result, and all findings of a rule become one alert.
+      const prints = results.map((x) => x.partialFingerprints?.["primaryLocationLineHash"]);
+      assert.ok(
+        prints.every((p) => typeof p === "string" && p !== ""),
+        JSON.stringify(prints),
+      );
       assert.equal(new Set(prints).size, 4, JSON.stringify(prints));
     });
 
@@ -377,10 +439,42 @@ describe("auditguard report", () => {
           ?.partialFingerprints;
       const once = printOf([stale(30, "2026-11-29T01:00:00Z"), summary("failed")].join("\n"));
       const later = printOf([stale(54, "2026-11-28T01:00:00Z"), summary("failed")].join("\n"));
-      assert.ok(once);
+      assert.ok(once?.["primaryLocationLineHash"]);
       assert.deepEqual(once, later);
       const other = printOf([coverage("us-east-1"), summary("failed")].join("\n"));
       assert.notDeepEqual(once, other);
+    });
+
+    it("a finding's identity leaves out the command it suggests: the same on every runner and pack version", () => {
+      // One line, as the policy writes it: the command names where this pack's command is on the host.
+      const stopped = (command: string) =>
+        policyEvent({
+          resourceUrn: TRAIL_URN,
+          message: engineMessage(
+            "aws-cloudtrail-trail-logging",
+            `CloudTrail trail 'main' is not logging (IsLogging=false since 2026-11-30T10:00:00Z) although its ` +
+              `aws:cloudtrail/trail:Trail is declared logging. Start it with \`${command} start --stack prod\` (a dry ` +
+              "run; add --yes), or run `pulumi refresh` then `pulumi up --skip-preview` so enableLogging: true starts it.",
+          ),
+          policyName: "aws-cloudtrail-trail-logging",
+          enforcementLevel: "mandatory",
+        });
+      const of = (command: string) => {
+        const r = buildReport([stopped(command), summary("failed")].join("\n"));
+        const result = toSarif(r, { artifactUri: "Pulumi.yaml" }).runs.flatMap((x) => x.results ?? [])[0];
+        return { subject: r.violations[0]?.subject, print: result?.partialFingerprints?.["primaryLocationLineHash"] };
+      };
+      const runner = of("node /home/runner/work/infra/policy/auditguard/dist/cli/main.js");
+      const laptop = of("node '/Users/me/src/auditguard 2/dist/cli/main.js'");
+      const linked = of("auditguard");
+      assert.equal(
+        runner.subject,
+        "CloudTrail trail 'main' is not logging (IsLogging=false since 2026-11-30T10:00:00Z) although its aws:cloudtrail/trail:Trail is declared logging.",
+      );
+      assert.deepEqual(laptop, runner);
+      assert.deepEqual(linked, runner);
+      // A coverage finding is still named by its account and region.
+      assert.equal(subjectOf("AWS account 1, region us-east-1: no trail. Run `x`."), "AWS account 1, region us-east-1");
     });
 
     it("one run per pack and stack with automationDetails.id, so two stacks' uploads do not replace each other", async () => {
@@ -394,6 +488,28 @@ describe("auditguard report", () => {
         "auditguard auditguard/prod/",
         "aws-compliance aws-compliance/prod/",
       ]);
+    });
+
+    it("every pack the run lists gets a run per stack, findings or not, so a clean upload closes its alerts", () => {
+      const clean = [
+        ev({ preludeEvent: { config: {} } }),
+        ev({ resourcePreEvent: { metadata: { op: "same", urn: TRAIL_URN, type: "aws:cloudtrail/trail:Trail" } } }),
+        stackSummary(),
+        summary("succeeded", { ...LOCAL_PACKS, "aws-compliance|local|/src/aws-compliance": "1.4.0" }),
+      ].join("\n");
+      const log = toSarif(buildReport(clean), { artifactUri: "Pulumi.yaml" });
+      assert.ok(validate(log), JSON.stringify(validate.errors));
+      assert.deepEqual(
+        log.runs.map((x) => [x.tool.driver.name, x.automationDetails?.id, x.results?.length]),
+        [
+          ["auditguard", "auditguard/prod/", 0],
+          ["aws-compliance", "aws-compliance/prod/", 0],
+        ],
+      );
+      // Two runs in one input: each summary's packs belong to the stack its events named.
+      const two = buildReport(`${EVENT_LOG}\n${ANALYZE_JSON}`);
+      assert.deepEqual(two.packsByStack.get("prod"), ["auditguard", "aws-compliance"]);
+      assert.deepEqual(two.packsByStack.get("dev"), ["auditguard"]);
     });
 
     it("informationUri is the pack's own home page from package.json, never a placeholder", () => {
@@ -449,6 +565,7 @@ describe("auditguard report", () => {
         ev({ preludeEvent: { config: {} } }),
         STOPPED_TRAIL,
         ...Array.from({ length: n }, (_, i) => coverage(`xx-region-${i}`)),
+        stackSummary(),
         summary("failed"),
       ].join("\n");
 
@@ -543,7 +660,7 @@ describe("auditguard report", () => {
       );
       assert.match(
         byClass("aws-compliance.s3-bucket-versioning")[0]?.["system-out"] ?? "",
-        /\[advisory\] Bucket has no versioning/,
+        /\[advisory\] Buckets are versioned\.\nBucket has no versioning/,
       );
       const names = suite?.testcase.map((t) => `${t["@_classname"]}|${t["@_name"]}`) ?? [];
       assert.equal(new Set(names).size, names.length);
@@ -569,6 +686,42 @@ describe("auditguard report", () => {
       const bad = await runCli(["report", file, "--fail-on", "sometimes"], "");
       assert.equal(bad.code, 3);
       assert.match(bad.stderr, /--fail-on: unknown value 'sometimes'/);
+    });
+
+    it("a mandatory finding a policy exception matched is shown as excepted and does not fail (exit 0)", async () => {
+      // apitype.PolicyEvent.exceptions: the engine does not fail the run on it (step_generator.go), so the
+      // preview succeeded.
+      const exceptedTrail = policyEvent({
+        resourceUrn: TRAIL_URN,
+        message: engineMessage("aws-cloudtrail-trail-logging", TRAIL_VIOLATION),
+        policyName: "aws-cloudtrail-trail-logging",
+        enforcementLevel: "mandatory",
+        severity: "high",
+        exceptions: [{ id: "EXC-42", reason: "trail retired in change 1234" }],
+      });
+      const text = [ev({ preludeEvent: { config: {} } }), exceptedTrail, stackSummary(), summary("succeeded")].join(
+        "\n",
+      );
+      const file = tmp("events.json", text);
+      const plain = await runCli(["report", file], "");
+      assert.equal(plain.code, 0, plain.stdout + plain.stderr);
+      assert.match(plain.stdout, /\[mandatory, excepted \(EXC-42\)\] CloudTrail trail/);
+      assert.match(plain.stdout, /excepted by EXC-42: trail retired in change 1234/);
+      assert.match(plain.stderr, /stack prod: 0 mandatory, 0 advisory, 1 excepted/);
+      // Exceptions are not a level: --fail-on a severity does not fail it either.
+      assert.equal((await runCli(["report", file, "--fail-on", "high"], "")).code, 0);
+      const md = await runCli(["report", file, "--format", "markdown"], "");
+      assert.match(md.stdout, /\| mandatory, excepted \(EXC-42\) \|/);
+      assert.doesNotMatch(md.stdout, /<details open>/);
+      const doc = junitOf((await runCli(["report", file, "--format", "junit"], "")).stdout);
+      assert.equal(doc.testsuites["@_failures"], "0");
+      const sarif = JSON.parse((await runCli(["report", file, "--format", "sarif"], "")).stdout) as Sarif.Log;
+      const result = sarif.runs.flatMap((x) => x.results ?? [])[0];
+      assert.deepEqual(result?.properties?.["exceptions"], [{ id: "EXC-42", reason: "trail retired in change 1234" }]);
+      // The same finding without the exception fails.
+      const open = text.replace(/,"exceptions":\[[^\]]*\]/, "");
+      assert.notEqual(open, text);
+      assert.equal((await runCli(["report", tmp("events.json", open)], "")).code, 1);
     });
 
     it("a failing finding that only says a check could not complete exits 2 (undetermined)", async () => {

@@ -14,6 +14,7 @@ export interface GithubStep {
   uses?: string;
   run?: string;
   if?: string;
+  "working-directory"?: string;
   with?: Record<string, unknown>;
   env?: Record<string, string>;
 }
