@@ -518,6 +518,7 @@ for (const mode of PACK_PATHS)
         assert.doesNotMatch(report, /\$\{\{/, "a run script reads inputs from the environment, not expressions");
         const gh = await bash(report, dir, {
           ...shellEnv,
+          PROJECT_DIR: "infra",
           GITHUB_SERVER_URL: "https://github.example",
           GITHUB_REPOSITORY: "org/infra",
           GITHUB_RUN_ID: "7",
@@ -528,17 +529,20 @@ for (const mode of PACK_PATHS)
         const validate = sarifValidator();
         assert.ok(validate(log), JSON.stringify(validate.errors));
         const upload = job?.steps.find((s) => s.uses?.startsWith("github/codeql-action/upload-sarif@"));
-        assert.equal(upload?.with?.["sarif_file"], "auditguard.sarif");
-        // The upload's category and the file's own automationDetails.id name the same stack.
-        assert.equal(`${String(upload?.with?.["category"]).replace("${{ matrix.stack }}", STACK)}/`, "auditguard/dev/");
+        assert.equal(upload?.with?.["sarif_file"], "${{ env.PROJECT_DIR }}/auditguard.sarif");
+        // The file's own automationDetails.id names the stack (upload-sarif's category would not replace it).
         assert.equal(
           log.runs.find((x) => x.tool.driver.name === "auditguard")?.automationDetails?.id,
           "auditguard/dev/",
         );
+        // Results sit on the project's Pulumi.yaml, from the repository root.
+        const uris = log.runs
+          .flatMap((x) => x.results ?? [])
+          .map((x) => x.locations?.[0]?.physicalLocation?.artifactLocation?.uri);
+        assert.ok(uris.length > 0 && uris.every((u) => u === "infra/Pulumi.yaml"), JSON.stringify(uris));
         const comment = fs.readFileSync(path.join(dir, "comment.md"), "utf8");
         assert.ok(comment.length <= 65_536);
         assert.equal(comment.split("\n")[0], `<!-- auditguard-${STACK} -->`);
-        assert.ok(step("Sticky pull-request comment")?.run?.includes('marker="<!-- auditguard-$STACK -->"'));
         assert.match(comment, /https:\/\/github\.example\/org\/infra\/actions\/runs\/7|main-trail/);
 
         const gl = gitlabRecipe()["auditguard"];
