@@ -250,4 +250,38 @@ describe("Discovery resource policies over the Analyzer protocol (per-resource A
       [AMBIENT_KEY],
     );
   });
+
+  it("stack policies, provider keys unreadable and none in the environment: advisory undetermined diagnostics even with live-verification mandatory, no call", async () => {
+    const provider = awsProvider("app", fake.url, { accessKey: "AGSTACKPROVIDER00001", secretKey: "[secret]" });
+    const spec = awsTrail("org-main", { provider });
+    const pack = await AnalyzerHarness.spawn({ noStackContext: true, env: { ...NO_KEYS } });
+    let result: AnalyzeResult;
+    try {
+      await pack.getAnalyzerInfo();
+      await pack.configure({
+        all: "disabled",
+        "aws-cloudtrail-trail-logging": "mandatory",
+        "aws-cloudtrail-account-coverage": "mandatory",
+        [LIVE]: "mandatory",
+      });
+      result = await pack.analyzeStack([stackResource(), providerResource(provider), spec]);
+    } finally {
+      await pack.close();
+    }
+    assert.deepEqual(
+      result.diagnostics.map((d) => [d.policyName, d.enforcementLevel, d.urn === spec.urn ? "trail" : "stack"]),
+      [
+        [LIVE, "advisory", "trail"],
+        [LIVE, "advisory", "stack"],
+      ],
+      JSON.stringify(result.diagnostics),
+    );
+    assert.ok(
+      result.diagnostics.every((d) =>
+        /no credentials could be found.*"\[secret\]".*AUDITGUARD_AWS_ACCESS_KEY_ID/.test(d.message),
+      ),
+      JSON.stringify(result.diagnostics),
+    );
+    assert.deepEqual(fake.requests, [], "no call signed with the placeholder");
+  });
 });

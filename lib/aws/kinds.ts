@@ -101,7 +101,9 @@ export function planAws<T>(
   const target = resolve(r, service, region.value, arn);
   if (!target.ok) {
     // Provider settings that are themselves unknown (preview) mean the provider is being replaced: no call.
-    return target.unknown ? [] : [{ urn: r.urn, spec, outcome: failure(target.reason ?? "bad-target", target.why) }];
+    if (target.unknown) return [];
+    const extra = target.advisoryOnly ? { advisoryOnly: true } : {};
+    return [{ urn: r.urn, spec, outcome: failure(target.reason ?? "bad-target", target.why, extra) }];
   }
   const t = target.value;
   spec.account = t.account;

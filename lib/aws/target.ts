@@ -95,8 +95,8 @@ export interface AwsTarget {
 
 export type Resolution<T> =
   | { ok: true; value: T }
-  /** `reason`: how a check that cannot be made is reported (default bad-target). */
-  | { ok: false; unknown: boolean; why: string; reason?: FailureReason };
+  /** `reason`: how a check that cannot be made is reported (default bad-target); `advisoryOnly`: see CheckFailure. */
+  | { ok: false; unknown: boolean; why: string; reason?: FailureReason; advisoryOnly?: boolean };
 
 const ENDPOINT_KEYS: Record<AwsService | "sts", readonly string[]> = {
   config: ["configservice", "config"],
@@ -185,6 +185,7 @@ export function credentialsOf(r: ResourceView): Resolution<AwsCredentialSpec> {
         ok: false,
         unknown: false,
         reason: "no-credentials",
+        advisoryOnly: true,
         why: `${redactedCredentialWhy(redacted)}; and the pack's environment has no keys (${AMBIENT_ENV_NAMES})`,
       };
     }

@@ -8,6 +8,8 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { FAKE_ACCOUNT, FakeAws } from "../fakes/aws";
+import { AWS_REGION, awsEndpoints, awsTrail, awsTrailArn } from "../harness/fixtures";
+import { StateFile, undecryptableSecret } from "./state";
 import {
   brief,
   type Cli,
@@ -145,5 +147,38 @@ describe("e2e: pulumi policy analyze --file over discovered resources (real CLI,
       events.map((e) => e.message).join("\n"),
     );
     assert.deepEqual(aws.requests, []);
+  });
+
+  it("a stack's state whose provider keys the CLI cannot decrypt ('[secret]', as server-side): the environment's keys sign the stack policies' calls", async () => {
+    const s = new StateFile("dev", "auditguard-e2e", true);
+    const provider = s.provider("aws", "aws-foreign", "7.48.0", {
+      region: AWS_REGION,
+      accessKey: "AKIAE2EFOREIGN000002",
+      secretKey: undecryptableSecret(),
+      endpoints: awsEndpoints(aws.url),
+    });
+    const trail = awsTrail("main-trail");
+    const trailUrn = s.resource(trail.type, trail.name, trail.props, provider);
+    const stateFile = path.join(work, "foreign-secrets.json");
+    fs.writeFileSync(stateFile, JSON.stringify(s.toJSON()));
+    aws.trails.set(awsTrailArn("main-trail"), { IsLogging: false });
+    const stackConfig = path.join(work, "stack-group.json");
+    fs.writeFileSync(stackConfig, JSON.stringify({ all: "disabled", "aws-cloudtrail-trail-logging": "mandatory" }));
+    const r = await run(
+      cli.pulumi,
+      ["policy", "analyze", "--json", "--file", stateFile, "--policy-pack", pack, "--policy-pack-config", stackConfig],
+      {
+        cwd: work,
+        env: offlineEnv(cli, work, { AWS_ACCESS_KEY_ID: ENV_KEY, AWS_SECRET_ACCESS_KEY: ENV_SECRET }),
+      },
+    );
+    assert.ok(!(r.stdout + r.stderr).includes(ENV_SECRET));
+    assert.notEqual(r.code, 0, r.stdout + r.stderr);
+    assert.deepEqual(brief(policyEventsOf(r.stdout)), [`aws-cloudtrail-trail-logging@${trailUrn}#mandatory`]);
+    assert.deepEqual(
+      aws.calls("GetTrailStatus").map((q) => q.accessKeyId),
+      [ENV_KEY],
+      "signed with the environment's key, not the placeholder",
+    );
   });
 });
