@@ -6,7 +6,7 @@
 import { auditRoleFor, type AuditIdentity, needsAccount } from "../live/audit";
 import { failure, type CallSpec } from "../live/outcome";
 import type { PlannedCheck } from "../live/round";
-import { field, knownStr, type PlainObject } from "../plain";
+import { field, knownStr } from "../plain";
 import type { ResourceView } from "../stack";
 import { AWS_ACTIONS, planAws } from "./kinds";
 import type { NotFound, RecorderStatus, TrailStatus } from "./sdk";
@@ -16,7 +16,6 @@ import {
   ambientEnvironmentBase,
   AUDIT_SESSION_NAME,
   type AwsCredentialSpec,
-  type AwsService,
   regionOfArn,
   resolveTarget,
   type Resolution,
@@ -62,14 +61,13 @@ export function discoveredFacts(r: ResourceView): DiscoveredFacts {
 }
 
 /**
- * Where a call for a discovered resource goes. With a provider (a stack's own resource, when the policy is enabled
- * in a preventative group): the provider, as for the stack policies. Without one: the pack's environment keys
- * (ambientEnvironmentBase), then the audit role of the resource's account when auditguard-live-verification sets
- * one; the role's source setting does not matter here, as there is no provider to assume it from.
+ * Where a call for a discovered resource (no provider) goes: the resource's region and the environment's endpoint
+ * settings, signed with the pack's environment keys (ambientEnvironmentBase), as the audit role of the resource's
+ * account when auditguard-live-verification sets one. The role's source setting does not matter here: there is no
+ * provider to assume it from. The account (ARN, else URN) is the one a "not found" must come from to be believed.
  */
 export function discoveredResolver(audit: AuditIdentity | undefined, facts: DiscoveredFacts): typeof resolveTarget {
   return (r, service, region, arn) => {
-    if (r.provider) return resolveTarget(r, service, region, arn, audit);
     const target = resolveTarget(r, service, region, arn, undefined);
     if (!target.ok) return target;
     return ambientTarget(target.value, audit, facts.account);
@@ -137,8 +135,8 @@ export function planDiscoveredTrail(
   const id = facts.arn ?? facts.name;
   if (!id) return undetermined(r, AWS_ACTIONS.trail, "the trail has neither an ARN nor a name");
   return planAws(
-    withRegion(r, facts),
-    "cloudtrail" satisfies AwsService,
+    r,
+    "cloudtrail",
     AWS_ACTIONS.trail,
     id,
     facts.region,
@@ -159,7 +157,7 @@ export function planDiscoveredRecorder(
   const name = facts.name;
   if (!name) return undetermined(r, AWS_ACTIONS.recorder, "the recorder has no name");
   return planAws(
-    withRegion(r, facts),
+    r,
     "config",
     AWS_ACTIONS.recorder,
     name,
@@ -169,11 +167,4 @@ export function planDiscoveredRecorder(
     (sdk, ctx, target, signal) => sdk.describeRecorderStatus(ctx, target, name, timeoutMs, signal),
     discoveredResolver(audit, facts),
   );
-}
-
-/** The resource with its region as a property, so region routing (regionOf) finds the URN's region too. */
-function withRegion(r: ResourceView, facts: DiscoveredFacts): ResourceView {
-  if (!facts.region || knownStr(field(r.props, "region"))) return r;
-  const props: PlainObject = { ...r.props, region: facts.region };
-  return { ...r, props };
 }

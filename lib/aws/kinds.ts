@@ -71,7 +71,7 @@ function exists(r: ResourceView): boolean {
   return r.exists;
 }
 
-export type Sdk = typeof import("./sdk");
+type Sdk = typeof import("./sdk");
 
 export function planAws<T>(
   r: ResourceView,

@@ -543,7 +543,7 @@ export const AMBIENT_ENV_NAMES =
  * on a runner the instance metadata service or a profile would be someone else's identity, and a wait for it
  * would spend the call's deadline. Undefined when neither pair is set.
  */
-export function ambientEnvironmentBase(env: NodeJS.ProcessEnv = process.env): BaseCredentials | undefined {
+export function ambientEnvironmentBase(): BaseCredentials | undefined {
   const hub = ambientKeys("aws");
   if (hub) {
     return {
@@ -553,10 +553,10 @@ export function ambientEnvironmentBase(env: NodeJS.ProcessEnv = process.env): Ba
       ...(hub.token ? { sessionToken: hub.token } : {}),
     };
   }
-  const accessKeyId = env["AWS_ACCESS_KEY_ID"]?.trim();
-  const secretAccessKey = env["AWS_SECRET_ACCESS_KEY"]?.trim();
+  const accessKeyId = process.env["AWS_ACCESS_KEY_ID"]?.trim();
+  const secretAccessKey = process.env["AWS_SECRET_ACCESS_KEY"]?.trim();
   if (!accessKeyId || !secretAccessKey) return undefined;
-  const sessionToken = env["AWS_SESSION_TOKEN"]?.trim() || undefined;
+  const sessionToken = process.env["AWS_SESSION_TOKEN"]?.trim() || undefined;
   registerSecret(secretAccessKey);
   registerSecret(sessionToken);
   return { source: "static", accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) };
