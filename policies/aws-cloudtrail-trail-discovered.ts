@@ -74,9 +74,10 @@ export const policy = resourcePolicy({
     const propertyFindings: ResourceFinding[] = trailGaps(r.props, PROPERTY_RULES).map((gap) => ({
       message: `${label} ${gap.replace("is declared not logging", "is not logging")}, by its discovered properties.`,
     }));
-    // A stack's own trail (it has a provider): Analyze runs before the step that creates or changes it, and
-    // aws-cloudtrail-trail-logging checks it live after; a call here could only find it missing.
-    if (r.provider) return propertyFindings;
+    // A stack's own trail (a provider, a stack's URN): Analyze runs before the step that creates or changes it, and
+    // aws-cloudtrail-trail-logging checks it live after; a call here could only find it missing. A resource with a
+    // Discovery URN is checked whatever provider reference it carries.
+    if (r.provider && !facts.discoveryUrn) return propertyFindings;
     const audit = auditIdentityOf(engineConfigFor(LIVE_VERIFICATION_POLICY));
     const checks = planDiscoveredTrail(r, facts, audit, config.timeoutSeconds * 1000);
     const entries = await runResourceChecks(kind, checks);

@@ -62,7 +62,7 @@ export const policy = resourcePolicy({
       ? [{ message: `${label} is not recording (isEnabled: false), by its discovered properties.` }]
       : [];
     // A stack's own recorder: checked live by aws-config-recorder-recording after the update (see the trail policy).
-    if (r.provider) return propertyFindings;
+    if (r.provider && !facts.discoveryUrn) return propertyFindings;
     const audit = auditIdentityOf(engineConfigFor(LIVE_VERIFICATION_POLICY));
     const entries = await runResourceChecks(
       kind,

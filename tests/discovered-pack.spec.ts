@@ -227,6 +227,27 @@ describe("Discovery resource policies over the Analyzer protocol (per-resource A
     assert.deepEqual(fake.requests, []);
   });
 
+  it("a Discovery URN with a provider reference (no settings) is still checked live with the environment's keys", async () => {
+    fake.trails.set(TRAIL_ARN, { IsLogging: false });
+    const bare = {
+      type: "pulumi:providers:aws",
+      urn: "urn:pulumi:x::x::pulumi:providers:aws::default",
+      name: "default",
+      props: {},
+    };
+    const spec = { ...trail(), provider: bare };
+    const results = await withPack(ambient, { [TRAIL]: "advisory" }, async (pack) => [await pack.analyze(spec)]);
+    assert.deepEqual(
+      results.flatMap((r) => r.diagnostics.map((d) => d.policyName)),
+      [TRAIL],
+      brief(results),
+    );
+    assert.deepEqual(
+      fake.calls("GetTrailStatus").map((c) => c.accessKeyId),
+      [AMBIENT_KEY],
+    );
+  });
+
   it("stack policies, provider keys unreadable ('[secret]', a server-side state): the environment's keys sign the call instead, never the placeholder", async () => {
     fake.trails.set(awsTrailArn("org-main"), { IsLogging: false });
     const provider = awsProvider("app", fake.url, { accessKey: "AGSTACKPROVIDER00001", secretKey: "[secret]" });

@@ -32,6 +32,8 @@ export interface DiscoveredFacts {
   arn: string | undefined;
   /** `name`, else the resource name (the URN's last part). */
   name: string | undefined;
+  /** The URN is Discovery's: its project is an account id and its stack `<account>/<region>`. */
+  discoveryUrn: boolean;
 }
 
 /** The parts of `urn:pulumi:<stack>::<project>::<type>::<name>`; undefined when it is not one. */
@@ -57,6 +59,7 @@ export function discoveredFacts(r: ResourceView): DiscoveredFacts {
       knownStr(field(r.props, "homeRegion")) ?? regionOfArn(arn) ?? knownStr(field(r.props, "region")) ?? urnRegion,
     arn,
     name,
+    discoveryUrn: urnRegion !== undefined,
   };
 }
 

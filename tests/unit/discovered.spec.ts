@@ -39,13 +39,14 @@ describe("discovered resources: facts from any shape", () => {
       region: "us-west-2",
       arn,
       name: "org",
+      discoveryUrn: true,
     });
   });
 
   it("an id that is an ARN stands for the arn; homeRegion is the trail's home", () => {
     const arn = "arn:aws-cn:cloudtrail:cn-north-1:210987654321:trail/org";
     const f = discoveredFacts(discovered(TYPES.awsTrail, "x", { id: arn, homeRegion: "cn-northwest-1", name: "org" }));
-    assert.deepEqual(f, { account: "210987654321", region: "cn-northwest-1", arn, name: "org" });
+    assert.deepEqual(f, { account: "210987654321", region: "cn-northwest-1", arn, name: "org", discoveryUrn: true });
   });
 
   it("no props: account from the URN's project, region from its stack, name from its last part", () => {
@@ -54,6 +55,7 @@ describe("discovered resources: facts from any shape", () => {
       region: "eu-west-1",
       arn: undefined,
       name: "default",
+      discoveryUrn: true,
     });
   });
 
@@ -62,6 +64,7 @@ describe("discovered resources: facts from any shape", () => {
     assert.equal(f.account, undefined);
     assert.equal(f.region, undefined);
     assert.equal(f.name, "rec");
+    assert.equal(f.discoveryUrn, false);
   });
 });
 
