@@ -16,6 +16,8 @@ import * as awsCloudtrailTrailDeclared from "./policies/aws-cloudtrail-trail-dec
 import * as awsCloudtrailTrailLogging from "./policies/aws-cloudtrail-trail-logging";
 import * as awsConfigRecorderDeclared from "./policies/aws-config-recorder-declared";
 import * as awsConfigRecorderRecording from "./policies/aws-config-recorder-recording";
+import * as awsCloudtrailTrailDiscovered from "./policies/aws-cloudtrail-trail-discovered";
+import * as awsConfigRecorderDiscovered from "./policies/aws-config-recorder-discovered";
 
 installEngineHooks();
 registerKinds(LIVE_KINDS);
@@ -42,5 +44,9 @@ new PolicyPack("auditguard", {
     alicloudActiontrailAccountCoverage.policy,
     alicloudConfigAccountCoverage.policy,
     liveVerification.policy,
+    // Resource policies for Pulumi Cloud audits of cloud accounts (Discovery runs no stack policy); disabled by
+    // default, enabled in an audit group's config (docs/pulumi-cloud.md)
+    awsCloudtrailTrailDiscovered.policy,
+    awsConfigRecorderDiscovered.policy,
   ],
 });

@@ -20,6 +20,8 @@ export interface Finding {
   /** The resource the finding is about; absent means the stack itself. */
   urn?: string;
   message: string;
+  /** Reported advisory whatever the policy's level (a check that could not be made because of where the pack runs). */
+  advisory?: boolean;
 }
 
 export type Verdict = Finding[] | { notApplicable: string };
@@ -72,7 +74,15 @@ export function stackPolicy<O extends Options>(def: AuditPolicy<O>): StackValida
         args.notApplicable(verdict.notApplicable);
         return;
       }
-      for (const f of verdict) report(redact(f.message), f.urn);
+      for (const f of verdict) {
+        if (f.advisory) {
+          reportObject(report, {
+            message: redact(f.message),
+            enforcementLevel: "advisory",
+            ...(f.urn ? { urn: f.urn } : {}),
+          });
+        } else report(redact(f.message), f.urn);
+      }
     },
   };
 }

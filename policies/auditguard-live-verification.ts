@@ -76,7 +76,8 @@ export const policy = stackPolicy({
       const message = describeFailure(e, e.outcome.failure);
       if (said.has(`${e.urn}|${message}`)) continue;
       said.add(`${e.urn}|${message}`);
-      findings.push({ ...(e.urn ? { urn: e.urn } : {}), message });
+      const advisory = e.outcome.failure.advisoryOnly === true;
+      findings.push({ ...(e.urn ? { urn: e.urn } : {}), message, ...(advisory ? { advisory } : {}) });
     }
     return findings;
   },

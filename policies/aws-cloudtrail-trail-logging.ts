@@ -48,6 +48,8 @@ export interface TrailIntent {
   /** Where to change the declaration, for messages: "enableLogging" / "isLogging" and the declared type. */
   loggingProp: string;
   declaredAs: string;
+  /** Where there is no declaration (a Discovery audit): what the trail is expected to do, and how to fix it. */
+  expectation?: { why: string; fix: string };
 }
 
 /**
@@ -94,13 +96,16 @@ export function judgeTrail(
   if (status.isLogging !== true) {
     const since = status.stopLoggingTime !== undefined ? ` since ${at(status.stopLoggingTime)}` : "";
     const region = intent.region ?? "<its home region>";
-    out.push(
-      `CloudTrail trail ${where} is not logging (IsLogging=${String(status.isLogging ?? "absent")}${since}) although ` +
-        `its ${intent.declaredAs} is declared logging. Start it with \`${startCommandFor(stackName())}\` (a dry run; ` +
-        `add --yes), or \`aws cloudtrail start-logging --name ${intent.trail} --region ${region}\`, or run \`pulumi refresh\` then \`pulumi up --skip-preview\` so ${intent.loggingProp}: true ` +
-        "starts it (a preview would still see the trail stopped and block the fix). If it should stay stopped, declare " +
-        `${intent.loggingProp}: false.`,
-    );
+    const observed = `CloudTrail trail ${where} is not logging (IsLogging=${String(status.isLogging ?? "absent")}${since})`;
+    if (intent.expectation) out.push(`${observed}; ${intent.expectation.why}. ${intent.expectation.fix}`);
+    else
+      out.push(
+        `${observed} although ` +
+          `its ${intent.declaredAs} is declared logging. Start it with \`${startCommandFor(stackName())}\` (a dry run; ` +
+          `add --yes), or \`aws cloudtrail start-logging --name ${intent.trail} --region ${region}\`, or run \`pulumi refresh\` then \`pulumi up --skip-preview\` so ${intent.loggingProp}: true ` +
+          "starts it (a preview would still see the trail stopped and block the fix). If it should stay stopped, declare " +
+          `${intent.loggingProp}: false.`,
+      );
   }
   const errors: [string, string | undefined][] = [
     ["LatestDeliveryError", status.latestDeliveryError],

@@ -29,6 +29,8 @@ export interface RecorderIntent {
   /** The recorder's region, for the fix command. */
   region: string | undefined;
   declaredAs: string;
+  /** Where there is no declaration (a Discovery audit): what the recorder is expected to do, and how to fix it. */
+  expectation?: { why: string; fix: string };
 }
 
 /** Violations for one recorder's observed status. */
@@ -58,9 +60,11 @@ export function judgeRecorder(
       : "If it should stay stopped, declare its RecorderStatus with isEnabled: false.");
   if (status.recording !== true) {
     const since = status.lastStopTime !== undefined ? ` since ${at(status.lastStopTime)}` : "";
+    const observed = `AWS Config recorder ${where} is not recording (recording=${String(status.recording ?? "absent")}${since})`;
     out.push(
-      `AWS Config recorder ${where} is not recording (recording=${String(status.recording ?? "absent")}${since}) ` +
-        `although its ${intent.declaredAs} is declared recording. ${fix}`,
+      intent.expectation
+        ? `${observed}; ${intent.expectation.why}. ${intent.expectation.fix}`
+        : `${observed} although its ${intent.declaredAs} is declared recording. ${fix}`,
     );
   }
   // The service sends UPPERCASE although its model says Failure/Pending: compare case-insensitively.

@@ -289,7 +289,14 @@ export function awsPlacements(
     const target = resolveTarget(r, service, region.value);
     if (!target.ok) {
       // Provider settings unknown until the update: the provider is being replaced; nothing to check yet.
-      if (!target.unknown) undecided.push(undecidedPlace(r, target.why, region.value, service, firstAction));
+      if (!target.unknown) {
+        const place = undecidedPlace(r, target.why, region.value, service, firstAction);
+        undecided.push({
+          ...place,
+          ...(target.reason ? { reason: target.reason } : {}),
+          ...(target.advisoryOnly ? { advisoryOnly: true } : {}),
+        });
+      }
       continue;
     }
     const t = target.value;

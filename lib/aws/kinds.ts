@@ -73,7 +73,7 @@ function exists(r: ResourceView): boolean {
 
 type Sdk = typeof import("./sdk");
 
-function planAws<T>(
+export function planAws<T>(
   r: ResourceView,
   service: AwsService,
   api: { action: string; permission: string },
@@ -82,6 +82,8 @@ function planAws<T>(
   arn: string | undefined,
   timeoutMs: number,
   call: (sdk: Sdk, ctx: RoundContext, target: AwsTarget, signal: AbortSignal) => Promise<Outcome<T>>,
+  /** Where the call goes; by default the resource's provider (lib/aws/target.ts resolveTarget). */
+  resolve: typeof resolveTarget = resolveTarget,
 ): PlannedCheck<T>[] {
   const region = homeRegion ? { ok: true as const, value: homeRegion } : regionOf(r);
   const spec: CallSpec = {
@@ -96,10 +98,12 @@ function planAws<T>(
   if (!id || [...UNKNOWN_SENTINELS].some((s) => id.includes(s)))
     return [{ urn: r.urn, spec, outcome: failure("bad-target", "the resource's name/ARN output is not known") }];
   if (!region.ok) return [{ urn: r.urn, spec, outcome: failure("bad-target", region.why) }];
-  const target = resolveTarget(r, service, region.value, arn);
+  const target = resolve(r, service, region.value, arn);
   if (!target.ok) {
     // Provider settings that are themselves unknown (preview) mean the provider is being replaced: no call.
-    return target.unknown ? [] : [{ urn: r.urn, spec, outcome: failure("bad-target", target.why) }];
+    if (target.unknown) return [];
+    const extra = target.advisoryOnly ? { advisoryOnly: true } : {};
+    return [{ urn: r.urn, spec, outcome: failure(target.reason ?? "bad-target", target.why, extra) }];
   }
   const t = target.value;
   spec.account = t.account;

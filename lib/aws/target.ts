@@ -17,6 +17,7 @@ import {
   structured,
   UNKNOWN,
 } from "../plain";
+import type { FailureReason } from "../live/outcome";
 import { registerSecret } from "../redact";
 import { providerPropsOf, type ResourceView } from "../stack";
 import { type AwsNetwork, networkId, proxySettings } from "./network";
@@ -92,7 +93,10 @@ export interface AwsTarget {
   credentialsId: string;
 }
 
-export type Resolution<T> = { ok: true; value: T } | { ok: false; unknown: boolean; why: string };
+export type Resolution<T> =
+  | { ok: true; value: T }
+  /** `reason`: how a check that cannot be made is reported (default bad-target); `advisoryOnly`: see CheckFailure. */
+  | { ok: false; unknown: boolean; why: string; reason?: FailureReason; advisoryOnly?: boolean };
 
 const ENDPOINT_KEYS: Record<AwsService | "sts", readonly string[]> = {
   config: ["configservice", "config"],
@@ -172,7 +176,21 @@ export function credentialsOf(r: ResourceView): Resolution<AwsCredentialSpec> {
   const redacted = (["accessKey", "secretKey", "token"] as const).find(
     (k) => knownStr(field(p, k)) === REDACTED_SECRET,
   );
-  if (redacted) return { ok: false, unknown: false, why: redactedCredentialWhy(redacted) };
+  if (redacted) {
+    // Server-side (policy analyze --file, a Pulumi Cloud audit): the state's keys are unreadable, the pack's own
+    // environment (an ESC environment attached to the pack) may hold usable ones. The provider's roles still apply.
+    const ambient = ambientEnvironmentBase();
+    if (!ambient) {
+      return {
+        ok: false,
+        unknown: false,
+        reason: "no-credentials",
+        advisoryOnly: true,
+        why: `${redactedCredentialWhy(redacted)}; and the pack's environment has no keys (${AMBIENT_ENV_NAMES})`,
+      };
+    }
+    return withProviderRoles(p, ambient, undefined);
+  }
   registerSecret(accessKey);
   registerSecret(secretKey);
   registerSecret(token);
@@ -212,6 +230,15 @@ export function credentialsOf(r: ResourceView): Resolution<AwsCredentialSpec> {
     if (web && !web.ok) return web;
     if (web) webIdentity = web.value;
   }
+  return withProviderRoles(p, base, webIdentity);
+}
+
+/** The provider's assumeRoles chain on top of a base identity. */
+function withProviderRoles(
+  p: PlainObject,
+  base: BaseCredentials,
+  webIdentity: WebIdentitySpec | undefined,
+): Resolution<AwsCredentialSpec> {
   const roles = rolesOf(p);
   if (!roles.ok) return roles;
   const assumeRoles: AssumeRoleSpec[] = [];
@@ -503,6 +530,41 @@ function ambientAwsBase(): BaseCredentials {
     secretAccessKey: keys.secret,
     ...(keys.token ? { sessionToken: keys.token } : {}),
   };
+}
+
+/** Where the ambient environment credentials are read from, for messages. */
+export const AMBIENT_ENV_NAMES =
+  "AUDITGUARD_AWS_ACCESS_KEY_ID and AUDITGUARD_AWS_SECRET_ACCESS_KEY, else AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY";
+
+/**
+ * Keys in the pack's own environment, for a resource whose provider's keys cannot be read (server-side) or that
+ * has no provider (a Discovery resource): the hub keys (AUDITGUARD_AWS_*), else AWS_ACCESS_KEY_ID /
+ * AWS_SECRET_ACCESS_KEY (/ AWS_SESSION_TOKEN). Environment variables only, never the rest of the default chain:
+ * on a runner the instance metadata service or a profile would be someone else's identity, and a wait for it
+ * would spend the call's deadline. Undefined when neither pair is set.
+ */
+export function ambientEnvironmentBase(): BaseCredentials | undefined {
+  const hub = ambientKeys("aws");
+  if (hub) {
+    return {
+      source: "static",
+      accessKeyId: hub.accessKeyId,
+      secretAccessKey: hub.secret,
+      ...(hub.token ? { sessionToken: hub.token } : {}),
+    };
+  }
+  const accessKeyId = process.env["AWS_ACCESS_KEY_ID"]?.trim();
+  const secretAccessKey = process.env["AWS_SECRET_ACCESS_KEY"]?.trim();
+  if (!accessKeyId || !secretAccessKey) return undefined;
+  const sessionToken = process.env["AWS_SESSION_TOKEN"]?.trim() || undefined;
+  registerSecret(secretAccessKey);
+  registerSecret(sessionToken);
+  return { source: "static", accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) };
+}
+
+/** The same target with other credentials (its de-duplication identity follows them). */
+export function withCredentials(t: AwsTarget, credentials: AwsCredentialSpec): AwsTarget {
+  return { ...t, credentials, credentialsId: credentialsId(credentials, t.network) };
 }
 
 /** The target whose sts:GetCallerIdentity names the account of a target whose audit role awaits it. */

@@ -80,6 +80,8 @@ export interface UndecidedPlace {
   why: string;
   /** Default bad-target; no-credentials when the provider has no credential source at all. */
   reason?: FailureReason;
+  /** See CheckFailure.advisoryOnly. */
+  advisoryOnly?: boolean;
   /**
    * The first call the check would have made, where the provider's settings tell it: the region it could not
    * check, and GetCallerIdentity when the account is unknown, else the coverage action itself.
@@ -99,7 +101,7 @@ export function undecidedChecks(
   const seen = new Set<string>();
   return undecided
     .filter((u) => {
-      const key = JSON.stringify([u.why, u.firstCall ?? null]);
+      const key = JSON.stringify([u.why, u.firstCall ?? null, u.reason ?? null]);
       return !seen.has(key) && seen.add(key);
     })
     .map((u) => ({
@@ -113,6 +115,6 @@ export function undecidedChecks(
         ...u.firstCall,
         target: `account coverage (via ${u.urn})`,
       },
-      outcome: failure(u.reason ?? "bad-target", u.why),
+      outcome: failure(u.reason ?? "bad-target", u.why, u.advisoryOnly ? { advisoryOnly: true } : {}),
     }));
 }

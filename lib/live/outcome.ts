@@ -23,6 +23,11 @@ export interface CheckFailure {
   requestId?: string;
   /** The permission the failed step needs, where it is not the action's own (sts:AssumeRole on a role). */
   permission?: string;
+  /**
+   * Reported advisory whatever auditguard-live-verification's level: the check could not be made because of where
+   * the pack runs (server-side, provider keys unreadable and none in its environment), not because of the cloud.
+   */
+  advisoryOnly?: boolean;
 }
 
 export type Outcome<T> = { ok: true; value: T } | { ok: false; failure: CheckFailure };

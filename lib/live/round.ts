@@ -268,17 +268,46 @@ function planEach(
   return planned;
 }
 
+/**
+ * What identical calls share: clients and credentials (ctx), the in-flight bound, rate limits and each call's
+ * outcome by key. A round owns one; a caller that makes several small rounds (resource policies, one per
+ * Analyze RPC) may keep one across them and dispose of it itself.
+ */
+export interface RoundSession {
+  ctx: RoundContext;
+  pool: Pool;
+  limiters: Map<string, RateLimiter>;
+  byKey: Map<string, Promise<Outcome<unknown>>>;
+}
+
+export function newRoundSession(): RoundSession {
+  return { ctx: new RoundContext(), pool: new Pool(MAX_IN_FLIGHT), limiters: new Map(), byKey: new Map() };
+}
+
+/** Checks planned by one kind for some resources, made within a session the caller keeps. */
+export function runChecksIn(
+  session: RoundSession,
+  kind: LiveKind<unknown>,
+  checks: readonly PlannedCheck<unknown>[],
+  stats: RoundStats,
+): Promise<LiveEntry<unknown>[]> {
+  return runAll(
+    checks.map((check) => ({ kind, check })),
+    stats,
+    session,
+  ).all;
+}
+
 /** Starts every planned check; all entries, and each kind's on its own so a policy waits only for its calls. */
 function runAll(
   planned: { kind: LiveKind<unknown>; check: PlannedCheck<unknown> }[],
   stats: RoundStats,
+  /** Kept by the caller (not disposed here); otherwise this round's own. */
+  kept?: RoundSession,
 ): { all: Promise<LiveEntry<unknown>[]>; byKind: Map<string, Promise<LiveEntry<unknown>[]>> } {
   const byKind = new Map<string, Promise<LiveEntry<unknown>[]>>();
   if (planned.length === 0) return { all: Promise.resolve([]), byKind };
-  const ctx = new RoundContext();
-  const pool = new Pool(MAX_IN_FLIGHT);
-  const limiters = new Map<string, RateLimiter>();
-  const byKey = new Map<string, Promise<Outcome<unknown>>>();
+  const { ctx, pool, limiters, byKey } = kept ?? newRoundSession();
   const run: RunCall = <U>(call: Call<U>): Promise<Outcome<U>> => {
     const shared = byKey.get(call.key);
     if (shared) {
@@ -321,7 +350,7 @@ function runAll(
     return entry;
   });
   for (const [id, list] of grouped) byKind.set(id, Promise.all(list));
-  const all = Promise.all(entries).finally(() => ctx.dispose());
+  const all = kept ? Promise.all(entries) : Promise.all(entries).finally(() => ctx.dispose());
   return { all, byKind };
 }
 
@@ -386,7 +415,7 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-class Pool {
+export class Pool {
   private active = 0;
   private readonly waiting: (() => void)[] = [];
   constructor(private readonly size: number) {}

@@ -485,6 +485,31 @@ export class AnalyzerHarness {
     };
   }
 
+  /** One resource's Analyze RPC, as the engine sends it before AnalyzeStack (resource policies run here). */
+  async analyze(r: ResourceSpec): Promise<AnalyzeResult> {
+    const res = this.encodeResource(r);
+    const req = new this.mods.pb.AnalyzeRequest();
+    req.setType(res.getType());
+    req.setName(res.getName());
+    req.setUrn(res.getUrn());
+    req.setProperties(res.getProperties());
+    req.setOptions(res.getOptions());
+    const provider = res.getProvider();
+    if (provider) req.setProvider(provider);
+    const out = await this.unary(this.client.analyze, req);
+    return {
+      diagnostics: out.getDiagnosticsList().map((d) => ({
+        policyName: d.getPolicyname(),
+        policyPackName: d.getPolicypackname(),
+        message: d.getMessage(),
+        urn: d.getUrn(),
+        enforcementLevel: LEVELS[d.getEnforcementlevel()] ?? "advisory",
+        severity: SEVERITIES[d.getSeverity()] ?? "unspecified",
+      })),
+      notApplicable: out.getNotApplicableList().map((n) => ({ policyName: n.getPolicyName(), reason: n.getReason() })),
+    };
+  }
+
   private struct(props: Props): StructPb.Struct {
     return this.mods.struct.Struct.fromJavaScript(encodeValue(props) as Record<string, StructPb.JavaScriptValue>);
   }

@@ -4,7 +4,7 @@
 
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import type { PolicyResource, ReportViolation, StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
+import type { PolicyResource, ReportViolation, StackValidationArgs } from "@pulumi/policy";
 import { LIVE_KINDS } from "../../lib/live/kinds";
 import { failure } from "../../lib/live/outcome";
 import { type Call, type LiveKind, type PlannedCheck, registerKinds } from "../../lib/live/round";
@@ -264,7 +264,7 @@ function toPolicyResources(raw: RawResource[]): PolicyResource[] {
 
 async function runPack(resources: PolicyResource[]): Promise<string[]> {
   const messages: string[] = [];
-  for (const p of policies.all as StackValidationPolicy[]) {
+  for (const p of policies.stack) {
     const report = ((m: unknown) => messages.push(typeof m === "string" ? m : JSON.stringify(m))) as ReportViolation;
     const args = {
       resources,

@@ -32,6 +32,9 @@ const EXPECTED: Record<string, { level: string; framework?: string }> = {
   },
   "alicloud-config-account-coverage": { level: "advisory" },
   "auditguard-live-verification": { level: "advisory" },
+  // Resource policies for Discovery audits: off unless an audit group's config enables them (docs/pulumi-cloud.md)
+  "aws-cloudtrail-trail-discovered": { level: "disabled", framework: "CIS AWS Foundations Benchmark 3.1" },
+  "aws-config-recorder-discovered": { level: "disabled", framework: "CIS AWS Foundations Benchmark 3.3" },
 };
 
 describe("policy metadata", () => {
@@ -126,6 +129,17 @@ describe("policy metadata", () => {
       const p = policies.all.find((q) => q.name === name);
       const prop = p?.configSchema?.properties?.["timeoutSeconds"] as { default?: unknown } | undefined;
       assert.equal(prop?.default, 10, name);
+    }
+  });
+
+  it("the Discovery resource policies are resource policies with a runner's shorter timeoutSeconds (5)", () => {
+    assert.deepEqual(policies.resource.map((p) => p.name).sort(), [
+      "aws-cloudtrail-trail-discovered",
+      "aws-config-recorder-discovered",
+    ]);
+    for (const p of policies.resource) {
+      const prop = p.configSchema?.properties?.["timeoutSeconds"] as { default?: unknown } | undefined;
+      assert.equal(prop?.default, 5, p.name);
     }
   });
 });

@@ -1,0 +1,115 @@
+// Shared frame for auditguard's resource policies (the ones a Pulumi Cloud audit group for cloud accounts runs:
+// Discovery runs resource policies only). Like stackPolicy (./policy-kit.ts): metadata and options in one place, a
+// plain view of the resource, nothing escapes, every message redacted. A finding may be marked undetermined: it is
+// then reported advisory whatever the policy's level, so an unverified resource never blocks nor fails anything.
+
+import type {
+  EnforcementLevel,
+  PolicyComplianceFramework,
+  ReportViolation,
+  ResourceValidationArgs,
+  ResourceValidationPolicy,
+  Severity,
+} from "@pulumi/policy";
+import { configSchema, type Options, type OptionValues, readOptions } from "./options";
+import { type PlainObject, toPlain } from "./plain";
+import { redact } from "./redact";
+import type { ProviderView, ResourceView } from "./stack";
+
+export interface ResourceFinding {
+  message: string;
+  /** The check could not complete: reported advisory, whatever the policy's level. */
+  undetermined?: boolean;
+}
+
+export interface AuditResourcePolicy<O extends Options> {
+  name: string;
+  description: string;
+  enforcementLevel: EnforcementLevel;
+  severity: Severity;
+  framework?: PolicyComplianceFramework;
+  tags?: string[];
+  remediationSteps: string;
+  url: string;
+  options: O;
+  /** Resource types the policy judges; every other resource is not applicable. */
+  types: readonly string[];
+  evaluate(
+    resource: ResourceView,
+    config: OptionValues<O>,
+    rawConfig: Record<string, unknown>,
+  ): ResourceFinding[] | Promise<ResourceFinding[]>;
+}
+
+export function resourcePolicy<O extends Options>(def: AuditResourcePolicy<O>): ResourceValidationPolicy {
+  const types = new Set(def.types);
+  return {
+    name: def.name,
+    description: def.description,
+    enforcementLevel: def.enforcementLevel,
+    severity: def.severity,
+    ...(def.framework ? { framework: def.framework } : {}),
+    ...(def.tags ? { tags: def.tags } : {}),
+    remediationSteps: def.remediationSteps,
+    url: def.url,
+    configSchema: configSchema(def.options),
+    validateResource: async (args: ResourceValidationArgs, report: ReportViolation) => {
+      if (!types.has(args.type)) return;
+      let findings: ResourceFinding[];
+      try {
+        const raw = safeConfig(args);
+        findings = await def.evaluate(resourceViewOf(args), readOptions(def.options, raw), raw);
+      } catch (e) {
+        reportObject(report, {
+          message: redact(`auditguard could not evaluate this policy: ${e instanceof Error ? e.message : String(e)}`),
+          enforcementLevel: "advisory",
+        });
+        return;
+      }
+      for (const f of findings) {
+        if (f.undetermined) reportObject(report, { message: redact(f.message), enforcementLevel: "advisory" });
+        else report(redact(f.message));
+      }
+    },
+  };
+}
+
+/** The resource as the stack policies' planners read it (lib/stack.ts ResourceView); it exists in the cloud. */
+export function resourceViewOf(
+  args: Pick<ResourceValidationArgs, "type" | "props" | "urn" | "name" | "provider">,
+): ResourceView {
+  let provider: ProviderView | undefined;
+  try {
+    const p = args.provider;
+    if (p)
+      provider = { urn: String(p.urn), name: String(p.name), type: String(p.type), props: asObject(toPlain(p.props)) };
+  } catch {
+    provider = undefined;
+  }
+  return {
+    urn: String(args.urn),
+    name: String(args.name),
+    type: String(args.type),
+    props: asObject(toPlain(args.props)),
+    provider,
+    exists: true,
+  };
+}
+
+function asObject(v: ReturnType<typeof toPlain>): PlainObject {
+  return typeof v === "object" && v !== null && !Array.isArray(v) ? v : {};
+}
+
+function safeConfig(args: ResourceValidationArgs): Record<string, unknown> {
+  try {
+    const c: unknown = args.getConfig();
+    return c && typeof c === "object" ? (c as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
+// The runtime accepts an object (with a level override); the typed overload does not expose it.
+function reportObject(report: ReportViolation, v: { message: string; enforcementLevel: EnforcementLevel }): void {
+  (report as unknown as (v: { message: string; enforcementLevel: EnforcementLevel }) => void)(v);
+}
