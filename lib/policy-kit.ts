@@ -26,7 +26,8 @@ export interface Finding {
 
 export type Verdict = Finding[] | { notApplicable: string };
 
-export interface AuditPolicy<O extends Options> {
+/** What every auditguard policy declares, stack or resource: its metadata beside its options. */
+export interface PolicyDefinition<O extends Options> {
   name: string;
   description: string;
   enforcementLevel: EnforcementLevel;
@@ -36,15 +37,14 @@ export interface AuditPolicy<O extends Options> {
   remediationSteps: string;
   url: string;
   options: O;
+}
+
+export interface AuditPolicy<O extends Options> extends PolicyDefinition<O> {
   evaluate(view: StackView, config: OptionValues<O>, rawConfig: Record<string, unknown>): Verdict | Promise<Verdict>;
 }
 
-// The live-verification policy links to Pulumi's page on stack policies and their enforcement levels: whether a
-// check that could not complete blocks an update is that policy's enforcement level (other policies link to the
-// API or control documentation they enforce).
-export const DOCS_URL = "https://www.pulumi.com/docs/discovery-governance/concepts/policy-as-code/policies/";
-
-export function stackPolicy<O extends Options>(def: AuditPolicy<O>): StackValidationPolicy {
+/** The SDK policy's metadata and config schema, as every auditguard policy sends them. */
+export function policyMetadata<O extends Options>(def: PolicyDefinition<O>) {
   return {
     name: def.name,
     description: def.description,
@@ -55,6 +55,17 @@ export function stackPolicy<O extends Options>(def: AuditPolicy<O>): StackValida
     remediationSteps: def.remediationSteps,
     url: def.url,
     configSchema: configSchema(def.options),
+  };
+}
+
+// The live-verification policy links to Pulumi's page on stack policies and their enforcement levels: whether a
+// check that could not complete blocks an update is that policy's enforcement level (other policies link to the
+// API or control documentation they enforce).
+export const DOCS_URL = "https://www.pulumi.com/docs/discovery-governance/concepts/policy-as-code/policies/";
+
+export function stackPolicy<O extends Options>(def: AuditPolicy<O>): StackValidationPolicy {
+  return {
+    ...policyMetadata(def),
     validateStack: async (args: StackValidationArgs, report: ReportViolation) => {
       let verdict: Verdict;
       try {
@@ -101,7 +112,8 @@ function viewOfAnalysis(resources: StackValidationArgs["resources"]): StackView 
   return analysisView.view;
 }
 
-function safeConfig(args: StackValidationArgs): Record<string, unknown> {
+/** The policy's config object, or {} when the SDK has none or throws (stack and resource policies alike). */
+export function safeConfig(args: Pick<StackValidationArgs, "getConfig">): Record<string, unknown> {
   try {
     const c: unknown = args.getConfig();
     return c && typeof c === "object" ? (c as Record<string, unknown>) : {};
@@ -111,7 +123,7 @@ function safeConfig(args: StackValidationArgs): Record<string, unknown> {
 }
 
 // The runtime accepts an object (with a level override); the typed overload does not expose it.
-function reportObject(
+export function reportObject(
   report: ReportViolation,
   v: { message: string; enforcementLevel: EnforcementLevel; urn?: string },
 ): void {

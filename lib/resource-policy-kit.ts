@@ -3,15 +3,9 @@
 // plain view of the resource, nothing escapes, every message redacted. A finding may be marked undetermined: it is
 // then reported advisory whatever the policy's level, so an unverified resource never blocks nor fails anything.
 
-import type {
-  EnforcementLevel,
-  PolicyComplianceFramework,
-  ReportViolation,
-  ResourceValidationArgs,
-  ResourceValidationPolicy,
-  Severity,
-} from "@pulumi/policy";
-import { configSchema, type Options, type OptionValues, readOptions } from "./options";
+import type { ReportViolation, ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
+import { type Options, type OptionValues, readOptions } from "./options";
+import { type PolicyDefinition, policyMetadata, reportObject, safeConfig } from "./policy-kit";
 import { type PlainObject, toPlain } from "./plain";
 import { redact } from "./redact";
 import type { ProviderView, ResourceView } from "./stack";
@@ -22,16 +16,7 @@ export interface ResourceFinding {
   undetermined?: boolean;
 }
 
-export interface AuditResourcePolicy<O extends Options> {
-  name: string;
-  description: string;
-  enforcementLevel: EnforcementLevel;
-  severity: Severity;
-  framework?: PolicyComplianceFramework;
-  tags?: string[];
-  remediationSteps: string;
-  url: string;
-  options: O;
+export interface AuditResourcePolicy<O extends Options> extends PolicyDefinition<O> {
   /** Resource types the policy judges; every other resource is not applicable. */
   types: readonly string[];
   evaluate(
@@ -44,15 +29,7 @@ export interface AuditResourcePolicy<O extends Options> {
 export function resourcePolicy<O extends Options>(def: AuditResourcePolicy<O>): ResourceValidationPolicy {
   const types = new Set(def.types);
   return {
-    name: def.name,
-    description: def.description,
-    enforcementLevel: def.enforcementLevel,
-    severity: def.severity,
-    ...(def.framework ? { framework: def.framework } : {}),
-    ...(def.tags ? { tags: def.tags } : {}),
-    remediationSteps: def.remediationSteps,
-    url: def.url,
-    configSchema: configSchema(def.options),
+    ...policyMetadata(def),
     validateResource: async (args: ResourceValidationArgs, report: ReportViolation) => {
       if (!types.has(args.type)) return;
       let findings: ResourceFinding[];
@@ -98,18 +75,4 @@ export function resourceViewOf(
 
 function asObject(v: ReturnType<typeof toPlain>): PlainObject {
   return typeof v === "object" && v !== null && !Array.isArray(v) ? v : {};
-}
-
-function safeConfig(args: ResourceValidationArgs): Record<string, unknown> {
-  try {
-    const c: unknown = args.getConfig();
-    return c && typeof c === "object" ? (c as Record<string, unknown>) : {};
-  } catch {
-    return {};
-  }
-}
-
-// The runtime accepts an object (with a level override); the typed overload does not expose it.
-function reportObject(report: ReportViolation, v: { message: string; enforcementLevel: EnforcementLevel }): void {
-  (report as unknown as (v: { message: string; enforcementLevel: EnforcementLevel }) => void)(v);
 }
