@@ -173,6 +173,7 @@ describe("e2e: published to a Pulumi Cloud API on loopback and enforced org-wide
 
   it("publish: the CLI runs the pack through the language host for its metadata, uploads npm pack's tarball and completes", async () => {
     const before = fs.readdirSync(ROOT);
+    takeRpcLines(work);
     const r = await run(cli.pulumi, ["policy", "publish", ORG], { cwd: ROOT, env, timeoutMs: 600_000 });
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.deepEqual(fs.readdirSync(ROOT), before, "publish leaves no file in the pack directory");
@@ -200,10 +201,28 @@ describe("e2e: published to a Pulumi Cloud API on loopback and enforced org-wide
     assert.ok(
       published.policies.find((p) => p.name === TRAIL_LOGGING)?.configSchema?.properties["maxDeliveryAgeHours"],
     );
-    // The metadata came from the pack run through the language host, started with no stack context.
-    const host = fs.readFileSync(hostLogOf(work), "utf8");
-    assert.ok(host.includes(`RunPlugin {"kind":"analyzer","dir":"${ROOT}","args":[`), host);
-    assert.ok(host.includes("PolicyProxy configuration none"), host);
+    // The metadata came from the pack run through the language host (real or stand-in), with no stack context: the
+    // pack process started without PULUMI_NODEJS_STACK and was asked for its metadata, never configured for a stack
+    const lines = takeRpcLines(work);
+    const packEnvs = lines.filter((l) => l.startsWith("pack-env "));
+    assert.ok(packEnvs.length > 0, lines.join("\n"));
+    assert.ok(
+      packEnvs.every((l) => !l.includes("PULUMI_NODEJS_STACK")),
+      lines.join("\n"),
+    );
+    assert.ok(lines.includes("getAnalyzerInfo"), lines.join("\n"));
+    // (the CLI may configure it with an empty stack context: no stack, no project)
+    assert.ok(
+      lines
+        .filter((l) => l.startsWith("configureStack "))
+        .every((l) => (JSON.parse(l.slice("configureStack ".length)) as { stack: string }).stack === ""),
+      lines.join("\n"),
+    );
+    if (cli.standInHost) {
+      const host = fs.readFileSync(hostLogOf(work), "utf8");
+      assert.ok(host.includes(`RunPlugin {"kind":"analyzer","dir":"${ROOT}","args":[`), host);
+      assert.ok(host.includes("PolicyProxy configuration none"), host);
+    }
   });
 
   it("enable: the pack goes into the default policy group with a config file and an ESC environment", async () => {
@@ -248,24 +267,47 @@ describe("e2e: published to a Pulumi Cloud API on loopback and enforced org-wide
         .join("\n")}\n${explain(r)}`,
     );
     assert.ok(fs.existsSync(path.join(installDir(), "dist", "index.js")), "the root's postinstall built the pack");
-    const host = fs.readFileSync(hostLogOf(work), "utf8");
-    assert.ok(host.includes(`InstallDependencies {"dir":"${installDir()}","isPlugin":true}`), host);
-    assert.ok(host.includes(`npm install --loglevel=error (cwd ${installDir()})`), host);
-    // ESC: the environment was opened for the pack, and its keys are the only ones the default AWS provider has.
-    assert.ok(cloud.openedYaml.includes(JSON.stringify({ imports: [ESC_ENV] })), cloud.openedYaml.join("\n---\n"));
-    // The CLI gave the host the environment's variables for the pack process (names logged, never values).
-    assert.ok(
-      host.includes(`RunPlugin {"kind":"analyzer","dir":"${installDir()}","args":[`) &&
-        /"added":\[[^\]]*"AWS_ACCESS_KEY_ID","AWS_SECRET_ACCESS_KEY"/.test(host),
-      host,
+    // npm installed the published tarball's shrinkwrap in that directory: every locked runtime dependency at its
+    // locked version (whichever host ran `npm install`).
+    const shrinkwrap = JSON.parse(fs.readFileSync(path.join(installDir(), "npm-shrinkwrap.json"), "utf8")) as {
+      packages: Record<string, { version?: string; dev?: boolean; optional?: boolean; link?: boolean }>;
+    };
+    const locked = Object.entries(shrinkwrap.packages).filter(
+      ([where, e]) => where.startsWith("node_modules/") && e.version && !e.dev && !e.optional && !e.link,
     );
+    assert.ok(locked.length > 50, `${locked.length} locked runtime packages`);
+    const drift = locked.flatMap(([where, e]) => {
+      const manifest = path.join(installDir(), where, "package.json");
+      const installed = fs.existsSync(manifest)
+        ? (JSON.parse(fs.readFileSync(manifest, "utf8")) as { version?: string }).version
+        : "missing";
+      // (@pulumi/policy's own package.json spells its version "v1.21.0"; npm's lock drops the "v")
+      return installed?.replace(/^v/, "") === e.version
+        ? []
+        : [`${where}: locked ${e.version}, installed ${installed}`];
+    });
+    assert.deepEqual(drift, []);
+    if (cli.standInHost) {
+      const host = fs.readFileSync(hostLogOf(work), "utf8");
+      assert.ok(host.includes(`InstallDependencies {"dir":"${installDir()}","isPlugin":true}`), host);
+      assert.ok(host.includes(`npm install --loglevel=error (cwd ${installDir()})`), host);
+      // The CLI gave the host the environment's variables for the pack process (names logged, never values).
+      assert.ok(
+        host.includes(`RunPlugin {"kind":"analyzer","dir":"${installDir()}","args":[`) &&
+          /"added":\[[^\]]*"AWS_ACCESS_KEY_ID","AWS_SECRET_ACCESS_KEY"/.test(host),
+        host,
+      );
+    }
+    // ESC: the environment was opened for the pack, and its keys are the only ones the default AWS provider has
+    // (with either host, the AWS requests below signed with the ESC key are the proof the pack process had them).
+    assert.ok(cloud.openedYaml.includes(JSON.stringify({ imports: [ESC_ENV] })), cloud.openedYaml.join("\n---\n"));
     const defaultTrailReads = aws.requests.filter(
       (q) =>
         q.action === "GetTrailStatus" &&
         q.body["Name"] === arnOf("us-west-2", "default-trail") &&
         q.region === "us-west-2",
     );
-    assert.ok(defaultTrailReads.length > 0, `${host}\n${explain(r)}`);
+    assert.ok(defaultTrailReads.length > 0, explain(r));
     assert.ok(defaultTrailReads.every((q) => q.accessKeyId === ESC_KEY || q.accessKeyId === EXPLICIT_AWS_KEY));
     assert.ok(
       defaultTrailReads.some((q) => q.accessKeyId === ESC_KEY),
