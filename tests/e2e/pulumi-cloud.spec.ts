@@ -225,6 +225,20 @@ describe("e2e: published to a Pulumi Cloud API on loopback and enforced org-wide
     }
   });
 
+  it("enable into another organization fails: the service holds only its own org's packs and policy group", async () => {
+    const other = "another-org";
+    const r = await run(cli.pulumi, ["policy", "enable", `${other}/${PACK}`, VERSION], { cwd: work, env });
+    assert.notEqual(r.code, 0, r.stdout + r.stderr);
+    assert.equal(cloud.groupPacks.size, 0, "nothing was added to the org's policy group");
+    assert.ok(cloud.unexpected.length > 0, r.stdout + r.stderr);
+    assert.ok(
+      cloud.unexpected.every((route) => route.includes(`/api/orgs/${other}/`)),
+      cloud.unexpected.join("\n"),
+    );
+    // Answered 404 as refused; the last test checks that the CLI's own flow never names another org.
+    cloud.unexpected.length = 0;
+  });
+
   it("enable: the pack goes into the default policy group with a config file and an ESC environment", async () => {
     const config = path.join(work, "group-config.json");
     fs.writeFileSync(
