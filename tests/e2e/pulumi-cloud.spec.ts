@@ -376,6 +376,36 @@ describe("e2e: published to a Pulumi Cloud API on loopback and enforced org-wide
     assert.ok((update?.events.length ?? 0) > 0, "the CLI sent the preview's engine events to the service");
   });
 
+  it("enable again without disabling the recorder policy: the group config is replaced and that policy reads and reports again", async () => {
+    // The control for "the disabled policy stays silent": ApplyPolicyPack sends the whole config (client.go
+    // ApplyPolicyPack, UpdatePolicyGroupRequest.addPolicyPack), so the recorder policy is back at its own level.
+    const config = path.join(work, "group-config-enabled.json");
+    fs.writeFileSync(config, JSON.stringify({ [TRAIL_LOGGING]: { maxDeliveryAgeHours: 2 }, environments: [ESC_ENV] }));
+    const enable = await run(cli.pulumi, ["policy", "enable", `${ORG}/${PACK}`, VERSION, "--config", config], {
+      cwd: work,
+      env,
+    });
+    assert.equal(enable.code, 0, enable.stdout + enable.stderr);
+    assert.equal((cloud.groupPacks.get(PACK)?.config ?? {})[RECORDER_RECORDING], undefined);
+    healthy();
+    aws.recorders.set("us-east-1/main", { recording: false, lastStatus: "SUCCESS" });
+    const r = await op("preview");
+    assert.ok(
+      aws.requests.some((q) => {
+        const names = q.body["ConfigurationRecorderNames"];
+        return Array.isArray(names) && names.includes("main");
+      }),
+      JSON.stringify(aws.requests.map((q) => [q.action, q.region, q.body])),
+    );
+    assert.ok(
+      brief(policyEvents(r).filter((e) => e.policyName === RECORDER_RECORDING)).includes(
+        `${RECORDER_RECORDING}@${urn("aws:cfg/recorder:Recorder", "main-recorder")}#mandatory`,
+      ),
+      explain(r),
+    );
+    assert.equal(r.ok, false, explain(r));
+  });
+
   it("the CLI called no route the loopback service does not serve, and every API call carried the token", () => {
     assert.deepEqual(cloud.unexpected, []);
     assert.ok(
