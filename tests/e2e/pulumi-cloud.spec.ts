@@ -159,6 +159,16 @@ describe("e2e: published to a Pulumi Cloud API on loopback and enforced org-wide
     path.join(String(env["PULUMI_HOME"]), "policies", ORG, `pulumi-analyzer-${PACK}-v${VERSION}`);
 
   it("login: the CLI sends the access token and takes the user and organization the service names", async () => {
+    const wrong = await run(cli.pulumi, ["login", cloud.url], {
+      cwd: work,
+      env: { ...env, PULUMI_ACCESS_TOKEN: "pul-e2ewrong000000000000000000000000000000" },
+    });
+    assert.notEqual(wrong.code, 0, "a login with a token the service does not know fails");
+    assert.ok(
+      cloud.requests.some((q) => q.method === "GET" && q.path === "/api/user" && q.auth === "token"),
+      JSON.stringify(cloud.requests),
+    );
+    cloud.requests.length = 0;
     const r = await run(cli.pulumi, ["login", cloud.url], { cwd: work, env });
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.ok(
@@ -223,6 +233,17 @@ describe("e2e: published to a Pulumi Cloud API on loopback and enforced org-wide
       assert.ok(host.includes(`RunPlugin {"kind":"analyzer","dir":"${ROOT}","args":[`), host);
       assert.ok(host.includes("PolicyProxy configuration none"), host);
     }
+  });
+
+  it("publish of the same version again is refused (409): a published version tag is never replaced", async () => {
+    const published = cloud.packs.get(`${PACK}@${VERSION}`);
+    const tarball = published?.tarball;
+    assert.ok(published?.completed && tarball);
+    const r = await run(cli.pulumi, ["policy", "publish", ORG], { cwd: ROOT, env, timeoutMs: 600_000 });
+    assert.notEqual(r.code, 0, r.stdout + r.stderr);
+    assert.ok((r.stdout + r.stderr).includes("already exists"), r.stdout + r.stderr);
+    assert.equal(cloud.packs.get(`${PACK}@${VERSION}`), published);
+    assert.equal(published.tarball, tarball, "nothing was uploaded over the published version");
   });
 
   it("enable into another organization fails: the service holds only its own org's packs and policy group", async () => {

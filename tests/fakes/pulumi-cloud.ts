@@ -230,6 +230,10 @@ export class FakePulumiCloud {
       // PublishPolicyPack step 1: apitype.CreatePolicyPackRequest -> CreatePolicyPackResponse {version, uploadURI}
       const r = parsed() as unknown as PublishedPack;
       const key = `${r.name}@${r.versionTag}`;
+      // apitype.CreatePolicyPackRequest.VersionTag: once a version is published it can never be republished.
+      if (this.packs.get(key)?.completed) {
+        return json(409, { code: 409, message: `Policy Pack ${r.name} version ${r.versionTag} already exists` });
+      }
       this.packs.set(key, { ...r, completed: false });
       return json(200, { version: 1, uploadURI: `${this.url}/storage/policypacks/${encodeURIComponent(key)}` });
     }
