@@ -10,7 +10,9 @@
 // group, ESC environments and stacks all belong to that one org. A route with a wrong token answers 401. In the
 // suite's runs (CLI v3.276.0) every route below is called except renew_lease (a lease shorter than the update), the
 // single-event POST, the schema GET (policy enable did not validate), HEAD of a project and log-decryption: served as
-// the client names them, for other versions.
+// the client names them, for other versions. GET /api/capabilities answers none: the CLI then takes the legacy path
+// (CreateUpdate, StartUpdate, checkpoints; backend.go uses begin-update only with the "begin-update" capability), so
+// the combined `begin-update` route and journaling are not exercised here.
 
 import http from "node:http";
 import type { AddressInfo } from "node:net";
