@@ -34,6 +34,8 @@ export interface Cli {
   version: string;
   /** A Node.js language host is next to the CLI or on PATH: packs and programs can run the usual way. */
   languageHost: boolean;
+  /** That host is the stand-in of tests/e2e/language-host.ts (it logs to hostLogOf(work)), not a real one. */
+  standInHost?: boolean;
 }
 
 export interface Run {
@@ -172,7 +174,7 @@ export const PACK_PATHS: readonly PackPath[] = ["launcher", "host"];
  * looks for language plugins (sdk/go/common/workspace/plugins.go `GetPluginPath`: PATH, then next to the CLI).
  */
 export function cliFor(cli: Cli, mode: PackPath, work: string): Cli {
-  if (mode === "launcher") return { ...cli, languageHost: false };
+  if (mode === "launcher") return { ...cli, languageHost: false, standInHost: false };
   if (cli.languageHost) return cli;
   const dir = path.join(work, "cli-with-host");
   fs.mkdirSync(dir, { recursive: true });
@@ -185,7 +187,7 @@ export function cliFor(cli: Cli, mode: PackPath, work: string): Cli {
     `#!/bin/sh\nexec ${q(process.execPath)} ${q(host)} --version-of-cli ${q(cli.version.replace(/^v/, ""))} "$@"\n`,
     { mode: 0o755 },
   );
-  return { ...cli, dir, pulumi, languageHost: true };
+  return { ...cli, dir, pulumi, languageHost: true, standInHost: true };
 }
 
 /** Where the stand-in language host of a test group logs the calls it receives (tests/e2e/language-host.ts). */

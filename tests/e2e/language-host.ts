@@ -257,7 +257,10 @@ async function runPolicyPack(call: RunPluginCall, dir: string): Promise<void> {
     put("PULUMI_NODEJS_PROJECT", context.getProject());
     put("PULUMI_NODEJS_STACK", context.getStack());
     put("PULUMI_NODEJS_DRY_RUN", String(context.getDryRun()));
-    put("PULUMI_CONFIG", JSON.stringify(Object.fromEntries(context.getConfigMap().entries())));
+    // The real host sets PULUMI_CONFIG only when the stack has config (`if config.Config != nil`: proto3 decodes an
+    // empty map as nil).
+    const config = context.getConfigMap();
+    if (config.getLength() > 0) env["PULUMI_CONFIG"] = JSON.stringify(Object.fromEntries(config.entries()));
   }
 
   const child = spawn(process.execPath, args, { cwd: dir, env, stdio: ["ignore", "pipe", "pipe"] });

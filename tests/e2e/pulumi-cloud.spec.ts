@@ -159,6 +159,16 @@ describe("e2e: published to a Pulumi Cloud API on loopback and enforced org-wide
     path.join(String(env["PULUMI_HOME"]), "policies", ORG, `pulumi-analyzer-${PACK}-v${VERSION}`);
 
   it("login: the CLI sends the access token and takes the user and organization the service names", async () => {
+    const wrong = await run(cli.pulumi, ["login", cloud.url], {
+      cwd: work,
+      env: { ...env, PULUMI_ACCESS_TOKEN: "pul-e2ewrong000000000000000000000000000000" },
+    });
+    assert.notEqual(wrong.code, 0, "a login with a token the service does not know fails");
+    assert.ok(
+      cloud.requests.some((q) => q.method === "GET" && q.path === "/api/user" && q.auth === "token"),
+      JSON.stringify(cloud.requests),
+    );
+    cloud.requests.length = 0;
     const r = await run(cli.pulumi, ["login", cloud.url], { cwd: work, env });
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.ok(
@@ -173,6 +183,7 @@ describe("e2e: published to a Pulumi Cloud API on loopback and enforced org-wide
 
   it("publish: the CLI runs the pack through the language host for its metadata, uploads npm pack's tarball and completes", async () => {
     const before = fs.readdirSync(ROOT);
+    takeRpcLines(work);
     const r = await run(cli.pulumi, ["policy", "publish", ORG], { cwd: ROOT, env, timeoutMs: 600_000 });
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.deepEqual(fs.readdirSync(ROOT), before, "publish leaves no file in the pack directory");
@@ -200,10 +211,53 @@ describe("e2e: published to a Pulumi Cloud API on loopback and enforced org-wide
     assert.ok(
       published.policies.find((p) => p.name === TRAIL_LOGGING)?.configSchema?.properties["maxDeliveryAgeHours"],
     );
-    // The metadata came from the pack run through the language host, started with no stack context.
-    const host = fs.readFileSync(hostLogOf(work), "utf8");
-    assert.ok(host.includes(`RunPlugin {"kind":"analyzer","dir":"${ROOT}","args":[`), host);
-    assert.ok(host.includes("PolicyProxy configuration none"), host);
+    // The metadata came from the pack run through the language host (real or stand-in), with no stack context: the
+    // pack process started without PULUMI_NODEJS_STACK and was asked for its metadata, never configured for a stack
+    const lines = takeRpcLines(work);
+    const packEnvs = lines.filter((l) => l.startsWith("pack-env "));
+    assert.ok(packEnvs.length > 0, lines.join("\n"));
+    assert.ok(
+      packEnvs.every((l) => !l.includes("PULUMI_NODEJS_STACK")),
+      lines.join("\n"),
+    );
+    assert.ok(lines.includes("getAnalyzerInfo"), lines.join("\n"));
+    // (the CLI may configure it with an empty stack context: no stack, no project)
+    assert.ok(
+      lines
+        .filter((l) => l.startsWith("configureStack "))
+        .every((l) => (JSON.parse(l.slice("configureStack ".length)) as { stack: string }).stack === ""),
+      lines.join("\n"),
+    );
+    if (cli.standInHost) {
+      const host = fs.readFileSync(hostLogOf(work), "utf8");
+      assert.ok(host.includes(`RunPlugin {"kind":"analyzer","dir":"${ROOT}","args":[`), host);
+      assert.ok(host.includes("PolicyProxy configuration none"), host);
+    }
+  });
+
+  it("publish of the same version again is refused (409): a published version tag is never replaced", async () => {
+    const published = cloud.packs.get(`${PACK}@${VERSION}`);
+    const tarball = published?.tarball;
+    assert.ok(published?.completed && tarball);
+    const r = await run(cli.pulumi, ["policy", "publish", ORG], { cwd: ROOT, env, timeoutMs: 600_000 });
+    assert.notEqual(r.code, 0, r.stdout + r.stderr);
+    assert.ok((r.stdout + r.stderr).includes("already exists"), r.stdout + r.stderr);
+    assert.equal(cloud.packs.get(`${PACK}@${VERSION}`), published);
+    assert.equal(published.tarball, tarball, "nothing was uploaded over the published version");
+  });
+
+  it("enable into another organization fails: the service holds only its own org's packs and policy group", async () => {
+    const other = "another-org";
+    const r = await run(cli.pulumi, ["policy", "enable", `${other}/${PACK}`, VERSION], { cwd: work, env });
+    assert.notEqual(r.code, 0, r.stdout + r.stderr);
+    assert.equal(cloud.groupPacks.size, 0, "nothing was added to the org's policy group");
+    assert.ok(cloud.unexpected.length > 0, r.stdout + r.stderr);
+    assert.ok(
+      cloud.unexpected.every((route) => route.includes(`/api/orgs/${other}/`)),
+      cloud.unexpected.join("\n"),
+    );
+    // Answered 404 as refused; the last test checks that the CLI's own flow never names another org.
+    cloud.unexpected.length = 0;
   });
 
   it("enable: the pack goes into the default policy group with a config file and an ESC environment", async () => {
@@ -248,24 +302,47 @@ describe("e2e: published to a Pulumi Cloud API on loopback and enforced org-wide
         .join("\n")}\n${explain(r)}`,
     );
     assert.ok(fs.existsSync(path.join(installDir(), "dist", "index.js")), "the root's postinstall built the pack");
-    const host = fs.readFileSync(hostLogOf(work), "utf8");
-    assert.ok(host.includes(`InstallDependencies {"dir":"${installDir()}","isPlugin":true}`), host);
-    assert.ok(host.includes(`npm install --loglevel=error (cwd ${installDir()})`), host);
-    // ESC: the environment was opened for the pack, and its keys are the only ones the default AWS provider has.
-    assert.ok(cloud.openedYaml.includes(JSON.stringify({ imports: [ESC_ENV] })), cloud.openedYaml.join("\n---\n"));
-    // The CLI gave the host the environment's variables for the pack process (names logged, never values).
-    assert.ok(
-      host.includes(`RunPlugin {"kind":"analyzer","dir":"${installDir()}","args":[`) &&
-        /"added":\[[^\]]*"AWS_ACCESS_KEY_ID","AWS_SECRET_ACCESS_KEY"/.test(host),
-      host,
+    // npm installed the published tarball's shrinkwrap in that directory: every locked runtime dependency at its
+    // locked version (whichever host ran `npm install`).
+    const shrinkwrap = JSON.parse(fs.readFileSync(path.join(installDir(), "npm-shrinkwrap.json"), "utf8")) as {
+      packages: Record<string, { version?: string; dev?: boolean; optional?: boolean; link?: boolean }>;
+    };
+    const locked = Object.entries(shrinkwrap.packages).filter(
+      ([where, e]) => where.startsWith("node_modules/") && e.version && !e.dev && !e.optional && !e.link,
     );
+    assert.ok(locked.length > 50, `${locked.length} locked runtime packages`);
+    const drift = locked.flatMap(([where, e]) => {
+      const manifest = path.join(installDir(), where, "package.json");
+      const installed = fs.existsSync(manifest)
+        ? (JSON.parse(fs.readFileSync(manifest, "utf8")) as { version?: string }).version
+        : "missing";
+      // (@pulumi/policy's own package.json spells its version "v1.21.0"; npm's lock drops the "v")
+      return installed?.replace(/^v/, "") === e.version
+        ? []
+        : [`${where}: locked ${e.version}, installed ${installed}`];
+    });
+    assert.deepEqual(drift, []);
+    if (cli.standInHost) {
+      const host = fs.readFileSync(hostLogOf(work), "utf8");
+      assert.ok(host.includes(`InstallDependencies {"dir":"${installDir()}","isPlugin":true}`), host);
+      assert.ok(host.includes(`npm install --loglevel=error (cwd ${installDir()})`), host);
+      // The CLI gave the host the environment's variables for the pack process (names logged, never values).
+      assert.ok(
+        host.includes(`RunPlugin {"kind":"analyzer","dir":"${installDir()}","args":[`) &&
+          /"added":\[[^\]]*"AWS_ACCESS_KEY_ID","AWS_SECRET_ACCESS_KEY"/.test(host),
+        host,
+      );
+    }
+    // ESC: the environment was opened for the pack, and its keys are the only ones the default AWS provider has
+    // (with either host, the AWS requests below signed with the ESC key are the proof the pack process had them).
+    assert.ok(cloud.openedYaml.includes(JSON.stringify({ imports: [ESC_ENV] })), cloud.openedYaml.join("\n---\n"));
     const defaultTrailReads = aws.requests.filter(
       (q) =>
         q.action === "GetTrailStatus" &&
         q.body["Name"] === arnOf("us-west-2", "default-trail") &&
         q.region === "us-west-2",
     );
-    assert.ok(defaultTrailReads.length > 0, `${host}\n${explain(r)}`);
+    assert.ok(defaultTrailReads.length > 0, explain(r));
     assert.ok(defaultTrailReads.every((q) => q.accessKeyId === ESC_KEY || q.accessKeyId === EXPLICIT_AWS_KEY));
     assert.ok(
       defaultTrailReads.some((q) => q.accessKeyId === ESC_KEY),
@@ -318,6 +395,36 @@ describe("e2e: published to a Pulumi Cloud API on loopback and enforced org-wide
     assert.equal(update?.kind, "preview");
     assert.equal(update?.status, "failed");
     assert.ok((update?.events.length ?? 0) > 0, "the CLI sent the preview's engine events to the service");
+  });
+
+  it("enable again without disabling the recorder policy: the group config is replaced and that policy reads and reports again", async () => {
+    // The control for "the disabled policy stays silent": ApplyPolicyPack sends the whole config (client.go
+    // ApplyPolicyPack, UpdatePolicyGroupRequest.addPolicyPack), so the recorder policy is back at its own level.
+    const config = path.join(work, "group-config-enabled.json");
+    fs.writeFileSync(config, JSON.stringify({ [TRAIL_LOGGING]: { maxDeliveryAgeHours: 2 }, environments: [ESC_ENV] }));
+    const enable = await run(cli.pulumi, ["policy", "enable", `${ORG}/${PACK}`, VERSION, "--config", config], {
+      cwd: work,
+      env,
+    });
+    assert.equal(enable.code, 0, enable.stdout + enable.stderr);
+    assert.equal((cloud.groupPacks.get(PACK)?.config ?? {})[RECORDER_RECORDING], undefined);
+    healthy();
+    aws.recorders.set("us-east-1/main", { recording: false, lastStatus: "SUCCESS" });
+    const r = await op("preview");
+    assert.ok(
+      aws.requests.some((q) => {
+        const names = q.body["ConfigurationRecorderNames"];
+        return Array.isArray(names) && names.includes("main");
+      }),
+      JSON.stringify(aws.requests.map((q) => [q.action, q.region, q.body])),
+    );
+    assert.ok(
+      brief(policyEvents(r).filter((e) => e.policyName === RECORDER_RECORDING)).includes(
+        `${RECORDER_RECORDING}@${urn("aws:cfg/recorder:Recorder", "main-recorder")}#mandatory`,
+      ),
+      explain(r),
+    );
+    assert.equal(r.ok, false, explain(r));
   });
 
   it("the CLI called no route the loopback service does not serve, and every API call carried the token", () => {

@@ -5,9 +5,14 @@
 // pkg/cmd/esc/cli/client/client.go, the types in sdk/go/common/apitype and sdk/go/common/esc); the comment on each
 // names the client function. What the real service decides on its own (policy group membership, ESC evaluation,
 // presigned storage URLs) is set here by the test, and said so where it happens. Any other route answers 404 and is
-// recorded in `unexpected`; a route with a wrong token answers 401. In the suite's runs (CLI v3.276.0) every route
-// below is called except renew_lease (a lease shorter than the update), the single-event POST, the schema GET (policy
-// enable did not validate), HEAD of a project and log-decryption: served as the client names them, for other versions.
+// recorded in `unexpected`, and so does a route naming an organization other than the one the service was started
+// with (`/api/orgs/{org}/…`, `/api/esc/environments/{org}/…`, `/api/stacks/{org}/…`): its packs, default policy
+// group, ESC environments and stacks all belong to that one org. A route with a wrong token answers 401. In the
+// suite's runs (CLI v3.276.0) every route below is called except renew_lease (a lease shorter than the update), the
+// single-event POST, the schema GET (policy enable did not validate), HEAD of a project and log-decryption: served as
+// the client names them, for other versions. GET /api/capabilities answers none: the CLI then takes the legacy path
+// (CreateUpdate, StartUpdate, checkpoints; backend.go uses begin-update only with the "begin-update" capability), so
+// the combined `begin-update` route and journaling are not exercised here.
 
 import http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -167,6 +172,10 @@ export class FakePulumiCloud {
       return notFound();
     }
 
+    // This service holds one organization: a route naming another (a CLI sending the wrong org) is not served.
+    const scoped = /^\/api\/(?:orgs|esc\/environments|stacks)\/([^/]+)/.exec(p);
+    if (scoped && decodeURIComponent(scoped[1] ?? "") !== this.org) return notFound();
+
     // Update-scoped calls authenticate with the update's lease token (client.updateRESTCall: "update-token").
     const upd = /^\/api\/stacks\/([^/]+)\/([^/]+)\/([^/]+)\/update\/([^/]+)(?:\/(.+))?$/.exec(p);
     if (upd && upd[5] && ["renew_lease", "checkpoint", "events/batch", "events", "complete"].includes(upd[5])) {
@@ -223,6 +232,10 @@ export class FakePulumiCloud {
       // PublishPolicyPack step 1: apitype.CreatePolicyPackRequest -> CreatePolicyPackResponse {version, uploadURI}
       const r = parsed() as unknown as PublishedPack;
       const key = `${r.name}@${r.versionTag}`;
+      // apitype.CreatePolicyPackRequest.VersionTag: once a version is published it can never be republished.
+      if (this.packs.get(key)?.completed) {
+        return json(409, { code: 409, message: `Policy Pack ${r.name} version ${r.versionTag} already exists` });
+      }
       this.packs.set(key, { ...r, completed: false });
       return json(200, { version: 1, uploadURI: `${this.url}/storage/policypacks/${encodeURIComponent(key)}` });
     }
