@@ -222,6 +222,23 @@ describe("account coverage over the Analyzer protocol", function () {
     assert.match(d[0]?.message ?? "", /trail 'org-trail' \(organization trail of 999988887777\) is not logging since /);
   });
 
+  for (const code of ["TrailNotFoundException", "CloudTrailARNInvalidException"]) {
+    it(`the account's own trail whose selectors answer ${code}: undetermined, never covered on an assumption`, async () => {
+      // Deleted between DescribeTrails and GetEventSelectors, or its ARN refused: nothing says what it records.
+      trailIn(fake, "own", "eu-west-1");
+      recorderIn(fake, "eu-west-1");
+      fake.fault = (req) =>
+        req.action === "GetEventSelectors"
+          ? { kind: "error", status: 400, code, message: `Unknown trail: ${String(req.body["TrailName"])}` }
+          : undefined;
+      const result = await h().analyzeStack(appStack(["eu-west-1"]).resources);
+      assert.deepEqual(of(result, TRAIL_COVERAGE), [], brief(result));
+      const live = of(result, LIVE);
+      assert.equal(live.length, 1, brief(result));
+      assert.match(live[0]?.message ?? "", new RegExp(`calling GetEventSelectors: .*\\[code ${code}`));
+    });
+  }
+
   it("a logging trail whose S3 delivery fails (NoSuchBucket) does not cover its region", async () => {
     const arn = trailIn(fake, "broken", "eu-west-1");
     recorderIn(fake, "eu-west-1");

@@ -82,6 +82,11 @@ export type RegionCoverage = CoverageFacts;
 /** A candidate trail and what its status and selectors calls returned. */
 export interface TrailEvidence {
   trail: ListedTrail;
+  /**
+   * Another account's trail (an organization trail seen from a member account): CloudTrail answers
+   * GetEventSelectors on it only to its own account, so its selectors are not asked. Absent: the account's own.
+   */
+  foreign?: boolean;
   status: TrailStatus | NotFound | undefined;
   selectors: TrailSelectors | NotFound | undefined;
 }
@@ -98,7 +103,13 @@ export interface RecorderEvidence {
 
 // ---- pure rules ----------------------------------------------------------------------------------
 
-export type Judgement = { covers: true; by: string; recordsGlobalTypes?: boolean } | { covers: false; why: string };
+/**
+ * A candidate's verdict for a region. `undetermined` (with covers false): what could not be read, and why; the
+ * region is then undetermined, not uncovered, unless another candidate verifiably covers it.
+ */
+export type Judgement =
+  | { covers: true; by: string; recordsGlobalTypes?: boolean }
+  | { covers: false; why: string; undetermined?: CheckFailure };
 
 /**
  * Does this trail cover `region`? Scope (multi-region or homed there), IsLogging, every delivery destination
@@ -122,6 +133,11 @@ export function trailCovers(region: string, e: TrailEvidence): Judgement {
   if (failing.length > 0) return { covers: false, why: `${label} is logging but ${failing.join(" and ")}` };
   const scope = t.isMultiRegion ? `multi-region, home ${home}` : `home ${home}`;
   if (!e.selectors) return { covers: false, why: `${label}: its event selectors are unknown` };
+  if (!e.selectors.found && !e.foreign) {
+    // The account's own trail: its selectors are read, never assumed (GetEventSelectors failed or found nothing).
+    const detail = `the event selectors of ${label} could not be read (${e.selectors.detail})`;
+    return { covers: false, why: detail, undetermined: { reason: "unexpected-error", detail } };
+  }
   if (!e.selectors.found) {
     // CloudTrail's own default (no custom selectors) is all read and write management events.
     const assumed =
@@ -541,7 +557,7 @@ async function evaluateTrails(run: RunCall, p: Placement, account: string, timeo
   const listed = await run(list);
   if (!listed.ok) return failed(listed.failure, list.spec);
   const evidence = await Promise.all(
-    listed.value.map(async (trail): Promise<{ e: TrailEvidence; failure?: Composed }> => {
+    listed.value.map(async (trail): Promise<{ e: TrailEvidence; failure?: Composed; selectorsSpec?: CallSpec }> => {
       const home = trail.homeRegion ?? regionOfArn(trail.arn) ?? p.region;
       if (!trail.isMultiRegion && home !== p.region) return { e: { trail, status: undefined, selectors: undefined } };
       // By ARN in the home region: shadow and organization trails answer only to their ARN.
@@ -600,21 +616,29 @@ async function evaluateTrails(run: RunCall, p: Placement, account: string, timeo
       return {
         e: {
           trail,
+          foreign,
           status: status.ok ? status.value : undefined,
           selectors: selectors.ok ? selectors.value : undefined,
         },
+        selectorsSpec: spec(COVERAGE_ACTIONS.eventSelectors, home, account, trail.arn),
         ...(failure ? { failure } : {}),
       };
     }),
   );
+  const judged = evidence.map((x) => ({ ...x, j: trailCovers(p.region, x.e) }));
   const verdict = regionVerdict(
     account,
     p.region,
-    evidence.map(({ e }) => trailCovers(p.region, e)),
+    judged.map((x) => x.j),
     `no trail applies to ${p.region}`,
   );
-  // Not covered while some candidate could not be read: undetermined, never a violation.
-  const undetermined = evidence.find((x) => x.failure)?.failure;
+  // Not covered while some candidate could not be read or judged: undetermined, never a violation.
+  const unjudged = judged.find((x) => !x.j.covers && x.j.undetermined);
+  const undetermined =
+    judged.find((x) => x.failure)?.failure ??
+    (unjudged && !unjudged.j.covers && unjudged.j.undetermined && unjudged.selectorsSpec
+      ? failed(unjudged.j.undetermined, unjudged.selectorsSpec)
+      : undefined);
   if (!verdict.coveredBy && undetermined) return undetermined;
   return { outcome: success(verdict), spec: list.spec };
 }

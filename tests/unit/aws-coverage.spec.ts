@@ -87,7 +87,7 @@ describe("AWS coverage rules: trails", () => {
       );
     const unread = { found: false as const, detail: "only its account 999988887777 may call GetEventSelectors on it" };
     // No custom selectors: CloudTrail's default, all read and write management events.
-    const plain = trailCovers("eu-west-1", { trail: org(false), status: logging, selectors: unread });
+    const plain = trailCovers("eu-west-1", { trail: org(false), foreign: true, status: logging, selectors: unread });
     assert.deepEqual(plain, {
       covers: true,
       by:
@@ -96,7 +96,7 @@ describe("AWS coverage rules: trails", () => {
     });
     // Custom selectors it cannot read: covered on an assumption it states.
     for (const custom of [true, undefined]) {
-      const j = trailCovers("eu-west-1", { trail: org(custom), status: logging, selectors: unread });
+      const j = trailCovers("eu-west-1", { trail: org(custom), foreign: true, status: logging, selectors: unread });
       assert.equal(j.covers, true);
       assert.match(
         j.covers ? j.by : "",
@@ -106,10 +106,20 @@ describe("AWS coverage rules: trails", () => {
     // Still judged on what the member can read: its status.
     const stopped = trailCovers("eu-west-1", {
       trail: org(false),
+      foreign: true,
       status: { ...logging, isLogging: false },
       selectors: unread,
     });
     assert.equal(stopped.covers, false);
+  });
+
+  it("the account's own trail whose selectors could not be read: not covered, undetermined (never assumed)", () => {
+    const unread = { found: false as const, detail: "TrailNotFoundException" };
+    for (const own of [listed("own", "eu-west-1", { hasCustomEventSelectors: false }), listed("x", "eu-west-1")]) {
+      const j = trailCovers("eu-west-1", { trail: own, status: logging, selectors: unread });
+      assert.equal(j.covers, false);
+      assert.equal(j.covers ? undefined : j.undetermined?.reason, "unexpected-error");
+    }
   });
 
   it("delivery health, one destination at a time: a failing S3 or CloudWatch Logs delivery does not cover", () => {
