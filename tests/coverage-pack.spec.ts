@@ -193,7 +193,7 @@ describe("account coverage over the Analyzer protocol", function () {
     assert.deepEqual(fake.calls("GetEventSelectors"), []);
   });
 
-  it("an organization trail with custom selectors a member cannot read: covered on a stated assumption; stopped: not", async () => {
+  it("an organization trail with custom selectors a member cannot read: undetermined unless another trail covers; stopped: not covered", async () => {
     const member = "AGMEMBERKEY0000002";
     fake.accounts.set(member, MEMBER_ACCOUNT);
     const arn = trailIn(fake, "org-trail", "us-east-1", { multi: true, org: true }, ORG_ACCOUNT);
@@ -209,9 +209,21 @@ describe("account coverage over the Analyzer protocol", function () {
       secretKey: "ag-member-secret-000002",
     });
     const stack = [stackResource(), providerResource(provider), bucket("member-data-2", provider)];
-    const covered = await h().analyzeStack(stack);
-    assert.deepEqual(covered.diagnostics, [], brief(covered));
+    const unknown = await h().analyzeStack(stack);
+    assert.deepEqual(of(unknown, TRAIL_COVERAGE), [], brief(unknown));
+    const live = of(unknown, LIVE);
+    assert.equal(live.length, 1, brief(unknown));
+    assert.match(
+      live[0]?.message ?? "",
+      /organization trail of 999988887777\) has custom event selectors .* cannot be read from this account/,
+    );
+    assert.match(live[0]?.message ?? "", /cloudtrail:GetEventSelectors as the trail's own account 999988887777/);
     assert.deepEqual(fake.calls("GetEventSelectors"), []);
+    // A trail of the member's own that verifiably covers the region settles it.
+    trailIn(fake, "member-own", "eu-west-1", {}, MEMBER_ACCOUNT);
+    const covered = await h().analyzeStack([...stack, bucket("member-data-4", provider)]);
+    assert.deepEqual(covered.diagnostics, [], brief(covered));
+    fake.trails.delete(`arn:aws:cloudtrail:eu-west-1:${MEMBER_ACCOUNT}:trail/member-own`);
     // What the member can read still decides: the trail's status, by its full ARN.
     const state = fake.trails.get(arn);
     assert.ok(state);

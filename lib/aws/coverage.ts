@@ -113,9 +113,9 @@ export type Judgement =
 
 /**
  * Does this trail cover `region`? Scope (multi-region or homed there), IsLogging, every delivery destination
- * healthy, read+write management events. Selectors that cannot be read (an organization trail seen from a
- * member account) are never held against the trail: what DescribeTrails says of them is used, and the
- * assumption is said in the verdict.
+ * healthy, read+write management events. Another account's trail (an organization trail seen from a member
+ * account) has selectors this account cannot read: without custom selectors (HasCustomEventSelectors false) it
+ * records CloudTrail's default, all management events; otherwise it is undetermined, never a pass.
  */
 export function trailCovers(region: string, e: TrailEvidence): Judgement {
   const t = e.trail;
@@ -139,12 +139,30 @@ export function trailCovers(region: string, e: TrailEvidence): Judgement {
     return { covers: false, why: detail, undetermined: { reason: "unexpected-error", detail } };
   }
   if (!e.selectors.found) {
-    // CloudTrail's own default (no custom selectors) is all read and write management events.
-    const assumed =
-      t.hasCustomEventSelectors === false
-        ? "no custom event selectors, so all read and write management events (CloudTrail's default)"
-        : `its event selectors cannot be read from this account (${e.selectors.detail}); assumed to record read and write management events`;
-    return { covers: true, by: `${label} (${scope}; ${assumed})` };
+    // Another account's trail. No custom selectors is CloudTrail's default: all read and write management events.
+    if (t.hasCustomEventSelectors === false) {
+      return {
+        covers: true,
+        by: `${label} (${scope}; no custom event selectors, so all read and write management events (CloudTrail's default))`,
+      };
+    }
+    // Custom (or unreported) selectors only the owner may read: what it records cannot be told from here.
+    const custom =
+      t.hasCustomEventSelectors === true
+        ? "has custom event selectors"
+        : "does not say whether it has custom event selectors";
+    const detail =
+      `${label} ${custom} (HasCustomEventSelectors), and its event selectors cannot be read from this account ` +
+      `(${e.selectors.detail}), so whether it records read and write management events is unknown`;
+    return {
+      covers: false,
+      why: detail,
+      undetermined: {
+        reason: "access-denied",
+        detail,
+        permission: `cloudtrail:GetEventSelectors as the trail's own account${owner ? ` ${owner}` : ""} (CloudTrail answers it only to that account)`,
+      },
+    };
   }
   // Judged exactly as aws-cloudtrail-trail-declared judges declared selectors.
   const cov = managementCoverage(e.selectors.eventSelectors, e.selectors.advancedEventSelectors);
@@ -241,7 +259,11 @@ export function recordsGlobalTypes(group: PlainObject | undefined): boolean {
   }
 }
 
-/** The verdict for a region from every candidate: covered by the first that covers, else what each lacks. */
+/**
+ * The verdict for a region from every candidate: covered by the first that verifiably covers (an undetermined
+ * candidate never outweighs one), else what each lacks; the caller turns an undetermined candidate into an
+ * undetermined region.
+ */
 export function regionVerdict(
   account: string,
   region: string,

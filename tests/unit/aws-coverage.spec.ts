@@ -77,7 +77,7 @@ describe("AWS coverage rules: trails", () => {
     assert.match(j.covers ? j.by : "", /organization trail/);
   });
 
-  it("an organization trail whose selectors the member cannot read: never a violation, the assumption said", () => {
+  it("an organization trail whose selectors the member cannot read: covered only without custom selectors, else undetermined", () => {
     const org = (custom: boolean | undefined): ListedTrail =>
       listed(
         "org-trail",
@@ -94,14 +94,20 @@ describe("AWS coverage rules: trails", () => {
         "trail 'org-trail' (organization trail of 999988887777) (multi-region, home us-east-1; no custom event " +
         "selectors, so all read and write management events (CloudTrail's default))",
     });
-    // Custom selectors it cannot read: covered on an assumption it states.
+    // Custom (or unreported) selectors it cannot read: undetermined, naming what could not be read and why.
     for (const custom of [true, undefined]) {
       const j = trailCovers("eu-west-1", { trail: org(custom), foreign: true, status: logging, selectors: unread });
-      assert.equal(j.covers, true);
+      assert.equal(j.covers, false);
+      const u = j.covers ? undefined : j.undetermined;
+      assert.equal(u?.reason, "access-denied");
       assert.match(
-        j.covers ? j.by : "",
-        /its event selectors cannot be read from this account \(only its account 999988887777 .*\); assumed to record read and write management events/,
+        u?.detail ?? "",
+        /its event selectors cannot be read from this account \(only its account 999988887777 /,
       );
+      assert.match(u?.permission ?? "", /cloudtrail:GetEventSelectors as the trail's own account 999988887777/);
+      // A trail that verifiably covers outweighs it.
+      const verdict = regionVerdict(ACCOUNT, "eu-west-1", [j, { covers: true, by: "trail 'own'" }], "none");
+      assert.equal(verdict.coveredBy, "trail 'own'");
     }
     // Still judged on what the member can read: its status.
     const stopped = trailCovers("eu-west-1", {
