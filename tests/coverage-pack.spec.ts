@@ -410,6 +410,41 @@ describe("account coverage over the Analyzer protocol", function () {
     assert.ok(asked.has("sa-east-1") && !asked.has("me-central-1") && !asked.has("ap-south-2"), [...asked].join(","));
   });
 
+  it("global IAM types: an IAM-only recorder records them though it covers no Region; a failing one does not", async () => {
+    const noGlobal = { allSupported: true, includeGlobalResourceTypes: false, resourceTypes: [] };
+    const iamOnly = {
+      allSupported: false,
+      includeGlobalResourceTypes: false,
+      resourceTypes: ["AWS::IAM::User", "AWS::IAM::Group", "AWS::IAM::Role", "AWS::IAM::Policy"],
+      recordingStrategy: { useOnly: "INCLUSION_BY_RESOURCE_TYPES" },
+    };
+    const globalFinding = /no AWS Config recorder records global resource types/;
+    trailIn(fake, "t", "us-east-1", { multi: true });
+    recorderIn(fake, "us-east-1");
+    fake.recorderSetups.set("us-east-1/default", { recordingGroup: noGlobal });
+    // In a Region the stack does not deploy to (found by the probe).
+    recorderIn(fake, "eu-west-1", "iam");
+    fake.recorderSetups.set("eu-west-1/iam", { recordingGroup: iamOnly });
+    const probed = await h().analyzeStack(appStack(["us-east-1"]).resources);
+    assert.deepEqual(of(probed, CONFIG_COVERAGE), [], brief(probed));
+    // In a Region the stack deploys to: that Region is not covered, but the account records the IAM types.
+    const both = appStack(["us-east-1", "eu-west-1"]);
+    const own = await h().analyzeStack([...both.resources, bucket("iam-own", both.providers[0] as ProviderRef)]);
+    const d = of(own, CONFIG_COVERAGE);
+    assert.equal(d.length, 1, brief(own));
+    assert.match(d[0]?.message ?? "", /region eu-west-1: .*records only 4 selected resource type/);
+    assert.doesNotMatch(d[0]?.message ?? "", globalFinding);
+    // Recording but failing: it records nothing.
+    Object.assign(fake.recorders.get("eu-west-1/iam") ?? {}, { lastStatus: "FAILURE" });
+    const failing = await h().analyzeStack([
+      ...appStack(["us-east-1"]).resources,
+      bucket("iam-failing", both.providers[0] as ProviderRef),
+    ]);
+    const f = of(failing, CONFIG_COVERAGE);
+    assert.equal(f.length, 1, brief(failing));
+    assert.match(f[0]?.message ?? "", globalFinding);
+  });
+
   it("global IAM types: a recorder set to include them in a Region launched since February 2022 does not record them", async () => {
     trailIn(fake, "t", "me-central-1", { multi: true });
     recorderIn(fake, "me-central-1");

@@ -202,34 +202,46 @@ export interface RecorderRules {
   allowExclusions: boolean;
 }
 
-/** Does this recorder cover its region? Recording, not FAILURE, PENDING within grace, all supported types. */
-export function recorderCovers(e: RecorderEvidence, rules: RecorderRules, nowMs: number): Judgement {
+/** Is this recorder recording for the account right now? Recording, not FAILURE, PENDING within grace. */
+function recordingNow(
+  e: RecorderEvidence,
+  rules: RecorderRules,
+  nowMs: number,
+): { recording: true; label: string } | { recording: false; why: string } {
   const label = e.servicePrincipal
     ? `service-linked recorder '${e.name}' (${e.servicePrincipal}, ${e.recordingScope ?? "scope unknown"})`
     : `recorder '${e.name}'`;
   if (e.servicePrincipal && e.recordingScope !== "PAID") {
     return {
-      covers: false,
+      recording: false,
       why: `only an ${e.recordingScope ?? "unknown-scope"} ${label}: it records for ${e.servicePrincipal}, not for you`,
     };
   }
   const s = e.status;
-  if (!s) return { covers: false, why: `${label} has no status` };
+  if (!s) return { recording: false, why: `${label} has no status` };
   if (s.recording !== true) {
     const since = s.lastStopTime !== undefined ? ` since ${iso(s.lastStopTime)}` : "";
-    return { covers: false, why: `${label} stopped${since}` };
+    return { recording: false, why: `${label} stopped${since}` };
   }
   const last = s.lastStatus?.toUpperCase();
   if (last === "FAILURE") {
     const err = [s.lastErrorCode, s.lastErrorMessage].filter(Boolean).join(": ");
-    return { covers: false, why: `${label} reports lastStatus FAILURE${err ? ` (${err})` : ""}` };
+    return { recording: false, why: `${label} reports lastStatus FAILURE${err ? ` (${err})` : ""}` };
   }
   if (last === "PENDING") {
     const since = s.lastStatusChangeTime ?? s.lastStartTime;
     if (since !== undefined && nowMs - since > rules.pendingGraceMinutes * 60_000) {
-      return { covers: false, why: `${label} has been PENDING since ${iso(since)}` };
+      return { recording: false, why: `${label} has been PENDING since ${iso(since)}` };
     }
   }
+  return { recording: true, label };
+}
+
+/** Does this recorder cover its region? Recording now (recordingNow), all supported types. */
+export function recorderCovers(e: RecorderEvidence, rules: RecorderRules, nowMs: number): Judgement {
+  const now = recordingNow(e, rules, nowMs);
+  if (!now.recording) return { covers: false, why: now.why };
+  const label = now.label;
   const scope = recordingScope(e.recordingGroup ?? null);
   if (scope.kind === "inclusion") {
     return { covers: false, why: `${label} records only ${scope.included.length} selected resource type(s)` };
@@ -241,6 +253,14 @@ export function recorderCovers(e: RecorderEvidence, rules: RecorderRules, nowMs:
     };
   }
   return { covers: true, by: label, recordsGlobalTypes: recordsGlobalTypes(e.recordingGroup) };
+}
+
+/**
+ * Does this recorder record the global IAM types right now? Recording (recordingNow) with a group that includes
+ * them, whether or not it covers its region: an IAM-only recorder, or an exclusion list sparing IAM, records them.
+ */
+export function recordsGlobalTypesNow(e: RecorderEvidence, rules: RecorderRules, nowMs: number): boolean {
+  return recordingNow(e, rules, nowMs).recording && recordsGlobalTypes(e.recordingGroup);
 }
 
 /** IAM (global) types: all-supported with includeGlobalResourceTypes, an exclusion list that spares them, or an inclusion of them. */
@@ -774,10 +794,16 @@ async function evaluateRecorders(
       };
     }),
   );
-  const judgements = [...evidence, ...paid.map((x) => x.e)].map((e) => recorderCovers(e, rules, nowMs));
-  const verdict = regionVerdict(account, region, judgements, `no configuration recorder in ${region}`);
-  // A recorder set to include them records the global IAM types only where AWS Config can record them.
-  verdict.recordsGlobalTypes = verdict.recordsGlobalTypes === true && canRecordGlobalIamTypes(region);
+  const all = [...evidence, ...paid.map((x) => x.e)];
+  const verdict = regionVerdict(
+    account,
+    region,
+    all.map((e) => recorderCovers(e, rules, nowMs)),
+    `no configuration recorder in ${region}`,
+  );
+  // Any recorder recording them counts (not only one covering the region), but only where AWS Config can record them.
+  verdict.recordsGlobalTypes =
+    all.some((e) => recordsGlobalTypesNow(e, rules, nowMs)) && canRecordGlobalIamTypes(region);
   const undetermined = paid.find((x) => x.failure)?.failure;
   if (!verdict.coveredBy && undetermined) return undetermined;
   return { outcome: success(verdict), spec: describe.spec };
@@ -1008,8 +1034,7 @@ async function probeGlobalTypes(
         recordingGroup: r.recordingGroup,
         status: s,
       };
-      const j = recorderCovers(e, rules, now);
-      return j.covers && j.recordsGlobalTypes === true;
+      return recordsGlobalTypesNow(e, rules, now);
     });
   return { ok: true, region, recorder: recorder?.name };
 }
