@@ -325,6 +325,28 @@ describe("account coverage over the Analyzer protocol", function () {
     );
   });
 
+  it("a stack creating a recorder that leaves out the global IAM types: the account's other Regions are still asked", async () => {
+    trailIn(fake, "t", "eu-west-1");
+    const provider = awsProvider("baseline-no-iam", fake.url, { region: "eu-west-1" });
+    const group = { allSupported: true, includeGlobalResourceTypes: false };
+    const stack = [
+      stackResource(),
+      providerResource(provider),
+      awsRecorder("no-iam", { provider, props: { id: UNKNOWN, recordingGroup: group } }),
+      awsRecorderStatus("no-iam", { provider, props: { id: UNKNOWN } }),
+    ];
+    const nowhere = await h().analyzeStack(stack);
+    const d = of(nowhere, CONFIG_COVERAGE);
+    assert.equal(d.length, 1, brief(nowhere));
+    assert.match(d[0]?.message ?? "", /no AWS Config recorder records global resource types/);
+    assert.deepEqual(of(nowhere, LIVE), [], brief(nowhere));
+    assert.ok(!fake.calls("DescribeConfigurationRecorders").some((r) => r.region === "eu-west-1"));
+    // Recorded in another Region: no finding.
+    recorderIn(fake, "us-west-2", "baseline");
+    const elsewhere = await h().analyzeStack([...stack, bucket("no-iam-data", provider)]);
+    assert.deepEqual(of(elsewhere, CONFIG_COVERAGE), [], brief(elsewhere));
+  });
+
   it("a provider with accessKey but no secretKey: undetermined per coverage policy, naming region and GetCallerIdentity; no call", async () => {
     const half = awsProvider("half-keys", fake.url, { region: "eu-west-1", accessKey: "AKIAHALFKEYS00000000" });
     const result = await h().analyzeStack([stackResource(), providerResource(half), bucket("half-data", half)]);
@@ -391,6 +413,11 @@ describe("account coverage over the Analyzer protocol", function () {
     assert.deepEqual(of(elsewhere, CONFIG_COVERAGE), [], brief(elsewhere));
     assert.deepEqual(of(elsewhere, LIVE), [], brief(elsewhere));
     assert.ok(fake.calls("DescribeConfigurationRecorders").some((r) => r.region === "eu-west-1"));
+    // The other Regions' recorders are described; a status is asked only where one is set to record them.
+    assert.deepEqual([...new Set(fake.calls("DescribeConfigurationRecorderStatus").map((r) => r.region))].sort(), [
+      "eu-west-1",
+      "us-east-1",
+    ]);
     // Nowhere: one finding for the account, never advice for a Region that cannot record them.
     fake.recorders.delete("eu-west-1/baseline");
     fake.requests.length = 0;

@@ -863,7 +863,8 @@ const GLOBAL_REGION = "(global resource types)";
 /**
  * One check per credential set: the stack's Regions of the account first (the region checks' own evaluations,
  * shared through the round's memo); only if none records the global types, the account's other Regions that
- * can (DescribeConfigurationRecorders and DescribeConfigurationRecorderStatus there), since AWS advises
+ * can (DescribeConfigurationRecorders in each, DescribeConfigurationRecorderStatus only where a recorder is
+ * set to record them: probeGlobalTypes), since AWS advises
  * recording them in one Region, which need not be one this stack deploys to. Opt-in Regions the account has
  * not enabled are skipped; any other failed read leaves the account undetermined.
  */
@@ -882,11 +883,10 @@ function globalTypesCheck(
     urn: "",
     spec: base,
     async compose(run, ctx) {
-      // A recorder this update creates records them, or every Region is covered by intent (a preview whose
-      // recorders are still to come): nothing to ask, as for the Regions themselves.
+      // A recorder this update creates records them: nothing to ask. Regions covered by intent whose recorders
+      // do not record them say nothing of the account's other Regions: those are still asked.
       const intended = group.some(({ p, intent }) => intent?.global === true && canRecordGlobalIamTypes(p.region));
-      if (intended || group.every(({ intent }) => intent !== undefined))
-        return quiet(first.target.account ?? "unknown");
+      if (intended) return quiet(first.target.account ?? "unknown");
       const who = await accountOf(run, first, timeoutMs);
       // The region checks report a failed identity call; this check then has nothing to add.
       if (!who.ok) return quiet("unknown");
@@ -920,10 +920,9 @@ function globalTypesCheck(
       // Nothing records at all in the stack's Regions: those are reported region by region already.
       if (!regions.some((r) => r.covered)) return quiet(account);
       const stackRegions = [...new Set(regions.map((r) => r.region))].sort();
+      // GLOBAL_IAM_REGIONS order (us-east-1 first): the first Region that records them is named.
       const candidates = GLOBAL_IAM_REGIONS[partitionOf(first.region)].filter((r) => !stackRegions.includes(r));
-      const probes = await Promise.all(
-        candidates.map((region) => probeGlobalTypes(run, first, account, region, timeoutMs, rules)),
-      );
+      const probes = await probeGlobalTypes(run, first, account, candidates, timeoutMs, rules);
       const found = probes.find((x) => x.ok && x.recorder);
       const facts = (recordedIn: string | undefined): GlobalTypesFacts => ({
         recordedIn,
@@ -963,80 +962,81 @@ type Probe =
   | { ok: true; region: string; recorder: string | undefined }
   | { ok: false; region: string; notEnabled: boolean; composed: Composed | undefined };
 
-/** Does the customer-managed recorder of `region` record the global IAM types right now? */
+/**
+ * Does a customer-managed recorder of one of `regions` record the global IAM types right now? Two round trips:
+ * DescribeConfigurationRecorders in every Region at once (one call each), then DescribeConfigurationRecorderStatus
+ * only where a recorder's group includes the IAM types (usually one Region, often none). Asking them one Region
+ * at a time would save calls only when an early Region records them, and cost a round trip per Region otherwise.
+ */
 async function probeGlobalTypes(
   run: RunCall,
   p: Placement,
   account: string,
-  region: string,
+  regions: readonly string[],
   timeoutMs: number,
   rules: RecorderRules,
-): Promise<Probe> {
+): Promise<Probe[]> {
   const cov = (): CoverageSdk => require("./coverage-sdk") as CoverageSdk;
-  const describe = awsCall(
-    p,
-    "config",
+  const inRegion = <T>(
+    region: string,
+    api: { action: string; permission: string },
+    id: string,
+    attempt: (t: AwsTarget) => Call<T>["attempt"],
+  ): Call<T> | { failure: Composed } => {
+    const c = awsCall(p, "config", region, account, api, id, "recorders", timeoutMs, attempt);
+    if (!("failure" in c)) return c;
+    return { failure: failed({ reason: "bad-target", detail: c.failure }, spec(api, region, account, "recorders")) };
+  };
+  const refused = (region: string, f: CheckFailure, s: CallSpec): Probe => ({
+    ok: false,
     region,
-    account,
-    COVERAGE_ACTIONS.describeRecorders,
-    "",
-    "recorders",
-    timeoutMs,
-    (t) => (ctx, s) => cov().describeRecorders(ctx, t, undefined, timeoutMs, s),
-  );
-  const status = awsCall(
-    p,
-    "config",
-    region,
-    account,
-    COVERAGE_ACTIONS.recorderStatus,
-    "*customer",
-    "recorders",
-    timeoutMs,
-    (t) => (ctx, s) => cov().describeRecorderStatuses(ctx, t, undefined, timeoutMs, s),
-  );
-  if ("failure" in describe || "failure" in status) {
-    const why = "failure" in describe ? describe.failure : (status as { failure: string }).failure;
-    return {
-      ok: false,
-      region,
-      notEnabled: false,
-      composed: failed(
-        { reason: "bad-target", detail: why },
-        spec(COVERAGE_ACTIONS.describeRecorders, region, account, "recorders"),
-      ),
-    };
-  }
-  const [d, st] = await Promise.all([run(describe), run(status)]);
-  for (const [o, c] of [
-    [d, describe],
-    [st, status],
-  ] as const) {
-    if (!o.ok) {
-      return {
-        ok: false,
+    notEnabled: f.reason === "region-not-enabled",
+    composed: failed(f, s),
+  });
+  const described = await Promise.all(
+    regions.map(async (region): Promise<Probe | { region: string; recorders: DescribedRecorder[] }> => {
+      const describe = inRegion(
         region,
-        notEnabled: o.failure.reason === "region-not-enabled",
-        composed: failed(o.failure, c.spec),
-      };
-    }
-  }
-  if (!d.ok || !st.ok) return { ok: false, region, notEnabled: false, composed: undefined };
-  const now = Date.now();
-  const recorder = d.value
-    .filter((r) => !r.servicePrincipal)
-    .find((r) => {
-      const s = st.value.find((x) => x.name === r.name) ?? (st.value.length === 1 ? st.value[0] : undefined);
-      const e: RecorderEvidence = {
-        name: r.name,
-        servicePrincipal: undefined,
-        recordingScope: r.recordingScope,
-        recordingGroup: r.recordingGroup,
-        status: s,
-      };
-      return recordsGlobalTypesNow(e, rules, now);
-    });
-  return { ok: true, region, recorder: recorder?.name };
+        COVERAGE_ACTIONS.describeRecorders,
+        "",
+        (t) => (ctx, s) => cov().describeRecorders(ctx, t, undefined, timeoutMs, s),
+      );
+      if ("failure" in describe) return { ok: false, region, notEnabled: false, composed: describe.failure };
+      const d = await run(describe);
+      if (!d.ok) return refused(region, d.failure, describe.spec);
+      // Only the customer-managed recorder, and only one whose group includes them, is worth its status.
+      const recorders = d.value.filter((r) => !r.servicePrincipal && recordsGlobalTypes(r.recordingGroup));
+      return recorders.length ? { region, recorders } : { ok: true, region, recorder: undefined };
+    }),
+  );
+  return Promise.all(
+    described.map(async (x): Promise<Probe> => {
+      if (!("recorders" in x)) return x;
+      const { region, recorders } = x;
+      const status = inRegion(
+        region,
+        COVERAGE_ACTIONS.recorderStatus,
+        "*customer",
+        (t) => (ctx, s) => cov().describeRecorderStatuses(ctx, t, undefined, timeoutMs, s),
+      );
+      if ("failure" in status) return { ok: false, region, notEnabled: false, composed: status.failure };
+      const st = await run(status);
+      if (!st.ok) return refused(region, st.failure, status.spec);
+      const now = Date.now();
+      const recorder = recorders.find((r) => {
+        const s = st.value.find((x) => x.name === r.name) ?? (st.value.length === 1 ? st.value[0] : undefined);
+        const e: RecorderEvidence = {
+          name: r.name,
+          servicePrincipal: undefined,
+          recordingScope: r.recordingScope,
+          recordingGroup: r.recordingGroup,
+          status: s,
+        };
+        return recordsGlobalTypesNow(e, rules, now);
+      });
+      return { ok: true, region, recorder: recorder?.name };
+    }),
+  );
 }
 
 function isUrl(s: string): boolean {
