@@ -418,10 +418,21 @@ describe("account coverage over the Analyzer protocol", function () {
       "eu-west-1",
       "us-east-1",
     ]);
-    // Nowhere: one finding for the account, never advice for a Region that cannot record them.
     fake.recorders.delete("eu-west-1/baseline");
-    fake.requests.length = 0;
     const s = appStack(["us-east-1"]);
+    // Not found, and an opt-in Region refused the credentials: not enabled, or the credentials are not valid
+    // there (it might record them): undetermined, never a finding.
+    const refused = await h().analyzeStack([...s.resources, bucket("refused", s.providers[0] as ProviderRef)]);
+    assert.deepEqual(of(refused, CONFIG_COVERAGE), [], brief(refused));
+    const live = of(refused, LIVE);
+    assert.equal(live.length, 1, brief(refused));
+    assert.match(
+      live[0]?.message ?? "",
+      /\(region af-south-1, .*calling DescribeConfigurationRecorders: af-south-1 is an opt-in Region and AWS refused the credentials there .*the Region may not be enabled for the account, or the credentials are not valid there/,
+    );
+    // Nowhere, every Region answering: one finding for the account, never advice for a Region that cannot record them.
+    fake.disabledRegions.clear();
+    fake.requests.length = 0;
     const nowhere = await h().analyzeStack([...s.resources, bucket("more", s.providers[0] as ProviderRef)]);
     const d = of(nowhere, CONFIG_COVERAGE);
     assert.equal(d.length, 1, brief(nowhere));
@@ -429,7 +440,7 @@ describe("account coverage over the Analyzer protocol", function () {
       d[0]?.message ?? "",
       /\nAWS account 123456789012: no AWS Config recorder records global resource types/,
     );
-    assert.match(d[0]?.message ?? "", /of which not enabled: af-south-1/);
+    assert.match(d[0]?.message ?? "", /other Regions where AWS Config can record them \(21\)/);
     assert.match(d[0]?.message ?? "", /e\.g\. us-east-1;/);
     assert.deepEqual(of(nowhere, LIVE), [], brief(nowhere));
     // Only the Regions where AWS Config can record them are asked: never one launched since February 2022.

@@ -865,8 +865,8 @@ const GLOBAL_REGION = "(global resource types)";
  * shared through the round's memo); only if none records the global types, the account's other Regions that
  * can (DescribeConfigurationRecorders in each, DescribeConfigurationRecorderStatus only where a recorder is
  * set to record them: probeGlobalTypes), since AWS advises
- * recording them in one Region, which need not be one this stack deploys to. Opt-in Regions the account has
- * not enabled are skipped; any other failed read leaves the account undetermined.
+ * recording them in one Region, which need not be one this stack deploys to. Any Region that does not answer
+ * (an opt-in Region refusing the credentials included) leaves the account undetermined unless another records them.
  */
 function globalTypesCheck(
   group: { p: Placement; intent: { global: boolean } | undefined }[],
@@ -928,7 +928,6 @@ function globalTypesCheck(
         recordedIn,
         stackRegions,
         probed: candidates,
-        notEnabled: probes.filter((x) => !x.ok && x.notEnabled).map((x) => x.region),
       });
       if (found && found.ok) {
         return {
@@ -942,7 +941,9 @@ function globalTypesCheck(
           }),
         };
       }
-      const failure = probes.find((x) => !x.ok && !x.notEnabled);
+      // A Region that did not answer (an opt-in Region refusing the credentials included: not enabled, or the
+      // credentials not valid there, cannot be told apart) might be the one that records them: undetermined.
+      const failure = probes.find((x) => !x.ok);
       if (failure && !failure.ok && failure.composed) return failure.composed;
       return {
         outcome: success({
@@ -960,7 +961,7 @@ function globalTypesCheck(
 
 type Probe =
   | { ok: true; region: string; recorder: string | undefined }
-  | { ok: false; region: string; notEnabled: boolean; composed: Composed | undefined };
+  | { ok: false; region: string; composed: Composed | undefined };
 
 /**
  * Does a customer-managed recorder of one of `regions` record the global IAM types right now? Two round trips:
@@ -990,7 +991,6 @@ async function probeGlobalTypes(
   const refused = (region: string, f: CheckFailure, s: CallSpec): Probe => ({
     ok: false,
     region,
-    notEnabled: f.reason === "region-not-enabled",
     composed: failed(f, s),
   });
   const described = await Promise.all(
@@ -1001,7 +1001,7 @@ async function probeGlobalTypes(
         "",
         (t) => (ctx, s) => cov().describeRecorders(ctx, t, undefined, timeoutMs, s),
       );
-      if ("failure" in describe) return { ok: false, region, notEnabled: false, composed: describe.failure };
+      if ("failure" in describe) return { ok: false, region, composed: describe.failure };
       const d = await run(describe);
       if (!d.ok) return refused(region, d.failure, describe.spec);
       // Only the customer-managed recorder, and only one whose group includes them, is worth its status.
@@ -1019,7 +1019,7 @@ async function probeGlobalTypes(
         "*customer",
         (t) => (ctx, s) => cov().describeRecorderStatuses(ctx, t, undefined, timeoutMs, s),
       );
-      if ("failure" in status) return { ok: false, region, notEnabled: false, composed: status.failure };
+      if ("failure" in status) return { ok: false, region, composed: status.failure };
       const st = await run(status);
       if (!st.ok) return refused(region, st.failure, status.spec);
       const now = Date.now();

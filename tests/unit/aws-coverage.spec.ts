@@ -381,11 +381,10 @@ describe("AWS coverage rules: recorders", () => {
         recordedIn: undefined,
         stackRegions: ["ap-south-2", "eu-west-1"],
         probed: ["us-east-1", "af-south-1"],
-        notEnabled: ["af-south-1"],
       }),
       global(
         ORG_ACCOUNT,
-        { recordedIn: "eu-west-1", stackRegions: ["us-east-1"], probed: ["eu-west-1"], notEnabled: [] },
+        { recordedIn: "eu-west-1", stackRegions: ["us-east-1"], probed: ["eu-west-1"] },
         "recorder 'default' in eu-west-1",
       ),
     ];
@@ -395,7 +394,7 @@ describe("AWS coverage rules: recorders", () => {
     assert.match(m, /^AWS account 123456789012: no AWS Config recorder records global resource types/);
     assert.match(
       m,
-      /this stack's Regions \(ap-south-2, eu-west-1\) and the account's other Regions where AWS Config can record them \(2, of which not enabled: af-south-1\)/,
+      /this stack's Regions \(ap-south-2, eu-west-1\) and the account's other Regions where AWS Config can record them \(2\)/,
     );
     assert.match(m, /AWS Config cannot record them in ap-south-2 \(Regions launched since February 2022\)/);
     assert.match(m, /e\.g\. eu-west-1;/);
@@ -404,8 +403,7 @@ describe("AWS coverage rules: recorders", () => {
       global(ACCOUNT, {
         recordedIn: undefined,
         stackRegions: ["me-central-1"],
-        probed: ["af-south-1", "us-east-1"],
-        notEnabled: ["af-south-1"],
+        probed: ["us-east-1", "af-south-1"],
       }),
     ]);
     assert.match(newOnly[0]?.message ?? "", /e\.g\. us-east-1;/);
