@@ -85,7 +85,7 @@ export function validateJson(model: ServiceModel, action: string, body: unknown)
   const input = model.operations[action]?.input?.shape;
   if (!input) return isEmptyObject(body) ? [] : [unknownMember("", "(body)")];
   const out: Violation[] = [];
-  check(model, input, body, "", out);
+  check(model, input, body, "", out, "json");
   return out;
 }
 
@@ -107,7 +107,7 @@ export function validateQuery(model: ServiceModel, action: string, form: URLSear
   const used = new Set(["Action", "Version"]);
   const value = input ? fromQuery(model, input, "", form, used) : undefined;
   for (const key of form.keys()) if (!used.has(key)) out.push(unknownMember(key, form.get(key) ?? ""));
-  if (input) check(model, input, value ?? {}, "", out);
+  if (input) check(model, input, value ?? {}, "", out, "query");
   return out;
 }
 
@@ -176,7 +176,19 @@ function fromQuery(
   }
 }
 
-function check(model: ServiceModel, shapeName: string, value: unknown, at: string, out: Violation[]): void {
+/**
+ * A value against its shape. `protocol` says how scalars arrive: an awsQuery form carries every value as text
+ * ("20", "true"), read as its shape's type; a JSON body carries typed values, and a string where the model wants
+ * a number or a boolean is a wrong type, as AWS's JSON services reject it.
+ */
+function check(
+  model: ServiceModel,
+  shapeName: string,
+  value: unknown,
+  at: string,
+  out: Violation[],
+  protocol: "json" | "query",
+): void {
   const shape = model.shapes[shapeName];
   if (!shape) throw new Error(`the model has no shape ${shapeName}`);
   const wrongType = (): void => {
@@ -196,22 +208,22 @@ function check(model: ServiceModel, shapeName: string, value: unknown, at: strin
           out.push(unknownMember(join(at, name), v));
           continue;
         }
-        if (v !== null && v !== undefined) check(model, ref.shape, v, join(at, name), out);
+        if (v !== null && v !== undefined) check(model, ref.shape, v, join(at, name), out, protocol);
       }
       return;
     }
     case "list": {
       if (!Array.isArray(value)) return wrongType();
       length(value.length, shape, at, () => `[${value.map((e) => String(e)).join(", ")}]`, out);
-      value.forEach((e, i) => check(model, shape.member.shape, e, `${at}.${i + 1}.member`, out));
+      value.forEach((e, i) => check(model, shape.member.shape, e, `${at}.${i + 1}.member`, out, protocol));
       return;
     }
     case "map": {
       if (!isObject(value)) return wrongType();
       length(Object.keys(value).length, shape, at, () => JSON.stringify(value), out);
       for (const [k, v] of Object.entries(value)) {
-        check(model, shape.key.shape, k, `${at}.${k}.key`, out);
-        check(model, shape.value.shape, v, `${at}.${k}.value`, out);
+        check(model, shape.key.shape, k, `${at}.${k}.key`, out, protocol);
+        check(model, shape.value.shape, v, `${at}.${k}.value`, out, protocol);
       }
       return;
     }
@@ -239,7 +251,7 @@ function check(model: ServiceModel, shapeName: string, value: unknown, at: strin
     case "long":
     case "double":
     case "float": {
-      const n = typeof value === "string" && value.trim() !== "" ? Number(value) : value;
+      const n = protocol === "query" && typeof value === "string" && value.trim() !== "" ? Number(value) : value;
       if (typeof n !== "number" || !Number.isFinite(n)) return wrongType();
       if ((shape.type === "integer" || shape.type === "long") && !Number.isInteger(n)) return wrongType();
       if (shape.min !== undefined && n < shape.min) {
@@ -259,7 +271,7 @@ function check(model: ServiceModel, shapeName: string, value: unknown, at: strin
       return;
     }
     case "boolean":
-      if (typeof value !== "boolean" && value !== "true" && value !== "false") wrongType();
+      if (typeof value !== "boolean" && !(protocol === "query" && (value === "true" || value === "false"))) wrongType();
       return;
     case "timestamp":
       // JSON: epoch seconds; query: ISO 8601.

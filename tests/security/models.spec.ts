@@ -116,6 +116,19 @@ describe("AWS fakes validate requests against the official models (botocore serv
       ],
     );
     const config = serviceModel("config");
+    // A JSON body carries typed values: text where the model wants a number or a boolean is the wrong type (only
+    // an awsQuery form, above, carries them as text).
+    assert.deepEqual(validateJson(config, "ListConfigurationRecorders", { MaxResults: 20 }), []);
+    assert.deepEqual(
+      [
+        ...validateJson(config, "ListConfigurationRecorders", { MaxResults: "20" }),
+        ...validateJson(ct, "DescribeTrails", { includeShadowTrails: "true" }),
+      ].map((v) => [v.path, v.constraint]),
+      [
+        ["maxResults", "Expected integer"],
+        ["includeShadowTrails", "Expected boolean"],
+      ],
+    );
     assert.match(
       validationMessage(validateJson(config, "DescribeConfigurationRecorderStatus", { ServicePrincipal: "" })),
       /Value '' at 'servicePrincipal' failed to satisfy constraint: Member must have length greater than or equal to 1/,
