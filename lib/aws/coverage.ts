@@ -814,8 +814,9 @@ async function evaluateRecorders(
 /**
  * The Regions where AWS Config can record the global IAM types (AWS::IAM::User, Group, Role, Policy): those
  * where AWS Config was available before February 2022 (AWS Config Developer Guide, "Recording AWS Resources",
- * global resources; the RecordingGroup API reference). Regions launched since (Hyderabad, Melbourne, Calgary,
- * Spain, Zurich, Tel Aviv, UAE, Malaysia, Thailand, Mexico, Taipei, New Zealand, ...) cannot record them.
+ * global resources; the RecordingGroup API reference). Regions launched since cannot record them: AWS names seven
+ * (Hyderabad, Melbourne, Calgary, Spain, Zurich, Tel Aviv, UAE); later ones (Malaysia, Thailand, Mexico, Taipei,
+ * New Zealand, ...) are inferred from the February 2022 rule, not listed by AWS.
  * AWS advises recording them in one Region per account.
  */
 export const GLOBAL_IAM_REGIONS: Readonly<Record<Partition, readonly string[]>> = {
