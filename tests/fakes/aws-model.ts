@@ -299,18 +299,30 @@ function length(
   }
 }
 
-const compiled = new Map<string, RegExp>();
+const compiled = new Map<string, RegExp | null>();
 /**
  * The service matches the whole value (a space in a role session name fails "[\w+=,.@-]*"). The models' patterns
- * are Java regular expressions; the ones these services use read the same in JavaScript with the `u` flag.
+ * are Java regular expressions. Most read the same in JavaScript with the `u` flag; Java's leading inline flag
+ * `(?s)` (CloudTrail's QueryStatement) is JavaScript's `s` flag; a few escape characters the `u` flag refuses
+ * ("\-", "\:": Config's QueryArn and PolicyRuntime, STS's federatedIdType) and are read without it. A pattern
+ * neither reading compiles is not checked, rather than failing the fake.
  */
 function fullMatch(pattern: string, value: string): boolean {
-  let re = compiled.get(pattern);
-  if (!re) {
-    re = new RegExp(`^(?:${pattern})$`, "u");
-    compiled.set(pattern, re);
+  if (!compiled.has(pattern)) compiled.set(pattern, compile(pattern));
+  const re = compiled.get(pattern);
+  return re ? re.test(value) : true;
+}
+function compile(pattern: string): RegExp | null {
+  const dotAll = pattern.startsWith("(?s)");
+  const source = `^(?:${dotAll ? pattern.slice(4) : pattern})$`;
+  for (const flags of [dotAll ? "us" : "u", dotAll ? "s" : ""]) {
+    try {
+      return new RegExp(source, flags);
+    } catch {
+      // The next reading.
+    }
   }
-  return re.test(value);
+  return null;
 }
 
 function unknownMember(at: string, value: unknown): Violation {

@@ -104,6 +104,21 @@ describe("AWS fakes validate requests against the official models (botocore serv
     assert.match(validationMessage(validateQuery(sts, "GetCallerIdentity", good)), /Unrecognized field at 'Extra'/);
   });
 
+  it("Java patterns JavaScript's `u` flag refuses are read, not thrown: (?s), and escapes like \\- and \\:", function () {
+    const ct = serviceModel("cloudtrail");
+    // QueryStatement's pattern is "(?s).*": a statement over several lines matches.
+    assert.deepEqual(validateJson(ct, "StartQuery", { QueryStatement: "SELECT eventName\nFROM eds" }), []);
+    const config = serviceModel("config");
+    // QueryArn's pattern escapes "-" inside a class ("[a-z\\-]"), which the `u` flag refuses.
+    const arn = "arn:aws:config:eu-west-1:123456789012:stored-query/q/query-abc";
+    assert.deepEqual(validateJson(config, "PutStoredQuery", { StoredQuery: { QueryName: "q", QueryArn: arn } }), []);
+    const bad = validateJson(config, "PutStoredQuery", { StoredQuery: { QueryName: "q", QueryArn: "not an arn" } });
+    assert.deepEqual(
+      bad.map((v) => v.path),
+      ["storedQuery.queryArn"],
+    );
+  });
+
   it("JSON bodies: enums, list lengths, unknown members and wrong types", function () {
     const ct = serviceModel("cloudtrail");
     assert.deepEqual(validateJson(ct, "DescribeTrails", { includeShadowTrails: true }), []);
