@@ -1,7 +1,7 @@
 // AWS's official service models (botocore's service-2.json, installed by scripts/botocore-models.sh into a cache
 // outside the repo), and a validator that checks a request against them as the service does before it runs the
-// operation: required members, string and list lengths, numeric ranges, enums and patterns. The fakes answer a
-// violation as AWS answers it (ValidationException for JSON services, ValidationError for STS), with AWS's message
+// operation: required members, string and list lengths, numeric ranges, enums and patterns (and, the fake's own
+// strictness, members the model does not have: said so in the message). The fakes answer a violation as AWS answers it (ValidationException for JSON services, ValidationError for STS), with AWS's message
 // shape: "1 validation error detected: Value '100' at 'maxResults' failed to satisfy constraint: Member must have
 // value less than or equal to 20" (several joined by "; "). Member paths are lower-camel, list elements
 // "<list>.<n>.member", as the service writes them.
@@ -39,6 +39,11 @@ export interface Violation {
   value: string;
   constraint: string;
   serialization?: true;
+  /**
+   * Refused by this fake's own strictness, not a documented AWS answer: a member the model does not have (AWS
+   * services may ignore one). It catches a misspelt member; the message says it is the fake's.
+   */
+  fakeOnly?: true;
 }
 
 const PACK_DIR = path.join(__dirname, "..", "..", "..");
@@ -116,7 +121,7 @@ export function validationMessage(violations: readonly Violation[]): string {
   const n = violations.length;
   const each = violations.map((v) =>
     v.serialization
-      ? `${v.constraint} at '${v.path}'`
+      ? `${v.constraint} at '${v.path}'${v.fakeOnly ? " (refused by the test fake's own strictness, not as AWS answers)" : ""}`
       : `Value ${v.value} at '${v.path}' failed to satisfy constraint: ${v.constraint}`,
   );
   return `${n} validation error${n === 1 ? "" : "s"} detected: ${each.join("; ")}`;
@@ -326,7 +331,7 @@ function compile(pattern: string): RegExp | null {
 }
 
 function unknownMember(at: string, value: unknown): Violation {
-  return { path: at, value: quoted(value), constraint: "Unrecognized field", serialization: true };
+  return { path: at, value: quoted(value), constraint: "Unrecognized field", serialization: true, fakeOnly: true };
 }
 
 function join(at: string, member: string): string {
