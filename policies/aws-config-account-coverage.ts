@@ -41,13 +41,14 @@ export function globalTypesFindings(facts: CoverageFacts[]): Finding[] {
     seen.add(f.account);
     const recordable = g.stackRegions.filter(canRecordGlobalIamTypes);
     const unrecordable = g.stackRegions.filter((r) => !canRecordGlobalIamTypes(r));
-    const where = recordable[0] ?? g.probed.find((r) => !g.notEnabled.includes(r)) ?? "us-east-1";
+    // The probed Regions come in GLOBAL_IAM_REGIONS order: us-east-1 (enabled by default) first.
+    const where = recordable[0] ?? g.probed[0] ?? "us-east-1";
     out.push({
       message:
         `AWS account ${f.account}: no AWS Config recorder records global resource types (IAM users, groups, roles, ` +
         `customer managed policies) in any Region of the account that can record them, so IAM changes are not ` +
         `recorded. Asked: this stack's Regions (${g.stackRegions.join(", ")}) and the account's other Regions ` +
-        `where AWS Config can record them (${g.probed.length}${g.notEnabled.length ? `, of which not enabled: ${g.notEnabled.join(", ")}` : ""}).` +
+        `where AWS Config can record them (${g.probed.length}).` +
         (unrecordable.length
           ? ` AWS Config cannot record them in ${unrecordable.join(", ")} (Regions launched since February 2022).`
           : "") +

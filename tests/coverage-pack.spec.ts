@@ -193,7 +193,7 @@ describe("account coverage over the Analyzer protocol", function () {
     assert.deepEqual(fake.calls("GetEventSelectors"), []);
   });
 
-  it("an organization trail with custom selectors a member cannot read: covered on a stated assumption; stopped: not", async () => {
+  it("an organization trail with custom selectors a member cannot read: undetermined unless another trail covers; stopped: not covered", async () => {
     const member = "AGMEMBERKEY0000002";
     fake.accounts.set(member, MEMBER_ACCOUNT);
     const arn = trailIn(fake, "org-trail", "us-east-1", { multi: true, org: true }, ORG_ACCOUNT);
@@ -209,9 +209,21 @@ describe("account coverage over the Analyzer protocol", function () {
       secretKey: "ag-member-secret-000002",
     });
     const stack = [stackResource(), providerResource(provider), bucket("member-data-2", provider)];
-    const covered = await h().analyzeStack(stack);
-    assert.deepEqual(covered.diagnostics, [], brief(covered));
+    const unknown = await h().analyzeStack(stack);
+    assert.deepEqual(of(unknown, TRAIL_COVERAGE), [], brief(unknown));
+    const live = of(unknown, LIVE);
+    assert.equal(live.length, 1, brief(unknown));
+    assert.match(
+      live[0]?.message ?? "",
+      /organization trail of 999988887777\) has custom event selectors .* cannot be read from this account/,
+    );
+    assert.match(live[0]?.message ?? "", /cloudtrail:GetEventSelectors as the trail's own account 999988887777/);
     assert.deepEqual(fake.calls("GetEventSelectors"), []);
+    // A trail of the member's own that verifiably covers the region settles it.
+    trailIn(fake, "member-own", "eu-west-1", {}, MEMBER_ACCOUNT);
+    const covered = await h().analyzeStack([...stack, bucket("member-data-4", provider)]);
+    assert.deepEqual(covered.diagnostics, [], brief(covered));
+    fake.trails.delete(`arn:aws:cloudtrail:eu-west-1:${MEMBER_ACCOUNT}:trail/member-own`);
     // What the member can read still decides: the trail's status, by its full ARN.
     const state = fake.trails.get(arn);
     assert.ok(state);
@@ -221,6 +233,23 @@ describe("account coverage over the Analyzer protocol", function () {
     assert.equal(d.length, 1, brief(stopped));
     assert.match(d[0]?.message ?? "", /trail 'org-trail' \(organization trail of 999988887777\) is not logging since /);
   });
+
+  for (const code of ["TrailNotFoundException", "CloudTrailARNInvalidException"]) {
+    it(`the account's own trail whose selectors answer ${code}: undetermined, never covered on an assumption`, async () => {
+      // Deleted between DescribeTrails and GetEventSelectors, or its ARN refused: nothing says what it records.
+      trailIn(fake, "own", "eu-west-1");
+      recorderIn(fake, "eu-west-1");
+      fake.fault = (req) =>
+        req.action === "GetEventSelectors"
+          ? { kind: "error", status: 400, code, message: `Unknown trail: ${String(req.body["TrailName"])}` }
+          : undefined;
+      const result = await h().analyzeStack(appStack(["eu-west-1"]).resources);
+      assert.deepEqual(of(result, TRAIL_COVERAGE), [], brief(result));
+      const live = of(result, LIVE);
+      assert.equal(live.length, 1, brief(result));
+      assert.match(live[0]?.message ?? "", new RegExp(`calling GetEventSelectors: .*\\[code ${code}`));
+    });
+  }
 
   it("a logging trail whose S3 delivery fails (NoSuchBucket) does not cover its region", async () => {
     const arn = trailIn(fake, "broken", "eu-west-1");
@@ -296,6 +325,28 @@ describe("account coverage over the Analyzer protocol", function () {
     );
   });
 
+  it("a stack creating a recorder that leaves out the global IAM types: the account's other Regions are still asked", async () => {
+    trailIn(fake, "t", "eu-west-1");
+    const provider = awsProvider("baseline-no-iam", fake.url, { region: "eu-west-1" });
+    const group = { allSupported: true, includeGlobalResourceTypes: false };
+    const stack = [
+      stackResource(),
+      providerResource(provider),
+      awsRecorder("no-iam", { provider, props: { id: UNKNOWN, recordingGroup: group } }),
+      awsRecorderStatus("no-iam", { provider, props: { id: UNKNOWN } }),
+    ];
+    const nowhere = await h().analyzeStack(stack);
+    const d = of(nowhere, CONFIG_COVERAGE);
+    assert.equal(d.length, 1, brief(nowhere));
+    assert.match(d[0]?.message ?? "", /no AWS Config recorder records global resource types/);
+    assert.deepEqual(of(nowhere, LIVE), [], brief(nowhere));
+    assert.ok(!fake.calls("DescribeConfigurationRecorders").some((r) => r.region === "eu-west-1"));
+    // Recorded in another Region: no finding.
+    recorderIn(fake, "us-west-2", "baseline");
+    const elsewhere = await h().analyzeStack([...stack, bucket("no-iam-data", provider)]);
+    assert.deepEqual(of(elsewhere, CONFIG_COVERAGE), [], brief(elsewhere));
+  });
+
   it("a provider with accessKey but no secretKey: undetermined per coverage policy, naming region and GetCallerIdentity; no call", async () => {
     const half = awsProvider("half-keys", fake.url, { region: "eu-west-1", accessKey: "AKIAHALFKEYS00000000" });
     const result = await h().analyzeStack([stackResource(), providerResource(half), bucket("half-data", half)]);
@@ -362,10 +413,26 @@ describe("account coverage over the Analyzer protocol", function () {
     assert.deepEqual(of(elsewhere, CONFIG_COVERAGE), [], brief(elsewhere));
     assert.deepEqual(of(elsewhere, LIVE), [], brief(elsewhere));
     assert.ok(fake.calls("DescribeConfigurationRecorders").some((r) => r.region === "eu-west-1"));
-    // Nowhere: one finding for the account, never advice for a Region that cannot record them.
+    // The other Regions' recorders are described; a status is asked only where one is set to record them.
+    assert.deepEqual([...new Set(fake.calls("DescribeConfigurationRecorderStatus").map((r) => r.region))].sort(), [
+      "eu-west-1",
+      "us-east-1",
+    ]);
     fake.recorders.delete("eu-west-1/baseline");
-    fake.requests.length = 0;
     const s = appStack(["us-east-1"]);
+    // Not found, and an opt-in Region refused the credentials: not enabled, or the credentials are not valid
+    // there (it might record them): undetermined, never a finding.
+    const refused = await h().analyzeStack([...s.resources, bucket("refused", s.providers[0] as ProviderRef)]);
+    assert.deepEqual(of(refused, CONFIG_COVERAGE), [], brief(refused));
+    const live = of(refused, LIVE);
+    assert.equal(live.length, 1, brief(refused));
+    assert.match(
+      live[0]?.message ?? "",
+      /\(region af-south-1, .*calling DescribeConfigurationRecorders: af-south-1 is an opt-in Region and AWS refused the credentials there .*the Region may not be enabled for the account, or the credentials are not valid there/,
+    );
+    // Nowhere, every Region answering: one finding for the account, never advice for a Region that cannot record them.
+    fake.disabledRegions.clear();
+    fake.requests.length = 0;
     const nowhere = await h().analyzeStack([...s.resources, bucket("more", s.providers[0] as ProviderRef)]);
     const d = of(nowhere, CONFIG_COVERAGE);
     assert.equal(d.length, 1, brief(nowhere));
@@ -373,12 +440,47 @@ describe("account coverage over the Analyzer protocol", function () {
       d[0]?.message ?? "",
       /\nAWS account 123456789012: no AWS Config recorder records global resource types/,
     );
-    assert.match(d[0]?.message ?? "", /of which not enabled: af-south-1/);
+    assert.match(d[0]?.message ?? "", /other Regions where AWS Config can record them \(21\)/);
     assert.match(d[0]?.message ?? "", /e\.g\. us-east-1;/);
     assert.deepEqual(of(nowhere, LIVE), [], brief(nowhere));
     // Only the Regions where AWS Config can record them are asked: never one launched since February 2022.
     const asked = new Set(fake.calls("DescribeConfigurationRecorders").map((r) => r.region));
     assert.ok(asked.has("sa-east-1") && !asked.has("me-central-1") && !asked.has("ap-south-2"), [...asked].join(","));
+  });
+
+  it("global IAM types: an IAM-only recorder records them though it covers no Region; a failing one does not", async () => {
+    const noGlobal = { allSupported: true, includeGlobalResourceTypes: false, resourceTypes: [] };
+    const iamOnly = {
+      allSupported: false,
+      includeGlobalResourceTypes: false,
+      resourceTypes: ["AWS::IAM::User", "AWS::IAM::Group", "AWS::IAM::Role", "AWS::IAM::Policy"],
+      recordingStrategy: { useOnly: "INCLUSION_BY_RESOURCE_TYPES" },
+    };
+    const globalFinding = /no AWS Config recorder records global resource types/;
+    trailIn(fake, "t", "us-east-1", { multi: true });
+    recorderIn(fake, "us-east-1");
+    fake.recorderSetups.set("us-east-1/default", { recordingGroup: noGlobal });
+    // In a Region the stack does not deploy to (found by the probe).
+    recorderIn(fake, "eu-west-1", "iam");
+    fake.recorderSetups.set("eu-west-1/iam", { recordingGroup: iamOnly });
+    const probed = await h().analyzeStack(appStack(["us-east-1"]).resources);
+    assert.deepEqual(of(probed, CONFIG_COVERAGE), [], brief(probed));
+    // In a Region the stack deploys to: that Region is not covered, but the account records the IAM types.
+    const both = appStack(["us-east-1", "eu-west-1"]);
+    const own = await h().analyzeStack([...both.resources, bucket("iam-own", both.providers[0] as ProviderRef)]);
+    const d = of(own, CONFIG_COVERAGE);
+    assert.equal(d.length, 1, brief(own));
+    assert.match(d[0]?.message ?? "", /region eu-west-1: .*records only 4 selected resource type/);
+    assert.doesNotMatch(d[0]?.message ?? "", globalFinding);
+    // Recording but failing: it records nothing.
+    Object.assign(fake.recorders.get("eu-west-1/iam") ?? {}, { lastStatus: "FAILURE" });
+    const failing = await h().analyzeStack([
+      ...appStack(["us-east-1"]).resources,
+      bucket("iam-failing", both.providers[0] as ProviderRef),
+    ]);
+    const f = of(failing, CONFIG_COVERAGE);
+    assert.equal(f.length, 1, brief(failing));
+    assert.match(f[0]?.message ?? "", globalFinding);
   });
 
   it("global IAM types: a recorder set to include them in a Region launched since February 2022 does not record them", async () => {

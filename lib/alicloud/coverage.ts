@@ -94,14 +94,16 @@ export function trailRegionsOf(trailRegion: string | undefined): string[] {
 
 /**
  * The trail's destinations that cannot take its events, each judged on its own fields as
- * alicloud-actiontrail-trail-logging judges them: OSS (LatestDeliveryError; OssBucketStatus false when it has a
- * bucket) and SLS (LatestDeliveryLogServiceError; SlsLogStoreStatus false when it has a project). A failing
+ * alicloud-actiontrail-trail-logging judges them: the last failed delivery (LatestDeliveryError), OSS
+ * (OssBucketStatus false when it has a bucket) and SLS (LatestDeliveryLogServiceError; SlsLogStoreStatus false when it has a project). A failing
  * destination loses events however healthy the other is. The availability flags count only for destinations
  * the listing names: the API does not say what they read as for a destination the trail does not have.
  */
 function failingDestinations(trail: AliListedTrail, s: AliTrailStatus): string[] {
   const out: string[] = [];
-  if (s.latestDeliveryError) out.push(`its OSS delivery fails (LatestDeliveryError=${quote(s.latestDeliveryError)})`);
+  // ActionTrail documents LatestDeliveryError as the log of the last failed delivery, not as OSS's (its example is
+  // an SLS error): said as what it is, whichever destination it came from.
+  if (s.latestDeliveryError) out.push(`its last delivery failed (LatestDeliveryError=${quote(s.latestDeliveryError)})`);
   else if (trail.ossBucketName && s.ossBucketStatus === false) {
     out.push(`its OSS bucket '${trail.ossBucketName}' is unavailable (OssBucketStatus=false)`);
   }

@@ -4,12 +4,11 @@
 // names or by service principal). Replies become plain facts; selectors and recording groups are put in the
 // Pulumi provider's shape, so the declared policies' judges read them unchanged. Loaded on first use only.
 
-import { errorMessage, errorName, optionalString } from "../live/errors";
+import { errorName, optionalString } from "../live/errors";
 import { failure, type Outcome, success } from "../live/outcome";
 import type { RoundContext } from "../live/round";
 import type { Plain, PlainObject } from "../plain";
-import { quote } from "../redact";
-import { classifyAt, cloudTrailClient, configClient, type NotFound, type RecorderStatus, sdk } from "./sdk";
+import { classifyAt, cloudTrailClient, configClient, type RecorderStatus, sdk } from "./sdk";
 import type { AwsTarget } from "./target";
 
 /** A trail as DescribeTrails lists it in one region (shadow and organization trails included). */
@@ -92,16 +91,18 @@ export async function describeTrails(
   }
 }
 
-const SELECTORS_UNREADABLE = new Set(["TrailNotFoundException", "CloudTrailARNInvalidException"]);
-
-/** A trail's event selectors, by ARN (call it in the trail's home region); `found: false` when unreadable. */
+/**
+ * A trail's event selectors, by ARN (call it in the trail's home region). Asked only of the trail's own
+ * account: any error (TrailNotFoundException for a trail deleted since it was listed, CloudTrailARNInvalidException)
+ * is a failed read, never "selectors unknown, assume the default".
+ */
 export async function getEventSelectors(
   ctx: RoundContext,
   target: AwsTarget,
   arn: string,
   timeoutMs: number,
   signal: AbortSignal,
-): Promise<Outcome<TrailSelectors | NotFound>> {
+): Promise<Outcome<TrailSelectors>> {
   try {
     const { cloudtrail } = sdk();
     const out = await cloudTrailClient(ctx, target, timeoutMs).send(
@@ -139,11 +140,6 @@ export async function getEventSelectors(
       })),
     });
   } catch (e) {
-    // CloudTrail answers GetEventSelectors on an organization trail only to the management account: a member
-    // gets "Unknown trail … for the user" or CloudTrailARNInvalidException. Unreadable, not a missing trail.
-    if (SELECTORS_UNREADABLE.has(errorName(e))) {
-      return success({ found: false, detail: `${errorName(e)}: ${quote(errorMessage(e))}` });
-    }
     return { ok: false, failure: classifyAt(e, target.region) };
   }
 }

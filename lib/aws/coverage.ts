@@ -82,6 +82,11 @@ export type RegionCoverage = CoverageFacts;
 /** A candidate trail and what its status and selectors calls returned. */
 export interface TrailEvidence {
   trail: ListedTrail;
+  /**
+   * Another account's trail (an organization trail seen from a member account): CloudTrail answers
+   * GetEventSelectors on it only to its own account, so its selectors are not asked. Absent: the account's own.
+   */
+  foreign?: boolean;
   status: TrailStatus | NotFound | undefined;
   selectors: TrailSelectors | NotFound | undefined;
 }
@@ -98,13 +103,19 @@ export interface RecorderEvidence {
 
 // ---- pure rules ----------------------------------------------------------------------------------
 
-export type Judgement = { covers: true; by: string; recordsGlobalTypes?: boolean } | { covers: false; why: string };
+/**
+ * A candidate's verdict for a region. `undetermined` (with covers false): what could not be read, and why; the
+ * region is then undetermined, not uncovered, unless another candidate verifiably covers it.
+ */
+export type Judgement =
+  | { covers: true; by: string; recordsGlobalTypes?: boolean }
+  | { covers: false; why: string; undetermined?: CheckFailure };
 
 /**
  * Does this trail cover `region`? Scope (multi-region or homed there), IsLogging, every delivery destination
- * healthy, read+write management events. Selectors that cannot be read (an organization trail seen from a
- * member account) are never held against the trail: what DescribeTrails says of them is used, and the
- * assumption is said in the verdict.
+ * healthy, read+write management events. Another account's trail (an organization trail seen from a member
+ * account) has selectors this account cannot read: without custom selectors (HasCustomEventSelectors false) it
+ * records CloudTrail's default, all management events; otherwise it is undetermined, never a pass.
  */
 export function trailCovers(region: string, e: TrailEvidence): Judgement {
   const t = e.trail;
@@ -122,13 +133,36 @@ export function trailCovers(region: string, e: TrailEvidence): Judgement {
   if (failing.length > 0) return { covers: false, why: `${label} is logging but ${failing.join(" and ")}` };
   const scope = t.isMultiRegion ? `multi-region, home ${home}` : `home ${home}`;
   if (!e.selectors) return { covers: false, why: `${label}: its event selectors are unknown` };
+  if (!e.selectors.found && !e.foreign) {
+    // The account's own trail: its selectors are read, never assumed (GetEventSelectors failed or found nothing).
+    const detail = `the event selectors of ${label} could not be read (${e.selectors.detail})`;
+    return { covers: false, why: detail, undetermined: { reason: "unexpected-error", detail } };
+  }
   if (!e.selectors.found) {
-    // CloudTrail's own default (no custom selectors) is all read and write management events.
-    const assumed =
-      t.hasCustomEventSelectors === false
-        ? "no custom event selectors, so all read and write management events (CloudTrail's default)"
-        : `its event selectors cannot be read from this account (${e.selectors.detail}); assumed to record read and write management events`;
-    return { covers: true, by: `${label} (${scope}; ${assumed})` };
+    // Another account's trail. No custom selectors is CloudTrail's default: all read and write management events.
+    if (t.hasCustomEventSelectors === false) {
+      return {
+        covers: true,
+        by: `${label} (${scope}; no custom event selectors, so all read and write management events (CloudTrail's default))`,
+      };
+    }
+    // Custom (or unreported) selectors only the owner may read: what it records cannot be told from here.
+    const custom =
+      t.hasCustomEventSelectors === true
+        ? "has custom event selectors"
+        : "does not say whether it has custom event selectors";
+    const detail =
+      `${label} ${custom} (HasCustomEventSelectors), and its event selectors cannot be read from this account ` +
+      `(${e.selectors.detail}), so whether it records read and write management events is unknown`;
+    return {
+      covers: false,
+      why: detail,
+      undetermined: {
+        reason: "access-denied",
+        detail,
+        permission: `cloudtrail:GetEventSelectors as the trail's own account${owner ? ` ${owner}` : ""} (CloudTrail answers it only to that account)`,
+      },
+    };
   }
   // Judged exactly as aws-cloudtrail-trail-declared judges declared selectors.
   const cov = managementCoverage(e.selectors.eventSelectors, e.selectors.advancedEventSelectors);
@@ -168,34 +202,46 @@ export interface RecorderRules {
   allowExclusions: boolean;
 }
 
-/** Does this recorder cover its region? Recording, not FAILURE, PENDING within grace, all supported types. */
-export function recorderCovers(e: RecorderEvidence, rules: RecorderRules, nowMs: number): Judgement {
+/** Is this recorder recording for the account right now? Recording, not FAILURE, PENDING within grace. */
+function recordingNow(
+  e: RecorderEvidence,
+  rules: RecorderRules,
+  nowMs: number,
+): { recording: true; label: string } | { recording: false; why: string } {
   const label = e.servicePrincipal
     ? `service-linked recorder '${e.name}' (${e.servicePrincipal}, ${e.recordingScope ?? "scope unknown"})`
     : `recorder '${e.name}'`;
   if (e.servicePrincipal && e.recordingScope !== "PAID") {
     return {
-      covers: false,
+      recording: false,
       why: `only an ${e.recordingScope ?? "unknown-scope"} ${label}: it records for ${e.servicePrincipal}, not for you`,
     };
   }
   const s = e.status;
-  if (!s) return { covers: false, why: `${label} has no status` };
+  if (!s) return { recording: false, why: `${label} has no status` };
   if (s.recording !== true) {
     const since = s.lastStopTime !== undefined ? ` since ${iso(s.lastStopTime)}` : "";
-    return { covers: false, why: `${label} stopped${since}` };
+    return { recording: false, why: `${label} stopped${since}` };
   }
   const last = s.lastStatus?.toUpperCase();
   if (last === "FAILURE") {
     const err = [s.lastErrorCode, s.lastErrorMessage].filter(Boolean).join(": ");
-    return { covers: false, why: `${label} reports lastStatus FAILURE${err ? ` (${err})` : ""}` };
+    return { recording: false, why: `${label} reports lastStatus FAILURE${err ? ` (${err})` : ""}` };
   }
   if (last === "PENDING") {
     const since = s.lastStatusChangeTime ?? s.lastStartTime;
     if (since !== undefined && nowMs - since > rules.pendingGraceMinutes * 60_000) {
-      return { covers: false, why: `${label} has been PENDING since ${iso(since)}` };
+      return { recording: false, why: `${label} has been PENDING since ${iso(since)}` };
     }
   }
+  return { recording: true, label };
+}
+
+/** Does this recorder cover its region? Recording now (recordingNow), all supported types. */
+export function recorderCovers(e: RecorderEvidence, rules: RecorderRules, nowMs: number): Judgement {
+  const now = recordingNow(e, rules, nowMs);
+  if (!now.recording) return { covers: false, why: now.why };
+  const label = now.label;
   const scope = recordingScope(e.recordingGroup ?? null);
   if (scope.kind === "inclusion") {
     return { covers: false, why: `${label} records only ${scope.included.length} selected resource type(s)` };
@@ -207,6 +253,14 @@ export function recorderCovers(e: RecorderEvidence, rules: RecorderRules, nowMs:
     };
   }
   return { covers: true, by: label, recordsGlobalTypes: recordsGlobalTypes(e.recordingGroup) };
+}
+
+/**
+ * Does this recorder record the global IAM types right now? Recording (recordingNow) with a group that includes
+ * them, whether or not it covers its region: an IAM-only recorder, or an exclusion list sparing IAM, records them.
+ */
+export function recordsGlobalTypesNow(e: RecorderEvidence, rules: RecorderRules, nowMs: number): boolean {
+  return recordingNow(e, rules, nowMs).recording && recordsGlobalTypes(e.recordingGroup);
 }
 
 /** IAM (global) types: all-supported with includeGlobalResourceTypes, an exclusion list that spares them, or an inclusion of them. */
@@ -225,7 +279,11 @@ export function recordsGlobalTypes(group: PlainObject | undefined): boolean {
   }
 }
 
-/** The verdict for a region from every candidate: covered by the first that covers, else what each lacks. */
+/**
+ * The verdict for a region from every candidate: covered by the first that verifiably covers (an undetermined
+ * candidate never outweighs one), else what each lacks; the caller turns an undetermined candidate into an
+ * undetermined region.
+ */
 export function regionVerdict(
   account: string,
   region: string,
@@ -548,7 +606,7 @@ async function evaluateTrails(run: RunCall, p: Placement, account: string, timeo
   const listed = await run(list);
   if (!listed.ok) return failed(listed.failure, list.spec);
   const evidence = await Promise.all(
-    listed.value.map(async (trail): Promise<{ e: TrailEvidence; failure?: Composed }> => {
+    listed.value.map(async (trail): Promise<{ e: TrailEvidence; failure?: Composed; selectorsSpec?: CallSpec }> => {
       const home = trail.homeRegion ?? regionOfArn(trail.arn) ?? p.region;
       if (!trail.isMultiRegion && home !== p.region) return { e: { trail, status: undefined, selectors: undefined } };
       // By ARN in the home region: shadow and organization trails answer only to their ARN.
@@ -607,21 +665,29 @@ async function evaluateTrails(run: RunCall, p: Placement, account: string, timeo
       return {
         e: {
           trail,
+          foreign,
           status: status.ok ? status.value : undefined,
           selectors: selectors.ok ? selectors.value : undefined,
         },
+        selectorsSpec: spec(COVERAGE_ACTIONS.eventSelectors, home, account, trail.arn),
         ...(failure ? { failure } : {}),
       };
     }),
   );
+  const judged = evidence.map((x) => ({ ...x, j: trailCovers(p.region, x.e) }));
   const verdict = regionVerdict(
     account,
     p.region,
-    evidence.map(({ e }) => trailCovers(p.region, e)),
+    judged.map((x) => x.j),
     `no trail applies to ${p.region}`,
   );
-  // Not covered while some candidate could not be read: undetermined, never a violation.
-  const undetermined = evidence.find((x) => x.failure)?.failure;
+  // Not covered while some candidate could not be read or judged: undetermined, never a violation.
+  const unjudged = judged.find((x) => !x.j.covers && x.j.undetermined);
+  const undetermined =
+    judged.find((x) => x.failure)?.failure ??
+    (unjudged && !unjudged.j.covers && unjudged.j.undetermined && unjudged.selectorsSpec
+      ? failed(unjudged.j.undetermined, unjudged.selectorsSpec)
+      : undefined);
   if (!verdict.coveredBy && undetermined) return undetermined;
   return { outcome: success(verdict), spec: list.spec };
 }
@@ -735,10 +801,16 @@ async function evaluateRecorders(
       };
     }),
   );
-  const judgements = [...evidence, ...paid.map((x) => x.e)].map((e) => recorderCovers(e, rules, nowMs));
-  const verdict = regionVerdict(account, region, judgements, `no configuration recorder in ${region}`);
-  // A recorder set to include them records the global IAM types only where AWS Config can record them.
-  verdict.recordsGlobalTypes = verdict.recordsGlobalTypes === true && canRecordGlobalIamTypes(region);
+  const all = [...evidence, ...paid.map((x) => x.e)];
+  const verdict = regionVerdict(
+    account,
+    region,
+    all.map((e) => recorderCovers(e, rules, nowMs)),
+    `no configuration recorder in ${region}`,
+  );
+  // Any recorder recording them counts (not only one covering the region), but only where AWS Config can record them.
+  verdict.recordsGlobalTypes =
+    all.some((e) => recordsGlobalTypesNow(e, rules, nowMs)) && canRecordGlobalIamTypes(region);
   const undetermined = paid.find((x) => x.failure)?.failure;
   if (!verdict.coveredBy && undetermined) return undetermined;
   return { outcome: success(verdict), spec: describe.spec };
@@ -749,8 +821,9 @@ async function evaluateRecorders(
 /**
  * The Regions where AWS Config can record the global IAM types (AWS::IAM::User, Group, Role, Policy): those
  * where AWS Config was available before February 2022 (AWS Config Developer Guide, "Recording AWS Resources",
- * global resources; the RecordingGroup API reference). Regions launched since (Hyderabad, Melbourne, Calgary,
- * Spain, Zurich, Tel Aviv, UAE, Malaysia, Thailand, Mexico, Taipei, New Zealand, ...) cannot record them.
+ * global resources; the RecordingGroup API reference). Regions launched since cannot record them: AWS names seven
+ * (Hyderabad, Melbourne, Calgary, Spain, Zurich, Tel Aviv, UAE); later ones (Malaysia, Thailand, Mexico, Taipei,
+ * New Zealand, ...) are inferred from the February 2022 rule, not listed by AWS.
  * AWS advises recording them in one Region per account.
  */
 export const GLOBAL_IAM_REGIONS: Readonly<Record<Partition, readonly string[]>> = {
@@ -798,9 +871,10 @@ const GLOBAL_REGION = "(global resource types)";
 /**
  * One check per credential set: the stack's Regions of the account first (the region checks' own evaluations,
  * shared through the round's memo); only if none records the global types, the account's other Regions that
- * can (DescribeConfigurationRecorders and DescribeConfigurationRecorderStatus there), since AWS advises
- * recording them in one Region, which need not be one this stack deploys to. Opt-in Regions the account has
- * not enabled are skipped; any other failed read leaves the account undetermined.
+ * can (DescribeConfigurationRecorders in each, DescribeConfigurationRecorderStatus only where a recorder is
+ * set to record them: probeGlobalTypes), since AWS advises
+ * recording them in one Region, which need not be one this stack deploys to. Any Region that does not answer
+ * (an opt-in Region refusing the credentials included) leaves the account undetermined unless another records them.
  */
 function globalTypesCheck(
   group: { p: Placement; intent: { global: boolean } | undefined }[],
@@ -817,11 +891,10 @@ function globalTypesCheck(
     urn: "",
     spec: base,
     async compose(run, ctx) {
-      // A recorder this update creates records them, or every Region is covered by intent (a preview whose
-      // recorders are still to come): nothing to ask, as for the Regions themselves.
+      // A recorder this update creates records them: nothing to ask. Regions covered by intent whose recorders
+      // do not record them say nothing of the account's other Regions: those are still asked.
       const intended = group.some(({ p, intent }) => intent?.global === true && canRecordGlobalIamTypes(p.region));
-      if (intended || group.every(({ intent }) => intent !== undefined))
-        return quiet(first.target.account ?? "unknown");
+      if (intended) return quiet(first.target.account ?? "unknown");
       const who = await accountOf(run, first, timeoutMs);
       // The region checks report a failed identity call; this check then has nothing to add.
       if (!who.ok) return quiet("unknown");
@@ -855,16 +928,14 @@ function globalTypesCheck(
       // Nothing records at all in the stack's Regions: those are reported region by region already.
       if (!regions.some((r) => r.covered)) return quiet(account);
       const stackRegions = [...new Set(regions.map((r) => r.region))].sort();
+      // GLOBAL_IAM_REGIONS order (us-east-1 first): the first Region that records them is named.
       const candidates = GLOBAL_IAM_REGIONS[partitionOf(first.region)].filter((r) => !stackRegions.includes(r));
-      const probes = await Promise.all(
-        candidates.map((region) => probeGlobalTypes(run, first, account, region, timeoutMs, rules)),
-      );
+      const probes = await probeGlobalTypes(run, first, account, candidates, timeoutMs, rules);
       const found = probes.find((x) => x.ok && x.recorder);
       const facts = (recordedIn: string | undefined): GlobalTypesFacts => ({
         recordedIn,
         stackRegions,
         probed: candidates,
-        notEnabled: probes.filter((x) => !x.ok && x.notEnabled).map((x) => x.region),
       });
       if (found && found.ok) {
         return {
@@ -878,7 +949,9 @@ function globalTypesCheck(
           }),
         };
       }
-      const failure = probes.find((x) => !x.ok && !x.notEnabled);
+      // A Region that did not answer (an opt-in Region refusing the credentials included: not enabled, or the
+      // credentials not valid there, cannot be told apart) might be the one that records them: undetermined.
+      const failure = probes.find((x) => !x.ok);
       if (failure && !failure.ok && failure.composed) return failure.composed;
       return {
         outcome: success({
@@ -896,83 +969,82 @@ function globalTypesCheck(
 
 type Probe =
   | { ok: true; region: string; recorder: string | undefined }
-  | { ok: false; region: string; notEnabled: boolean; composed: Composed | undefined };
+  | { ok: false; region: string; composed: Composed | undefined };
 
-/** Does the customer-managed recorder of `region` record the global IAM types right now? */
+/**
+ * Does a customer-managed recorder of one of `regions` record the global IAM types right now? Two round trips:
+ * DescribeConfigurationRecorders in every Region at once (one call each), then DescribeConfigurationRecorderStatus
+ * only where a recorder's group includes the IAM types (usually one Region, often none). Asking them one Region
+ * at a time would save calls only when an early Region records them, and cost a round trip per Region otherwise.
+ */
 async function probeGlobalTypes(
   run: RunCall,
   p: Placement,
   account: string,
-  region: string,
+  regions: readonly string[],
   timeoutMs: number,
   rules: RecorderRules,
-): Promise<Probe> {
+): Promise<Probe[]> {
   const cov = (): CoverageSdk => require("./coverage-sdk") as CoverageSdk;
-  const describe = awsCall(
-    p,
-    "config",
+  const inRegion = <T>(
+    region: string,
+    api: { action: string; permission: string },
+    id: string,
+    attempt: (t: AwsTarget) => Call<T>["attempt"],
+  ): Call<T> | { failure: Composed } => {
+    const c = awsCall(p, "config", region, account, api, id, "recorders", timeoutMs, attempt);
+    if (!("failure" in c)) return c;
+    return { failure: failed({ reason: "bad-target", detail: c.failure }, spec(api, region, account, "recorders")) };
+  };
+  const refused = (region: string, f: CheckFailure, s: CallSpec): Probe => ({
+    ok: false,
     region,
-    account,
-    COVERAGE_ACTIONS.describeRecorders,
-    "",
-    "recorders",
-    timeoutMs,
-    (t) => (ctx, s) => cov().describeRecorders(ctx, t, undefined, timeoutMs, s),
-  );
-  const status = awsCall(
-    p,
-    "config",
-    region,
-    account,
-    COVERAGE_ACTIONS.recorderStatus,
-    "*customer",
-    "recorders",
-    timeoutMs,
-    (t) => (ctx, s) => cov().describeRecorderStatuses(ctx, t, undefined, timeoutMs, s),
-  );
-  if ("failure" in describe || "failure" in status) {
-    const why = "failure" in describe ? describe.failure : (status as { failure: string }).failure;
-    return {
-      ok: false,
-      region,
-      notEnabled: false,
-      composed: failed(
-        { reason: "bad-target", detail: why },
-        spec(COVERAGE_ACTIONS.describeRecorders, region, account, "recorders"),
-      ),
-    };
-  }
-  const [d, st] = await Promise.all([run(describe), run(status)]);
-  for (const [o, c] of [
-    [d, describe],
-    [st, status],
-  ] as const) {
-    if (!o.ok) {
-      return {
-        ok: false,
+    composed: failed(f, s),
+  });
+  const described = await Promise.all(
+    regions.map(async (region): Promise<Probe | { region: string; recorders: DescribedRecorder[] }> => {
+      const describe = inRegion(
         region,
-        notEnabled: o.failure.reason === "region-not-enabled",
-        composed: failed(o.failure, c.spec),
-      };
-    }
-  }
-  if (!d.ok || !st.ok) return { ok: false, region, notEnabled: false, composed: undefined };
-  const now = Date.now();
-  const recorder = d.value
-    .filter((r) => !r.servicePrincipal)
-    .find((r) => {
-      const s = st.value.find((x) => x.name === r.name) ?? (st.value.length === 1 ? st.value[0] : undefined);
-      const e: RecorderEvidence = {
-        name: r.name,
-        servicePrincipal: undefined,
-        recordingScope: r.recordingScope,
-        recordingGroup: r.recordingGroup,
-        status: s,
-      };
-      const j = recorderCovers(e, rules, now);
-      return j.covers && j.recordsGlobalTypes === true;
-    });
-  return { ok: true, region, recorder: recorder?.name };
+        COVERAGE_ACTIONS.describeRecorders,
+        "",
+        (t) => (ctx, s) => cov().describeRecorders(ctx, t, undefined, timeoutMs, s),
+      );
+      if ("failure" in describe) return { ok: false, region, composed: describe.failure };
+      const d = await run(describe);
+      if (!d.ok) return refused(region, d.failure, describe.spec);
+      // Only the customer-managed recorder, and only one whose group includes them, is worth its status.
+      const recorders = d.value.filter((r) => !r.servicePrincipal && recordsGlobalTypes(r.recordingGroup));
+      return recorders.length ? { region, recorders } : { ok: true, region, recorder: undefined };
+    }),
+  );
+  return Promise.all(
+    described.map(async (x): Promise<Probe> => {
+      if (!("recorders" in x)) return x;
+      const { region, recorders } = x;
+      const status = inRegion(
+        region,
+        COVERAGE_ACTIONS.recorderStatus,
+        "*customer",
+        (t) => (ctx, s) => cov().describeRecorderStatuses(ctx, t, undefined, timeoutMs, s),
+      );
+      if ("failure" in status) return { ok: false, region, composed: status.failure };
+      const st = await run(status);
+      if (!st.ok) return refused(region, st.failure, status.spec);
+      const now = Date.now();
+      const recorder = recorders.find((r) => {
+        const s = st.value.find((x) => x.name === r.name) ?? (st.value.length === 1 ? st.value[0] : undefined);
+        const e: RecorderEvidence = {
+          name: r.name,
+          servicePrincipal: undefined,
+          recordingScope: r.recordingScope,
+          recordingGroup: r.recordingGroup,
+          status: s,
+        };
+        return recordsGlobalTypesNow(e, rules, now);
+      });
+      return { ok: true, region, recorder: recorder?.name };
+    }),
+  );
 }
 
 function isUrl(s: string): boolean {

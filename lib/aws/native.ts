@@ -156,15 +156,15 @@ function mapList(v: Plain | undefined, fn: (e: Plain) => Plain): Plain | undefin
   return Array.isArray(v) ? v.map(fn) : v;
 }
 
-/**
- * The aws-native provider's settings in the classic provider's names, so lib/aws/target.ts routes the
- * call: without a provider reference, the `aws-native:*` stack config a default provider would read.
- */
 /** Any aws-native resource with its provider in the classic shape, so coverage routes it as the classic ones. */
 export function classicRouting(r: ResourceView): ResourceView {
   return isNative(r) ? { ...r, provider: classicProvider(r) } : r;
 }
 
+/**
+ * The aws-native provider's settings in the classic provider's names, so lib/aws/target.ts routes the
+ * call: without a provider reference, the `aws-native:*` stack config a default provider would read.
+ */
 function classicProvider(r: ResourceView): ProviderView {
   const p: PlainObject = r.provider ? r.provider.props : packageConfig("aws-native");
   const out: PlainObject = {};

@@ -649,9 +649,9 @@ export const OPT_IN_REGIONS: ReadonlySet<string> = new Set([
 const TOKEN_REFUSED = new Set(["InvalidClientTokenId", "UnrecognizedClientException"]);
 
 /**
- * classify() for a call signed for `region`: rejected keys in an opt-in Region are named for what they most
- * likely are, a Region the account has not enabled (or a version 1 session token, valid only in Regions
- * enabled by default), not bad credentials.
+ * classify() for a call signed for `region`: keys refused in an opt-in Region are named for both things that
+ * cause it and that one refusal cannot tell apart: a Region the account has not enabled, or credentials not
+ * valid there (a version 1 session token, valid only in Regions enabled by default); not simply bad credentials.
  */
 export function classifyAt(e: unknown, region: string | undefined): CheckFailure {
   const f = classify(e);
@@ -661,8 +661,9 @@ export function classifyAt(e: unknown, region: string | undefined): CheckFailure
     ...f,
     reason: "region-not-enabled",
     detail:
-      `${region} is an opt-in Region and AWS refused the credentials there (${f.detail}): the Region is most likely ` +
-      "not enabled for the account, or the session token is a version 1 token from the global STS endpoint",
+      `${region} is an opt-in Region and AWS refused the credentials there (${f.detail}): the Region may not be ` +
+      "enabled for the account, or the credentials are not valid there (e.g. version 1 session tokens from the " +
+      "global STS endpoint, valid only in Regions enabled by default)",
   };
 }
 

@@ -31,9 +31,8 @@ export interface GlobalTypesFacts {
   recordedIn: string | undefined;
   /** The stack's Regions of the account. */
   stackRegions: string[];
-  /** The account's other Regions that can record them, all asked; those among them not enabled. */
+  /** The account's other Regions that can record them, all asked (and all answered: else undetermined). */
   probed: string[];
-  notEnabled: string[];
 }
 
 /** The completed coverage facts of one kind, one per (account, region); failed checks are live-verification's. */

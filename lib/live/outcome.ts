@@ -62,7 +62,8 @@ export interface CallSpec {
 export const FAILURE_TEXT: Record<FailureReason, string> = {
   "no-credentials": "no credentials could be found",
   "invalid-credentials": "the credentials were rejected",
-  "region-not-enabled": "the Region is not enabled for the account (an opt-in Region)",
+  "region-not-enabled":
+    "the credentials were refused in an opt-in Region (it may not be enabled for the account, or the credentials are not valid there)",
   "access-denied": "access was denied",
   throttled: "the API kept throttling after retries",
   timeout: "the call did not finish before its deadline",

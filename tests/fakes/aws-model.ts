@@ -1,7 +1,7 @@
 // AWS's official service models (botocore's service-2.json, installed by scripts/botocore-models.sh into a cache
 // outside the repo), and a validator that checks a request against them as the service does before it runs the
-// operation: required members, string and list lengths, numeric ranges, enums and patterns. The fakes answer a
-// violation as AWS answers it (ValidationException for JSON services, ValidationError for STS), with AWS's message
+// operation: required members, string and list lengths, numeric ranges, enums and patterns (and, the fake's own
+// strictness, members the model does not have: said so in the message). The fakes answer a violation as AWS answers it (ValidationException for JSON services, ValidationError for STS), with AWS's message
 // shape: "1 validation error detected: Value '100' at 'maxResults' failed to satisfy constraint: Member must have
 // value less than or equal to 20" (several joined by "; "). Member paths are lower-camel, list elements
 // "<list>.<n>.member", as the service writes them.
@@ -39,6 +39,11 @@ export interface Violation {
   value: string;
   constraint: string;
   serialization?: true;
+  /**
+   * Refused by this fake's own strictness, not a documented AWS answer: a member the model does not have (AWS
+   * services may ignore one). It catches a misspelt member; the message says it is the fake's.
+   */
+  fakeOnly?: true;
 }
 
 const PACK_DIR = path.join(__dirname, "..", "..", "..");
@@ -85,7 +90,7 @@ export function validateJson(model: ServiceModel, action: string, body: unknown)
   const input = model.operations[action]?.input?.shape;
   if (!input) return isEmptyObject(body) ? [] : [unknownMember("", "(body)")];
   const out: Violation[] = [];
-  check(model, input, body, "", out);
+  check(model, input, body, "", out, "json");
   return out;
 }
 
@@ -107,7 +112,7 @@ export function validateQuery(model: ServiceModel, action: string, form: URLSear
   const used = new Set(["Action", "Version"]);
   const value = input ? fromQuery(model, input, "", form, used) : undefined;
   for (const key of form.keys()) if (!used.has(key)) out.push(unknownMember(key, form.get(key) ?? ""));
-  if (input) check(model, input, value ?? {}, "", out);
+  if (input) check(model, input, value ?? {}, "", out, "query");
   return out;
 }
 
@@ -116,7 +121,7 @@ export function validationMessage(violations: readonly Violation[]): string {
   const n = violations.length;
   const each = violations.map((v) =>
     v.serialization
-      ? `${v.constraint} at '${v.path}'`
+      ? `${v.constraint} at '${v.path}'${v.fakeOnly ? " (refused by the test fake's own strictness, not as AWS answers)" : ""}`
       : `Value ${v.value} at '${v.path}' failed to satisfy constraint: ${v.constraint}`,
   );
   return `${n} validation error${n === 1 ? "" : "s"} detected: ${each.join("; ")}`;
@@ -176,7 +181,19 @@ function fromQuery(
   }
 }
 
-function check(model: ServiceModel, shapeName: string, value: unknown, at: string, out: Violation[]): void {
+/**
+ * A value against its shape. `protocol` says how scalars arrive: an awsQuery form carries every value as text
+ * ("20", "true"), read as its shape's type; a JSON body carries typed values, and a string where the model wants
+ * a number or a boolean is a wrong type, as AWS's JSON services reject it.
+ */
+function check(
+  model: ServiceModel,
+  shapeName: string,
+  value: unknown,
+  at: string,
+  out: Violation[],
+  protocol: "json" | "query",
+): void {
   const shape = model.shapes[shapeName];
   if (!shape) throw new Error(`the model has no shape ${shapeName}`);
   const wrongType = (): void => {
@@ -196,22 +213,22 @@ function check(model: ServiceModel, shapeName: string, value: unknown, at: strin
           out.push(unknownMember(join(at, name), v));
           continue;
         }
-        if (v !== null && v !== undefined) check(model, ref.shape, v, join(at, name), out);
+        if (v !== null && v !== undefined) check(model, ref.shape, v, join(at, name), out, protocol);
       }
       return;
     }
     case "list": {
       if (!Array.isArray(value)) return wrongType();
       length(value.length, shape, at, () => `[${value.map((e) => String(e)).join(", ")}]`, out);
-      value.forEach((e, i) => check(model, shape.member.shape, e, `${at}.${i + 1}.member`, out));
+      value.forEach((e, i) => check(model, shape.member.shape, e, `${at}.${i + 1}.member`, out, protocol));
       return;
     }
     case "map": {
       if (!isObject(value)) return wrongType();
       length(Object.keys(value).length, shape, at, () => JSON.stringify(value), out);
       for (const [k, v] of Object.entries(value)) {
-        check(model, shape.key.shape, k, `${at}.${k}.key`, out);
-        check(model, shape.value.shape, v, `${at}.${k}.value`, out);
+        check(model, shape.key.shape, k, `${at}.${k}.key`, out, protocol);
+        check(model, shape.value.shape, v, `${at}.${k}.value`, out, protocol);
       }
       return;
     }
@@ -239,7 +256,7 @@ function check(model: ServiceModel, shapeName: string, value: unknown, at: strin
     case "long":
     case "double":
     case "float": {
-      const n = typeof value === "string" && value.trim() !== "" ? Number(value) : value;
+      const n = protocol === "query" && typeof value === "string" && value.trim() !== "" ? Number(value) : value;
       if (typeof n !== "number" || !Number.isFinite(n)) return wrongType();
       if ((shape.type === "integer" || shape.type === "long") && !Number.isInteger(n)) return wrongType();
       if (shape.min !== undefined && n < shape.min) {
@@ -259,7 +276,7 @@ function check(model: ServiceModel, shapeName: string, value: unknown, at: strin
       return;
     }
     case "boolean":
-      if (typeof value !== "boolean" && value !== "true" && value !== "false") wrongType();
+      if (typeof value !== "boolean" && !(protocol === "query" && (value === "true" || value === "false"))) wrongType();
       return;
     case "timestamp":
       // JSON: epoch seconds; query: ISO 8601.
@@ -287,22 +304,34 @@ function length(
   }
 }
 
-const compiled = new Map<string, RegExp>();
+const compiled = new Map<string, RegExp | null>();
 /**
  * The service matches the whole value (a space in a role session name fails "[\w+=,.@-]*"). The models' patterns
- * are Java regular expressions; the ones these services use read the same in JavaScript with the `u` flag.
+ * are Java regular expressions. Most read the same in JavaScript with the `u` flag; Java's leading inline flag
+ * `(?s)` (CloudTrail's QueryStatement) is JavaScript's `s` flag; a few escape characters the `u` flag refuses
+ * ("\-", "\:": Config's QueryArn and PolicyRuntime, STS's federatedIdType) and are read without it. A pattern
+ * neither reading compiles is not checked, rather than failing the fake.
  */
 function fullMatch(pattern: string, value: string): boolean {
-  let re = compiled.get(pattern);
-  if (!re) {
-    re = new RegExp(`^(?:${pattern})$`, "u");
-    compiled.set(pattern, re);
+  if (!compiled.has(pattern)) compiled.set(pattern, compile(pattern));
+  const re = compiled.get(pattern);
+  return re ? re.test(value) : true;
+}
+function compile(pattern: string): RegExp | null {
+  const dotAll = pattern.startsWith("(?s)");
+  const source = `^(?:${dotAll ? pattern.slice(4) : pattern})$`;
+  for (const flags of [dotAll ? "us" : "u", dotAll ? "s" : ""]) {
+    try {
+      return new RegExp(source, flags);
+    } catch {
+      // The next reading.
+    }
   }
-  return re.test(value);
+  return null;
 }
 
 function unknownMember(at: string, value: unknown): Violation {
-  return { path: at, value: quoted(value), constraint: "Unrecognized field", serialization: true };
+  return { path: at, value: quoted(value), constraint: "Unrecognized field", serialization: true, fakeOnly: true };
 }
 
 function join(at: string, member: string): string {

@@ -101,7 +101,25 @@ describe("AWS fakes validate requests against the official models (botocore serv
     const good = new URLSearchParams({ Action: "GetCallerIdentity", Version: "2011-06-15" });
     assert.deepEqual(validateQuery(sts, "GetCallerIdentity", good), []);
     good.set("Extra", "1");
-    assert.match(validationMessage(validateQuery(sts, "GetCallerIdentity", good)), /Unrecognized field at 'Extra'/);
+    assert.match(
+      validationMessage(validateQuery(sts, "GetCallerIdentity", good)),
+      /Unrecognized field at 'Extra' \(refused by the test fake's own strictness, not as AWS answers\)/,
+    );
+  });
+
+  it("Java patterns JavaScript's `u` flag refuses are read, not thrown: (?s), and escapes like \\- and \\:", function () {
+    const ct = serviceModel("cloudtrail");
+    // QueryStatement's pattern is "(?s).*": a statement over several lines matches.
+    assert.deepEqual(validateJson(ct, "StartQuery", { QueryStatement: "SELECT eventName\nFROM eds" }), []);
+    const config = serviceModel("config");
+    // QueryArn's pattern escapes "-" inside a class ("[a-z\\-]"), which the `u` flag refuses.
+    const arn = "arn:aws:config:eu-west-1:123456789012:stored-query/q/query-abc";
+    assert.deepEqual(validateJson(config, "PutStoredQuery", { StoredQuery: { QueryName: "q", QueryArn: arn } }), []);
+    const bad = validateJson(config, "PutStoredQuery", { StoredQuery: { QueryName: "q", QueryArn: "not an arn" } });
+    assert.deepEqual(
+      bad.map((v) => v.path),
+      ["storedQuery.queryArn"],
+    );
   });
 
   it("JSON bodies: enums, list lengths, unknown members and wrong types", function () {
@@ -116,6 +134,19 @@ describe("AWS fakes validate requests against the official models (botocore serv
       ],
     );
     const config = serviceModel("config");
+    // A JSON body carries typed values: text where the model wants a number or a boolean is the wrong type (only
+    // an awsQuery form, above, carries them as text).
+    assert.deepEqual(validateJson(config, "ListConfigurationRecorders", { MaxResults: 20 }), []);
+    assert.deepEqual(
+      [
+        ...validateJson(config, "ListConfigurationRecorders", { MaxResults: "20" }),
+        ...validateJson(ct, "DescribeTrails", { includeShadowTrails: "true" }),
+      ].map((v) => [v.path, v.constraint]),
+      [
+        ["maxResults", "Expected integer"],
+        ["includeShadowTrails", "Expected boolean"],
+      ],
+    );
     assert.match(
       validationMessage(validateJson(config, "DescribeConfigurationRecorderStatus", { ServicePrincipal: "" })),
       /Value '' at 'servicePrincipal' failed to satisfy constraint: Member must have length greater than or equal to 1/,

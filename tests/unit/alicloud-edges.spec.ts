@@ -116,6 +116,13 @@ describe("alicloud coverage: list-valued TrailRegion", () => {
     assert.equal(aliTrailCovers("cn-hangzhou", listed("cn-hangzhou-finance"), logging).covers, false);
     assert.equal(aliTrailCovers("eu-west-1", listed("cn-hangzhou,All"), logging).covers, true);
   });
+
+  it("LatestDeliveryError is said as the last failed delivery, not as OSS's (the API does not name its destination)", () => {
+    const failing = aliTrailCovers("cn-hangzhou", listed("All"), { ...logging, latestDeliveryError: "sls quota" });
+    assert.ok(!failing.covers);
+    assert.match(failing.why, /its last delivery failed \(LatestDeliveryError=sls quota\)/);
+    assert.doesNotMatch(failing.why, /OSS/);
+  });
 });
 
 describe("alicloud coverage names the STS host it called", () => {

@@ -77,7 +77,7 @@ describe("AWS coverage rules: trails", () => {
     assert.match(j.covers ? j.by : "", /organization trail/);
   });
 
-  it("an organization trail whose selectors the member cannot read: never a violation, the assumption said", () => {
+  it("an organization trail whose selectors the member cannot read: covered only without custom selectors, else undetermined", () => {
     const org = (custom: boolean | undefined): ListedTrail =>
       listed(
         "org-trail",
@@ -87,29 +87,45 @@ describe("AWS coverage rules: trails", () => {
       );
     const unread = { found: false as const, detail: "only its account 999988887777 may call GetEventSelectors on it" };
     // No custom selectors: CloudTrail's default, all read and write management events.
-    const plain = trailCovers("eu-west-1", { trail: org(false), status: logging, selectors: unread });
+    const plain = trailCovers("eu-west-1", { trail: org(false), foreign: true, status: logging, selectors: unread });
     assert.deepEqual(plain, {
       covers: true,
       by:
         "trail 'org-trail' (organization trail of 999988887777) (multi-region, home us-east-1; no custom event " +
         "selectors, so all read and write management events (CloudTrail's default))",
     });
-    // Custom selectors it cannot read: covered on an assumption it states.
+    // Custom (or unreported) selectors it cannot read: undetermined, naming what could not be read and why.
     for (const custom of [true, undefined]) {
-      const j = trailCovers("eu-west-1", { trail: org(custom), status: logging, selectors: unread });
-      assert.equal(j.covers, true);
+      const j = trailCovers("eu-west-1", { trail: org(custom), foreign: true, status: logging, selectors: unread });
+      assert.equal(j.covers, false);
+      const u = j.covers ? undefined : j.undetermined;
+      assert.equal(u?.reason, "access-denied");
       assert.match(
-        j.covers ? j.by : "",
-        /its event selectors cannot be read from this account \(only its account 999988887777 .*\); assumed to record read and write management events/,
+        u?.detail ?? "",
+        /its event selectors cannot be read from this account \(only its account 999988887777 /,
       );
+      assert.match(u?.permission ?? "", /cloudtrail:GetEventSelectors as the trail's own account 999988887777/);
+      // A trail that verifiably covers outweighs it.
+      const verdict = regionVerdict(ACCOUNT, "eu-west-1", [j, { covers: true, by: "trail 'own'" }], "none");
+      assert.equal(verdict.coveredBy, "trail 'own'");
     }
     // Still judged on what the member can read: its status.
     const stopped = trailCovers("eu-west-1", {
       trail: org(false),
+      foreign: true,
       status: { ...logging, isLogging: false },
       selectors: unread,
     });
     assert.equal(stopped.covers, false);
+  });
+
+  it("the account's own trail whose selectors could not be read: not covered, undetermined (never assumed)", () => {
+    const unread = { found: false as const, detail: "TrailNotFoundException" };
+    for (const own of [listed("own", "eu-west-1", { hasCustomEventSelectors: false }), listed("x", "eu-west-1")]) {
+      const j = trailCovers("eu-west-1", { trail: own, status: logging, selectors: unread });
+      assert.equal(j.covers, false);
+      assert.equal(j.covers ? undefined : j.undetermined?.reason, "unexpected-error");
+    }
   });
 
   it("delivery health, one destination at a time: a failing S3 or CloudWatch Logs delivery does not cover", () => {
@@ -365,11 +381,10 @@ describe("AWS coverage rules: recorders", () => {
         recordedIn: undefined,
         stackRegions: ["ap-south-2", "eu-west-1"],
         probed: ["us-east-1", "af-south-1"],
-        notEnabled: ["af-south-1"],
       }),
       global(
         ORG_ACCOUNT,
-        { recordedIn: "eu-west-1", stackRegions: ["us-east-1"], probed: ["eu-west-1"], notEnabled: [] },
+        { recordedIn: "eu-west-1", stackRegions: ["us-east-1"], probed: ["eu-west-1"] },
         "recorder 'default' in eu-west-1",
       ),
     ];
@@ -379,7 +394,7 @@ describe("AWS coverage rules: recorders", () => {
     assert.match(m, /^AWS account 123456789012: no AWS Config recorder records global resource types/);
     assert.match(
       m,
-      /this stack's Regions \(ap-south-2, eu-west-1\) and the account's other Regions where AWS Config can record them \(2, of which not enabled: af-south-1\)/,
+      /this stack's Regions \(ap-south-2, eu-west-1\) and the account's other Regions where AWS Config can record them \(2\)/,
     );
     assert.match(m, /AWS Config cannot record them in ap-south-2 \(Regions launched since February 2022\)/);
     assert.match(m, /e\.g\. eu-west-1;/);
@@ -388,8 +403,7 @@ describe("AWS coverage rules: recorders", () => {
       global(ACCOUNT, {
         recordedIn: undefined,
         stackRegions: ["me-central-1"],
-        probed: ["af-south-1", "us-east-1"],
-        notEnabled: ["af-south-1"],
+        probed: ["us-east-1", "af-south-1"],
       }),
     ]);
     assert.match(newOnly[0]?.message ?? "", /e\.g\. us-east-1;/);
