@@ -472,17 +472,7 @@ export class AnalyzerHarness {
     const req = new this.mods.pb.AnalyzeStackRequest();
     req.setResourcesList(resources.map((r) => this.encodeResource(r)));
     const res = await this.unary(this.client.analyzeStack, req);
-    return {
-      diagnostics: res.getDiagnosticsList().map((d) => ({
-        policyName: d.getPolicyname(),
-        policyPackName: d.getPolicypackname(),
-        message: d.getMessage(),
-        urn: d.getUrn(),
-        enforcementLevel: LEVELS[d.getEnforcementlevel()] ?? "advisory",
-        severity: SEVERITIES[d.getSeverity()] ?? "unspecified",
-      })),
-      notApplicable: res.getNotApplicableList().map((n) => ({ policyName: n.getPolicyName(), reason: n.getReason() })),
-    };
+    return this.resultOf(res);
   }
 
   /** One resource's Analyze RPC, as the engine sends it before AnalyzeStack (resource policies run here). */
@@ -497,8 +487,13 @@ export class AnalyzerHarness {
     const provider = res.getProvider();
     if (provider) req.setProvider(provider);
     const out = await this.unary(this.client.analyze, req);
+    return this.resultOf(out);
+  }
+
+  /** AnalyzeStack and Analyze answer with the same message: its diagnostics and not-applicable policies. */
+  private resultOf(res: AnalyzerPb.AnalyzeResponse): AnalyzeResult {
     return {
-      diagnostics: out.getDiagnosticsList().map((d) => ({
+      diagnostics: res.getDiagnosticsList().map((d) => ({
         policyName: d.getPolicyname(),
         policyPackName: d.getPolicypackname(),
         message: d.getMessage(),
@@ -506,7 +501,7 @@ export class AnalyzerHarness {
         enforcementLevel: LEVELS[d.getEnforcementlevel()] ?? "advisory",
         severity: SEVERITIES[d.getSeverity()] ?? "unspecified",
       })),
-      notApplicable: out.getNotApplicableList().map((n) => ({ policyName: n.getPolicyName(), reason: n.getReason() })),
+      notApplicable: res.getNotApplicableList().map((n) => ({ policyName: n.getPolicyName(), reason: n.getReason() })),
     };
   }
 
