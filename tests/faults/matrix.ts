@@ -4,7 +4,7 @@
 // injects one fault aimed only at the subject, and reads back what the pack reported.
 //
 // The matrix is data (MATRIX: api × case → injection, expected outcome); runCase runs one cell through a
-// shared pack process. Used by tests/faults.spec.ts (assertions) and bench/faults.ts (the README table).
+// shared pack process. Used by tests/faults.spec.ts (assertions) and bench/faults.ts (the generated docs/faults.md).
 
 import fs from "node:fs";
 import os from "node:os";
