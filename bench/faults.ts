@@ -106,7 +106,7 @@ what the pack reported for it: \`pass\` (no diagnostic), or the reason of its \`
 diagnostic. "attempts" counts the requests the fake saw (0: refused before or without a request). Timeouts are
 \`timeoutSeconds\` 10 (the default), and 1 for the server that never answers. Reproduce with \`npm run faults\` (also
 writes \`.bench-out/faults.md\`); \`npm test -- faults.spec\` asserts the same matrix (tests/faults.spec.ts), with no
-timing, and checks that this page lists exactly its cells.
+timing; tests/unit/docs.spec.ts checks that this page lists exactly its cells.
 
 The matrix has ${perResource} cells for the ${APIS.length} per-resource APIs and ${coverageCells} for the account-coverage actions:
 ${coverageTitles}. Each coverage cell is a one-region application stack with only the owning coverage policy on, the fault on that action alone; each must give
