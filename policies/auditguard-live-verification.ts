@@ -8,7 +8,7 @@ import { type CallSpec, type CheckFailure, FAILURE_TEXT } from "../lib/live/outc
 import { DOCS_URL, type Finding, stackPolicy } from "../lib/policy-kit";
 
 export const name = LIVE_VERIFICATION_POLICY;
-/** The audit identity every live call is made as (README: org-wide audit role). */
+/** The audit identity every live call is made as (docs/org-coverage.md: org-wide audit identity). */
 export const options = auditOptions;
 
 /** Where each cloud's credentials can come from: the AWS SDK has a default chain, the Alibaba provider has none. */
@@ -23,7 +23,7 @@ const HINTS: Partial<Record<CheckFailure["reason"], string>> = {
   "region-not-enabled":
     "Enable the Region for the account (AWS Account Management, Regions: an opt-in Region is off until enabled), or deploy elsewhere; if it is enabled, get session tokens from a regional STS endpoint (version 1 tokens from the global endpoint are valid only in Regions enabled by default).",
   "access-denied":
-    "Grant the permission below to the identity the pack runs as (see the README's least-privilege policy).",
+    "Grant the permission below to the identity the pack runs as (see the pack's least-privilege policy, docs/permissions.md).",
   throttled: "The API is rate-limited; run again later or lower the number of checks per region.",
   timeout: "Check network access to the endpoint, or raise timeoutSeconds in the policy config.",
   "endpoint-error": "Check the endpoint (provider endpoints, proxy, DNS) and network access.",

@@ -2,7 +2,7 @@
 # Provides a `pulumi` CLI of a pinned version for the end-to-end tests, offline. Uses one on PATH when it is new
 # enough (>= 3.249 for `pulumi policy analyze --file`); else builds it from the Go module proxy into a cache outside
 # the repo (reused when present; one build at a time). Tries the Node.js language host too: the proxy does not serve
-# it today, and the tests then do without it (README, "End-to-end tests"). Prints the directory holding `pulumi`
+# it today, and the tests then do without it (docs/testing.md, "End-to-end tests"). Prints the directory holding `pulumi`
 # (and `pulumi-language-nodejs` when there is one). Cold build on 2 cores: ~8.5 min; warm: instant.
 #   AUDITGUARD_CACHE   cache root (default ~/.cache/auditguard)
 #   PULUMI_CLI_VERSION version to build (default below)
@@ -67,7 +67,7 @@ mv "$OUT/pulumi.tmp" "$OUT/pulumi"
 # The Node.js language host has no version tags: name it by the commit of the vX tag, when the proxy says it
 # (Origin.Hash) and serves that module at all. Without a host, `pulumi preview` of a `runtime: nodejs` project and
 # `--policy-pack <dir>` cannot run; the e2e tests then use Automation API inline programs (`--client`) and start the
-# pack through an executable `--policy-pack` launcher (README, "End-to-end tests").
+# pack through an executable `--policy-pack` launcher (docs/testing.md, "End-to-end tests").
 host_src="$CACHE/pulumi-cli/src/host-v$V"
 host_mod="github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3"
 if [ ! -x "$OUT/pulumi-language-nodejs" ]; then

@@ -1,5 +1,5 @@
-// Every cloud API action the pack can call, and the permission each needs: the single source the
-// README's IAM/RAM policies are checked against. All are reads.
+// Every cloud API action the pack can call, and the permission each needs: the single source
+// docs/permissions.md's IAM/RAM policies are checked against. All are reads.
 import { ALI_COVERAGE_ACTIONS } from "../alicloud/coverage";
 import { ALI_ACTIONS } from "../alicloud/kinds";
 import { COVERAGE_ACTIONS } from "../aws/coverage";

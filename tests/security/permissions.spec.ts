@@ -26,9 +26,11 @@ describe("least-privilege policies", () => {
       assert.deepEqual(granted, called);
     });
 
-    it(`the README shows ${file} verbatim in meaning`, () => {
-      const readme = readFileSync(path.join(root, "README.md"), "utf8");
-      for (const action of actionsOf(file)) assert.ok(readme.includes(`"${action}"`), `README lacks ${action}`);
+    it(`docs/permissions.md shows ${file} verbatim in meaning`, () => {
+      const page = readFileSync(path.join(root, "docs", "permissions.md"), "utf8");
+      for (const action of actionsOf(file)) {
+        assert.ok(page.includes(`"${action}"`), `docs/permissions.md lacks ${action}`);
+      }
     });
   }
 
