@@ -386,7 +386,7 @@ for (const mode of PACK_PATHS)
         assert.match(md, /^<!-- auditguard-report -->\n/);
         assert.match(md, /\n\| CloudTrail trail 'arn:aws:cloudtrail:[^|]+ is not logging/);
         assert.ok(trailUrn);
-        // Kept for the record of what each format looks like (README), when asked for.
+        // Kept for the record of what each format looks like (docs/command.md), when asked for.
         const keep = process.env["AUDITGUARD_REPORT_SAMPLES"];
         if (keep) {
           fs.mkdirSync(keep, { recursive: true });
