@@ -1,7 +1,8 @@
 // `npm run bench`: the whole compiled pack driven over the Analyzer gRPC protocol, as the engine does.
 // Prints the issue-17 table (every figure side by side, medians and spreads over interleaved repeats, each
 // against its target) and then some context figures; numbers, not assertions (the test suite makes none
-// about time). BENCH_REPEAT sets the repeats (default 5), BENCH_ONLY=a,b runs some cases only.
+// about time). BENCH_REPEAT sets the repeats (default 5), BENCH_ONLY=a,b runs some cases only, BENCH_PACK_DIR
+// measures another built checkout of the pack (the "before" of a change) with this bench.
 
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -17,8 +18,11 @@ import {
   type ResourceSpec,
   stackResource,
 } from "../tests/harness/analyzer";
+import { coverageStack, SIXTEEN_REGIONS } from "./stacks";
 
 const OUT = path.join(PACK_DIR, ".bench-out");
+/** The pack measured: this checkout's, or another built checkout's (BENCH_PACK_DIR, e.g. a worktree of main). */
+const PACK = process.env["BENCH_PACK_DIR"] ?? PACK_DIR;
 const REPEAT = Math.max(1, Number(process.env["BENCH_REPEAT"] ?? 5));
 
 // ---- statistics and the table ------------------------------------------------------------------
@@ -97,6 +101,16 @@ function peakRssMb(pid: number | undefined): number {
   }
 }
 
+/** Runs both, swapping which goes first every other time (A,B, B,A, ...), so neither always follows the other. */
+async function inTurns<A, B>(i: number, a: () => Promise<A>, b: () => Promise<B>): Promise<[A, B]> {
+  if (i % 2 === 0) {
+    const x = await a();
+    return [x, await b()];
+  }
+  const y = await b();
+  return [await a(), y];
+}
+
 async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
   const t = process.hrtime.bigint();
   const v = await fn();
@@ -110,7 +124,7 @@ async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
 let enabledPolicies: number | undefined;
 async function policyCount(): Promise<number> {
   if (enabledPolicies === undefined) {
-    const h = await AnalyzerHarness.spawn({ dryRun: false });
+    const h = await AnalyzerHarness.spawn({ packDir: PACK, dryRun: false });
     try {
       enabledPolicies = (await h.getAnalyzerInfo()).policies.filter((p) => p.enforcementLevel !== "disabled").length;
     } finally {
@@ -121,25 +135,6 @@ async function policyCount(): Promise<number> {
 }
 
 const REGIONS = ["us-east-1", "us-west-2", "eu-west-1", "ap-southeast-1"];
-
-const SIXTEEN_REGIONS = [
-  "us-east-1",
-  "us-east-2",
-  "us-west-1",
-  "us-west-2",
-  "eu-west-1",
-  "eu-west-2",
-  "eu-west-3",
-  "eu-central-1",
-  "eu-north-1",
-  "ap-southeast-1",
-  "ap-southeast-2",
-  "ap-northeast-1",
-  "ap-northeast-2",
-  "ap-south-1",
-  "sa-east-1",
-  "ca-central-1",
-];
 
 function awsStack(fake: FakeAws, trails: number, recorders: number, accounts = 1, regions = REGIONS): ResourceSpec[] {
   const out: ResourceSpec[] = [stackResource()];
@@ -235,43 +230,6 @@ function throttle(fake: FakeAws, perSecond: number): { throttled: number; worstW
   return stats;
 }
 
-/**
- * Account coverage (issue 9): an application stack of 2,000 resources over 16 regions in 3 accounts, each
- * account with one multi-region trail and a recorder per region except us-east-1 (3 Config gaps to report).
- */
-function coverageStack(fake: FakeAws): ResourceSpec[] {
-  const accounts = ["111111111111", "222222222222", "333333333333"];
-  const stack: ResourceSpec[] = [stackResource()];
-  const providers = accounts.flatMap((account, a) =>
-    SIXTEEN_REGIONS.map((region) => {
-      const key = `AKIACOVERAGE${String(a).padStart(8, "0")}`;
-      fake.accounts.set(key, account);
-      return explicitProvider("aws", `acct-${a}-${region}`, {
-        region,
-        accessKey: key,
-        secretKey: `bench-secret-${a}`,
-        endpoints: [{ cloudtrail: fake.url, configservice: fake.url, sts: fake.url }],
-      });
-    }),
-  );
-  for (const [a, account] of accounts.entries()) {
-    const arn = `arn:aws:cloudtrail:us-east-1:${account}:trail/baseline-${a}`;
-    fake.trails.set(arn, { IsLogging: true, StartLoggingTime: Date.now() / 1000 - 86_400 });
-    fake.trailSetups.set(arn, { isMultiRegion: true });
-  }
-  for (const region of SIXTEEN_REGIONS.slice(1)) {
-    fake.recorders.set(`${region}/default`, { recording: true, lastStatus: "SUCCESS" });
-  }
-  for (let i = 0; stack.length < 2_000; i++) {
-    const provider = providers[i % providers.length];
-    if (provider)
-      stack.push(
-        resource("aws:s3/bucketV2:BucketV2", `app-${i}`, { id: `app-${i}`, bucket: `app-${i}` }, { provider }),
-      );
-  }
-  return stack;
-}
-
 const COVERAGE_OFF: Record<string, PolicyOverride> = Object.fromEntries(
   ["aws-cloudtrail-account-coverage", "aws-config-account-coverage"].map((p) => [p, "disabled" as const]),
 );
@@ -288,22 +246,25 @@ async function coverageWarm(): Promise<void> {
   const fake = await FakeAws.start();
   fake.latencyMs = 100;
   const stack = coverageStack(fake);
-  const on = await AnalyzerHarness.start({ dryRun: false, policies: {} });
-  const off = await AnalyzerHarness.start({ dryRun: false, policies: COVERAGE_OFF });
+  const on = await AnalyzerHarness.start({ packDir: PACK, dryRun: false, policies: {} });
+  const off = await AnalyzerHarness.start({ packDir: PACK, dryRun: false, policies: COVERAGE_OFF });
   try {
     await on.analyzeStack(stack); // each process's cold analysis is the next row's business
     await off.analyzeStack(stack);
     const t = { on: [] as number[], off: [] as number[], diff: [] as number[] };
-    let calls = 0;
+    fake.requests.length = 0;
+    await on.analyzeStack(stack);
+    const calls = fake.requests.length;
     let uncovered = 0;
     let unverified = 0;
     for (let i = 0; i < REPEAT * 2; i++) {
-      fake.requests.length = 0;
-      const [res, a] = await timed(() => on.analyzeStack(stack));
-      calls = fake.requests.length;
+      const [[res, a], [, b]] = await inTurns(
+        i,
+        () => timed(() => on.analyzeStack(stack)),
+        () => timed(() => off.analyzeStack(stack)),
+      );
       uncovered = res.diagnostics.filter((d) => d.policyName === "aws-config-account-coverage").length;
       unverified = res.diagnostics.filter((d) => d.policyName === "auditguard-live-verification").length;
-      const [, b] = await timed(() => off.analyzeStack(stack));
       t.on.push(a);
       t.off.push(b);
       t.diff.push(a - b);
@@ -337,7 +298,7 @@ async function coldRun(
   policies: Record<string, PolicyOverride>,
   withAnalyze: boolean,
 ): Promise<ColdRun> {
-  const h = await AnalyzerHarness.start({ dryRun: false, policies });
+  const h = await AnalyzerHarness.start({ packDir: PACK, dryRun: false, policies });
   try {
     const analyzeMs = withAnalyze ? (await timed(() => analyzeEach(h, stack)))[1] : 0;
     const [res, stackMs] = await timed(() => h.analyzeStack(stack));
@@ -363,10 +324,18 @@ async function coverageCold(): Promise<void> {
   };
   try {
     for (let i = 0; i < REPEAT; i++) {
-      runs.engine.on.push(await coldRun(stack, {}, true));
-      runs.engine.off.push(await coldRun(stack, COVERAGE_OFF, true));
-      runs.direct.on.push(await coldRun(stack, {}, false));
-      runs.direct.off.push(await coldRun(stack, COVERAGE_OFF, false));
+      for (const [seq, withAnalyze] of [
+        [runs.engine, true],
+        [runs.direct, false],
+      ] as const) {
+        const [on, off] = await inTurns(
+          i,
+          () => coldRun(stack, {}, withAnalyze),
+          () => coldRun(stack, COVERAGE_OFF, withAnalyze),
+        );
+        seq.on.push(on);
+        seq.off.push(off);
+      }
     }
   } finally {
     await fake.close();
@@ -399,21 +368,25 @@ async function smallStack(): Promise<void> {
   const fake = await FakeAws.start();
   fake.latencyMs = 200;
   const stack = awsStack(fake, 20, 4);
-  const on = await AnalyzerHarness.start({ dryRun: false, policies: {} });
-  const off = await AnalyzerHarness.start({ dryRun: false, policies: COVERAGE_OFF });
+  const on = await AnalyzerHarness.start({ packDir: PACK, dryRun: false, policies: {} });
+  const off = await AnalyzerHarness.start({ packDir: PACK, dryRun: false, policies: COVERAGE_OFF });
   try {
     await on.analyzeStack(stack);
     await off.analyzeStack(stack);
     const t = { on: [] as number[], off: [] as number[] };
-    let calls = 0;
+    fake.requests.length = 0;
+    await on.analyzeStack(stack);
+    const calls = fake.requests.length;
     let stopped = 0;
     for (let i = 0; i < REPEAT * 2; i++) {
-      fake.requests.length = 0;
-      const [res, a] = await timed(() => on.analyzeStack(stack));
-      calls = fake.requests.length;
+      const [[res, a], [, b]] = await inTurns(
+        i,
+        () => timed(() => on.analyzeStack(stack)),
+        () => timed(() => off.analyzeStack(stack)),
+      );
       stopped = res.diagnostics.filter((d) => d.policyName === "aws-cloudtrail-trail-logging").length;
       t.on.push(a);
-      t.off.push((await timed(() => off.analyzeStack(stack)))[1]);
+      t.off.push(b);
     }
     const on_ = spread(t.on);
     const off_ = spread(t.off);
@@ -437,15 +410,18 @@ async function smallStack(): Promise<void> {
 async function nothingToCheck(): Promise<void> {
   const stack = fillerStack(5000);
   const policies = await policyCount();
-  const ours = await AnalyzerHarness.start({ dryRun: false });
+  const ours = await AnalyzerHarness.start({ packDir: PACK, dryRun: false });
   const noop = await AnalyzerHarness.start({ dryRun: false, packDir: noopPack(policies) });
   try {
     await ours.analyzeStack(stack); // warm-up
     await noop.analyzeStack(stack);
     const t = { ours: [] as number[], noop: [] as number[], ratio: [] as number[] };
     for (let i = 0; i < REPEAT * 4; i++) {
-      const a = (await timed(() => ours.analyzeStack(stack)))[1];
-      const b = (await timed(() => noop.analyzeStack(stack)))[1];
+      const [[, a], [, b]] = await inTurns(
+        i,
+        () => timed(() => ours.analyzeStack(stack)),
+        () => timed(() => noop.analyzeStack(stack)),
+      );
       t.ours.push(a);
       t.noop.push(b);
       t.ratio.push((a / b - 1) * 100);
@@ -491,31 +467,34 @@ async function load(): Promise<void> {
   const results: string[] = [];
   let calls = 0;
   try {
-    for (let i = 0; i < REPEAT; i++) {
-      // The engine sets no deadline on AnalyzeStack.
+    // The engine sets no deadline on AnalyzeStack.
+    const runNoop = async (): Promise<void> => {
       const base = await AnalyzerHarness.start({ dryRun: false, packDir: noop, rpcTimeoutMs: 120_000 });
-      let b: number;
       try {
         t.noop.push((await timed(() => base.analyzeStack(stack)))[1]);
-        rss.noop.push((b = peakRssMb(base.pid)));
+        rss.noop.push(peakRssMb(base.pid));
       } finally {
         await base.close();
       }
-      const h = await AnalyzerHarness.start({ dryRun: false, rpcTimeoutMs: 120_000 });
+    };
+    const runOurs = async (): Promise<void> => {
+      const h = await AnalyzerHarness.start({ packDir: PACK, dryRun: false, rpcTimeoutMs: 120_000 });
       try {
         fake.requests.length = 0;
         const [res, a] = await timed(() => h.analyzeStack(stack));
         calls = fake.requests.length;
         t.ours.push(a);
-        const r = peakRssMb(h.pid);
-        rss.ours.push(r);
-        rss.ratio.push(r / b);
+        rss.ours.push(peakRssMb(h.pid));
         const stopped = res.diagnostics.filter((d) => d.policyName === "aws-cloudtrail-trail-logging").length;
         const unverified = res.diagnostics.filter((d) => d.policyName === "auditguard-live-verification").length;
         results.push(`${stopped}/${unverified}`);
       } finally {
         await h.close();
       }
+    };
+    for (let i = 0; i < REPEAT; i++) {
+      await inTurns(i, runOurs, runNoop);
+      rss.ratio.push((rss.ours[i] ?? NaN) / (rss.noop[i] ?? NaN));
     }
   } finally {
     await fake.close();
@@ -539,7 +518,7 @@ async function load(): Promise<void> {
 // ---- context figures (not in the issue's table) --------------------------------------------------
 
 async function startup(): Promise<void> {
-  const dirs = { ours: PACK_DIR, empty: noopPack(0) };
+  const dirs = { ours: PACK, empty: noopPack(0) };
   const t = { ours: [] as number[], empty: [] as number[] };
   for (let i = 0; i < REPEAT; i++) {
     for (const k of ["ours", "empty"] as const) {
@@ -584,7 +563,7 @@ async function aliLatency(): Promise<void> {
       ),
     );
   }
-  const h = await AnalyzerHarness.start({ dryRun: false });
+  const h = await AnalyzerHarness.start({ packDir: PACK, dryRun: false });
   try {
     await h.analyzeStack(stack);
     const times: number[] = [];
@@ -612,7 +591,7 @@ async function rateBound(): Promise<void> {
   fake.latencyMs = 100;
   const limits = throttle(fake, 10);
   const stack = awsStack(fake, 200, 1, 1, ["eu-west-1"]);
-  const h = await AnalyzerHarness.start({ dryRun: false, rpcTimeoutMs: 120_000 });
+  const h = await AnalyzerHarness.start({ packDir: PACK, dryRun: false, rpcTimeoutMs: 120_000 });
   try {
     const [res, took] = await timed(() => h.analyzeStack(stack));
     const perKey = new Map<string, number>();
@@ -639,7 +618,7 @@ async function rateBound(): Promise<void> {
 function table(): string {
   const esc = (s: string): string => s.replace(/\|/g, "\\|");
   const lines = [
-    `Issue 17 figures (node ${process.version}, ${execFileSync("nproc").toString().trim()} cores, BENCH_REPEAT=${REPEAT}; ` +
+    `Issue 17 figures for ${PACK} (node ${process.version}, ${execFileSync("nproc").toString().trim()} cores, BENCH_REPEAT=${REPEAT}; ` +
       "median [min–max]; RT = round trips = ms / the fake's per-call latency):",
     "",
     "| case | auditguard | baseline | difference | target | met |",
