@@ -3,7 +3,7 @@
 // file next to it (".started", then the profile itself), so the driver waits on the pack, not on a clock.
 
 import { Session } from "node:inspector";
-import { writeFileSync } from "node:fs";
+import { renameSync, writeFileSync } from "node:fs";
 
 const out = process.env["AUDITGUARD_PROFILE_OUT"];
 if (out) {
@@ -22,7 +22,9 @@ if (out) {
     }
     running = false;
     session.post("Profiler.stop", (err, res) => {
-      writeFileSync(out, err ? JSON.stringify({ error: String(err) }) : JSON.stringify(res.profile));
+      // Renamed into place: the driver reads the file as soon as it exists.
+      writeFileSync(`${out}.tmp`, err ? JSON.stringify({ error: String(err) }) : JSON.stringify(res.profile));
+      renameSync(`${out}.tmp`, out);
     });
   });
 }
