@@ -3,7 +3,8 @@
 // call), and where its time goes: self time by function and by package, time spent loading modules (by the
 // package being loaded), constructing SDK clients, and in GC. Writes .bench-out/cold-<label>.cpuprofile
 // (open it in Chrome DevTools). PROFILE_ANALYZE=1 sends every resource's Analyze before it, as the engine
-// does; PROFILE_COVERAGE=off disables the coverage policies; PROFILE_WARM=1 profiles the second analysis.
+// does; PROFILE_COVERAGE=off disables the coverage policies; PROFILE_WARM=1 profiles the second analysis;
+// PROFILE_PACK_DIR profiles another built checkout.
 
 import { existsSync, mkdirSync, rmSync, readFileSync } from "node:fs";
 import path from "node:path";
@@ -111,7 +112,7 @@ async function main(): Promise<void> {
   const coverage = process.env["PROFILE_COVERAGE"] !== "off";
   const analyze = process.env["PROFILE_ANALYZE"] === "1";
   const warm = process.env["PROFILE_WARM"] === "1";
-  const label = `${coverage ? "on" : "off"}${analyze ? "-analyze" : ""}${warm ? "-warm" : ""}`;
+  const label = `${coverage ? "on" : "off"}${analyze ? "-analyze" : ""}${warm ? "-warm" : ""}${process.env["PROFILE_PACK_DIR"] ? "-other" : ""}`;
   const out = path.join(OUT, `cold-${label}.cpuprofile`);
   rmSync(out, { force: true });
   rmSync(`${out}.started`, { force: true });
@@ -120,6 +121,7 @@ async function main(): Promise<void> {
   const stack = coverageStack(fake);
   const preload = path.join(__dirname, "profile-preload.js");
   const h = await AnalyzerHarness.start({
+    packDir: process.env["PROFILE_PACK_DIR"] ?? PACK_DIR,
     dryRun: false,
     env: {
       NODE_OPTIONS: `${process.env["NODE_OPTIONS"] ?? ""} --require ${preload}`,

@@ -2,7 +2,8 @@
 // Prints the issue-17 table (every figure side by side, medians and spreads over interleaved repeats, each
 // against its target) and then some context figures; numbers, not assertions (the test suite makes none
 // about time). BENCH_REPEAT sets the repeats (default 5), BENCH_ONLY=a,b runs some cases only, BENCH_PACK_DIR
-// measures another built checkout of the pack (the "before" of a change) with this bench.
+// measures another built checkout of the pack (the "before" of a change) with this bench, BENCH_BASE_DIR adds a
+// cold-start A/B of this pack against another built checkout, run for run.
 
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -23,6 +24,8 @@ import { coverageStack, SIXTEEN_REGIONS } from "./stacks";
 const OUT = path.join(PACK_DIR, ".bench-out");
 /** The pack measured: this checkout's, or another built checkout's (BENCH_PACK_DIR, e.g. a worktree of main). */
 const PACK = process.env["BENCH_PACK_DIR"] ?? PACK_DIR;
+/** Another built checkout to compare cold starts with, run for run (BENCH_BASE_DIR, e.g. a worktree of main). */
+const BASE = process.env["BENCH_BASE_DIR"];
 const REPEAT = Math.max(1, Number(process.env["BENCH_REPEAT"] ?? 5));
 
 // ---- statistics and the table ------------------------------------------------------------------
@@ -297,8 +300,9 @@ async function coldRun(
   stack: readonly ResourceSpec[],
   policies: Record<string, PolicyOverride>,
   withAnalyze: boolean,
+  packDir = PACK,
 ): Promise<ColdRun> {
-  const h = await AnalyzerHarness.start({ packDir: PACK, dryRun: false, policies });
+  const h = await AnalyzerHarness.start({ packDir, dryRun: false, policies });
   try {
     const analyzeMs = withAnalyze ? (await timed(() => analyzeEach(h, stack)))[1] : 0;
     const [res, stackMs] = await timed(() => h.analyzeStack(stack));
@@ -361,6 +365,41 @@ async function coverageCold(): Promise<void> {
           : "") + `Config coverage violations per run: ${r.on.map((x) => x.uncovered).join(",")} (expected 3 each)`,
     });
   }
+}
+
+/**
+ * Two builds of the pack, cold, coverage on, the engine's sequence, run for run in turns (BENCH_BASE_DIR): on a
+ * shared machine a change of a round trip or two is lost between two separate bench runs, not within one.
+ */
+async function coldVersus(): Promise<void> {
+  if (!BASE) {
+    console.log("\ncold A/B skipped: set BENCH_BASE_DIR to another built checkout (e.g. a worktree of main)");
+    return;
+  }
+  const fake = await FakeAws.start();
+  fake.latencyMs = 100;
+  const stack = coverageStack(fake);
+  const runs = { ours: [] as ColdRun[], base: [] as ColdRun[] };
+  try {
+    for (let i = 0; i < REPEAT * 2; i++) {
+      const [a, b] = await inTurns(
+        i,
+        () => coldRun(stack, {}, true, PACK),
+        () => coldRun(stack, {}, true, BASE),
+      );
+      runs.ours.push(a);
+      runs.base.push(b);
+    }
+  } finally {
+    await fake.close();
+  }
+  const d = spread(runs.ours.map((x, i) => x.stackMs - (runs.base[i]?.stackMs ?? NaN)));
+  const a = spread(runs.ours.map((x, i) => x.analyzeMs - (runs.base[i]?.analyzeMs ?? NaN)));
+  addContext(
+    `cold A/B, coverage on, engine sequence: ${PACK} vs ${BASE}, run for run`,
+    `first AnalyzeStack ${ms(spread(runs.ours.map((x) => x.stackMs)))} vs ${ms(spread(runs.base.map((x) => x.stackMs)))}: ` +
+      `difference ${ms(d)} = ${rt(d, fake.latencyMs)} (${d.n} pairs); the 2,000 Analyze RPCs before it: difference ${ms(a)}`,
+  );
 }
 
 /** 24 declared targets (20 trails in 4 regions, 4 recorders), 200 ms per call, coverage on; off alongside. */
@@ -644,6 +683,7 @@ async function main(): Promise<void> {
   const cases: [string, () => Promise<void>][] = [
     ["warm", coverageWarm],
     ["cold", coverageCold],
+    ["versus", coldVersus],
     ["small", smallStack],
     ["noop", nothingToCheck],
     ["load", load],
