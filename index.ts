@@ -2,6 +2,7 @@
 import { PolicyPack } from "@pulumi/policy";
 import { installEngineHooks } from "./lib/engine";
 import { LIVE_KINDS } from "./lib/live/kinds";
+import { installPrewarm } from "./lib/live/prewarm";
 import { registerKinds } from "./lib/live/round";
 import * as alicloudActiontrailTrailDeclared from "./policies/alicloud-actiontrail-trail-declared";
 import * as alicloudActiontrailTrailLogging from "./policies/alicloud-actiontrail-trail-logging";
@@ -20,6 +21,8 @@ import * as awsCloudtrailTrailDiscovered from "./policies/aws-cloudtrail-trail-d
 import * as awsConfigRecorderDiscovered from "./policies/aws-config-recorder-discovered";
 
 installEngineHooks();
+// A cloud's SDK loads when the engine first analyzes one of its resources, before AnalyzeStack needs it.
+installPrewarm();
 registerKinds(LIVE_KINDS);
 
 new PolicyPack("auditguard", {

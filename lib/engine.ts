@@ -1,6 +1,7 @@
 // What the engine tells the Analyzer server but a single stack policy cannot see: every policy's
-// config and enforcement level (Configure), the stack context (ConfigureStack), and where one
-// analysis ends and the next begins (AnalyzeStack). The shared live round needs all three: it makes
+// config and enforcement level (Configure), the stack context (ConfigureStack), where one
+// analysis ends and the next begins (AnalyzeStack), and each resource's type as it registers (Analyze,
+// sent long before AnalyzeStack: lib/live/prewarm.ts starts loading a cloud's SDK on it). The shared live round needs all three: it makes
 // the calls of every live policy at once, so it must know their settings before they run, and it
 // must never serve the update phase of `pulumi up` a result cached during its preview.
 //
@@ -66,6 +67,7 @@ export function installEngineHooks(): void {
       wrap(wrapped, "analyzeStack", () => {
         state.epoch++;
       });
+      wrap(wrapped, "analyze", onAnalyze);
       return original.call(this, service, wrapped);
     };
     state.hooked = true;
@@ -85,6 +87,24 @@ function wrap(impl: Record<string, Handler>, name: string, observe: (request: un
     }
     return inner(call, callback);
   };
+}
+
+/** Told each resource type the engine sends in an Analyze RPC; must return at once (the engine waits for the reply). */
+export type ResourceTypeObserver = (type: string) => void;
+const typeObservers: ResourceTypeObserver[] = [];
+
+/** Calls `observer` with the type of every resource the engine analyzes one by one (Analyze RPC). */
+export function observeResourceTypes(observer: ResourceTypeObserver): void {
+  typeObservers.push(observer);
+}
+
+interface AnalyzeRequest {
+  getType(): string;
+}
+
+function onAnalyze(request: unknown): void {
+  const type = (request as AnalyzeRequest).getType();
+  for (const observe of typeObservers) observe(type);
 }
 
 interface ProtoStruct {

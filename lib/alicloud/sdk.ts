@@ -41,12 +41,15 @@ interface Modules {
   credentials: typeof Credentials;
   dara: typeof Dara;
 }
+let loaded: Modules | undefined;
+/** Loaded on first use and kept: a require() of a package name resolves it again on every call. */
 function modules(): Modules {
-  return {
+  loaded ??= {
     core: require("@alicloud/openapi-core") as typeof OpenApiCore,
     credentials: require("@alicloud/credentials") as typeof Credentials,
     dara: require("@darabonba/typescript") as typeof Dara,
   };
+  return loaded;
 }
 
 type CallBody = Record<string, unknown>;
