@@ -3,17 +3,27 @@
 // (account → list → status and selectors) through the shared round, and the pure rules that decide from the
 // facts whether a trail or recorder covers a region. Message text lives with the policies.
 
-import { bool, field, isObject, knownStr, type PlainObject, UNKNOWN } from "../plain";
+import { bool, field, isObject, knownStr, type PlainObject, UNKNOWN, UNKNOWN_SENTINELS } from "../plain";
 import { type NumberOption, type BooleanOption, readOptions, timeoutSecondsOption } from "../options";
 import { type AuditIdentity, currentAuditIdentity } from "../live/audit";
-import { type CoverageFacts, type GlobalTypesFacts, undecidedChecks, type UndecidedPlace } from "../live/coverage";
+import {
+  byIntent,
+  type Composed,
+  type CoverageFacts,
+  coverageCheck,
+  failed,
+  type GlobalTypesFacts,
+  type Judgement,
+  planCoverage,
+  regionVerdict as verdictOf,
+  type UndecidedPlace,
+} from "../live/coverage";
 import { type CallSpec, type CheckFailure, type Outcome, success } from "../live/outcome";
 import { quote } from "../redact";
-import type { Call, LiveKind, PlannedCheck, RoundContext, RunCall } from "../live/round";
+import type { Call, LiveKind, PlannedCheck, RunCall } from "../live/round";
 import { ofType, type ResourceView, type StackView, TYPES } from "../stack";
-import { classicRouting } from "./native";
-import { managementCoverage } from "../../policies/aws-cloudtrail-trail-declared";
-import { recordingScope } from "../../policies/aws-config-recorder-declared";
+import { awsTrails, classicRouting } from "./native";
+import { managementCoverage, recordingScope } from "./judges";
 import type { DescribedRecorder, ListedTrail, RecorderSummary, TrailSelectors } from "./coverage-sdk";
 import type { NotFound, RecorderStatus, TrailStatus } from "./sdk";
 import {
@@ -103,13 +113,7 @@ export interface RecorderEvidence {
 
 // ---- pure rules ----------------------------------------------------------------------------------
 
-/**
- * A candidate's verdict for a region. `undetermined` (with covers false): what could not be read, and why; the
- * region is then undetermined, not uncovered, unless another candidate verifiably covers it.
- */
-export type Judgement =
-  | { covers: true; by: string; recordsGlobalTypes?: boolean }
-  | { covers: false; why: string; undetermined?: CheckFailure };
+export type { Judgement } from "../live/coverage";
 
 /**
  * Does this trail cover `region`? Scope (multi-region or homed there), IsLogging, every delivery destination
@@ -279,11 +283,7 @@ export function recordsGlobalTypes(group: PlainObject | undefined): boolean {
   }
 }
 
-/**
- * The verdict for a region from every candidate: covered by the first that verifiably covers (an undetermined
- * candidate never outweighs one), else what each lacks; the caller turns an undetermined candidate into an
- * undetermined region.
- */
+/** The verdict for a region (lib/live/coverage.ts), saying whether a covering candidate records the global IAM types. */
 export function regionVerdict(
   account: string,
   region: string,
@@ -291,16 +291,9 @@ export function regionVerdict(
   nothingFound: string,
 ): RegionCoverage {
   const covering = judgements.filter((j): j is Extract<Judgement, { covers: true }> => j.covers);
-  const first = covering[0];
-  const recordsGlobal = covering.some((j) => j.recordsGlobalTypes === true);
-  if (first) return { account, region, coveredBy: first.by, found: [], recordsGlobalTypes: recordsGlobal };
-  const found = judgements.map((j) => (j.covers ? "" : j.why)).filter(Boolean);
   return {
-    account,
-    region,
-    coveredBy: undefined,
-    found: found.length ? found : [nothingFound],
-    recordsGlobalTypes: false,
+    ...verdictOf(account, region, judgements, nothingFound),
+    recordsGlobalTypes: covering.some((j) => j.recordsGlobalTypes === true),
   };
 }
 
@@ -430,7 +423,8 @@ function awsCall<T>(
   p: Placement,
   service: AwsService,
   region: string,
-  account: string,
+  /** Undefined before the identity call answers (a call of the first wave): the credentials stand for it. */
+  account: string | undefined,
   api: { action: string; permission: string },
   id: string,
   target: string,
@@ -446,46 +440,40 @@ function awsCall<T>(
   return {
     spec: spec(api, region, account, target, t.endpoint),
     key: ["aws", api.action, region, t.endpoint ?? "", t.credentialsId, id].join("|"),
-    rateKey: ["aws", account, region, api.action].join("|"),
+    rateKey: ["aws", account ?? t.credentialsId, region, api.action].join("|"),
     timeoutMs,
     attempt: attempt(t),
   };
 }
 
-type Composed = { outcome: Outcome<RegionCoverage>; spec?: CallSpec };
-
-function failed(f: CheckFailure, s: CallSpec): Composed {
-  return { outcome: { ok: false, failure: f }, spec: s };
-}
-
 /**
- * One check per placement. The account's region is evaluated once, whichever credential set gets there
- * first (a per-round memo keyed by account, region and endpoint); every entry for it carries the same facts.
+ * One check per placement (lib/live/coverage.ts coverageCheck): `prefetch` starts the calls that need no
+ * account, with the identity call when the provider's settings do not name the account.
  */
-function coverageCheck(
+function awsCoverageCheck(
   kindId: string,
   p: Placement,
   timeoutMs: number,
-  evaluate: (run: RunCall, ctx: RoundContext, account: string) => Promise<Composed>,
+  prefetch: (run: RunCall) => void,
+  evaluate: (run: RunCall, account: string) => Promise<Composed>,
 ): PlannedCheck<RegionCoverage> {
-  const base = spec(
-    { action: kindId, permission: "" },
-    p.region,
-    p.target.account,
-    "account coverage",
-    p.target.endpoint,
-  );
-  return {
-    urn: "",
-    spec: base,
-    async compose(run, ctx) {
-      const account = await accountOf(run, p, timeoutMs);
-      if (!account.ok) return failed(account.failure, account.spec);
-      const memoKey = `${kindId}:${account.account}:${p.region}:${p.target.endpoint ?? ""}`;
-      const result = await ctx.memo(memoKey, () => evaluate(run, ctx, account.account));
-      return { outcome: result.outcome, spec: result.spec ?? { ...base, account: account.account } };
-    },
-  };
+  return coverageCheck({
+    base: spec({ action: kindId, permission: "" }, p.region, p.target.account, "account coverage", p.target.endpoint),
+    account: p.target.account,
+    identity: () => identityCall(p.target, timeoutMs),
+    memoKey: (account) => regionMemoKey(kindId, account, p),
+    prefetch,
+    evaluate: (run, _ctx, account) => evaluate(run, account),
+  });
+}
+
+/** One evaluation per account, region and endpoint per round (shared with the global-types check). */
+function regionMemoKey(kindId: string, account: string, p: Placement): string {
+  return `${kindId}:${account}:${p.region}:${p.target.endpoint ?? ""}`;
+}
+
+function placementFacts(p: Placement): { region: string; account: string | undefined; credentialsId: string } {
+  return { region: p.region, account: p.target.account, credentialsId: p.target.credentialsId };
 }
 
 // ---- intent: what this update creates ---------------------------------------------------------------
@@ -541,22 +529,6 @@ function recorderIntent(view: StackView, allowExclusions: boolean): Map<string, 
   return out;
 }
 
-function byIntent(p: Placement, by: string, recordsGlobal: boolean): PlannedCheck<RegionCoverage> {
-  const account = p.target.account ?? `of the credentials ${p.target.credentialsId}`;
-  return {
-    urn: "",
-    spec: spec({ action: "intent", permission: "" }, p.region, p.target.account, "account coverage"),
-    outcome: success({
-      account,
-      region: p.region,
-      coveredBy: by,
-      found: [],
-      recordsGlobalTypes: recordsGlobal,
-      byIntent: true,
-    }),
-  };
-}
-
 // ---- the two kinds -------------------------------------------------------------------------------
 
 const TRAIL_KIND_ID = "aws-cloudtrail-coverage";
@@ -570,24 +542,102 @@ export const awsTrailCoverageKind: LiveKind<RegionCoverage> = {
     const timeoutMs = readOptions(trailCoverageOptions, raw).timeoutSeconds * 1000;
     const { placements, undecided } = awsPlacements(view, "cloudtrail", COVERAGE_ACTIONS.describeTrails);
     const intent = trailIntent(view);
-    const checks: PlannedCheck<RegionCoverage>[] = undecidedChecks("aws", TRAIL_KIND_ID, undecided);
-    for (const p of placements) {
-      const regions = intent.get(p.target.credentialsId);
-      if (regions && (regions.has("*") || regions.has(p.region))) {
-        checks.push(byIntent(p, "a trail this update creates", false));
-        continue;
-      }
-      checks.push(
-        coverageCheck(TRAIL_KIND_ID, p, timeoutMs, (run, _ctx, account) => evaluateTrails(run, p, account, timeoutMs)),
-      );
-    }
-    return checks;
+    const declared = declaredTrails(view);
+    return planCoverage(
+      "aws",
+      TRAIL_KIND_ID,
+      undecided,
+      placements,
+      (p) => {
+        const regions = intent.get(p.target.credentialsId);
+        const creating = regions && (regions.has("*") || regions.has(p.region));
+        return creating ? byIntent("aws", placementFacts(p), "a trail this update creates", false) : undefined;
+      },
+      (p) => {
+        const mine = declaredFor(p, declared);
+        return [
+          awsCoverageCheck(
+            TRAIL_KIND_ID,
+            p,
+            timeoutMs,
+            (run) => prefetchTrails(run, p, mine, timeoutMs),
+            (run, account) => evaluateTrails(run, p, account, timeoutMs),
+          ),
+        ];
+      },
+    );
   },
 };
 
-async function evaluateTrails(run: RunCall, p: Placement, account: string, timeoutMs: number): Promise<Composed> {
+/** A trail the stack declares and that exists: its ARN, home region and scope as declared. */
+interface DeclaredTrail {
+  arn: string;
+  home: string;
+  multiRegion: boolean;
+  via: ResourceView;
+}
+
+/** The stack's existing trails whose ARN is known (classic and aws-native), as the per-resource checks read them. */
+function declaredTrails(view: StackView): DeclaredTrail[] {
+  const out: DeclaredTrail[] = [];
+  for (const r of awsTrails(view)) {
+    if (!r.exists) continue;
+    const idOutput = knownStr(field(r.props, "id"));
+    const arn = knownStr(field(r.props, "arn")) ?? (idOutput?.startsWith("arn:") ? idOutput : undefined);
+    if (!arn || [...UNKNOWN_SENTINELS].some((u) => arn.includes(u))) continue;
+    const home = knownStr(field(r.props, "homeRegion")) ?? regionOfArn(arn);
+    if (!home) continue;
+    out.push({ arn, home, multiRegion: bool(field(r.props, "isMultiRegionTrail")) === true, via: r });
+  }
+  return out;
+}
+
+/**
+ * The declared trails that apply to the placement's region and are read with its credentials and endpoint (the
+ * same call as the per-resource check's). Decided while planning, when the round's audit identity is in force.
+ */
+function declaredFor(p: Placement, declared: readonly DeclaredTrail[]): DeclaredTrail[] {
+  return declared.filter((d) => {
+    if (!d.multiRegion && d.home !== p.region) return false;
+    const mine =
+      d.home === p.region ? { ok: true as const, value: p.target } : resolveTarget(p.via, "cloudtrail", d.home);
+    const own = resolveTarget(d.via, "cloudtrail", d.home, d.arn);
+    return (
+      mine.ok &&
+      own.ok &&
+      own.value.credentialsId === mine.value.credentialsId &&
+      own.value.endpoint === mine.value.endpoint
+    );
+  });
+}
+
+/**
+ * The first wave of a region's trail check: DescribeTrails, and the status and selectors of every trail the
+ * stack declares that applies to the region and is read with the same credentials (keyed as the per-resource
+ * check keys its GetTrailStatus, so both share it). When DescribeTrails lists only those, nothing is left for
+ * a second wave.
+ */
+function prefetchTrails(run: RunCall, p: Placement, declared: readonly DeclaredTrail[], timeoutMs: number): void {
+  const account = p.target.account;
+  const list = trailListCall(p, account, timeoutMs);
+  if (!("failure" in list)) void run(list);
+  for (const d of declared) {
+    // Another account's trail answers GetEventSelectors only to its owner: not asked (see evaluateTrails).
+    const owner = accountOfArn(d.arn);
+    const calls = trailCalls(p, account, d.arn, d.home, account === undefined || owner === account, timeoutMs);
+    if ("failure" in calls.status) continue;
+    void run(calls.status);
+    if (calls.selectors && !("failure" in calls.selectors)) void run(calls.selectors);
+  }
+}
+
+function trailListCall(
+  p: Placement,
+  account: string | undefined,
+  timeoutMs: number,
+): Call<ListedTrail[]> | { failure: string } {
   const cov = (): CoverageSdk => require("./coverage-sdk") as CoverageSdk;
-  const list = awsCall(
+  return awsCall(
     p,
     "cloudtrail",
     p.region,
@@ -598,6 +648,50 @@ async function evaluateTrails(run: RunCall, p: Placement, account: string, timeo
     timeoutMs,
     (t) => (ctx, signal) => cov().describeTrails(ctx, t, timeoutMs, signal),
   );
+}
+
+/** A trail's status and (the account's own trails only) selectors calls, by ARN in its home region. */
+function trailCalls(
+  p: Placement,
+  account: string | undefined,
+  arn: string,
+  home: string,
+  withSelectors: boolean,
+  timeoutMs: number,
+): {
+  status: Call<TrailStatus | NotFound> | { failure: string };
+  selectors: Call<TrailSelectors> | { failure: string } | undefined;
+} {
+  const cov = (): CoverageSdk => require("./coverage-sdk") as CoverageSdk;
+  const status = awsCall(
+    p,
+    "cloudtrail",
+    home,
+    account,
+    COVERAGE_ACTIONS.trailStatus,
+    arn,
+    arn,
+    timeoutMs,
+    (t) => (ctx, signal) => (require("./sdk") as Sdk).getTrailStatus(ctx, t, arn, timeoutMs, signal),
+  );
+  const selectors = withSelectors
+    ? awsCall(
+        p,
+        "cloudtrail",
+        home,
+        account,
+        COVERAGE_ACTIONS.eventSelectors,
+        arn,
+        arn,
+        timeoutMs,
+        (t) => (ctx, signal) => cov().getEventSelectors(ctx, t, arn, timeoutMs, signal),
+      )
+    : undefined;
+  return { status, selectors };
+}
+
+async function evaluateTrails(run: RunCall, p: Placement, account: string, timeoutMs: number): Promise<Composed> {
+  const list = trailListCall(p, account, timeoutMs);
   if ("failure" in list)
     return failed(
       { reason: "bad-target", detail: list.failure },
@@ -610,35 +704,14 @@ async function evaluateTrails(run: RunCall, p: Placement, account: string, timeo
       const home = trail.homeRegion ?? regionOfArn(trail.arn) ?? p.region;
       if (!trail.isMultiRegion && home !== p.region) return { e: { trail, status: undefined, selectors: undefined } };
       // By ARN in the home region: shadow and organization trails answer only to their ARN.
-      const statusCall = awsCall(
-        p,
-        "cloudtrail",
-        home,
-        account,
-        COVERAGE_ACTIONS.trailStatus,
-        trail.arn,
-        trail.arn,
-        timeoutMs,
-        (t) => (ctx, signal) => (require("./sdk") as Sdk).getTrailStatus(ctx, t, trail.arn, timeoutMs, signal),
-      );
       // CloudTrail answers GetEventSelectors only to the trail's own account (a member account asking about
       // an organization trail gets TrailNotFoundException or CloudTrailARNInvalidException; steampipe-plugin-aws
       // skips the call for other accounts' trails): such a trail is judged on its status and its listing.
       const owner = accountOfArn(trail.arn);
       const foreign = owner !== undefined && owner !== account;
-      const selectorsCall = foreign
-        ? undefined
-        : awsCall(
-            p,
-            "cloudtrail",
-            home,
-            account,
-            COVERAGE_ACTIONS.eventSelectors,
-            trail.arn,
-            trail.arn,
-            timeoutMs,
-            (t) => (ctx, signal) => cov().getEventSelectors(ctx, t, trail.arn, timeoutMs, signal),
-          );
+      const calls = trailCalls(p, account, trail.arn, home, !foreign, timeoutMs);
+      const statusCall = calls.status;
+      const selectorsCall = calls.selectors;
       if ("failure" in statusCall || (selectorsCall && "failure" in selectorsCall)) {
         const why = "failure" in statusCall ? statusCall.failure : (selectorsCall as { failure: string }).failure;
         return {
@@ -701,27 +774,96 @@ export const awsConfigCoverageKind: LiveKind<RegionCoverage> = {
     const timeoutMs = o.timeoutSeconds * 1000;
     const { placements, undecided } = awsPlacements(view, "config", COVERAGE_ACTIONS.describeRecorders);
     const intent = recorderIntent(view, o.allowExclusions);
-    const checks: PlannedCheck<RegionCoverage>[] = undecidedChecks("aws", CONFIG_KIND_ID, undecided);
     const evaluate = (run: RunCall, p: Placement, account: string): Promise<Composed> =>
       evaluateRecorders(run, p, account, timeoutMs, o, Date.now());
     // The global types are judged per account: one check per credential set (and endpoint) over its Regions.
     const groups = new Map<string, { p: Placement; intent: { global: boolean } | undefined }[]>();
     for (const p of placements) {
-      const planned = intent.get(`${p.target.credentialsId}|${p.region}`);
       const groupKey = `${p.target.credentialsId}|${p.target.endpoint ?? ""}`;
+      const planned = intent.get(`${p.target.credentialsId}|${p.region}`);
       groups.set(groupKey, [...(groups.get(groupKey) ?? []), { p, intent: planned }]);
-      if (planned) {
-        checks.push(byIntent(p, "a recorder this update creates", planned.global));
-        continue;
-      }
-      checks.push(coverageCheck(CONFIG_KIND_ID, p, timeoutMs, (run, _ctx, account) => evaluate(run, p, account)));
     }
+    const checks = planCoverage(
+      "aws",
+      CONFIG_KIND_ID,
+      undecided,
+      placements,
+      (p) => {
+        const planned = intent.get(`${p.target.credentialsId}|${p.region}`);
+        return planned
+          ? byIntent("aws", placementFacts(p), "a recorder this update creates", planned.global)
+          : undefined;
+      },
+      (p) => [
+        awsCoverageCheck(
+          CONFIG_KIND_ID,
+          p,
+          timeoutMs,
+          (run) => {
+            const [describe, statuses, list] = recorderCalls(p, p.target.account, timeoutMs);
+            void run(describe);
+            void run(statuses);
+            void run(list);
+          },
+          (run, account) => evaluate(run, p, account),
+        ),
+      ],
+    );
     if (o.checkGlobalResourceTypes) {
       for (const group of groups.values()) checks.push(globalTypesCheck(group, evaluate, timeoutMs, o));
     }
     return checks;
   },
 };
+
+/** The region's three recorder reads, none needing another's answer: recorders, their status, the service-linked list. */
+function recorderCalls(
+  p: Placement,
+  account: string | undefined,
+  timeoutMs: number,
+): [Call<DescribedRecorder[]>, Call<RecorderStatus[]>, Call<RecorderSummary[]>] {
+  const cov = (): CoverageSdk => require("./coverage-sdk") as CoverageSdk;
+  return [
+    recorderCall(
+      p,
+      account,
+      COVERAGE_ACTIONS.describeRecorders,
+      "",
+      timeoutMs,
+      (t) => (ctx, s) => cov().describeRecorders(ctx, t, undefined, timeoutMs, s),
+    ),
+    recorderCall(
+      p,
+      account,
+      COVERAGE_ACTIONS.recorderStatus,
+      "*customer",
+      timeoutMs,
+      (t) => (ctx, s) => cov().describeRecorderStatuses(ctx, t, undefined, timeoutMs, s),
+    ),
+    recorderCall(
+      p,
+      account,
+      COVERAGE_ACTIONS.listRecorders,
+      "",
+      timeoutMs,
+      (t) => (ctx, s) => cov().listRecorders(ctx, t, timeoutMs, s),
+    ),
+  ];
+}
+
+/** A Config call in the placement's own region (always routed: it is the placement's target). */
+function recorderCall<T>(
+  p: Placement,
+  account: string | undefined,
+  api: { action: string; permission: string },
+  id: string,
+  timeoutMs: number,
+  fn: (t: AwsTarget) => Call<T>["attempt"],
+): Call<T> {
+  const c = awsCall(p, "config", p.region, account, api, id, id || "recorders", timeoutMs, fn);
+  if ("failure" in c) throw new Error(c.failure);
+  return c;
+}
 
 async function evaluateRecorders(
   run: RunCall,
@@ -737,23 +879,8 @@ async function evaluateRecorders(
     api: { action: string; permission: string },
     id: string,
     fn: (t: AwsTarget) => Call<T>["attempt"],
-  ): Call<T> => {
-    const c = awsCall(p, "config", region, account, api, id, id || "recorders", timeoutMs, fn);
-    // Same region as the placement: the target is always routed.
-    if ("failure" in c) throw new Error(c.failure);
-    return c;
-  };
-  const describe = call(
-    COVERAGE_ACTIONS.describeRecorders,
-    "",
-    (t) => (ctx, s) => cov().describeRecorders(ctx, t, undefined, timeoutMs, s),
-  );
-  const statuses = call(
-    COVERAGE_ACTIONS.recorderStatus,
-    "*customer",
-    (t) => (ctx, s) => cov().describeRecorderStatuses(ctx, t, undefined, timeoutMs, s),
-  );
-  const list = call(COVERAGE_ACTIONS.listRecorders, "", (t) => (ctx, s) => cov().listRecorders(ctx, t, timeoutMs, s));
+  ): Call<T> => recorderCall(p, account, api, id, timeoutMs, fn);
+  const [describe, statuses, list] = recorderCalls(p, account, timeoutMs);
   const [d, st, l] = await Promise.all([run(describe), run(statuses), run(list)]);
   if (!d.ok) return failed(d.failure, describe.spec);
   if (!st.ok) return failed(st.failure, statuses.spec);
@@ -903,8 +1030,7 @@ function globalTypesCheck(
         group.map(async ({ p, intent }) => {
           if (intent)
             return { region: p.region, covered: true, global: intent.global && canRecordGlobalIamTypes(p.region) };
-          const key = `${CONFIG_KIND_ID}:${account}:${p.region}:${p.target.endpoint ?? ""}`;
-          const r = await ctx.memo(key, () => evaluate(run, p, account));
+          const r = await ctx.memo(regionMemoKey(CONFIG_KIND_ID, account, p), () => evaluate(run, p, account));
           if (!r.outcome.ok) return undefined;
           const f = r.outcome.value;
           return { region: p.region, covered: f.coveredBy !== undefined, global: f.recordsGlobalTypes === true };
