@@ -7,8 +7,18 @@ import { readOptions, type StringListOption, timeoutSecondsOption } from "../opt
 import { pendingGraceMinutesOption } from "../options";
 import { firstSeen, clearSeen } from "../first-seen";
 import { type AuditIdentity, currentAuditIdentity } from "../live/audit";
-import { type CoverageFacts, undecidedChecks, type UndecidedPlace } from "../live/coverage";
-import { type CallSpec, type CheckFailure, failure, type FailureReason, type Outcome, success } from "../live/outcome";
+import {
+  byIntent,
+  type Composed,
+  type CoverageFacts,
+  coverageCheck,
+  failed,
+  type Judgement,
+  planCoverage,
+  regionVerdict,
+  type UndecidedPlace,
+} from "../live/coverage";
+import { type CallSpec, failure, type FailureReason, type Outcome, success } from "../live/outcome";
 import type { Call, LiveKind, PlannedCheck, RoundContext, RunCall } from "../live/round";
 import { ofType, type ResourceView, type StackView, TYPES } from "../stack";
 import { aliServiceHost } from "./endpoints";
@@ -54,7 +64,7 @@ export const aliConfigCoverageOptions = {
   requiredResourceTypes: requiredResourceTypesOption,
 };
 
-export type Judgement = { covers: true; by: string } | { covers: false; why: string };
+export type { Judgement } from "../live/coverage";
 
 // ---- pure rules ----------------------------------------------------------------------------------
 
@@ -143,12 +153,8 @@ export function aliRecorderCovers(
   return { covers: true, by: `the account's Cloud Config recorder (${rec.status})` };
 }
 
-export function verdict(account: string, region: string, judgements: Judgement[], nothing: string): CoverageFacts {
-  const first = judgements.find((j): j is Extract<Judgement, { covers: true }> => j.covers);
-  if (first) return { account, region, coveredBy: first.by, found: [] };
-  const found = judgements.map((j) => (j.covers ? "" : j.why)).filter(Boolean);
-  return { account, region, coveredBy: undefined, found: found.length ? found : [nothing] };
-}
+/** The verdict for a region (lib/live/coverage.ts regionVerdict). */
+export const verdict = regionVerdict;
 
 // ---- planning ------------------------------------------------------------------------------------
 
@@ -263,18 +269,10 @@ function undecidedPlace(
   };
 }
 
-type Composed = { outcome: Outcome<CoverageFacts>; spec?: CallSpec };
-const failed = (f: CheckFailure, s: CallSpec): Composed => ({ outcome: { ok: false, failure: f }, spec: s });
-
-async function accountOf(
-  run: RunCall,
-  p: Placement,
-  timeoutMs: number,
-): Promise<{ ok: true; account: string } | { ok: false; composed: Composed }> {
-  if (p.sts.account) return { ok: true, account: p.sts.account };
-  // The host aliCallerIdentity calls (the target's identity endpoint), so that a failure names it.
+/** GetCallerIdentity of the placement's credentials, at the host aliCallerIdentity calls (so a failure names it). */
+function identityCall(p: Placement, timeoutMs: number): Call<{ account: string; arn: string }> {
   const called = p.sts.identityEndpoint;
-  const c: Call<{ account: string; arn: string }> = {
+  return {
     spec: spec(ALI_COVERAGE_ACTIONS.identity, p.region, undefined, "caller identity", called),
     key: ["alicloud", "GetCallerIdentity", called.protocol, called.host, p.sts.credentialsId].join("|"),
     rateKey: ["alicloud", p.sts.credentialsId, "sts", "GetCallerIdentity"].join("|"),
@@ -282,8 +280,6 @@ async function accountOf(
     attempt: (ctx, signal) =>
       (require("./identity") as IdentityModule).aliCallerIdentity(ctx, p.sts, timeoutMs, signal),
   };
-  const id = await run(c);
-  return id.ok ? { ok: true, account: id.value.account } : { ok: false, composed: failed(id.failure, c.spec) };
 }
 
 /** A call to `endpoint` with the placement's credentials, keyed like the per-resource checks. */
@@ -291,7 +287,8 @@ function aliCall<T>(
   p: Placement,
   endpoint: AliEndpoint,
   region: string,
-  account: string,
+  /** Undefined before the identity call answers (a call of the first wave): the credentials stand for it. */
+  account: string | undefined,
   api: { action: string; permission: string },
   id: string,
   attempt: (t: AliTarget) => Call<T>["attempt"],
@@ -304,32 +301,32 @@ function aliCall<T>(
   return {
     spec: spec(api, region, account, id, endpoint),
     key: ["alicloud", api.action, endpoint.protocol, endpoint.host, t.credentialsId, id].join("|"),
-    rateKey: ["alicloud", account, rateRegion, api.action].join("|"),
+    rateKey: ["alicloud", account ?? t.credentialsId, rateRegion, api.action].join("|"),
     timeoutMs,
     attempt: attempt(t),
   };
 }
 
-function coverageCheck(
+/**
+ * One check per placement (lib/live/coverage.ts coverageCheck): `prefetch` starts the calls that need no
+ * account, with the identity call when the provider's settings do not name the account.
+ */
+function aliCoverageCheck(
   kind: string,
   p: Placement,
   memoScope: string,
   timeoutMs: number,
-  evaluate: (run: RunCall, ctx: RoundContext, account: string) => Promise<Composed>,
+  prefetch: (run: RunCall) => void,
+  evaluate: (run: RunCall, account: string) => Promise<Composed>,
 ): PlannedCheck<CoverageFacts> {
-  const base = spec({ action: kind, permission: "" }, p.region, p.sts.account, "account coverage");
-  return {
-    urn: "",
-    spec: base,
-    async compose(run, ctx) {
-      const account = await accountOf(run, p, timeoutMs);
-      if (!account.ok) return account.composed;
-      const result = await ctx.memo(`${kind}:${account.account}:${memoScope}`, () =>
-        evaluate(run, ctx, account.account),
-      );
-      return { outcome: result.outcome, spec: result.spec ?? { ...base, account: account.account } };
-    },
-  };
+  return coverageCheck({
+    base: spec({ action: kind, permission: "" }, p.region, p.sts.account, "account coverage"),
+    account: p.sts.account,
+    identity: () => identityCall(p, timeoutMs),
+    memoKey: (account) => `${kind}:${account}:${memoScope}`,
+    prefetch,
+    evaluate: (run, _ctx, account) => evaluate(run, account),
+  });
 }
 
 // ---- intent: what this update creates (preview) ----------------------------------------------------
@@ -384,13 +381,8 @@ function recorderIntent(view: StackView): Set<string> {
   return out;
 }
 
-function byIntent(p: Placement, region: string, by: string): PlannedCheck<CoverageFacts> {
-  const account = p.sts.account ?? `of the credentials ${p.sts.credentialsId}`;
-  return {
-    urn: "",
-    spec: spec({ action: "intent", permission: "" }, region, p.sts.account, "account coverage"),
-    outcome: success({ account, region, coveredBy: by, found: [], byIntent: true }),
-  };
+function placementFacts(p: Placement): { region: string; account: string | undefined; credentialsId: string } {
+  return { region: p.region, account: p.sts.account, credentialsId: p.sts.credentialsId };
 }
 
 function placementKey(p: Placement): string {
@@ -407,7 +399,8 @@ export const aliTrailCoverageKind: LiveKind<CoverageFacts> = {
   plan(view, raw) {
     const timeoutMs = readOptions(aliTrailCoverageOptions, raw).timeoutSeconds * 1000;
     const { placements, undecided } = aliPlacements(view);
-    const checks = undecidedChecks(
+    const intent = trailIntent(view);
+    return planCoverage(
       "alicloud",
       TRAIL_KIND,
       undecided.map((u) => {
@@ -415,33 +408,62 @@ export const aliTrailCoverageKind: LiveKind<CoverageFacts> = {
         const known = typeof endpoint === "object" ? endpoint : undefined;
         return undecidedPlace(u, { api: ALI_COVERAGE_ACTIONS.describeTrails, endpoint: known });
       }),
+      placements,
+      (p) => {
+        const regions = intent.get(placementKey(p));
+        const creating = regions && (regions.has("*") || regions.has(p.region));
+        return creating ? [byIntent("alicloud", placementFacts(p), "a trail this update creates")] : undefined;
+      },
+      (p) => {
+        const endpoint = endpointFor(p.via, "actiontrail", aliServiceHost("actiontrail", p.region));
+        if (endpoint === undefined) return [];
+        if (typeof endpoint === "string") {
+          return [
+            {
+              urn: "",
+              spec: spec(ALI_COVERAGE_ACTIONS.describeTrails, p.region, p.sts.account, "trails"),
+              outcome: failure("bad-target", `the provider's actiontrail endpoint is ${endpoint}`),
+            },
+          ];
+        }
+        return [
+          aliCoverageCheck(
+            TRAIL_KIND,
+            p,
+            `${p.region}:${endpoint.host}`,
+            timeoutMs,
+            (run) => {
+              const list = trailListing(p, endpoint, p.sts.account, true, timeoutMs);
+              if (!("failure" in list)) void run(list);
+            },
+            (run, account) => evaluateTrails(run, p, endpoint, account, timeoutMs),
+          ),
+        ];
+      },
     );
-    const intent = trailIntent(view);
-    for (const p of placements) {
-      const regions = intent.get(placementKey(p));
-      if (regions && (regions.has("*") || regions.has(p.region))) {
-        checks.push(byIntent(p, p.region, "a trail this update creates"));
-        continue;
-      }
-      const endpoint = endpointFor(p.via, "actiontrail", aliServiceHost("actiontrail", p.region));
-      if (endpoint === undefined) continue;
-      if (typeof endpoint === "string") {
-        checks.push({
-          urn: "",
-          spec: spec(ALI_COVERAGE_ACTIONS.describeTrails, p.region, p.sts.account, "trails"),
-          outcome: failure("bad-target", `the provider's actiontrail endpoint is ${endpoint}`),
-        });
-        continue;
-      }
-      checks.push(
-        coverageCheck(TRAIL_KIND, p, `${p.region}:${endpoint.host}`, timeoutMs, (run, _ctx, account) =>
-          evaluateTrails(run, p, endpoint, account, timeoutMs),
-        ),
-      );
-    }
-    return checks;
   },
 };
+
+/** DescribeTrails in the placement's region, with or without organization trails. */
+function trailListing(
+  p: Placement,
+  endpoint: AliEndpoint,
+  account: string | undefined,
+  includeOrganizationTrail: boolean,
+  timeoutMs: number,
+): Call<AliListedTrail[]> | { failure: string } {
+  return aliCall(
+    p,
+    endpoint,
+    p.region,
+    account,
+    ALI_COVERAGE_ACTIONS.describeTrails,
+    includeOrganizationTrail ? "*trails" : "*trails:single-account",
+    (t) => (ctx, signal) =>
+      (require("./coverage-sdk") as CoverageSdk).describeAliTrails(ctx, t, timeoutMs, signal, includeOrganizationTrail),
+    timeoutMs,
+  );
+}
 
 async function evaluateTrails(
   run: RunCall,
@@ -450,24 +472,8 @@ async function evaluateTrails(
   account: string,
   timeoutMs: number,
 ): Promise<Composed> {
-  const listing = (includeOrganizationTrail: boolean) =>
-    aliCall(
-      p,
-      endpoint,
-      p.region,
-      account,
-      ALI_COVERAGE_ACTIONS.describeTrails,
-      includeOrganizationTrail ? "*trails" : "*trails:single-account",
-      (t) => (ctx, signal) =>
-        (require("./coverage-sdk") as CoverageSdk).describeAliTrails(
-          ctx,
-          t,
-          timeoutMs,
-          signal,
-          includeOrganizationTrail,
-        ),
-      timeoutMs,
-    );
+  const listing = (includeOrganizationTrail: boolean): Call<AliListedTrail[]> | { failure: string } =>
+    trailListing(p, endpoint, account, includeOrganizationTrail, timeoutMs);
   const list = listing(true);
   if ("failure" in list)
     return failed(
@@ -532,48 +538,106 @@ export const aliConfigCoverageKind: LiveKind<CoverageFacts> = {
     const o = readOptions(aliConfigCoverageOptions, raw);
     const timeoutMs = o.timeoutSeconds * 1000;
     const { placements, undecided } = aliPlacements(view);
-    const checks = undecidedChecks(
+    const seen = new Set<string>();
+    const intent = recorderIntent(view);
+    const declared = declaredRecorders(view);
+    return planCoverage(
       "alicloud",
       CONFIG_KIND,
       undecided.map((u) => undecidedPlace(u, recorderCallOf(u.via, o.configSite))),
-    );
-    const seen = new Set<string>();
-    const intent = recorderIntent(view);
-    for (const p of placements) {
-      if (intent.has(placementKey(p))) {
-        if (!seen.has(placementKey(p))) checks.push(byIntent(p, p.region, "a recorder this update creates"));
+      placements,
+      (p) => {
+        if (!intent.has(placementKey(p))) return undefined;
+        if (seen.has(placementKey(p))) return [];
         seen.add(placementKey(p));
-        continue;
-      }
-      const choice = configSiteOf(p.via, o.configSite);
-      if (choice === UNKNOWN) continue; // the provider's accountType is not known until the update
-      // Neither configSite, accountType nor an endpoint override says: both sites are asked (lib/alicloud/site.ts).
-      const probe = choice === "probe" && endpointOverride(p.via, "config") === undefined;
-      const site = CONFIG_SITES[choice === "probe" ? "china" : choice];
-      const endpoint = endpointFor(p.via, "config", site.host);
-      if (endpoint === undefined) continue;
-      if (typeof endpoint === "string") {
-        checks.push({
-          urn: "",
-          spec: spec(ALI_COVERAGE_ACTIONS.recorder, site.region, p.sts.account, "account recorder"),
-          outcome: failure("bad-target", `the provider's config endpoint is ${endpoint}`),
-        });
-        continue;
-      }
-      // Cloud Config is account-wide: one check per credential set and site, whatever the regions.
-      const key = `${p.sts.credentialsId}|${endpoint.host}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      const placement = { ...p, region: site.region };
-      checks.push(
-        coverageCheck(CONFIG_KIND, placement, endpoint.host, timeoutMs, (run, _ctx, account) =>
-          evaluateRecorder(run, placement, endpoint, account, timeoutMs, o, probe),
-        ),
-      );
-    }
-    return checks;
+        return [byIntent("alicloud", placementFacts(p), "a recorder this update creates")];
+      },
+      (p) => {
+        const choice = configSiteOf(p.via, o.configSite);
+        if (choice === UNKNOWN) return []; // the provider's accountType is not known until the update
+        // Neither configSite, accountType nor an endpoint override says: both sites are asked (lib/alicloud/site.ts).
+        const probe = choice === "probe" && endpointOverride(p.via, "config") === undefined;
+        const site = CONFIG_SITES[choice === "probe" ? "china" : choice];
+        const endpoint = endpointFor(p.via, "config", site.host);
+        if (endpoint === undefined) return [];
+        if (typeof endpoint === "string") {
+          return [
+            {
+              urn: "",
+              spec: spec(ALI_COVERAGE_ACTIONS.recorder, site.region, p.sts.account, "account recorder"),
+              outcome: failure("bad-target", `the provider's config endpoint is ${endpoint}`),
+            },
+          ];
+        }
+        // Cloud Config is account-wide: one check per credential set and site, whatever the regions.
+        const key = `${p.sts.credentialsId}|${endpoint.host}`;
+        if (seen.has(key)) return [];
+        seen.add(key);
+        const placement = { ...p, region: site.region };
+        // The call needs no account (it answers for the caller's): keyed by the account where it is known, the
+        // one the stack's own recorder names, so that the per-resource check shares it.
+        const known = p.sts.account ?? declared.get(placementKey(p));
+        const callId = known ? `account ${known}` : "account recorder";
+        const call = (account: string | undefined): Call<AliRecorder | AliNotFound> | { failure: string } =>
+          recorderCall(placement, endpoint, account, callId, probe, timeoutMs);
+        return [
+          aliCoverageCheck(
+            CONFIG_KIND,
+            placement,
+            endpoint.host,
+            timeoutMs,
+            (run) => {
+              const c = call(p.sts.account);
+              if (!("failure" in c)) void run(c);
+            },
+            (run, account) => evaluateRecorder(run, placement, call(account), account, o),
+          ),
+        ];
+      },
+    );
   },
 };
+
+/** The account id of each credential set's existing declared Cloud Config recorder (its resource id). */
+function declaredRecorders(view: StackView): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const r of ofType(view, TYPES.aliRecorder)) {
+    const account = knownStr(field(r.props, "id"));
+    const key = r.exists ? credentialsKeyOf(r) : undefined;
+    if (account && key && !out.has(key)) out.set(key, account);
+  }
+  return out;
+}
+
+/** The account's recorder at `endpoint`: GetConfigurationRecorder, or both sites when probed. */
+function recorderCall(
+  p: Placement,
+  endpoint: AliEndpoint,
+  account: string | undefined,
+  callId: string,
+  probe: boolean,
+  timeoutMs: number,
+): Call<AliRecorder | AliNotFound> | { failure: string } {
+  const c = aliCall(
+    p,
+    endpoint,
+    p.region,
+    account,
+    ALI_COVERAGE_ACTIONS.recorder,
+    callId,
+    (t) => (ctx, signal) =>
+      probe
+        ? probedRecorder(ctx, t, timeoutMs, signal)
+        : (require("./sdk") as Sdk).getConfigurationRecorder(ctx, t, timeoutMs, signal),
+    timeoutMs,
+  );
+  if ("failure" in c) return c;
+  // Probed: both site hosts are asked, so no single endpoint is named (a failure names both sites and hosts).
+  if (probe) delete c.spec.endpoint;
+  // Named by the account it reads, once known (the key stays the call's: the same call, whoever asks).
+  if (account) c.spec.target = `account ${account}`;
+  return c;
+}
 
 /** Where the account's recorder would be read for this provider: no single host when both sites are probed. */
 function recorderCallOf(
@@ -594,32 +658,15 @@ function recorderCallOf(
 async function evaluateRecorder(
   run: RunCall,
   p: Placement,
-  endpoint: AliEndpoint,
+  c: Call<AliRecorder | AliNotFound> | { failure: string },
   account: string,
-  timeoutMs: number,
   rules: { pendingGraceMinutes: number; requiredResourceTypes: readonly string[] },
-  probe = false,
 ): Promise<Composed> {
-  const c = aliCall(
-    p,
-    endpoint,
-    p.region,
-    account,
-    ALI_COVERAGE_ACTIONS.recorder,
-    `account ${account}`,
-    (t) => (ctx, signal) =>
-      probe
-        ? probedRecorder(ctx, t, timeoutMs, signal)
-        : (require("./sdk") as Sdk).getConfigurationRecorder(ctx, t, timeoutMs, signal),
-    timeoutMs,
-  );
   if ("failure" in c)
     return failed(
       { reason: "bad-target", detail: c.failure },
       spec(ALI_COVERAGE_ACTIONS.recorder, p.region, account, "account recorder"),
     );
-  // Probed: both site hosts are asked, so no single endpoint is named (a failure names both sites and hosts).
-  if (probe) delete c.spec.endpoint;
   const rec = await run(c);
   if (!rec.ok) return failed(rec.failure, c.spec);
   const now = Date.now();

@@ -551,7 +551,7 @@ export const awsTrailCoverageKind: LiveKind<RegionCoverage> = {
       (p) => {
         const regions = intent.get(p.target.credentialsId);
         const creating = regions && (regions.has("*") || regions.has(p.region));
-        return creating ? byIntent("aws", placementFacts(p), "a trail this update creates", false) : undefined;
+        return creating ? [byIntent("aws", placementFacts(p), "a trail this update creates", false)] : undefined;
       },
       (p) => {
         const mine = declaredFor(p, declared);
@@ -791,7 +791,7 @@ export const awsConfigCoverageKind: LiveKind<RegionCoverage> = {
       (p) => {
         const planned = intent.get(`${p.target.credentialsId}|${p.region}`);
         return planned
-          ? byIntent("aws", placementFacts(p), "a recorder this update creates", planned.global)
+          ? [byIntent("aws", placementFacts(p), "a recorder this update creates", planned.global)]
           : undefined;
       },
       (p) => [

@@ -199,8 +199,9 @@ export function coverageCheck(c: CoverageCheck): ComposedCheck<CoverageFacts> {
       let account = c.account;
       if (account === undefined) {
         const identity = c.identity();
+        const asked = run(identity);
         c.prefetch(run);
-        const who = await run(identity);
+        const who = await asked;
         if (!who.ok) return failed(who.failure, identity.spec);
         account = who.value.account;
       }
@@ -263,13 +264,11 @@ export function planCoverage<P>(
   kindId: string,
   undecided: readonly UndecidedPlace[],
   placements: readonly P[],
-  intent: (p: P) => PlannedCheck<CoverageFacts> | undefined,
+  /** Undefined: nothing this update creates covers the placement (an empty list: covered, already said). */
+  intent: (p: P) => PlannedCheck<CoverageFacts>[] | undefined,
   check: (p: P) => PlannedCheck<CoverageFacts>[],
 ): PlannedCheck<CoverageFacts>[] {
   const checks = undecidedChecks(cloud, kindId, undecided);
-  for (const p of placements) {
-    const planned = intent(p);
-    checks.push(...(planned ? [planned] : check(p)));
-  }
+  for (const p of placements) checks.push(...(intent(p) ?? check(p)));
   return checks;
 }
