@@ -24,8 +24,15 @@ import type { Call, LiveKind, PlannedCheck, RunCall } from "../live/round";
 import { ofType, type ResourceView, type StackView, TYPES } from "../stack";
 import { awsTrails, classicRouting } from "./native";
 import { managementCoverage, recordingScope } from "./judges";
-import type { DescribedRecorder, ListedTrail, RecorderSummary, TrailSelectors } from "./coverage-sdk";
-import type { NotFound, RecorderStatus, TrailStatus } from "./sdk";
+import type {
+  DescribedRecorder,
+  ListedTrail,
+  NotFound,
+  RecorderStatus,
+  RecorderSummary,
+  TrailSelectors,
+  TrailStatus,
+} from "./sdk";
 import {
   accountHint,
   accountOfArn,
@@ -304,7 +311,8 @@ function iso(ms: number): string {
 // ---- planning ------------------------------------------------------------------------------------
 
 type Sdk = typeof import("./sdk");
-type CoverageSdk = typeof import("./coverage-sdk");
+/** The reply mappers, loaded on a check's first call (a stack with nothing to check never loads them). */
+const sdk = (): Sdk => require("./sdk") as Sdk;
 type IdentityModule = typeof import("./identity");
 
 /** One (credential set, region) the stack deploys into, and a resource whose routing reaches it. */
@@ -636,7 +644,6 @@ function trailListCall(
   account: string | undefined,
   timeoutMs: number,
 ): Call<ListedTrail[]> | { failure: string } {
-  const cov = (): CoverageSdk => require("./coverage-sdk") as CoverageSdk;
   return awsCall(
     p,
     "cloudtrail",
@@ -646,7 +653,7 @@ function trailListCall(
     "",
     "trails",
     timeoutMs,
-    (t) => (ctx, signal) => cov().describeTrails(ctx, t, timeoutMs, signal),
+    (t) => (ctx, signal) => sdk().describeTrails(ctx, t, timeoutMs, signal),
   );
 }
 
@@ -662,7 +669,6 @@ function trailCalls(
   status: Call<TrailStatus | NotFound> | { failure: string };
   selectors: Call<TrailSelectors> | { failure: string } | undefined;
 } {
-  const cov = (): CoverageSdk => require("./coverage-sdk") as CoverageSdk;
   const status = awsCall(
     p,
     "cloudtrail",
@@ -672,7 +678,7 @@ function trailCalls(
     arn,
     arn,
     timeoutMs,
-    (t) => (ctx, signal) => (require("./sdk") as Sdk).getTrailStatus(ctx, t, arn, timeoutMs, signal),
+    (t) => (ctx, signal) => sdk().getTrailStatus(ctx, t, arn, timeoutMs, signal),
   );
   const selectors = withSelectors
     ? awsCall(
@@ -684,7 +690,7 @@ function trailCalls(
         arn,
         arn,
         timeoutMs,
-        (t) => (ctx, signal) => cov().getEventSelectors(ctx, t, arn, timeoutMs, signal),
+        (t) => (ctx, signal) => sdk().getEventSelectors(ctx, t, arn, timeoutMs, signal),
       )
     : undefined;
   return { status, selectors };
@@ -822,7 +828,6 @@ function recorderCalls(
   account: string | undefined,
   timeoutMs: number,
 ): [Call<DescribedRecorder[]>, Call<RecorderStatus[]>, Call<RecorderSummary[]>] {
-  const cov = (): CoverageSdk => require("./coverage-sdk") as CoverageSdk;
   return [
     recorderCall(
       p,
@@ -830,7 +835,7 @@ function recorderCalls(
       COVERAGE_ACTIONS.describeRecorders,
       "",
       timeoutMs,
-      (t) => (ctx, s) => cov().describeRecorders(ctx, t, undefined, timeoutMs, s),
+      (t) => (ctx, s) => sdk().describeRecorders(ctx, t, undefined, timeoutMs, s),
     ),
     recorderCall(
       p,
@@ -838,7 +843,7 @@ function recorderCalls(
       COVERAGE_ACTIONS.recorderStatus,
       "*customer",
       timeoutMs,
-      (t) => (ctx, s) => cov().describeRecorderStatuses(ctx, t, undefined, timeoutMs, s),
+      (t) => (ctx, s) => sdk().describeRecorderStatuses(ctx, t, undefined, timeoutMs, s),
     ),
     recorderCall(
       p,
@@ -846,7 +851,7 @@ function recorderCalls(
       COVERAGE_ACTIONS.listRecorders,
       "",
       timeoutMs,
-      (t) => (ctx, s) => cov().listRecorders(ctx, t, timeoutMs, s),
+      (t) => (ctx, s) => sdk().listRecorders(ctx, t, timeoutMs, s),
     ),
   ];
 }
@@ -873,7 +878,6 @@ async function evaluateRecorders(
   rules: RecorderRules,
   nowMs: number,
 ): Promise<Composed> {
-  const cov = (): CoverageSdk => require("./coverage-sdk") as CoverageSdk;
   const region = p.region;
   const call = <T>(
     api: { action: string; permission: string },
@@ -909,12 +913,12 @@ async function evaluateRecorders(
       const dc = call(
         COVERAGE_ACTIONS.describeRecorders,
         s.servicePrincipal,
-        (t) => (ctx, sig) => cov().describeRecorders(ctx, t, s.servicePrincipal, timeoutMs, sig),
+        (t) => (ctx, sig) => sdk().describeRecorders(ctx, t, s.servicePrincipal, timeoutMs, sig),
       );
       const sc = call(
         COVERAGE_ACTIONS.recorderStatus,
         s.servicePrincipal,
-        (t) => (ctx, sig) => cov().describeRecorderStatuses(ctx, t, s.servicePrincipal, timeoutMs, sig),
+        (t) => (ctx, sig) => sdk().describeRecorderStatuses(ctx, t, s.servicePrincipal, timeoutMs, sig),
       );
       const [rd, rs] = await Promise.all([run(dc), run(sc)]);
       if (!rd.ok) return { e, failure: failed(rd.failure, dc.spec) };
@@ -1111,7 +1115,6 @@ async function probeGlobalTypes(
   timeoutMs: number,
   rules: RecorderRules,
 ): Promise<Probe[]> {
-  const cov = (): CoverageSdk => require("./coverage-sdk") as CoverageSdk;
   const inRegion = <T>(
     region: string,
     api: { action: string; permission: string },
@@ -1133,7 +1136,7 @@ async function probeGlobalTypes(
         region,
         COVERAGE_ACTIONS.describeRecorders,
         "",
-        (t) => (ctx, s) => cov().describeRecorders(ctx, t, undefined, timeoutMs, s),
+        (t) => (ctx, s) => sdk().describeRecorders(ctx, t, undefined, timeoutMs, s),
       );
       if ("failure" in describe) return { ok: false, region, composed: describe.failure };
       const d = await run(describe);
@@ -1151,7 +1154,7 @@ async function probeGlobalTypes(
         region,
         COVERAGE_ACTIONS.recorderStatus,
         "*customer",
-        (t) => (ctx, s) => cov().describeRecorderStatuses(ctx, t, undefined, timeoutMs, s),
+        (t) => (ctx, s) => sdk().describeRecorderStatuses(ctx, t, undefined, timeoutMs, s),
       );
       if ("failure" in status) return { ok: false, region, composed: status.failure };
       const st = await run(status);

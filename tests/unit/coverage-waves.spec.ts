@@ -7,9 +7,15 @@ import { aliConfigCoverageKind, aliTrailCoverageKind } from "../../lib/alicloud/
 import type { AliListedTrail } from "../../lib/alicloud/coverage-sdk";
 import type { AliRecorder, AliTrailStatus } from "../../lib/alicloud/sdk";
 import { awsConfigCoverageKind, awsTrailCoverageKind } from "../../lib/aws/coverage";
-import type { DescribedRecorder, ListedTrail, RecorderSummary, TrailSelectors } from "../../lib/aws/coverage-sdk";
 import { awsRecorderKind, awsTrailKind } from "../../lib/aws/kinds";
-import type { RecorderStatus, TrailStatus } from "../../lib/aws/sdk";
+import type {
+  DescribedRecorder,
+  ListedTrail,
+  RecorderStatus,
+  RecorderSummary,
+  TrailSelectors,
+  TrailStatus,
+} from "../../lib/aws/sdk";
 import type { CoverageFacts } from "../../lib/live/coverage";
 import type { Outcome } from "../../lib/live/outcome";
 import { type Call, type LiveKind, type PlannedCheck, RoundContext } from "../../lib/live/round";
