@@ -23,8 +23,8 @@ import type { Call, LiveKind, PlannedCheck, RoundContext, RunCall } from "../liv
 import { ofType, type ResourceView, type StackView, TYPES } from "../stack";
 import { aliServiceHost } from "./endpoints";
 import { configSiteOption } from "./kinds";
-import type { AliListedTrail } from "./coverage-sdk";
-import type { AliNotFound, AliRecorder, AliTrailStatus } from "./sdk";
+import type { AliListedTrail, AliNotFound, AliRecorder, AliTrailStatus } from "./sdk";
+
 import {
   type AliEndpoint,
   aliAccountHint,
@@ -159,7 +159,7 @@ export const verdict = regionVerdict;
 // ---- planning ------------------------------------------------------------------------------------
 
 type Sdk = typeof import("./sdk");
-type CoverageSdk = typeof import("./coverage-sdk");
+
 type IdentityModule = typeof import("./identity");
 
 interface Placement {
@@ -460,7 +460,7 @@ function trailListing(
     ALI_COVERAGE_ACTIONS.describeTrails,
     includeOrganizationTrail ? "*trails" : "*trails:single-account",
     (t) => (ctx, signal) =>
-      (require("./coverage-sdk") as CoverageSdk).describeAliTrails(ctx, t, timeoutMs, signal, includeOrganizationTrail),
+      (require("./sdk") as Sdk).describeAliTrails(ctx, t, timeoutMs, signal, includeOrganizationTrail),
     timeoutMs,
   );
 }

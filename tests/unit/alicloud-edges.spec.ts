@@ -8,8 +8,7 @@ import {
   aliTrailCovers,
   trailRegionsOf,
 } from "../../lib/alicloud/coverage";
-import type { AliListedTrail } from "../../lib/alicloud/coverage-sdk";
-import { classifyAli } from "../../lib/alicloud/sdk";
+import { type AliListedTrail, classifyAli } from "../../lib/alicloud/sdk";
 import { plainHttpStsRefusal, PROVIDER_ENV } from "../../lib/alicloud/target";
 import type { CoverageFacts } from "../../lib/live/coverage";
 import type { CallSpec, Outcome } from "../../lib/live/outcome";

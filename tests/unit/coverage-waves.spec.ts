@@ -4,8 +4,7 @@
 // the number of dependent round trips, whatever the latency; no clock is involved.
 import assert from "node:assert/strict";
 import { aliConfigCoverageKind, aliTrailCoverageKind } from "../../lib/alicloud/coverage";
-import type { AliListedTrail } from "../../lib/alicloud/coverage-sdk";
-import type { AliRecorder, AliTrailStatus } from "../../lib/alicloud/sdk";
+import type { AliListedTrail, AliRecorder, AliTrailStatus } from "../../lib/alicloud/sdk";
 import { awsConfigCoverageKind, awsTrailCoverageKind } from "../../lib/aws/coverage";
 import { awsRecorderKind, awsTrailKind } from "../../lib/aws/kinds";
 import type {
