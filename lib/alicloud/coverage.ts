@@ -419,11 +419,11 @@ export const aliTrailCoverageKind: LiveKind<CoverageFacts> = {
         if (endpoint === undefined) return [];
         if (typeof endpoint === "string") {
           return [
-            {
-              urn: "",
-              spec: spec(ALI_COVERAGE_ACTIONS.describeTrails, p.region, p.sts.account, "trails"),
-              outcome: failure("bad-target", `the provider's actiontrail endpoint is ${endpoint}`),
-            },
+            badEndpoint(
+              spec(ALI_COVERAGE_ACTIONS.describeTrails, p.region, p.sts.account, "trails"),
+              "actiontrail",
+              endpoint,
+            ),
           ];
         }
         return [
@@ -443,6 +443,11 @@ export const aliTrailCoverageKind: LiveKind<CoverageFacts> = {
     );
   },
 };
+
+/** A check its provider's endpoint override rules out (not a valid endpoint): undetermined, no call. */
+function badEndpoint(at: CallSpec, service: string, why: string): PlannedCheck<CoverageFacts> {
+  return { urn: "", spec: at, outcome: failure("bad-target", `the provider's ${service} endpoint is ${why}`) };
+}
 
 /** DescribeTrails in the placement's region, with or without organization trails. */
 function trailListing(
@@ -561,13 +566,8 @@ export const aliConfigCoverageKind: LiveKind<CoverageFacts> = {
         const endpoint = endpointFor(p.via, "config", site.host);
         if (endpoint === undefined) return [];
         if (typeof endpoint === "string") {
-          return [
-            {
-              urn: "",
-              spec: spec(ALI_COVERAGE_ACTIONS.recorder, site.region, p.sts.account, "account recorder"),
-              outcome: failure("bad-target", `the provider's config endpoint is ${endpoint}`),
-            },
-          ];
+          const at = spec(ALI_COVERAGE_ACTIONS.recorder, site.region, p.sts.account, "account recorder");
+          return [badEndpoint(at, "config", endpoint)];
         }
         // Cloud Config is account-wide: one check per credential set and site, whatever the regions.
         const key = `${p.sts.credentialsId}|${endpoint.host}`;

@@ -9,6 +9,7 @@ import type * as Credentials from "@alicloud/credentials";
 import { auditRoleFor, needsAccount } from "../live/audit";
 import { errorMessage } from "../live/errors";
 import { failure, type Outcome, success } from "../live/outcome";
+import { sharedUnlessFailed } from "../live/memo";
 import type { RoundContext } from "../live/round";
 import { registerSecret } from "../redact";
 import {
@@ -52,16 +53,8 @@ export async function aliCallerIdentity(
   const target = aliAccountSourceOf(audited) ?? audited;
   const endpoint = target.identityEndpoint;
   const key = `ali:identity:${target.credentialsId}:${endpoint.protocol}:${endpoint.host}`;
-  const memo = ctx.memo(key, () => ({ pending: undefined as Promise<Outcome<CallerIdentity>> | undefined }));
-  if (!memo.pending) {
-    const p = ask(ctx, target, timeoutMs, signal);
-    memo.pending = p;
-    // A failed answer is not kept (as for AWS): the round's next attempt asks again.
-    void p.then((o) => {
-      if (!o.ok && memo.pending === p) memo.pending = undefined;
-    });
-  }
-  return memo.pending;
+  // A failed answer is not kept (as for AWS): the round's next attempt asks again.
+  return sharedUnlessFailed(ctx, key, () => ask(ctx, target, timeoutMs, signal));
 }
 
 type CallerIdentity = { account: string; arn: string };
@@ -223,18 +216,22 @@ function credential(ctx: RoundContext, target: AliTarget, timeoutMs: number): Cr
         provider = c.DefaultCredentialsProvider.builder().build();
         break;
     }
-    const role = spec.assumeRole;
-    if (role) {
-      let b = c.RAMRoleARNCredentialsProvider.builder()
-        .withCredentialsProvider(provider)
-        .withRoleArn(role.roleArn)
-        .withRoleSessionName(role.sessionName)
+    /** A RAM role assumed with `master`, at the provider's STS endpoint, within the call's deadline. */
+    const ramRole = (master: Credentials.CredentialsProvider, roleArn: string, sessionName: string) => {
+      const b = c.RAMRoleARNCredentialsProvider.builder()
+        .withCredentialsProvider(master)
+        .withRoleArn(roleArn)
+        .withRoleSessionName(sessionName)
         .withReadTimeout(timeoutMs)
         .withConnectTimeout(timeoutMs);
+      return target.stsEndpoint ? b.withStsEndpoint(target.stsEndpoint) : b;
+    };
+    const role = spec.assumeRole;
+    if (role) {
+      let b = ramRole(provider, role.roleArn, role.sessionName);
       if (role.policy) b = b.withPolicy(role.policy);
       if (role.externalId) b = b.withExternalId(role.externalId);
       if (role.sessionExpiration) b = b.withDurationSeconds(role.sessionExpiration);
-      if (target.stsEndpoint) b = b.withStsEndpoint(target.stsEndpoint);
       provider = tagged(b.build(), "assume-role", role.roleArn);
     }
     const audit = spec.auditRole;
@@ -244,16 +241,9 @@ function credential(ctx: RoundContext, target: AliTarget, timeoutMs: number): Cr
       // and one whose account GetCallerIdentity names share the role's session.
       const source = aliSourceCredentialsId(spec, target.stsEndpoint);
       const assume = (roleArn: string): Credentials.CredentialsProvider =>
-        ctx.memo(`ali:audit-role:${source}:${roleArn}`, () => {
-          let b = c.RAMRoleARNCredentialsProvider.builder()
-            .withCredentialsProvider(master)
-            .withRoleArn(roleArn)
-            .withRoleSessionName(audit.sessionName)
-            .withReadTimeout(timeoutMs)
-            .withConnectTimeout(timeoutMs);
-          if (target.stsEndpoint) b = b.withStsEndpoint(target.stsEndpoint);
-          return stepOf(`sts:AssumeRole on ${roleArn}`, b.build());
-        });
+        ctx.memo(`ali:audit-role:${source}:${roleArn}`, () =>
+          stepOf(`sts:AssumeRole on ${roleArn}`, ramRole(master, roleArn, audit.sessionName).build()),
+        );
       provider = needsAccount(audit.roleArn)
         ? auditRoleOfAccount(ctx, target, audit.roleArn, assume, timeoutMs)
         : assume(audit.roleArn);

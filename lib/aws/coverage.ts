@@ -22,6 +22,7 @@ import { type CallSpec, type CheckFailure, type Outcome, success } from "../live
 import { quote } from "../redact";
 import type { Call, LiveKind, PlannedCheck, RunCall } from "../live/round";
 import { ofType, type ResourceView, type StackView, TYPES } from "../stack";
+import { isUrl } from "./kinds";
 import { awsTrails, classicRouting } from "./native";
 import { managementCoverage, recordingScope } from "./judges";
 import type {
@@ -1174,13 +1175,4 @@ async function probeGlobalTypes(
       return { ok: true, region, recorder: recorder?.name };
     }),
   );
-}
-
-function isUrl(s: string): boolean {
-  try {
-    const u = new URL(s);
-    return u.protocol === "http:" || u.protocol === "https:";
-  } catch {
-    return false;
-  }
 }

@@ -11,6 +11,7 @@ import path from "node:path";
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@smithy/types";
 import { auditRoleFor, needsAccount } from "../live/audit";
 import { failure, type Outcome, success } from "../live/outcome";
+import { sharedUnlessFailed } from "../live/memo";
 import type { RoundContext } from "../live/round";
 import { registerSecret } from "../redact";
 import { accountSourceOf, type AssumeRoleSpec, type AwsTarget } from "./target";
@@ -32,16 +33,7 @@ export async function callerIdentity(
   // An audit role still waiting for its account is in the provider's account: ask as the provider, once.
   const target = accountSourceOf(audited) ?? audited;
   const key = `aws:caller:${target.credentialsId}:${target.stsEndpoint ?? ""}:${target.stsRegion ?? ""}`;
-  const memo = ctx.memo(key, () => ({ pending: undefined as Promise<Outcome<CallerIdentity>> | undefined }));
-  if (!memo.pending) {
-    const p = ask(ctx, target, timeoutMs, signal);
-    memo.pending = p;
-    // A failed answer is not kept: the round's next attempt asks again.
-    void p.then((o) => {
-      if (!o.ok && memo.pending === p) memo.pending = undefined;
-    });
-  }
-  return memo.pending;
+  return sharedUnlessFailed(ctx, key, () => ask(ctx, target, timeoutMs, signal));
 }
 
 async function ask(

@@ -83,23 +83,7 @@ export async function describeRecorderStatus(
         signal,
       );
     }
-    const recording = s["recording"];
-    // A reply without `recording` says nothing about recording: undetermined, never "stopped".
-    if (typeof recording !== "boolean") return failure("malformed-reply", "recording is missing or not a boolean");
-    const lastStatus = s["lastStatus"];
-    if (lastStatus !== undefined && typeof lastStatus !== "string")
-      return failure("malformed-reply", "lastStatus is not a string");
-    return success({
-      found: true,
-      name,
-      recording,
-      lastStatus: lastStatus?.toUpperCase(),
-      lastErrorCode: optionalString(s["lastErrorCode"]),
-      lastErrorMessage: optionalString(s["lastErrorMessage"]),
-      lastStartTime: time(s["lastStartTime"]),
-      lastStopTime: time(s["lastStopTime"]),
-      lastStatusChangeTime: time(s["lastStatusChangeTime"]),
-    });
+    return recorderStatusOf(s, name);
   } catch (e) {
     if (errorName(e) === "NoSuchConfigurationRecorderException") {
       return confirmNotFound(ctx, target, "recorder", quote(errorMessage(e)), timeoutMs, signal);
@@ -190,11 +174,7 @@ export function configClient(
   target: AwsTarget,
   timeoutMs: number,
 ): InstanceType<ConfigModule["ConfigServiceClient"]> {
-  return ctx.memo(`aws:config:${target.region}:${target.endpoint ?? ""}:${target.credentialsId}`, () => {
-    const c = new (sdk().config.ConfigServiceClient)(clientConfig(ctx, target, target.endpoint, timeoutMs));
-    ctx.onDispose(() => c.destroy());
-    return c;
-  });
+  return serviceClient(ctx, "config", target, (c) => new (sdk().config.ConfigServiceClient)(c), timeoutMs);
 }
 
 /** One CloudTrail client per region, endpoint and credentials per round. */
@@ -203,8 +183,18 @@ export function cloudTrailClient(
   target: AwsTarget,
   timeoutMs: number,
 ): InstanceType<CloudTrailModule["CloudTrailClient"]> {
-  return ctx.memo(`aws:cloudtrail:${target.region}:${target.endpoint ?? ""}:${target.credentialsId}`, () => {
-    const c = new (sdk().cloudtrail.CloudTrailClient)(clientConfig(ctx, target, target.endpoint, timeoutMs));
+  return serviceClient(ctx, "cloudtrail", target, (c) => new (sdk().cloudtrail.CloudTrailClient)(c), timeoutMs);
+}
+
+function serviceClient<C extends { destroy(): void }>(
+  ctx: RoundContext,
+  service: string,
+  target: AwsTarget,
+  make: (config: ReturnType<typeof clientConfig>) => C,
+  timeoutMs: number,
+): C {
+  return ctx.memo(`aws:${service}:${target.region}:${target.endpoint ?? ""}:${target.credentialsId}`, () => {
+    const c = make(clientConfig(ctx, target, target.endpoint, timeoutMs));
     ctx.onDispose(() => c.destroy());
     return c;
   });
@@ -410,24 +400,9 @@ export async function describeRecorderStatuses(
     }
     const statuses: RecorderStatus[] = [];
     for (const s of list) {
-      const recording = s["recording"];
-      // A reply without `recording` says nothing about recording: undetermined, never "stopped".
-      if (typeof recording !== "boolean") return failure("malformed-reply", "recording is missing or not a boolean");
-      const lastStatus = s["lastStatus"];
-      if (lastStatus !== undefined && typeof lastStatus !== "string") {
-        return failure("malformed-reply", "lastStatus is not a string");
-      }
-      statuses.push({
-        found: true,
-        name: optionalString(s["name"]) ?? "default",
-        recording,
-        lastStatus: lastStatus?.toUpperCase(),
-        lastErrorCode: optionalString(s["lastErrorCode"]),
-        lastErrorMessage: optionalString(s["lastErrorMessage"]),
-        lastStartTime: time(s["lastStartTime"]),
-        lastStopTime: time(s["lastStopTime"]),
-        lastStatusChangeTime: time(s["lastStatusChangeTime"]),
-      });
+      const status = recorderStatusOf(s, optionalString(s["name"]) ?? "default");
+      if (!status.ok) return status;
+      statuses.push(status.value);
     }
     return success(statuses);
   } catch (e) {
@@ -514,4 +489,25 @@ function time(v: unknown): number | undefined {
   if (v instanceof Date) return Number.isNaN(v.getTime()) ? undefined : v.getTime();
   if (typeof v === "number" && Number.isFinite(v)) return v * 1000;
   return undefined;
+}
+
+/** One entry of ConfigurationRecordersStatus as facts; a reply without `recording` is malformed, never "stopped". */
+function recorderStatusOf(s: Record<string, unknown>, name: string): Outcome<RecorderStatus> {
+  const recording = s["recording"];
+  if (typeof recording !== "boolean") return failure("malformed-reply", "recording is missing or not a boolean");
+  const lastStatus = s["lastStatus"];
+  if (lastStatus !== undefined && typeof lastStatus !== "string") {
+    return failure("malformed-reply", "lastStatus is not a string");
+  }
+  return success({
+    found: true,
+    name,
+    recording,
+    lastStatus: lastStatus?.toUpperCase(),
+    lastErrorCode: optionalString(s["lastErrorCode"]),
+    lastErrorMessage: optionalString(s["lastErrorMessage"]),
+    lastStartTime: time(s["lastStartTime"]),
+    lastStopTime: time(s["lastStopTime"]),
+    lastStatusChangeTime: time(s["lastStatusChangeTime"]),
+  });
 }
