@@ -38,7 +38,8 @@ export function aliCall(
   signal: AbortSignal,
   endpoint: AliEndpoint = target.endpoint,
 ): Promise<CallBody> {
-  return signedCall(ctx, target, () => credential(ctx, target, timeoutMs), api, query, timeoutMs, signal, endpoint);
+  const request = { api, query, endpoint };
+  return signedCall(ctx, target, () => credential(ctx, target, timeoutMs), request, timeoutMs, signal);
 }
 
 export const ALI_IDENTITY_ACTION = { action: "GetCallerIdentity", version: "2015-04-01" } as const;

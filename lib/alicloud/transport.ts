@@ -24,6 +24,13 @@ export function modules(): Modules {
   };
 }
 
+/** One RPC request: the API (action and version), its query, and the host it goes to. */
+export interface AliRequest {
+  api: { action: string; version: string };
+  query: Record<string, string>;
+  endpoint: AliEndpoint;
+}
+
 export type CallBody = Record<string, unknown>;
 
 /**
@@ -34,12 +41,11 @@ export async function signedCall(
   ctx: RoundContext,
   target: AliTarget,
   credential: () => Credentials.default,
-  api: { action: string; version: string },
-  query: Record<string, string>,
+  request: AliRequest,
   timeoutMs: number,
   signal: AbortSignal,
-  endpoint: AliEndpoint = target.endpoint,
 ): Promise<CallBody> {
+  const { api, query, endpoint } = request;
   const { core, dara } = modules();
   const client = ctx.memo(`ali:client:${endpoint.protocol}:${endpoint.host}:${target.credentialsId}`, () => {
     const Client = core.default;

@@ -1126,22 +1126,27 @@ async function probeGlobalTypes(
     if (!("failure" in c)) return c;
     return { failure: failed({ reason: "bad-target", detail: c.failure }, spec(api, region, account, "recorders")) };
   };
-  const refused = (region: string, f: CheckFailure, s: CallSpec): Probe => ({
-    ok: false,
-    region,
-    composed: failed(f, s),
-  });
+  /** One call in `region`: its answer, or the probe result that says why there is none. */
+  const ask = async <T>(
+    region: string,
+    api: { action: string; permission: string },
+    id: string,
+    attempt: (t: AwsTarget) => Call<T>["attempt"],
+  ): Promise<{ ok: true; value: T } | { ok: false; probe: Probe }> => {
+    const c = inRegion(region, api, id, attempt);
+    if ("failure" in c) return { ok: false, probe: { ok: false, region, composed: c.failure } };
+    const o = await run(c);
+    return o.ok ? o : { ok: false, probe: { ok: false, region, composed: failed(o.failure, c.spec) } };
+  };
   const described = await Promise.all(
     regions.map(async (region): Promise<Probe | { region: string; recorders: DescribedRecorder[] }> => {
-      const describe = inRegion(
+      const d = await ask(
         region,
         COVERAGE_ACTIONS.describeRecorders,
         "",
         (t) => (ctx, s) => sdk().describeRecorders(ctx, t, undefined, timeoutMs, s),
       );
-      if ("failure" in describe) return { ok: false, region, composed: describe.failure };
-      const d = await run(describe);
-      if (!d.ok) return refused(region, d.failure, describe.spec);
+      if (!d.ok) return d.probe;
       // Only the customer-managed recorder, and only one whose group includes them, is worth its status.
       const recorders = d.value.filter((r) => !r.servicePrincipal && recordsGlobalTypes(r.recordingGroup));
       return recorders.length ? { region, recorders } : { ok: true, region, recorder: undefined };
@@ -1151,15 +1156,13 @@ async function probeGlobalTypes(
     described.map(async (x): Promise<Probe> => {
       if (!("recorders" in x)) return x;
       const { region, recorders } = x;
-      const status = inRegion(
+      const st = await ask(
         region,
         COVERAGE_ACTIONS.recorderStatus,
         "*customer",
         (t) => (ctx, s) => sdk().describeRecorderStatuses(ctx, t, undefined, timeoutMs, s),
       );
-      if ("failure" in status) return { ok: false, region, composed: status.failure };
-      const st = await run(status);
-      if (!st.ok) return refused(region, st.failure, status.spec);
+      if (!st.ok) return st.probe;
       const now = Date.now();
       const recorder = recorders.find((r) => {
         const s = st.value.find((x) => x.name === r.name) ?? (st.value.length === 1 ? st.value[0] : undefined);

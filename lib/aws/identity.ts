@@ -15,7 +15,15 @@ import { sharedUnlessFailed } from "../live/memo";
 import type { RoundContext } from "../live/round";
 import { registerSecret } from "../redact";
 import { accountSourceOf, type AssumeRoleSpec, type AwsTarget } from "./target";
-import { classifyAt, CredentialStepError, FailedCheck, sdk, stsClientConfig, TargetError } from "./transport";
+import {
+  classifyAt,
+  CredentialStepError,
+  FailedCheck,
+  memoClient,
+  sdk,
+  stsClientConfig,
+  TargetError,
+} from "./transport";
 
 type StsModule = typeof import("@aws-sdk/client-sts");
 
@@ -45,16 +53,15 @@ async function ask(
   try {
     process.env["AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED"] ??= "true";
     const sts = require("@aws-sdk/client-sts") as StsModule;
-    const client = ctx.memo(
-      `aws:sts-client:${target.credentialsId}:${target.stsEndpoint ?? ""}:${target.stsRegion ?? target.region}`,
-      () => {
-        const c = new sts.STSClient({
+    const key = `aws:sts-client:${target.credentialsId}:${target.stsEndpoint ?? ""}:${target.stsRegion ?? target.region}`;
+    const client = memoClient(
+      ctx,
+      key,
+      () =>
+        new sts.STSClient({
           ...stsClientConfig(ctx, target, timeoutMs),
           credentials: credentialsProvider(ctx, target, timeoutMs),
-        });
-        ctx.onDispose(() => c.destroy());
-        return c;
-      },
+        }),
     );
     const out = await client.send(new sts.GetCallerIdentityCommand({}), { abortSignal: signal });
     if (typeof out.Account !== "string" || !/^\d{12}$/.test(out.Account) || typeof out.Arn !== "string") {

@@ -17,6 +17,7 @@ import {
   type ConfigModule,
   classifyAt,
   endpointSettings,
+  memoClient,
   requestHandler,
   sdk,
 } from "./transport";
@@ -193,11 +194,9 @@ function serviceClient<C extends { destroy(): void }>(
   make: (config: ReturnType<typeof clientConfig>) => C,
   timeoutMs: number,
 ): C {
-  return ctx.memo(`aws:${service}:${target.region}:${target.endpoint ?? ""}:${target.credentialsId}`, () => {
-    const c = make(clientConfig(ctx, target, target.endpoint, timeoutMs));
-    ctx.onDispose(() => c.destroy());
-    return c;
-  });
+  return memoClient(ctx, `aws:${service}:${target.region}:${target.endpoint ?? ""}:${target.credentialsId}`, () =>
+    make(clientConfig(ctx, target, target.endpoint, timeoutMs)),
+  );
 }
 
 /** Service client settings: region, endpoint, the round's request handler, FIPS / dual-stack. */

@@ -271,3 +271,12 @@ function metadata(e: unknown): { httpStatusCode?: number; requestId?: string } {
     ...(typeof r.requestId === "string" ? { requestId: r.requestId } : {}),
   };
 }
+
+/** One client per key per round, destroyed with the round. */
+export function memoClient<C extends { destroy(): void }>(ctx: RoundContext, key: string, make: () => C): C {
+  return ctx.memo(key, () => {
+    const c = make();
+    ctx.onDispose(() => c.destroy());
+    return c;
+  });
+}

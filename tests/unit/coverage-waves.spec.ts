@@ -82,18 +82,8 @@ async function inWaves(
 
 // ---- AWS ------------------------------------------------------------------------------------------------
 
-const trailStatus: TrailStatus = {
-  found: true,
-  isLogging: true,
-  latestDeliveryError: undefined,
-  latestDigestDeliveryError: undefined,
-  latestNotificationError: undefined,
-  latestCloudWatchLogsDeliveryError: undefined,
-  latestDeliveryTime: Date.now(),
-  latestCloudWatchLogsDeliveryTime: undefined,
-  startLoggingTime: Date.now() - 86_400_000,
-  stopLoggingTime: undefined,
-};
+// Only what the judges read; every other field of the reply is absent (undefined), as for a quiet trail.
+const trailStatus = { found: true, isLogging: true } as TrailStatus;
 const allManagement: TrailSelectors = {
   found: true,
   eventSelectors: [{ readWriteType: "All", includeManagementEvents: true, excludeManagementEventSources: [] }],
@@ -106,17 +96,7 @@ const recorderGroup: PlainObject = {
   exclusionByResourceTypes: [],
   recordingStrategies: [],
 };
-const recorderStatus: RecorderStatus = {
-  found: true,
-  name: "default",
-  recording: true,
-  lastStatus: "SUCCESS",
-  lastErrorCode: undefined,
-  lastErrorMessage: undefined,
-  lastStartTime: Date.now() - 86_400_000,
-  lastStopTime: undefined,
-  lastStatusChangeTime: Date.now() - 3_600_000,
-};
+const recorderStatus = { found: true, name: "default", recording: true, lastStatus: "SUCCESS" } as RecorderStatus;
 
 function listedTrail(arn: string, organization: boolean): ListedTrail {
   return {
@@ -266,18 +246,7 @@ const aliTrail: AliListedTrail = {
   ossBucketName: "audit-logs",
   slsProjectArn: undefined,
 };
-const aliTrailStatus: AliTrailStatus = {
-  found: true,
-  isLogging: true,
-  latestDeliveryError: undefined,
-  latestDeliveryLogServiceError: undefined,
-  latestDeliveryTime: Date.now(),
-  latestDeliveryLogServiceTime: undefined,
-  startLoggingTime: Date.now() - 86_400_000,
-  stopLoggingTime: undefined,
-  ossBucketStatus: true,
-  slsLogStoreStatus: undefined,
-};
+const aliTrailStatus = { found: true, isLogging: true } as AliTrailStatus;
 const aliRecorder: AliRecorder = { found: true, status: "REGISTERED", resourceTypes: undefined };
 
 function aliAnswer(call: Call<unknown>): unknown {
