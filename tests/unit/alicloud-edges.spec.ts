@@ -2,12 +2,8 @@
 // STS refusal, list-valued TrailRegion in the coverage judge, and the STS host a coverage check names when its
 // GetCallerIdentity fails (the host it called). No network: the coverage check is composed with a stand-in runner.
 import assert from "node:assert/strict";
-import {
-  aliConfigCoverageKind,
-  aliTrailCoverageKind,
-  aliTrailCovers,
-  trailRegionsOf,
-} from "../../lib/alicloud/coverage";
+import { aliConfigCoverageKind, aliTrailCoverageKind } from "../../lib/alicloud/coverage";
+import { aliTrailCovers, trailRegionsOf } from "../../lib/alicloud/coverage-rules";
 import { type AliListedTrail, classifyAli } from "../../lib/alicloud/sdk";
 import { plainHttpStsRefusal, PROVIDER_ENV } from "../../lib/alicloud/target";
 import type { CoverageFacts } from "../../lib/live/coverage";

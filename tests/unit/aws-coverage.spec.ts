@@ -9,7 +9,7 @@ import {
   regionVerdict,
   type TrailEvidence,
   trailCovers,
-} from "../../lib/aws/coverage";
+} from "../../lib/aws/coverage-rules";
 import type { ListedTrail, RecorderStatus, TrailSelectors, TrailStatus } from "../../lib/aws/sdk";
 import { type CoverageFacts, uncoveredFindings } from "../../lib/live/coverage";
 import type { PlainObject } from "../../lib/plain";
