@@ -3,11 +3,14 @@
 // No network: reads declared resources only.
 
 import { type BooleanOption } from "../lib/options";
-import { bool, field, isObject, knownStr, list, type Plain, strList, UNKNOWN } from "../lib/plain";
+import { bool, field, knownStr, type Plain, UNKNOWN } from "../lib/plain";
 import { type Finding, stackPolicy, type Verdict } from "../lib/policy-kit";
 import { type ResourceView, type StackView } from "../lib/stack";
 import { FRAMEWORKS } from "../lib/frameworks";
 import { awsTrails, declaredAs, propName } from "../lib/aws/native";
+import { managementCoverage } from "../lib/aws/judges";
+
+export { type ManagementCoverage, managementCoverage } from "../lib/aws/judges";
 
 export const name = "aws-cloudtrail-trail-declared";
 
@@ -31,79 +34,6 @@ export const options = {
 };
 
 export type TrailConfig = { [K in keyof typeof options]: boolean };
-
-export interface ManagementCoverage {
-  read: boolean;
-  write: boolean;
-  excludedSources: string[];
-  unknown: boolean;
-}
-
-/** What management events a trail's selectors record. No selectors: CloudTrail's default, all of them. */
-export function managementCoverage(classic: Plain | undefined, advanced: Plain | undefined): ManagementCoverage {
-  const adv = list(advanced);
-  const cls = list(classic);
-  if (adv === UNKNOWN || cls === UNKNOWN) return { read: true, write: true, excludedSources: [], unknown: true };
-  const cov: ManagementCoverage = { read: false, write: false, excludedSources: [], unknown: false };
-  if (adv && adv.length > 0) {
-    for (const sel of adv) advancedSelector(sel, cov);
-    return cov;
-  }
-  if (!cls || cls.length === 0) return { read: true, write: true, excludedSources: [], unknown: false };
-  for (const sel of cls) {
-    const include = bool(field(sel, "includeManagementEvents"));
-    const rw = field(sel, "readWriteType");
-    if (include === UNKNOWN || rw === UNKNOWN) return { ...cov, read: true, write: true, unknown: true };
-    if (include === false) continue;
-    const mode = typeof rw === "string" ? rw : "All";
-    if (mode === "All" || mode === "ReadOnly") cov.read = true;
-    if (mode === "All" || mode === "WriteOnly") cov.write = true;
-    const excluded = strList(field(sel, "excludeManagementEventSources"));
-    if (Array.isArray(excluded)) cov.excludedSources.push(...excluded);
-  }
-  return cov;
-}
-
-function advancedSelector(sel: Plain, cov: ManagementCoverage): void {
-  const fields = list(field(sel, "fieldSelectors"));
-  if (fields === UNKNOWN) {
-    cov.unknown = cov.read = cov.write = true;
-    return;
-  }
-  let management = false;
-  let read = true;
-  let write = true;
-  const excluded: string[] = [];
-  for (const f of fields ?? []) {
-    if (!isObject(f)) continue;
-    const key = f["field"];
-    const equals = strList(field(f, "equals"));
-    const notEquals = strList(field(f, "notEquals"));
-    if (equals === UNKNOWN || notEquals === UNKNOWN || key === UNKNOWN) {
-      cov.unknown = cov.read = cov.write = true;
-      return;
-    }
-    if (key === "eventCategory") management = (equals ?? []).includes("Management");
-    else if (key === "readOnly") {
-      // A readOnly constraint narrows the selector to reads or to writes.
-      const values = new Set(equals ?? []);
-      for (const v of notEquals ?? []) values.add(v === "true" ? "false" : "true");
-      read = values.size === 0 || values.has("true");
-      write = values.size === 0 || values.has("false");
-    } else if (key === "eventSource") {
-      excluded.push(...(notEquals ?? []));
-      // Any other operator narrows the selector to some sources: not "all management events".
-      for (const op of ["equals", "startsWiths", "notStartsWiths", "endsWiths", "notEndsWiths"]) {
-        const v = strList(field(f, op));
-        if (Array.isArray(v) && v.length > 0) excluded.push(`eventSource ${op} ${v.join("|")}`);
-      }
-    }
-  }
-  if (!management) return;
-  cov.read ||= read;
-  cov.write ||= write;
-  cov.excludedSources.push(...excluded);
-}
 
 /**
  * Whether a trail records read and write management events, so that some delivery is expected every day

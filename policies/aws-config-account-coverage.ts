@@ -2,12 +2,8 @@
 // that is recording all supported types (a customer-managed one, or a PAID service-linked one), whoever set
 // it up; global resource types (IAM) are recorded in at least one of the account's regions. Live.
 
-import {
-  AWS_CONFIG_COVERAGE_POLICY,
-  awsConfigCoverageKind,
-  canRecordGlobalIamTypes,
-  configCoverageOptions,
-} from "../lib/aws/coverage";
+import { AWS_CONFIG_COVERAGE_POLICY, awsConfigCoverageKind, configCoverageOptions } from "../lib/aws/coverage";
+import { canRecordGlobalIamTypes } from "../lib/aws/coverage-rules";
 import { type CoverageFacts, coverageFacts, uncoveredFindings } from "../lib/live/coverage";
 import type { Finding } from "../lib/policy-kit";
 import { stackPolicy } from "../lib/policy-kit";

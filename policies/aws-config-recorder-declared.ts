@@ -2,13 +2,16 @@
 // No network: reads declared resources only.
 
 import { type BooleanOption } from "../lib/options";
-import { bool, field, isObject, knownStr, list, type Plain, strList, UNKNOWN } from "../lib/plain";
+import { bool, field, knownStr, type Plain, UNKNOWN } from "../lib/plain";
 import { type Finding, stackPolicy, type Verdict } from "../lib/policy-kit";
 import { regionOf } from "../lib/aws/target";
 import { awsRecorders, isNative } from "../lib/aws/native";
 import { stackConfig } from "../lib/engine";
 import { ofType, type ResourceView, type StackView, TYPES } from "../lib/stack";
 import { FRAMEWORKS } from "../lib/frameworks";
+import { recordingScope } from "../lib/aws/judges";
+
+export { type RecordingScope, recordingScope } from "../lib/aws/judges";
 
 export const name = "aws-config-recorder-declared";
 
@@ -35,43 +38,6 @@ export const options = {
 };
 
 type Config = { requireRecorder: boolean; requireGlobalResourceTypes: boolean; allowExclusions: boolean };
-
-export type RecordingScope =
-  | { kind: "all" }
-  | { kind: "exclusion"; excluded: string[] }
-  | { kind: "inclusion"; included: string[] }
-  | { kind: "unknown" };
-
-/** What a recordingGroup records (TF default: all supported types). */
-export function recordingScope(group: Plain | undefined): RecordingScope {
-  if (group === UNKNOWN) return { kind: "unknown" };
-  if (!isObject(group)) return { kind: "all" };
-  const strategies = list(field(group, "recordingStrategies"));
-  if (strategies === UNKNOWN) return { kind: "unknown" };
-  // An empty useOnly (planned state, or a strategy block left blank) decides nothing.
-  const useOnly = strategies
-    ?.map((s) => field(s, "useOnly"))
-    .find((v) => v === UNKNOWN || (typeof v === "string" && v !== ""));
-  if (useOnly === UNKNOWN) return { kind: "unknown" };
-  const allSupported = bool(field(group, "allSupported"));
-  if (useOnly === "ALL_SUPPORTED_RESOURCE_TYPES" || (useOnly === undefined && allSupported !== false)) {
-    return allSupported === UNKNOWN && useOnly === undefined ? { kind: "unknown" } : { kind: "all" };
-  }
-  if (useOnly === "EXCLUSION_BY_RESOURCE_TYPES") {
-    const blocks = list(field(group, "exclusionByResourceTypes"));
-    if (blocks === UNKNOWN) return { kind: "unknown" };
-    const excluded: string[] = [];
-    for (const b of blocks ?? []) {
-      const types = strList(field(b, "resourceTypes"));
-      if (types === UNKNOWN) return { kind: "unknown" };
-      excluded.push(...(types ?? []));
-    }
-    return { kind: "exclusion", excluded };
-  }
-  const included = strList(field(group, "resourceTypes"));
-  if (included === UNKNOWN) return { kind: "unknown" };
-  return { kind: "inclusion", included: included ?? [] };
-}
 
 function sameRegion(a: ResourceView, b: ResourceView): boolean {
   const ra = regionOf(a);

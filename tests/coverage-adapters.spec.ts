@@ -1,13 +1,18 @@
 // Adapter-depth tests for the account-coverage reads and the audit role: the real SDK clients
-// (lib/aws/coverage-sdk.ts, lib/aws/identity.ts, lib/aws/sdk.ts credential chain) against the loopback fake.
+// (lib/aws/sdk.ts reply mappers, lib/aws/identity.ts credential chain and caller identity) against the loopback fake.
 
 process.env["AWS_EC2_METADATA_DISABLED"] = "true";
 process.env["AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED"] = "true";
 
 import assert from "node:assert/strict";
-import { describeRecorders, describeTrails, getEventSelectors, listRecorders } from "../lib/aws/coverage-sdk";
 import { callerIdentity } from "../lib/aws/identity";
-import { describeRecorderStatus } from "../lib/aws/sdk";
+import {
+  describeRecorders,
+  describeRecorderStatus,
+  describeTrails,
+  getEventSelectors,
+  listRecorders,
+} from "../lib/aws/sdk";
 import { type AwsTarget, resolveTarget } from "../lib/aws/target";
 import { planningAs } from "../lib/live/audit";
 import type { Outcome } from "../lib/live/outcome";

@@ -1,20 +1,34 @@
 // Alibaba Cloud account coverage: is every (account, region) the stack deploys into recorded, declared here
-// or not? ActionTrail: a trail listed in the region (shadow and organization trails included) covers it when
-// its TrailRegion is All or that region, EventRW is All and GetTrailStatus says IsLogging. Cloud Config is
-// account-wide: the account's recorder (central site) is REGISTERED, or BUILDING/REBUILDING within grace.
+// or not? What Alibaba Cloud supplies to the shared core (lib/live/coverage.ts): its placements (credential
+// set, STS host and region), its intent, and its calls: GetCallerIdentity (unless the provider names the
+// account) in the same wave as ActionTrail DescribeTrails or Cloud Config GetConfigurationRecorder (account-wide,
+// central site), then the covering candidates' GetTrailStatus in their home region. The rules (TrailRegion All
+// or the region, EventRW All, IsLogging; the recorder REGISTERED, or BUILDING/REBUILDING within grace) are
+// ./coverage-rules.ts.
 
 import { readOptions, type StringListOption, timeoutSecondsOption } from "../options";
 import { pendingGraceMinutesOption } from "../options";
 import { firstSeen, clearSeen } from "../first-seen";
 import { type AuditIdentity, currentAuditIdentity } from "../live/audit";
-import { type CoverageFacts, undecidedChecks, type UndecidedPlace } from "../live/coverage";
-import { type CallSpec, type CheckFailure, failure, type FailureReason, type Outcome, success } from "../live/outcome";
+import {
+  byIntent,
+  type Composed,
+  type CoverageFacts,
+  coverageCheck,
+  failed,
+  type Judgement,
+  planCoverage,
+  regionVerdict,
+  type UndecidedPlace,
+} from "../live/coverage";
+import { type CallSpec, failure, type FailureReason, type Outcome, success } from "../live/outcome";
 import type { Call, LiveKind, PlannedCheck, RoundContext, RunCall } from "../live/round";
 import { ofType, type ResourceView, type StackView, TYPES } from "../stack";
 import { aliServiceHost } from "./endpoints";
 import { configSiteOption } from "./kinds";
-import type { AliListedTrail } from "./coverage-sdk";
-import type { AliNotFound, AliRecorder, AliTrailStatus } from "./sdk";
+import { aliRecorderCovers, aliTrailCovers, TRANSITIONAL, trailRegionsOf } from "./coverage-rules";
+import type { AliListedTrail, AliNotFound, AliRecorder, AliTrailStatus } from "./sdk";
+
 import {
   type AliEndpoint,
   aliAccountHint,
@@ -28,7 +42,6 @@ import {
   parseEndpoint,
 } from "./target";
 import { field, knownStr, UNKNOWN } from "../plain";
-import { quote } from "../redact";
 
 export const ALI_TRAIL_COVERAGE_POLICY = "alicloud-actiontrail-account-coverage";
 export const ALI_CONFIG_COVERAGE_POLICY = "alicloud-config-account-coverage";
@@ -54,106 +67,10 @@ export const aliConfigCoverageOptions = {
   requiredResourceTypes: requiredResourceTypesOption,
 };
 
-export type Judgement = { covers: true; by: string } | { covers: false; why: string };
-
-// ---- pure rules ----------------------------------------------------------------------------------
-
-/** Does this listed trail cover `region`? Scope and EventRW from the listing, IsLogging from GetTrailStatus. */
-export function aliTrailCovers(
-  region: string,
-  trail: AliListedTrail,
-  status: AliTrailStatus | AliNotFound | undefined,
-): Judgement {
-  const label = `trail '${trail.name}'${trail.isOrganizationTrail ? " (organization trail)" : ""}`;
-  const scope = trail.trailRegion ?? trail.homeRegion;
-  if (!trailRegionsOf(scope).some((r) => r === "All" || r === region))
-    return { covers: false, why: `${label} covers only ${scope ?? "an unknown region"}` };
-  if (trail.eventRw !== "All")
-    return { covers: false, why: `${label} records only ${trail.eventRw ?? "unknown"} events` };
-  if (!status) return { covers: false, why: `${label}: its status is unknown` };
-  if (!status.found) return { covers: false, why: `${label} was not found by GetTrailStatus (${status.detail})` };
-  if (status.isLogging !== true) {
-    return { covers: false, why: `${label} is not logging${trail.status ? ` (status ${trail.status})` : ""}` };
-  }
-  const failing = failingDestinations(trail, status);
-  if (failing.length > 0) return { covers: false, why: `${label} is logging but ${failing.join(" and ")}` };
-  return { covers: true, by: `${label} (TrailRegion ${scope}, home ${trail.homeRegion ?? "unknown"})` };
-}
-
-/**
- * The regions a TrailRegion names. The API model types it as one string ("All" or a region id), while an older
- * DescribeTrails document calls it "the one or more regions from which the trail delivers events": a
- * comma-separated list is read as its regions, so a listed region is covered and no other.
- */
-export function trailRegionsOf(trailRegion: string | undefined): string[] {
-  return (trailRegion ?? "")
-    .split(",")
-    .map((r) => r.trim())
-    .filter(Boolean);
-}
-
-/**
- * The trail's destinations that cannot take its events, each judged on its own fields as
- * alicloud-actiontrail-trail-logging judges them: the last failed delivery (LatestDeliveryError), OSS
- * (OssBucketStatus false when it has a bucket) and SLS (LatestDeliveryLogServiceError; SlsLogStoreStatus false when it has a project). A failing
- * destination loses events however healthy the other is. The availability flags count only for destinations
- * the listing names: the API does not say what they read as for a destination the trail does not have.
- */
-function failingDestinations(trail: AliListedTrail, s: AliTrailStatus): string[] {
-  const out: string[] = [];
-  // ActionTrail documents LatestDeliveryError as the log of the last failed delivery, not as OSS's (its example is
-  // an SLS error): said as what it is, whichever destination it came from.
-  if (s.latestDeliveryError) out.push(`its last delivery failed (LatestDeliveryError=${quote(s.latestDeliveryError)})`);
-  else if (trail.ossBucketName && s.ossBucketStatus === false) {
-    out.push(`its OSS bucket '${trail.ossBucketName}' is unavailable (OssBucketStatus=false)`);
-  }
-  if (s.latestDeliveryLogServiceError) {
-    out.push(`its SLS delivery fails (LatestDeliveryLogServiceError=${quote(s.latestDeliveryLogServiceError)})`);
-  } else if (trail.slsProjectArn && s.slsLogStoreStatus === false) {
-    out.push("its SLS Logstore is unavailable (SlsLogStoreStatus=false)");
-  }
-  return out;
-}
-
-const TRANSITIONAL = new Set(["BUILDING", "REBUILDING"]);
-
-/** Does the account's Cloud Config recorder cover it? `sinceMs`: when its transitional state was first seen. */
-export function aliRecorderCovers(
-  rec: AliRecorder | AliNotFound,
-  rules: { pendingGraceMinutes: number; requiredResourceTypes: readonly string[] },
-  sinceMs: number,
-  nowMs: number,
-): Judgement {
-  if (!rec.found) return { covers: false, why: `Cloud Config is not enabled for the account (${rec.detail})` };
-  if (rec.status === "REGISTRABLE") return { covers: false, why: "the recorder is not enabled (status REGISTRABLE)" };
-  if (TRANSITIONAL.has(rec.status) && nowMs - sinceMs > rules.pendingGraceMinutes * 60_000) {
-    return {
-      covers: false,
-      why: `the recorder has been ${rec.status} since at least ${new Date(sinceMs).toISOString()}`,
-    };
-  }
-  if (!TRANSITIONAL.has(rec.status) && rec.status !== "REGISTERED") {
-    return { covers: false, why: `the recorder reports an unrecognised status ${rec.status}` };
-  }
-  const monitored = rec.resourceTypes ?? [];
-  if (monitored.length > 0) {
-    const missing = rules.requiredResourceTypes.filter((t) => !monitored.includes(t));
-    if (missing.length > 0) return { covers: false, why: `the recorder does not monitor ${missing.join(", ")}` };
-  }
-  return { covers: true, by: `the account's Cloud Config recorder (${rec.status})` };
-}
-
-export function verdict(account: string, region: string, judgements: Judgement[], nothing: string): CoverageFacts {
-  const first = judgements.find((j): j is Extract<Judgement, { covers: true }> => j.covers);
-  if (first) return { account, region, coveredBy: first.by, found: [] };
-  const found = judgements.map((j) => (j.covers ? "" : j.why)).filter(Boolean);
-  return { account, region, coveredBy: undefined, found: found.length ? found : [nothing] };
-}
-
 // ---- planning ------------------------------------------------------------------------------------
 
 type Sdk = typeof import("./sdk");
-type CoverageSdk = typeof import("./coverage-sdk");
+
 type IdentityModule = typeof import("./identity");
 
 interface Placement {
@@ -263,18 +180,10 @@ function undecidedPlace(
   };
 }
 
-type Composed = { outcome: Outcome<CoverageFacts>; spec?: CallSpec };
-const failed = (f: CheckFailure, s: CallSpec): Composed => ({ outcome: { ok: false, failure: f }, spec: s });
-
-async function accountOf(
-  run: RunCall,
-  p: Placement,
-  timeoutMs: number,
-): Promise<{ ok: true; account: string } | { ok: false; composed: Composed }> {
-  if (p.sts.account) return { ok: true, account: p.sts.account };
-  // The host aliCallerIdentity calls (the target's identity endpoint), so that a failure names it.
+/** GetCallerIdentity of the placement's credentials, at the host aliCallerIdentity calls (so a failure names it). */
+function identityCall(p: Placement, timeoutMs: number): Call<{ account: string; arn: string }> {
   const called = p.sts.identityEndpoint;
-  const c: Call<{ account: string; arn: string }> = {
+  return {
     spec: spec(ALI_COVERAGE_ACTIONS.identity, p.region, undefined, "caller identity", called),
     key: ["alicloud", "GetCallerIdentity", called.protocol, called.host, p.sts.credentialsId].join("|"),
     rateKey: ["alicloud", p.sts.credentialsId, "sts", "GetCallerIdentity"].join("|"),
@@ -282,8 +191,6 @@ async function accountOf(
     attempt: (ctx, signal) =>
       (require("./identity") as IdentityModule).aliCallerIdentity(ctx, p.sts, timeoutMs, signal),
   };
-  const id = await run(c);
-  return id.ok ? { ok: true, account: id.value.account } : { ok: false, composed: failed(id.failure, c.spec) };
 }
 
 /** A call to `endpoint` with the placement's credentials, keyed like the per-resource checks. */
@@ -291,7 +198,8 @@ function aliCall<T>(
   p: Placement,
   endpoint: AliEndpoint,
   region: string,
-  account: string,
+  /** Undefined before the identity call answers (a call of the first wave): the credentials stand for it. */
+  account: string | undefined,
   api: { action: string; permission: string },
   id: string,
   attempt: (t: AliTarget) => Call<T>["attempt"],
@@ -304,32 +212,32 @@ function aliCall<T>(
   return {
     spec: spec(api, region, account, id, endpoint),
     key: ["alicloud", api.action, endpoint.protocol, endpoint.host, t.credentialsId, id].join("|"),
-    rateKey: ["alicloud", account, rateRegion, api.action].join("|"),
+    rateKey: ["alicloud", account ?? t.credentialsId, rateRegion, api.action].join("|"),
     timeoutMs,
     attempt: attempt(t),
   };
 }
 
-function coverageCheck(
+/**
+ * One check per placement (lib/live/coverage.ts coverageCheck): `prefetch` starts the calls that need no
+ * account, with the identity call when the provider's settings do not name the account.
+ */
+function aliCoverageCheck(
   kind: string,
   p: Placement,
   memoScope: string,
   timeoutMs: number,
-  evaluate: (run: RunCall, ctx: RoundContext, account: string) => Promise<Composed>,
+  prefetch: (run: RunCall) => void,
+  evaluate: (run: RunCall, account: string) => Promise<Composed>,
 ): PlannedCheck<CoverageFacts> {
-  const base = spec({ action: kind, permission: "" }, p.region, p.sts.account, "account coverage");
-  return {
-    urn: "",
-    spec: base,
-    async compose(run, ctx) {
-      const account = await accountOf(run, p, timeoutMs);
-      if (!account.ok) return account.composed;
-      const result = await ctx.memo(`${kind}:${account.account}:${memoScope}`, () =>
-        evaluate(run, ctx, account.account),
-      );
-      return { outcome: result.outcome, spec: result.spec ?? { ...base, account: account.account } };
-    },
-  };
+  return coverageCheck({
+    base: spec({ action: kind, permission: "" }, p.region, p.sts.account, "account coverage"),
+    account: p.sts.account,
+    identity: () => identityCall(p, timeoutMs),
+    memoKey: (account) => `${kind}:${account}:${memoScope}`,
+    prefetch,
+    evaluate: (run, _ctx, account) => evaluate(run, account),
+  });
 }
 
 // ---- intent: what this update creates (preview) ----------------------------------------------------
@@ -384,13 +292,8 @@ function recorderIntent(view: StackView): Set<string> {
   return out;
 }
 
-function byIntent(p: Placement, region: string, by: string): PlannedCheck<CoverageFacts> {
-  const account = p.sts.account ?? `of the credentials ${p.sts.credentialsId}`;
-  return {
-    urn: "",
-    spec: spec({ action: "intent", permission: "" }, region, p.sts.account, "account coverage"),
-    outcome: success({ account, region, coveredBy: by, found: [], byIntent: true }),
-  };
+function placementFacts(p: Placement): { region: string; account: string | undefined; credentialsId: string } {
+  return { region: p.region, account: p.sts.account, credentialsId: p.sts.credentialsId };
 }
 
 function placementKey(p: Placement): string {
@@ -407,7 +310,8 @@ export const aliTrailCoverageKind: LiveKind<CoverageFacts> = {
   plan(view, raw) {
     const timeoutMs = readOptions(aliTrailCoverageOptions, raw).timeoutSeconds * 1000;
     const { placements, undecided } = aliPlacements(view);
-    const checks = undecidedChecks(
+    const intent = trailIntent(view);
+    return planCoverage(
       "alicloud",
       TRAIL_KIND,
       undecided.map((u) => {
@@ -415,33 +319,67 @@ export const aliTrailCoverageKind: LiveKind<CoverageFacts> = {
         const known = typeof endpoint === "object" ? endpoint : undefined;
         return undecidedPlace(u, { api: ALI_COVERAGE_ACTIONS.describeTrails, endpoint: known });
       }),
+      placements,
+      (p) => {
+        const regions = intent.get(placementKey(p));
+        const creating = regions && (regions.has("*") || regions.has(p.region));
+        return creating ? [byIntent("alicloud", placementFacts(p), "a trail this update creates")] : undefined;
+      },
+      (p) => {
+        const endpoint = endpointFor(p.via, "actiontrail", aliServiceHost("actiontrail", p.region));
+        if (endpoint === undefined) return [];
+        if (typeof endpoint === "string") {
+          return [
+            badEndpoint(
+              spec(ALI_COVERAGE_ACTIONS.describeTrails, p.region, p.sts.account, "trails"),
+              "actiontrail",
+              endpoint,
+            ),
+          ];
+        }
+        return [
+          aliCoverageCheck(
+            TRAIL_KIND,
+            p,
+            `${p.region}:${endpoint.host}`,
+            timeoutMs,
+            (run) => {
+              const list = trailListing(p, endpoint, p.sts.account, true, timeoutMs);
+              if (!("failure" in list)) void run(list);
+            },
+            (run, account) => evaluateTrails(run, p, endpoint, account, timeoutMs),
+          ),
+        ];
+      },
     );
-    const intent = trailIntent(view);
-    for (const p of placements) {
-      const regions = intent.get(placementKey(p));
-      if (regions && (regions.has("*") || regions.has(p.region))) {
-        checks.push(byIntent(p, p.region, "a trail this update creates"));
-        continue;
-      }
-      const endpoint = endpointFor(p.via, "actiontrail", aliServiceHost("actiontrail", p.region));
-      if (endpoint === undefined) continue;
-      if (typeof endpoint === "string") {
-        checks.push({
-          urn: "",
-          spec: spec(ALI_COVERAGE_ACTIONS.describeTrails, p.region, p.sts.account, "trails"),
-          outcome: failure("bad-target", `the provider's actiontrail endpoint is ${endpoint}`),
-        });
-        continue;
-      }
-      checks.push(
-        coverageCheck(TRAIL_KIND, p, `${p.region}:${endpoint.host}`, timeoutMs, (run, _ctx, account) =>
-          evaluateTrails(run, p, endpoint, account, timeoutMs),
-        ),
-      );
-    }
-    return checks;
   },
 };
+
+/** A check its provider's endpoint override rules out (not a valid endpoint): undetermined, no call. */
+function badEndpoint(at: CallSpec, service: string, why: string): PlannedCheck<CoverageFacts> {
+  return { urn: "", spec: at, outcome: failure("bad-target", `the provider's ${service} endpoint is ${why}`) };
+}
+
+/** DescribeTrails in the placement's region, with or without organization trails. */
+function trailListing(
+  p: Placement,
+  endpoint: AliEndpoint,
+  account: string | undefined,
+  includeOrganizationTrail: boolean,
+  timeoutMs: number,
+): Call<AliListedTrail[]> | { failure: string } {
+  return aliCall(
+    p,
+    endpoint,
+    p.region,
+    account,
+    ALI_COVERAGE_ACTIONS.describeTrails,
+    includeOrganizationTrail ? "*trails" : "*trails:single-account",
+    (t) => (ctx, signal) =>
+      (require("./sdk") as Sdk).describeAliTrails(ctx, t, timeoutMs, signal, includeOrganizationTrail),
+    timeoutMs,
+  );
+}
 
 async function evaluateTrails(
   run: RunCall,
@@ -450,24 +388,8 @@ async function evaluateTrails(
   account: string,
   timeoutMs: number,
 ): Promise<Composed> {
-  const listing = (includeOrganizationTrail: boolean) =>
-    aliCall(
-      p,
-      endpoint,
-      p.region,
-      account,
-      ALI_COVERAGE_ACTIONS.describeTrails,
-      includeOrganizationTrail ? "*trails" : "*trails:single-account",
-      (t) => (ctx, signal) =>
-        (require("./coverage-sdk") as CoverageSdk).describeAliTrails(
-          ctx,
-          t,
-          timeoutMs,
-          signal,
-          includeOrganizationTrail,
-        ),
-      timeoutMs,
-    );
+  const listing = (includeOrganizationTrail: boolean): Call<AliListedTrail[]> | { failure: string } =>
+    trailListing(p, endpoint, account, includeOrganizationTrail, timeoutMs);
   const list = listing(true);
   if ("failure" in list)
     return failed(
@@ -519,7 +441,7 @@ async function evaluateTrails(
     const seen = new Set(listed.value.map(keyOf));
     judgements.push(...(await judge(more.value.filter((t) => !seen.has(keyOf(t))))));
   }
-  const v = verdict(account, p.region, judgements, `no trail applies to ${p.region}`);
+  const v = regionVerdict(account, p.region, judgements, `no trail applies to ${p.region}`);
   if (!v.coveredBy && undetermined) return undetermined;
   return { outcome: success(v), spec: list.spec };
 }
@@ -532,48 +454,101 @@ export const aliConfigCoverageKind: LiveKind<CoverageFacts> = {
     const o = readOptions(aliConfigCoverageOptions, raw);
     const timeoutMs = o.timeoutSeconds * 1000;
     const { placements, undecided } = aliPlacements(view);
-    const checks = undecidedChecks(
+    const seen = new Set<string>();
+    const intent = recorderIntent(view);
+    const declared = declaredRecorders(view);
+    return planCoverage(
       "alicloud",
       CONFIG_KIND,
       undecided.map((u) => undecidedPlace(u, recorderCallOf(u.via, o.configSite))),
-    );
-    const seen = new Set<string>();
-    const intent = recorderIntent(view);
-    for (const p of placements) {
-      if (intent.has(placementKey(p))) {
-        if (!seen.has(placementKey(p))) checks.push(byIntent(p, p.region, "a recorder this update creates"));
+      placements,
+      (p) => {
+        if (!intent.has(placementKey(p))) return undefined;
+        if (seen.has(placementKey(p))) return [];
         seen.add(placementKey(p));
-        continue;
-      }
-      const choice = configSiteOf(p.via, o.configSite);
-      if (choice === UNKNOWN) continue; // the provider's accountType is not known until the update
-      // Neither configSite, accountType nor an endpoint override says: both sites are asked (lib/alicloud/site.ts).
-      const probe = choice === "probe" && endpointOverride(p.via, "config") === undefined;
-      const site = CONFIG_SITES[choice === "probe" ? "china" : choice];
-      const endpoint = endpointFor(p.via, "config", site.host);
-      if (endpoint === undefined) continue;
-      if (typeof endpoint === "string") {
-        checks.push({
-          urn: "",
-          spec: spec(ALI_COVERAGE_ACTIONS.recorder, site.region, p.sts.account, "account recorder"),
-          outcome: failure("bad-target", `the provider's config endpoint is ${endpoint}`),
-        });
-        continue;
-      }
-      // Cloud Config is account-wide: one check per credential set and site, whatever the regions.
-      const key = `${p.sts.credentialsId}|${endpoint.host}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      const placement = { ...p, region: site.region };
-      checks.push(
-        coverageCheck(CONFIG_KIND, placement, endpoint.host, timeoutMs, (run, _ctx, account) =>
-          evaluateRecorder(run, placement, endpoint, account, timeoutMs, o, probe),
-        ),
-      );
-    }
-    return checks;
+        return [byIntent("alicloud", placementFacts(p), "a recorder this update creates")];
+      },
+      (p) => {
+        const choice = configSiteOf(p.via, o.configSite);
+        if (choice === UNKNOWN) return []; // the provider's accountType is not known until the update
+        // Neither configSite, accountType nor an endpoint override says: both sites are asked (lib/alicloud/site.ts).
+        const probe = choice === "probe" && endpointOverride(p.via, "config") === undefined;
+        const site = CONFIG_SITES[choice === "probe" ? "china" : choice];
+        const endpoint = endpointFor(p.via, "config", site.host);
+        if (endpoint === undefined) return [];
+        if (typeof endpoint === "string") {
+          const at = spec(ALI_COVERAGE_ACTIONS.recorder, site.region, p.sts.account, "account recorder");
+          return [badEndpoint(at, "config", endpoint)];
+        }
+        // Cloud Config is account-wide: one check per credential set and site, whatever the regions.
+        const key = `${p.sts.credentialsId}|${endpoint.host}`;
+        if (seen.has(key)) return [];
+        seen.add(key);
+        const placement = { ...p, region: site.region };
+        // The call needs no account (it answers for the caller's): keyed by the account where it is known, the
+        // one the stack's own recorder names, so that the per-resource check shares it.
+        const known = p.sts.account ?? declared.get(placementKey(p));
+        const callId = known ? `account ${known}` : "account recorder";
+        const call = (account: string | undefined): Call<AliRecorder | AliNotFound> | { failure: string } =>
+          recorderCall(placement, endpoint, account, callId, probe, timeoutMs);
+        return [
+          aliCoverageCheck(
+            CONFIG_KIND,
+            placement,
+            endpoint.host,
+            timeoutMs,
+            (run) => {
+              const c = call(p.sts.account);
+              if (!("failure" in c)) void run(c);
+            },
+            (run, account) => evaluateRecorder(run, placement, call(account), account, o),
+          ),
+        ];
+      },
+    );
   },
 };
+
+/** The account id of each credential set's existing declared Cloud Config recorder (its resource id). */
+function declaredRecorders(view: StackView): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const r of ofType(view, TYPES.aliRecorder)) {
+    const account = knownStr(field(r.props, "id"));
+    const key = r.exists ? credentialsKeyOf(r) : undefined;
+    if (account && key && !out.has(key)) out.set(key, account);
+  }
+  return out;
+}
+
+/** The account's recorder at `endpoint`: GetConfigurationRecorder, or both sites when probed. */
+function recorderCall(
+  p: Placement,
+  endpoint: AliEndpoint,
+  account: string | undefined,
+  callId: string,
+  probe: boolean,
+  timeoutMs: number,
+): Call<AliRecorder | AliNotFound> | { failure: string } {
+  const c = aliCall(
+    p,
+    endpoint,
+    p.region,
+    account,
+    ALI_COVERAGE_ACTIONS.recorder,
+    callId,
+    (t) => (ctx, signal) =>
+      probe
+        ? probedRecorder(ctx, t, timeoutMs, signal)
+        : (require("./sdk") as Sdk).getConfigurationRecorder(ctx, t, timeoutMs, signal),
+    timeoutMs,
+  );
+  if ("failure" in c) return c;
+  // Probed: both site hosts are asked, so no single endpoint is named (a failure names both sites and hosts).
+  if (probe) delete c.spec.endpoint;
+  // Named by the account it reads, once known (the key stays the call's: the same call, whoever asks).
+  if (account) c.spec.target = `account ${account}`;
+  return c;
+}
 
 /** Where the account's recorder would be read for this provider: no single host when both sites are probed. */
 function recorderCallOf(
@@ -594,32 +569,15 @@ function recorderCallOf(
 async function evaluateRecorder(
   run: RunCall,
   p: Placement,
-  endpoint: AliEndpoint,
+  c: Call<AliRecorder | AliNotFound> | { failure: string },
   account: string,
-  timeoutMs: number,
   rules: { pendingGraceMinutes: number; requiredResourceTypes: readonly string[] },
-  probe = false,
 ): Promise<Composed> {
-  const c = aliCall(
-    p,
-    endpoint,
-    p.region,
-    account,
-    ALI_COVERAGE_ACTIONS.recorder,
-    `account ${account}`,
-    (t) => (ctx, signal) =>
-      probe
-        ? probedRecorder(ctx, t, timeoutMs, signal)
-        : (require("./sdk") as Sdk).getConfigurationRecorder(ctx, t, timeoutMs, signal),
-    timeoutMs,
-  );
   if ("failure" in c)
     return failed(
       { reason: "bad-target", detail: c.failure },
       spec(ALI_COVERAGE_ACTIONS.recorder, p.region, account, "account recorder"),
     );
-  // Probed: both site hosts are asked, so no single endpoint is named (a failure names both sites and hosts).
-  if (probe) delete c.spec.endpoint;
   const rec = await run(c);
   if (!rec.ok) return failed(rec.failure, c.spec);
   const now = Date.now();
@@ -628,7 +586,7 @@ async function evaluateRecorder(
   let since = now;
   if (rec.value.found && TRANSITIONAL.has(rec.value.status)) since = firstSeen(key, rec.value.status, now);
   else clearSeen(key);
-  const v = verdict(account, p.region, [aliRecorderCovers(rec.value, rules, since, now)], "no recorder");
+  const v = regionVerdict(account, p.region, [aliRecorderCovers(rec.value, rules, since, now)], "no recorder");
   return { outcome: success(v), spec: c.spec };
 }
 

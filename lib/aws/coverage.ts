@@ -1,21 +1,52 @@
 // AWS account coverage: is every (account, region) the stack deploys into recorded by someone, declared here
-// or not? Planning (one check per credential set and region, from the stack's footprint), the dependent calls
-// (account → list → status and selectors) through the shared round, and the pure rules that decide from the
-// facts whether a trail or recorder covers a region. Message text lives with the policies.
+// or not? What AWS supplies to the shared core (lib/live/coverage.ts): its placements (one per credential set,
+// endpoint and region, from the stack's footprint), its intent (trails and recorders this update creates), and
+// its calls through the shared round: the first wave (GetCallerIdentity when the provider does not name the
+// account, DescribeTrails or the three recorder reads, the declared trails' status and selectors) and what
+// depends on it (the status and selectors of trails first seen in DescribeTrails; service-linked recorders; the
+// global-types probe). The rules are ./coverage-rules.ts; message text lives with the policies.
 
-import { bool, field, isObject, knownStr, type PlainObject, UNKNOWN } from "../plain";
+import { bool, field, isObject, knownStr, UNKNOWN, UNKNOWN_SENTINELS } from "../plain";
 import { type NumberOption, type BooleanOption, readOptions, timeoutSecondsOption } from "../options";
 import { type AuditIdentity, currentAuditIdentity } from "../live/audit";
-import { type CoverageFacts, type GlobalTypesFacts, undecidedChecks, type UndecidedPlace } from "../live/coverage";
+import {
+  byIntent,
+  type Composed,
+  coverageCheck,
+  failed,
+  type GlobalTypesFacts,
+  planCoverage,
+  type UndecidedPlace,
+} from "../live/coverage";
 import { type CallSpec, type CheckFailure, type Outcome, success } from "../live/outcome";
-import { quote } from "../redact";
-import type { Call, LiveKind, PlannedCheck, RoundContext, RunCall } from "../live/round";
+import type { Call, LiveKind, PlannedCheck, RunCall } from "../live/round";
 import { ofType, type ResourceView, type StackView, TYPES } from "../stack";
-import { classicRouting } from "./native";
-import { managementCoverage } from "../../policies/aws-cloudtrail-trail-declared";
-import { recordingScope } from "../../policies/aws-config-recorder-declared";
-import type { DescribedRecorder, ListedTrail, RecorderSummary, TrailSelectors } from "./coverage-sdk";
-import type { NotFound, RecorderStatus, TrailStatus } from "./sdk";
+import { isUrl } from "./kinds";
+import { awsTrails, classicRouting } from "./native";
+import { managementCoverage, recordingScope } from "./judges";
+import {
+  canRecordGlobalIamTypes,
+  GLOBAL_IAM_REGIONS,
+  partitionOf,
+  type RecorderEvidence,
+  type RecorderRules,
+  recorderCovers,
+  recordsGlobalTypes,
+  recordsGlobalTypesNow,
+  regionVerdict,
+  type RegionCoverage,
+  type TrailEvidence,
+  trailCovers,
+} from "./coverage-rules";
+import type {
+  DescribedRecorder,
+  ListedTrail,
+  NotFound,
+  RecorderStatus,
+  RecorderSummary,
+  TrailSelectors,
+  TrailStatus,
+} from "./sdk";
 import {
   accountHint,
   accountOfArn,
@@ -74,244 +105,11 @@ export const configCoverageOptions = {
   checkGlobalResourceTypes: checkGlobalTypesOption,
 };
 
-// ---- facts ---------------------------------------------------------------------------------------
-
-/** What one region of one account looks like to a coverage check. */
-export type RegionCoverage = CoverageFacts;
-
-/** A candidate trail and what its status and selectors calls returned. */
-export interface TrailEvidence {
-  trail: ListedTrail;
-  /**
-   * Another account's trail (an organization trail seen from a member account): CloudTrail answers
-   * GetEventSelectors on it only to its own account, so its selectors are not asked. Absent: the account's own.
-   */
-  foreign?: boolean;
-  status: TrailStatus | NotFound | undefined;
-  selectors: TrailSelectors | NotFound | undefined;
-}
-
-/** A recorder of the region (customer-managed or service-linked) and its status. */
-export interface RecorderEvidence {
-  name: string;
-  /** Undefined for the customer-managed recorder. */
-  servicePrincipal: string | undefined;
-  recordingScope: string | undefined;
-  recordingGroup: PlainObject | undefined;
-  status: RecorderStatus | undefined;
-}
-
-// ---- pure rules ----------------------------------------------------------------------------------
-
-/**
- * A candidate's verdict for a region. `undetermined` (with covers false): what could not be read, and why; the
- * region is then undetermined, not uncovered, unless another candidate verifiably covers it.
- */
-export type Judgement =
-  | { covers: true; by: string; recordsGlobalTypes?: boolean }
-  | { covers: false; why: string; undetermined?: CheckFailure };
-
-/**
- * Does this trail cover `region`? Scope (multi-region or homed there), IsLogging, every delivery destination
- * healthy, read+write management events. Another account's trail (an organization trail seen from a member
- * account) has selectors this account cannot read: without custom selectors (HasCustomEventSelectors false) it
- * records CloudTrail's default, all management events; otherwise it is undetermined, never a pass.
- */
-export function trailCovers(region: string, e: TrailEvidence): Judgement {
-  const t = e.trail;
-  const home = t.homeRegion ?? regionOfArn(t.arn) ?? "an unknown region";
-  const owner = accountOfArn(t.arn);
-  const label = `trail '${t.name}'${t.isOrganizationTrail ? ` (organization trail${owner ? ` of ${owner}` : ""})` : ""}`;
-  if (!t.isMultiRegion && home !== region) return { covers: false, why: `${label} is single-region in ${home}` };
-  if (!e.status) return { covers: false, why: `${label}: its status is unknown` };
-  if (!e.status.found) return { covers: false, why: `${label} was not found by GetTrailStatus (${e.status.detail})` };
-  if (e.status.isLogging !== true) {
-    const since = e.status.stopLoggingTime !== undefined ? ` since ${iso(e.status.stopLoggingTime)}` : "";
-    return { covers: false, why: `${label} is not logging${since}` };
-  }
-  const failing = failingDestinations(t, e.status);
-  if (failing.length > 0) return { covers: false, why: `${label} is logging but ${failing.join(" and ")}` };
-  const scope = t.isMultiRegion ? `multi-region, home ${home}` : `home ${home}`;
-  if (!e.selectors) return { covers: false, why: `${label}: its event selectors are unknown` };
-  if (!e.selectors.found && !e.foreign) {
-    // The account's own trail: its selectors are read, never assumed (GetEventSelectors failed or found nothing).
-    const detail = `the event selectors of ${label} could not be read (${e.selectors.detail})`;
-    return { covers: false, why: detail, undetermined: { reason: "unexpected-error", detail } };
-  }
-  if (!e.selectors.found) {
-    // Another account's trail. No custom selectors is CloudTrail's default: all read and write management events.
-    if (t.hasCustomEventSelectors === false) {
-      return {
-        covers: true,
-        by: `${label} (${scope}; no custom event selectors, so all read and write management events (CloudTrail's default))`,
-      };
-    }
-    // Custom (or unreported) selectors only the owner may read: what it records cannot be told from here.
-    const custom =
-      t.hasCustomEventSelectors === true
-        ? "has custom event selectors"
-        : "does not say whether it has custom event selectors";
-    const detail =
-      `${label} ${custom} (HasCustomEventSelectors), and its event selectors cannot be read from this account ` +
-      `(${e.selectors.detail}), so whether it records read and write management events is unknown`;
-    return {
-      covers: false,
-      why: detail,
-      undetermined: {
-        reason: "access-denied",
-        detail,
-        permission: `cloudtrail:GetEventSelectors as the trail's own account${owner ? ` ${owner}` : ""} (CloudTrail answers it only to that account)`,
-      },
-    };
-  }
-  // Judged exactly as aws-cloudtrail-trail-declared judges declared selectors.
-  const cov = managementCoverage(e.selectors.eventSelectors, e.selectors.advancedEventSelectors);
-  if (!cov.read || !cov.write) {
-    const missing = [!cov.read ? "read" : "", !cov.write ? "write" : ""].filter(Boolean).join(" and ");
-    return { covers: false, why: `${label} does not record ${missing} management events` };
-  }
-  if (cov.excludedSources.length > 0) {
-    return {
-      covers: false,
-      why: `${label} excludes management event sources (${[...new Set(cov.excludedSources)].join(", ")})`,
-    };
-  }
-  return { covers: true, by: `${label} (${scope})` };
-}
-
-/**
- * The trail's log destinations that report a delivery error, each judged on its own field as
- * aws-cloudtrail-trail-logging judges it: S3 (LatestDeliveryError, every trail has a bucket) and CloudWatch
- * Logs (LatestCloudWatchLogsDeliveryError, only when the trail has a log group). A destination that fails
- * loses events however healthy the other is. Digest and SNS notification errors do not lose events: they
- * stay with the per-resource policy. Fields an organization trail's member view omits are "no data".
- */
-function failingDestinations(t: ListedTrail, s: TrailStatus): string[] {
-  const out: string[] = [];
-  if (s.latestDeliveryError) out.push(`its S3 delivery fails (LatestDeliveryError=${quote(s.latestDeliveryError)})`);
-  if (t.cloudWatchLogsLogGroupArn && s.latestCloudWatchLogsDeliveryError) {
-    out.push(
-      `its CloudWatch Logs delivery fails (LatestCloudWatchLogsDeliveryError=${quote(s.latestCloudWatchLogsDeliveryError)})`,
-    );
-  }
-  return out;
-}
-
-export interface RecorderRules {
-  pendingGraceMinutes: number;
-  allowExclusions: boolean;
-}
-
-/** Is this recorder recording for the account right now? Recording, not FAILURE, PENDING within grace. */
-function recordingNow(
-  e: RecorderEvidence,
-  rules: RecorderRules,
-  nowMs: number,
-): { recording: true; label: string } | { recording: false; why: string } {
-  const label = e.servicePrincipal
-    ? `service-linked recorder '${e.name}' (${e.servicePrincipal}, ${e.recordingScope ?? "scope unknown"})`
-    : `recorder '${e.name}'`;
-  if (e.servicePrincipal && e.recordingScope !== "PAID") {
-    return {
-      recording: false,
-      why: `only an ${e.recordingScope ?? "unknown-scope"} ${label}: it records for ${e.servicePrincipal}, not for you`,
-    };
-  }
-  const s = e.status;
-  if (!s) return { recording: false, why: `${label} has no status` };
-  if (s.recording !== true) {
-    const since = s.lastStopTime !== undefined ? ` since ${iso(s.lastStopTime)}` : "";
-    return { recording: false, why: `${label} stopped${since}` };
-  }
-  const last = s.lastStatus?.toUpperCase();
-  if (last === "FAILURE") {
-    const err = [s.lastErrorCode, s.lastErrorMessage].filter(Boolean).join(": ");
-    return { recording: false, why: `${label} reports lastStatus FAILURE${err ? ` (${err})` : ""}` };
-  }
-  if (last === "PENDING") {
-    const since = s.lastStatusChangeTime ?? s.lastStartTime;
-    if (since !== undefined && nowMs - since > rules.pendingGraceMinutes * 60_000) {
-      return { recording: false, why: `${label} has been PENDING since ${iso(since)}` };
-    }
-  }
-  return { recording: true, label };
-}
-
-/** Does this recorder cover its region? Recording now (recordingNow), all supported types. */
-export function recorderCovers(e: RecorderEvidence, rules: RecorderRules, nowMs: number): Judgement {
-  const now = recordingNow(e, rules, nowMs);
-  if (!now.recording) return { covers: false, why: now.why };
-  const label = now.label;
-  const scope = recordingScope(e.recordingGroup ?? null);
-  if (scope.kind === "inclusion") {
-    return { covers: false, why: `${label} records only ${scope.included.length} selected resource type(s)` };
-  }
-  if (scope.kind === "exclusion" && !rules.allowExclusions) {
-    return {
-      covers: false,
-      why: `${label} excludes ${scope.excluded.length} resource type(s) (${scope.excluded.slice(0, 5).join(", ")})`,
-    };
-  }
-  return { covers: true, by: label, recordsGlobalTypes: recordsGlobalTypes(e.recordingGroup) };
-}
-
-/**
- * Does this recorder record the global IAM types right now? Recording (recordingNow) with a group that includes
- * them, whether or not it covers its region: an IAM-only recorder, or an exclusion list sparing IAM, records them.
- */
-export function recordsGlobalTypesNow(e: RecorderEvidence, rules: RecorderRules, nowMs: number): boolean {
-  return recordingNow(e, rules, nowMs).recording && recordsGlobalTypes(e.recordingGroup);
-}
-
-/** IAM (global) types: all-supported with includeGlobalResourceTypes, an exclusion list that spares them, or an inclusion of them. */
-export function recordsGlobalTypes(group: PlainObject | undefined): boolean {
-  const scope = recordingScope(group ?? null);
-  const isGlobal = (t: string): boolean => t.startsWith("AWS::IAM::");
-  switch (scope.kind) {
-    case "all":
-      return bool(field(group ?? {}, "includeGlobalResourceTypes")) === true;
-    case "exclusion":
-      return !scope.excluded.some(isGlobal);
-    case "inclusion":
-      return scope.included.some(isGlobal);
-    default:
-      return false;
-  }
-}
-
-/**
- * The verdict for a region from every candidate: covered by the first that verifiably covers (an undetermined
- * candidate never outweighs one), else what each lacks; the caller turns an undetermined candidate into an
- * undetermined region.
- */
-export function regionVerdict(
-  account: string,
-  region: string,
-  judgements: Judgement[],
-  nothingFound: string,
-): RegionCoverage {
-  const covering = judgements.filter((j): j is Extract<Judgement, { covers: true }> => j.covers);
-  const first = covering[0];
-  const recordsGlobal = covering.some((j) => j.recordsGlobalTypes === true);
-  if (first) return { account, region, coveredBy: first.by, found: [], recordsGlobalTypes: recordsGlobal };
-  const found = judgements.map((j) => (j.covers ? "" : j.why)).filter(Boolean);
-  return {
-    account,
-    region,
-    coveredBy: undefined,
-    found: found.length ? found : [nothingFound],
-    recordsGlobalTypes: false,
-  };
-}
-
-function iso(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
-}
-
 // ---- planning ------------------------------------------------------------------------------------
 
 type Sdk = typeof import("./sdk");
-type CoverageSdk = typeof import("./coverage-sdk");
+/** The reply mappers, loaded on a check's first call (a stack with nothing to check never loads them). */
+const sdk = (): Sdk => require("./sdk") as Sdk;
 type IdentityModule = typeof import("./identity");
 
 /** One (credential set, region) the stack deploys into, and a resource whose routing reaches it. */
@@ -430,7 +228,8 @@ function awsCall<T>(
   p: Placement,
   service: AwsService,
   region: string,
-  account: string,
+  /** Undefined before the identity call answers (a call of the first wave): the credentials stand for it. */
+  account: string | undefined,
   api: { action: string; permission: string },
   id: string,
   target: string,
@@ -446,46 +245,40 @@ function awsCall<T>(
   return {
     spec: spec(api, region, account, target, t.endpoint),
     key: ["aws", api.action, region, t.endpoint ?? "", t.credentialsId, id].join("|"),
-    rateKey: ["aws", account, region, api.action].join("|"),
+    rateKey: ["aws", account ?? t.credentialsId, region, api.action].join("|"),
     timeoutMs,
     attempt: attempt(t),
   };
 }
 
-type Composed = { outcome: Outcome<RegionCoverage>; spec?: CallSpec };
-
-function failed(f: CheckFailure, s: CallSpec): Composed {
-  return { outcome: { ok: false, failure: f }, spec: s };
-}
-
 /**
- * One check per placement. The account's region is evaluated once, whichever credential set gets there
- * first (a per-round memo keyed by account, region and endpoint); every entry for it carries the same facts.
+ * One check per placement (lib/live/coverage.ts coverageCheck): `prefetch` starts the calls that need no
+ * account, with the identity call when the provider's settings do not name the account.
  */
-function coverageCheck(
+function awsCoverageCheck(
   kindId: string,
   p: Placement,
   timeoutMs: number,
-  evaluate: (run: RunCall, ctx: RoundContext, account: string) => Promise<Composed>,
+  prefetch: (run: RunCall) => void,
+  evaluate: (run: RunCall, account: string) => Promise<Composed>,
 ): PlannedCheck<RegionCoverage> {
-  const base = spec(
-    { action: kindId, permission: "" },
-    p.region,
-    p.target.account,
-    "account coverage",
-    p.target.endpoint,
-  );
-  return {
-    urn: "",
-    spec: base,
-    async compose(run, ctx) {
-      const account = await accountOf(run, p, timeoutMs);
-      if (!account.ok) return failed(account.failure, account.spec);
-      const memoKey = `${kindId}:${account.account}:${p.region}:${p.target.endpoint ?? ""}`;
-      const result = await ctx.memo(memoKey, () => evaluate(run, ctx, account.account));
-      return { outcome: result.outcome, spec: result.spec ?? { ...base, account: account.account } };
-    },
-  };
+  return coverageCheck({
+    base: spec({ action: kindId, permission: "" }, p.region, p.target.account, "account coverage", p.target.endpoint),
+    account: p.target.account,
+    identity: () => identityCall(p.target, timeoutMs),
+    memoKey: (account) => regionMemoKey(kindId, account, p),
+    prefetch,
+    evaluate: (run, _ctx, account) => evaluate(run, account),
+  });
+}
+
+/** One evaluation per account, region and endpoint per round (shared with the global-types check). */
+function regionMemoKey(kindId: string, account: string, p: Placement): string {
+  return `${kindId}:${account}:${p.region}:${p.target.endpoint ?? ""}`;
+}
+
+function placementFacts(p: Placement): { region: string; account: string | undefined; credentialsId: string } {
+  return { region: p.region, account: p.target.account, credentialsId: p.target.credentialsId };
 }
 
 // ---- intent: what this update creates ---------------------------------------------------------------
@@ -541,22 +334,6 @@ function recorderIntent(view: StackView, allowExclusions: boolean): Map<string, 
   return out;
 }
 
-function byIntent(p: Placement, by: string, recordsGlobal: boolean): PlannedCheck<RegionCoverage> {
-  const account = p.target.account ?? `of the credentials ${p.target.credentialsId}`;
-  return {
-    urn: "",
-    spec: spec({ action: "intent", permission: "" }, p.region, p.target.account, "account coverage"),
-    outcome: success({
-      account,
-      region: p.region,
-      coveredBy: by,
-      found: [],
-      recordsGlobalTypes: recordsGlobal,
-      byIntent: true,
-    }),
-  };
-}
-
 // ---- the two kinds -------------------------------------------------------------------------------
 
 const TRAIL_KIND_ID = "aws-cloudtrail-coverage";
@@ -570,24 +347,101 @@ export const awsTrailCoverageKind: LiveKind<RegionCoverage> = {
     const timeoutMs = readOptions(trailCoverageOptions, raw).timeoutSeconds * 1000;
     const { placements, undecided } = awsPlacements(view, "cloudtrail", COVERAGE_ACTIONS.describeTrails);
     const intent = trailIntent(view);
-    const checks: PlannedCheck<RegionCoverage>[] = undecidedChecks("aws", TRAIL_KIND_ID, undecided);
-    for (const p of placements) {
-      const regions = intent.get(p.target.credentialsId);
-      if (regions && (regions.has("*") || regions.has(p.region))) {
-        checks.push(byIntent(p, "a trail this update creates", false));
-        continue;
-      }
-      checks.push(
-        coverageCheck(TRAIL_KIND_ID, p, timeoutMs, (run, _ctx, account) => evaluateTrails(run, p, account, timeoutMs)),
-      );
-    }
-    return checks;
+    const declared = declaredTrails(view);
+    return planCoverage(
+      "aws",
+      TRAIL_KIND_ID,
+      undecided,
+      placements,
+      (p) => {
+        const regions = intent.get(p.target.credentialsId);
+        const creating = regions && (regions.has("*") || regions.has(p.region));
+        return creating ? [byIntent("aws", placementFacts(p), "a trail this update creates", false)] : undefined;
+      },
+      (p) => {
+        const mine = declaredFor(p, declared);
+        return [
+          awsCoverageCheck(
+            TRAIL_KIND_ID,
+            p,
+            timeoutMs,
+            (run) => prefetchTrails(run, p, mine, timeoutMs),
+            (run, account) => evaluateTrails(run, p, account, timeoutMs),
+          ),
+        ];
+      },
+    );
   },
 };
 
-async function evaluateTrails(run: RunCall, p: Placement, account: string, timeoutMs: number): Promise<Composed> {
-  const cov = (): CoverageSdk => require("./coverage-sdk") as CoverageSdk;
-  const list = awsCall(
+/** A trail the stack declares and that exists: its ARN, home region and scope as declared. */
+interface DeclaredTrail {
+  arn: string;
+  home: string;
+  multiRegion: boolean;
+  via: ResourceView;
+}
+
+/** The stack's existing trails whose ARN is known (classic and aws-native), as the per-resource checks read them. */
+function declaredTrails(view: StackView): DeclaredTrail[] {
+  const out: DeclaredTrail[] = [];
+  for (const r of awsTrails(view)) {
+    if (!r.exists) continue;
+    const idOutput = knownStr(field(r.props, "id"));
+    const arn = knownStr(field(r.props, "arn")) ?? (idOutput?.startsWith("arn:") ? idOutput : undefined);
+    if (!arn || [...UNKNOWN_SENTINELS].some((u) => arn.includes(u))) continue;
+    const home = knownStr(field(r.props, "homeRegion")) ?? regionOfArn(arn);
+    if (!home) continue;
+    out.push({ arn, home, multiRegion: bool(field(r.props, "isMultiRegionTrail")) === true, via: r });
+  }
+  return out;
+}
+
+/**
+ * The declared trails that apply to the placement's region and are read with its credentials and endpoint (the
+ * same call as the per-resource check's). Decided while planning, when the round's audit identity is in force.
+ */
+function declaredFor(p: Placement, declared: readonly DeclaredTrail[]): DeclaredTrail[] {
+  return declared.filter((d) => {
+    if (!d.multiRegion && d.home !== p.region) return false;
+    const mine =
+      d.home === p.region ? { ok: true as const, value: p.target } : resolveTarget(p.via, "cloudtrail", d.home);
+    const own = resolveTarget(d.via, "cloudtrail", d.home, d.arn);
+    return (
+      mine.ok &&
+      own.ok &&
+      own.value.credentialsId === mine.value.credentialsId &&
+      own.value.endpoint === mine.value.endpoint
+    );
+  });
+}
+
+/**
+ * The first wave of a region's trail check: DescribeTrails, and the status and selectors of every trail the
+ * stack declares that applies to the region and is read with the same credentials (keyed as the per-resource
+ * check keys its GetTrailStatus, so both share it). When DescribeTrails lists only those, nothing is left for
+ * a second wave.
+ */
+function prefetchTrails(run: RunCall, p: Placement, declared: readonly DeclaredTrail[], timeoutMs: number): void {
+  const account = p.target.account;
+  const list = trailListCall(p, account, timeoutMs);
+  if (!("failure" in list)) void run(list);
+  for (const d of declared) {
+    // Another account's trail answers GetEventSelectors only to its owner: not asked (see evaluateTrails).
+    const owner = accountOfArn(d.arn);
+    const calls = trailCalls(p, account, d.arn, d.home, account === undefined || owner === account, timeoutMs);
+    if ("failure" in calls.status) continue;
+    void run(calls.status);
+    if (calls.selectors && !("failure" in calls.selectors)) void run(calls.selectors);
+  }
+}
+
+function trailListCall(
+  p: Placement,
+  account: string | undefined,
+  timeoutMs: number,
+): Call<ListedTrail[]> | { failure: string } {
+  return awsCall(
     p,
     "cloudtrail",
     p.region,
@@ -596,8 +450,51 @@ async function evaluateTrails(run: RunCall, p: Placement, account: string, timeo
     "",
     "trails",
     timeoutMs,
-    (t) => (ctx, signal) => cov().describeTrails(ctx, t, timeoutMs, signal),
+    (t) => (ctx, signal) => sdk().describeTrails(ctx, t, timeoutMs, signal),
   );
+}
+
+/** A trail's status and (the account's own trails only) selectors calls, by ARN in its home region. */
+function trailCalls(
+  p: Placement,
+  account: string | undefined,
+  arn: string,
+  home: string,
+  withSelectors: boolean,
+  timeoutMs: number,
+): {
+  status: Call<TrailStatus | NotFound> | { failure: string };
+  selectors: Call<TrailSelectors> | { failure: string } | undefined;
+} {
+  const status = awsCall(
+    p,
+    "cloudtrail",
+    home,
+    account,
+    COVERAGE_ACTIONS.trailStatus,
+    arn,
+    arn,
+    timeoutMs,
+    (t) => (ctx, signal) => sdk().getTrailStatus(ctx, t, arn, timeoutMs, signal),
+  );
+  const selectors = withSelectors
+    ? awsCall(
+        p,
+        "cloudtrail",
+        home,
+        account,
+        COVERAGE_ACTIONS.eventSelectors,
+        arn,
+        arn,
+        timeoutMs,
+        (t) => (ctx, signal) => sdk().getEventSelectors(ctx, t, arn, timeoutMs, signal),
+      )
+    : undefined;
+  return { status, selectors };
+}
+
+async function evaluateTrails(run: RunCall, p: Placement, account: string, timeoutMs: number): Promise<Composed> {
+  const list = trailListCall(p, account, timeoutMs);
   if ("failure" in list)
     return failed(
       { reason: "bad-target", detail: list.failure },
@@ -610,35 +507,14 @@ async function evaluateTrails(run: RunCall, p: Placement, account: string, timeo
       const home = trail.homeRegion ?? regionOfArn(trail.arn) ?? p.region;
       if (!trail.isMultiRegion && home !== p.region) return { e: { trail, status: undefined, selectors: undefined } };
       // By ARN in the home region: shadow and organization trails answer only to their ARN.
-      const statusCall = awsCall(
-        p,
-        "cloudtrail",
-        home,
-        account,
-        COVERAGE_ACTIONS.trailStatus,
-        trail.arn,
-        trail.arn,
-        timeoutMs,
-        (t) => (ctx, signal) => (require("./sdk") as Sdk).getTrailStatus(ctx, t, trail.arn, timeoutMs, signal),
-      );
       // CloudTrail answers GetEventSelectors only to the trail's own account (a member account asking about
       // an organization trail gets TrailNotFoundException or CloudTrailARNInvalidException; steampipe-plugin-aws
       // skips the call for other accounts' trails): such a trail is judged on its status and its listing.
       const owner = accountOfArn(trail.arn);
       const foreign = owner !== undefined && owner !== account;
-      const selectorsCall = foreign
-        ? undefined
-        : awsCall(
-            p,
-            "cloudtrail",
-            home,
-            account,
-            COVERAGE_ACTIONS.eventSelectors,
-            trail.arn,
-            trail.arn,
-            timeoutMs,
-            (t) => (ctx, signal) => cov().getEventSelectors(ctx, t, trail.arn, timeoutMs, signal),
-          );
+      const calls = trailCalls(p, account, trail.arn, home, !foreign, timeoutMs);
+      const statusCall = calls.status;
+      const selectorsCall = calls.selectors;
       if ("failure" in statusCall || (selectorsCall && "failure" in selectorsCall)) {
         const why = "failure" in statusCall ? statusCall.failure : (selectorsCall as { failure: string }).failure;
         return {
@@ -701,27 +577,95 @@ export const awsConfigCoverageKind: LiveKind<RegionCoverage> = {
     const timeoutMs = o.timeoutSeconds * 1000;
     const { placements, undecided } = awsPlacements(view, "config", COVERAGE_ACTIONS.describeRecorders);
     const intent = recorderIntent(view, o.allowExclusions);
-    const checks: PlannedCheck<RegionCoverage>[] = undecidedChecks("aws", CONFIG_KIND_ID, undecided);
     const evaluate = (run: RunCall, p: Placement, account: string): Promise<Composed> =>
       evaluateRecorders(run, p, account, timeoutMs, o, Date.now());
     // The global types are judged per account: one check per credential set (and endpoint) over its Regions.
     const groups = new Map<string, { p: Placement; intent: { global: boolean } | undefined }[]>();
     for (const p of placements) {
-      const planned = intent.get(`${p.target.credentialsId}|${p.region}`);
       const groupKey = `${p.target.credentialsId}|${p.target.endpoint ?? ""}`;
+      const planned = intent.get(`${p.target.credentialsId}|${p.region}`);
       groups.set(groupKey, [...(groups.get(groupKey) ?? []), { p, intent: planned }]);
-      if (planned) {
-        checks.push(byIntent(p, "a recorder this update creates", planned.global));
-        continue;
-      }
-      checks.push(coverageCheck(CONFIG_KIND_ID, p, timeoutMs, (run, _ctx, account) => evaluate(run, p, account)));
     }
+    const checks = planCoverage(
+      "aws",
+      CONFIG_KIND_ID,
+      undecided,
+      placements,
+      (p) => {
+        const planned = intent.get(`${p.target.credentialsId}|${p.region}`);
+        return planned
+          ? [byIntent("aws", placementFacts(p), "a recorder this update creates", planned.global)]
+          : undefined;
+      },
+      (p) => [
+        awsCoverageCheck(
+          CONFIG_KIND_ID,
+          p,
+          timeoutMs,
+          (run) => {
+            const [describe, statuses, list] = recorderCalls(p, p.target.account, timeoutMs);
+            void run(describe);
+            void run(statuses);
+            void run(list);
+          },
+          (run, account) => evaluate(run, p, account),
+        ),
+      ],
+    );
     if (o.checkGlobalResourceTypes) {
       for (const group of groups.values()) checks.push(globalTypesCheck(group, evaluate, timeoutMs, o));
     }
     return checks;
   },
 };
+
+/** The region's three recorder reads, none needing another's answer: recorders, their status, the service-linked list. */
+function recorderCalls(
+  p: Placement,
+  account: string | undefined,
+  timeoutMs: number,
+): [Call<DescribedRecorder[]>, Call<RecorderStatus[]>, Call<RecorderSummary[]>] {
+  return [
+    recorderCall(
+      p,
+      account,
+      COVERAGE_ACTIONS.describeRecorders,
+      "",
+      timeoutMs,
+      (t) => (ctx, s) => sdk().describeRecorders(ctx, t, undefined, timeoutMs, s),
+    ),
+    recorderCall(
+      p,
+      account,
+      COVERAGE_ACTIONS.recorderStatus,
+      "*customer",
+      timeoutMs,
+      (t) => (ctx, s) => sdk().describeRecorderStatuses(ctx, t, undefined, timeoutMs, s),
+    ),
+    recorderCall(
+      p,
+      account,
+      COVERAGE_ACTIONS.listRecorders,
+      "",
+      timeoutMs,
+      (t) => (ctx, s) => sdk().listRecorders(ctx, t, timeoutMs, s),
+    ),
+  ];
+}
+
+/** A Config call in the placement's own region (always routed: it is the placement's target). */
+function recorderCall<T>(
+  p: Placement,
+  account: string | undefined,
+  api: { action: string; permission: string },
+  id: string,
+  timeoutMs: number,
+  fn: (t: AwsTarget) => Call<T>["attempt"],
+): Call<T> {
+  const c = awsCall(p, "config", p.region, account, api, id, id || "recorders", timeoutMs, fn);
+  if ("failure" in c) throw new Error(c.failure);
+  return c;
+}
 
 async function evaluateRecorders(
   run: RunCall,
@@ -731,29 +675,13 @@ async function evaluateRecorders(
   rules: RecorderRules,
   nowMs: number,
 ): Promise<Composed> {
-  const cov = (): CoverageSdk => require("./coverage-sdk") as CoverageSdk;
   const region = p.region;
   const call = <T>(
     api: { action: string; permission: string },
     id: string,
     fn: (t: AwsTarget) => Call<T>["attempt"],
-  ): Call<T> => {
-    const c = awsCall(p, "config", region, account, api, id, id || "recorders", timeoutMs, fn);
-    // Same region as the placement: the target is always routed.
-    if ("failure" in c) throw new Error(c.failure);
-    return c;
-  };
-  const describe = call(
-    COVERAGE_ACTIONS.describeRecorders,
-    "",
-    (t) => (ctx, s) => cov().describeRecorders(ctx, t, undefined, timeoutMs, s),
-  );
-  const statuses = call(
-    COVERAGE_ACTIONS.recorderStatus,
-    "*customer",
-    (t) => (ctx, s) => cov().describeRecorderStatuses(ctx, t, undefined, timeoutMs, s),
-  );
-  const list = call(COVERAGE_ACTIONS.listRecorders, "", (t) => (ctx, s) => cov().listRecorders(ctx, t, timeoutMs, s));
+  ): Call<T> => recorderCall(p, account, api, id, timeoutMs, fn);
+  const [describe, statuses, list] = recorderCalls(p, account, timeoutMs);
   const [d, st, l] = await Promise.all([run(describe), run(statuses), run(list)]);
   if (!d.ok) return failed(d.failure, describe.spec);
   if (!st.ok) return failed(st.failure, statuses.spec);
@@ -782,12 +710,12 @@ async function evaluateRecorders(
       const dc = call(
         COVERAGE_ACTIONS.describeRecorders,
         s.servicePrincipal,
-        (t) => (ctx, sig) => cov().describeRecorders(ctx, t, s.servicePrincipal, timeoutMs, sig),
+        (t) => (ctx, sig) => sdk().describeRecorders(ctx, t, s.servicePrincipal, timeoutMs, sig),
       );
       const sc = call(
         COVERAGE_ACTIONS.recorderStatus,
         s.servicePrincipal,
-        (t) => (ctx, sig) => cov().describeRecorderStatuses(ctx, t, s.servicePrincipal, timeoutMs, sig),
+        (t) => (ctx, sig) => sdk().describeRecorderStatuses(ctx, t, s.servicePrincipal, timeoutMs, sig),
       );
       const [rd, rs] = await Promise.all([run(dc), run(sc)]);
       if (!rd.ok) return { e, failure: failed(rd.failure, dc.spec) };
@@ -817,54 +745,6 @@ async function evaluateRecorders(
 }
 
 // ---- global resource types, per account ------------------------------------------------------------
-
-/**
- * The Regions where AWS Config can record the global IAM types (AWS::IAM::User, Group, Role, Policy): those
- * where AWS Config was available before February 2022 (AWS Config Developer Guide, "Recording AWS Resources",
- * global resources; the RecordingGroup API reference). Regions launched since cannot record them: AWS names seven
- * (Hyderabad, Melbourne, Calgary, Spain, Zurich, Tel Aviv, UAE); later ones (Malaysia, Thailand, Mexico, Taipei,
- * New Zealand, ...) are inferred from the February 2022 rule, not listed by AWS.
- * AWS advises recording them in one Region per account.
- */
-export const GLOBAL_IAM_REGIONS: Readonly<Record<Partition, readonly string[]>> = {
-  aws: [
-    "us-east-1",
-    "us-east-2",
-    "us-west-1",
-    "us-west-2",
-    "af-south-1",
-    "ap-east-1",
-    "ap-south-1",
-    "ap-northeast-1",
-    "ap-northeast-2",
-    "ap-northeast-3",
-    "ap-southeast-1",
-    "ap-southeast-2",
-    "ap-southeast-3",
-    "ca-central-1",
-    "eu-central-1",
-    "eu-west-1",
-    "eu-west-2",
-    "eu-west-3",
-    "eu-north-1",
-    "eu-south-1",
-    "me-south-1",
-    "sa-east-1",
-  ],
-  "aws-cn": ["cn-north-1", "cn-northwest-1"],
-  "aws-us-gov": ["us-gov-east-1", "us-gov-west-1"],
-};
-type Partition = "aws" | "aws-cn" | "aws-us-gov";
-
-function partitionOf(region: string): Partition {
-  if (region.startsWith("cn-")) return "aws-cn";
-  if (region.startsWith("us-gov-")) return "aws-us-gov";
-  return "aws";
-}
-
-export function canRecordGlobalIamTypes(region: string): boolean {
-  return GLOBAL_IAM_REGIONS[partitionOf(region)].includes(region);
-}
 
 const GLOBAL_REGION = "(global resource types)";
 
@@ -903,8 +783,7 @@ function globalTypesCheck(
         group.map(async ({ p, intent }) => {
           if (intent)
             return { region: p.region, covered: true, global: intent.global && canRecordGlobalIamTypes(p.region) };
-          const key = `${CONFIG_KIND_ID}:${account}:${p.region}:${p.target.endpoint ?? ""}`;
-          const r = await ctx.memo(key, () => evaluate(run, p, account));
+          const r = await ctx.memo(regionMemoKey(CONFIG_KIND_ID, account, p), () => evaluate(run, p, account));
           if (!r.outcome.ok) return undefined;
           const f = r.outcome.value;
           return { region: p.region, covered: f.coveredBy !== undefined, global: f.recordsGlobalTypes === true };
@@ -985,7 +864,6 @@ async function probeGlobalTypes(
   timeoutMs: number,
   rules: RecorderRules,
 ): Promise<Probe[]> {
-  const cov = (): CoverageSdk => require("./coverage-sdk") as CoverageSdk;
   const inRegion = <T>(
     region: string,
     api: { action: string; permission: string },
@@ -996,22 +874,27 @@ async function probeGlobalTypes(
     if (!("failure" in c)) return c;
     return { failure: failed({ reason: "bad-target", detail: c.failure }, spec(api, region, account, "recorders")) };
   };
-  const refused = (region: string, f: CheckFailure, s: CallSpec): Probe => ({
-    ok: false,
-    region,
-    composed: failed(f, s),
-  });
+  /** One call in `region`: its answer, or the probe result that says why there is none. */
+  const ask = async <T>(
+    region: string,
+    api: { action: string; permission: string },
+    id: string,
+    attempt: (t: AwsTarget) => Call<T>["attempt"],
+  ): Promise<{ ok: true; value: T } | { ok: false; probe: Probe }> => {
+    const c = inRegion(region, api, id, attempt);
+    if ("failure" in c) return { ok: false, probe: { ok: false, region, composed: c.failure } };
+    const o = await run(c);
+    return o.ok ? o : { ok: false, probe: { ok: false, region, composed: failed(o.failure, c.spec) } };
+  };
   const described = await Promise.all(
     regions.map(async (region): Promise<Probe | { region: string; recorders: DescribedRecorder[] }> => {
-      const describe = inRegion(
+      const d = await ask(
         region,
         COVERAGE_ACTIONS.describeRecorders,
         "",
-        (t) => (ctx, s) => cov().describeRecorders(ctx, t, undefined, timeoutMs, s),
+        (t) => (ctx, s) => sdk().describeRecorders(ctx, t, undefined, timeoutMs, s),
       );
-      if ("failure" in describe) return { ok: false, region, composed: describe.failure };
-      const d = await run(describe);
-      if (!d.ok) return refused(region, d.failure, describe.spec);
+      if (!d.ok) return d.probe;
       // Only the customer-managed recorder, and only one whose group includes them, is worth its status.
       const recorders = d.value.filter((r) => !r.servicePrincipal && recordsGlobalTypes(r.recordingGroup));
       return recorders.length ? { region, recorders } : { ok: true, region, recorder: undefined };
@@ -1021,15 +904,13 @@ async function probeGlobalTypes(
     described.map(async (x): Promise<Probe> => {
       if (!("recorders" in x)) return x;
       const { region, recorders } = x;
-      const status = inRegion(
+      const st = await ask(
         region,
         COVERAGE_ACTIONS.recorderStatus,
         "*customer",
-        (t) => (ctx, s) => cov().describeRecorderStatuses(ctx, t, undefined, timeoutMs, s),
+        (t) => (ctx, s) => sdk().describeRecorderStatuses(ctx, t, undefined, timeoutMs, s),
       );
-      if ("failure" in status) return { ok: false, region, composed: status.failure };
-      const st = await run(status);
-      if (!st.ok) return refused(region, st.failure, status.spec);
+      if (!st.ok) return st.probe;
       const now = Date.now();
       const recorder = recorders.find((r) => {
         const s = st.value.find((x) => x.name === r.name) ?? (st.value.length === 1 ? st.value[0] : undefined);
@@ -1045,13 +926,4 @@ async function probeGlobalTypes(
       return { ok: true, region, recorder: recorder?.name };
     }),
   );
-}
-
-function isUrl(s: string): boolean {
-  try {
-    const u = new URL(s);
-    return u.protocol === "http:" || u.protocol === "https:";
-  } catch {
-    return false;
-  }
 }

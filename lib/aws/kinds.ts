@@ -130,7 +130,8 @@ export function planAws<T>(
   ];
 }
 
-function isUrl(s: string): boolean {
+/** An http(s) URL, as the provider accepts an endpoint override (coverage checks them alike). */
+export function isUrl(s: string): boolean {
   try {
     const u = new URL(s);
     return u.protocol === "http:" || u.protocol === "https:";

@@ -39,7 +39,7 @@ const PLANS: Record<PrewarmCloud, CloudPlan> = {
       TYPES.awsNativeRecorder,
     ]),
     steps: [
-      () => (require("../aws/sdk") as typeof import("../aws/sdk")).quietSdkNotices(),
+      () => (require("../aws/transport") as typeof import("../aws/transport")).quietSdkNotices(),
       () => require("@smithy/node-http-handler"),
       // Shared by every client: @aws-sdk/core, @smithy/core and the rest load with the first of them.
       () => require("@aws-sdk/client-sts"),
@@ -47,7 +47,7 @@ const PLANS: Record<PrewarmCloud, CloudPlan> = {
       () => require("@aws-sdk/client-cloudtrail"),
       () => require("@aws-sdk/credential-providers"),
       () => require("../aws/identity"),
-      () => require("../aws/coverage-sdk"),
+      () => require("../aws/sdk"),
       // A client's first construction runs code no module load does (config resolvers, middleware stack).
       () => {
         const { ConfigServiceClient } =
@@ -62,12 +62,12 @@ const PLANS: Record<PrewarmCloud, CloudPlan> = {
     declared: ["alicloud-config-recorder-recording", "alicloud-actiontrail-trail-logging"],
     declaredTypes: new Set([TYPES.aliRecorder, TYPES.aliTrail, TYPES.aliTrailDeprecated]),
     steps: [
-      () => require("../alicloud/sdk"),
+      () => require("../alicloud/transport"),
       () => require("@darabonba/typescript"),
       () => require("@alicloud/credentials"),
       () => require("@alicloud/openapi-core"),
       () => require("../alicloud/identity"),
-      () => require("../alicloud/coverage-sdk"),
+      () => require("../alicloud/sdk"),
       () => require("../alicloud/site"),
     ],
   },
@@ -117,6 +117,11 @@ export function prewarm(cloud: PrewarmCloud): void {
     setImmediate(next);
   };
   setImmediate(next);
+}
+
+/** A cloud's loading steps (tests: each must load, since prewarm skips a failing step without a word). */
+export function prewarmSteps(cloud: PrewarmCloud): readonly (() => void)[] {
+  return PLANS[cloud].steps;
 }
 
 /** The clouds whose prewarming has started (tests). */

@@ -9,9 +9,8 @@ import {
   regionVerdict,
   type TrailEvidence,
   trailCovers,
-} from "../../lib/aws/coverage";
-import type { ListedTrail, TrailSelectors } from "../../lib/aws/coverage-sdk";
-import type { RecorderStatus, TrailStatus } from "../../lib/aws/sdk";
+} from "../../lib/aws/coverage-rules";
+import type { ListedTrail, RecorderStatus, TrailSelectors, TrailStatus } from "../../lib/aws/sdk";
 import { type CoverageFacts, uncoveredFindings } from "../../lib/live/coverage";
 import type { PlainObject } from "../../lib/plain";
 import { trailCoverageMessage } from "../../policies/aws-cloudtrail-account-coverage";
