@@ -45,7 +45,8 @@ function readGroups(v: unknown): readonly CoverageTargetGroup[] | undefined {
   const out: CoverageTargetGroup[] = [];
   for (const g of v) {
     if (!g || typeof g !== "object" || Array.isArray(g)) return undefined;
-    const { cloud, accounts, regions } = g as Record<string, unknown>;
+    const { cloud, accounts, regions, ...others } = g as Record<string, unknown>;
+    if (Object.keys(others).length > 0) return undefined;
     if (cloud !== "aws" && cloud !== "alicloud") return undefined;
     const strings = (x: unknown, pattern: string): string[] | undefined =>
       Array.isArray(x) && x.length > 0 && x.every((s) => typeof s === "string" && new RegExp(pattern).test(s))
