@@ -71,11 +71,11 @@ export async function liveStatus(
   view: StackView,
   configOf: ConfigOf,
   nowMs = Date.now(),
-  opts: { coverage?: boolean } = {},
+  opts: { coverage?: boolean; onSettled?: (done: number, total: number) => void } = {},
 ): Promise<StatusResult> {
   // Account coverage calls the accounts and regions the stack deploys into: only when asked for.
   registerKinds(opts.coverage ? LIVE_KINDS : RESOURCE_KINDS);
-  const entries = await runRound(view, configOf);
+  const entries = await runRound(view, configOf, opts.onSettled);
   const byUrn = new Map(view.resources.map((r) => [r.urn, r]));
   // Account-wide facts (the global resource types) become globalTypesRows' per-account rows, not region rows.
   const rows = entries

@@ -9,9 +9,12 @@ import path from "node:path";
 import { whereOf } from "../lib/live/findings";
 import { redact } from "../lib/redact";
 import { viewOf } from "../lib/stack";
+import { LIVE_VERIFICATION_POLICY } from "../lib/live/audit";
+import { sweepOf } from "../lib/live/sweep";
+import type { ExportedStack } from "../lib/state-export";
 import { selfCommand, shellWord, startCommandFor } from "../lib/start-command";
 import { exitCodeOf, liveStatus, type StatusRow } from "./live";
-import { progressFor, type ProgressStream } from "./progress";
+import { animates, progressFor, type ProgressStream } from "./progress";
 import {
   buildReport,
   DEFAULT_MARKER,
@@ -140,13 +143,17 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
   )
     .option(
       "--coverage",
-      "also check that every account and region the stack deploys into is recorded (the account-coverage policies)",
+      "also check that every account and region the stack deploys into is recorded (the account-coverage policies), and the coverageTargets of --policy-config",
+    )
+    .option(
+      "--sweep",
+      "no stack: check the accounts and regions auditguard-live-verification's coverageTargets lists in --policy-config (an org-wide sweep, as the pack makes it), with progress on stderr",
     )
     .addHelpText(
       "after",
-      "\nExample:\n  auditguard status --stack dev\n  pulumi stack export --show-secrets | auditguard status --file - --json",
+      "\nExample:\n  auditguard status --stack dev\n  pulumi stack export --show-secrets | auditguard status --file - --json\n  auditguard status --sweep --policy-config sweep.json",
     )
-    .action(async (opts: StateOptions & { coverage?: boolean }) => {
+    .action(async (opts: StateOptions & { coverage?: boolean; sweep?: boolean }) => {
       code = await status(opts, io);
     });
 
@@ -235,15 +242,23 @@ function seconds(value: string): number {
   return n;
 }
 
-async function loadAll(opts: StateOptions & { coverage?: boolean }, io: Io) {
+async function loadAll(opts: StateOptions & { coverage?: boolean; sweep?: boolean }, io: Io) {
   const configOf = await loadPolicyConfig(opts.policyConfig);
-  const state = intentFromInputs(await loadStack(opts, io.exportStack, io.readStdin));
+  const state = opts.sweep ? sweepSource(opts) : intentFromInputs(await loadStack(opts, io.exportStack, io.readStdin));
   if (state.encryptedSecrets > 0) {
     io.stderr.write(
       `auditguard: ${state.encryptedSecrets} secret(s) in ${state.source} are encrypted; resources whose provider needs them are not checked (export with --show-secrets)\n`,
     );
   }
-  const view = viewOf(state.resources);
+  const coverage = opts.coverage === true || opts.sweep === true;
+  // The pack's coverage policies sweep auditguard-live-verification's coverageTargets: so does --coverage.
+  const view = viewOf(state.resources, coverage ? sweepOf(configOf(LIVE_VERIFICATION_POLICY)) : undefined);
+  if (opts.sweep && !view.sweep) {
+    throw new UsageError(
+      `--sweep: ${opts.policyConfig ?? "--policy-config"} lists no coverageTargets under ${LIVE_VERIFICATION_POLICY}`,
+    );
+  }
+  const progress = opts.sweep ? sweepProgress(io) : undefined;
   const live = await liveStatus(
     view,
     (p) => {
@@ -252,12 +267,46 @@ async function loadAll(opts: StateOptions & { coverage?: boolean }, io: Io) {
       return c === undefined ? undefined : { timeoutSeconds: opts.timeout, ...c };
     },
     Date.now(),
-    { coverage: opts.coverage === true },
+    { coverage, ...(progress ? { onSettled: progress.onSettled } : {}) },
   );
+  progress?.done(live.rows);
   return { configOf, state, view, live };
 }
 
-async function status(opts: StateOptions & { coverage?: boolean }, io: Io): Promise<number> {
+/** --sweep has no stack: the targets of --policy-config are the whole footprint. */
+function sweepSource(opts: StateOptions): ExportedStack & { source: string } {
+  if (opts.file || opts.stack)
+    throw new UsageError("--sweep checks coverageTargets without a stack: drop --file/--stack");
+  if (!opts.policyConfig) throw new UsageError("--sweep needs --policy-config <file> listing coverageTargets");
+  return { stack: undefined, resources: [], inputs: new Map(), encryptedSecrets: 0, source: opts.policyConfig };
+}
+
+/**
+ * A sweep's progress on stderr: checks settled out of planned, at most one plain line per tenth (a CI log of a
+ * 1,700-target sweep stays short), every change on an animated terminal.
+ */
+function sweepProgress(io: Io): {
+  onSettled: (done: number, total: number) => void;
+  done: (rows: readonly StatusRow[]) => void;
+} {
+  const progress = progressFor(io.stderr, "auditguard status --sweep", io.env);
+  const animated = animates(io.stderr, io.env);
+  let lastTenth = -1;
+  return {
+    onSettled: (done, total) => {
+      const tenth = Math.floor((done * 10) / total);
+      if (!animated && tenth === lastTenth) return;
+      lastTenth = tenth;
+      progress.update(`${done}/${total} checks settled`);
+    },
+    done: (rows) => {
+      const bad = rows.filter((r) => r.verdict !== "healthy").length;
+      progress.done(`${rows.length} rows, ${bad} not healthy`, bad === 0);
+    },
+  };
+}
+
+async function status(opts: StateOptions & { coverage?: boolean; sweep?: boolean }, io: Io): Promise<number> {
   const { state, live } = await loadAll(opts, io);
   const code = exitCodeOf(live.rows);
   if (opts.json) {
@@ -266,7 +315,7 @@ async function status(opts: StateOptions & { coverage?: boolean }, io: Io): Prom
     );
     return code;
   }
-  io.stdout.write(header(state.stack, state.source, live.rows));
+  io.stdout.write(header(opts.sweep ? "coverageTargets sweep" : state.stack, state.source, live.rows));
   io.stdout.write(table(live.rows));
   writeFindings(io, live.rows);
   if (live.rows.some((r) => /not recording|not logging|REGISTRABLE/.test(r.state))) {

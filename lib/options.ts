@@ -27,19 +27,31 @@ export interface TextOption extends BaseOption<string> {
   type: "string";
   pattern: string;
 }
-export type Option = NumberOption | BooleanOption | StringListOption | EnumOption<string> | TextOption;
+/**
+ * A structured value: its JSON schema (sent to the engine, which validates it) and a reader that returns the
+ * value, or undefined when it does not have the schema's shape (then the default applies).
+ */
+export interface StructuredOption<T> extends BaseOption<T> {
+  type: "structured";
+  schema: Record<string, unknown>;
+  read(v: unknown): T | undefined;
+}
+export type Option =
+  NumberOption | BooleanOption | StringListOption | EnumOption<string> | TextOption | StructuredOption<unknown>;
 export type Options = Record<string, Option>;
 
 export type OptionValues<O extends Options> = {
-  readonly [K in keyof O]: O[K] extends EnumOption<infer E>
-    ? E
-    : O[K] extends TextOption
-      ? string
-      : O[K] extends NumberOption
-        ? number
-        : O[K] extends BooleanOption
-          ? boolean
-          : readonly string[];
+  readonly [K in keyof O]: O[K] extends StructuredOption<infer S>
+    ? S
+    : O[K] extends EnumOption<infer E>
+      ? E
+      : O[K] extends TextOption
+        ? string
+        : O[K] extends NumberOption
+          ? number
+          : O[K] extends BooleanOption
+            ? boolean
+            : readonly string[];
 };
 
 export function configSchema(options: Options): PolicyConfigSchema {
@@ -63,6 +75,13 @@ export function configSchema(options: Options): PolicyConfigSchema {
       case "boolean":
         properties[name] = { type: "boolean", default: o.default, description: o.description };
         break;
+      case "structured":
+        properties[name] = {
+          ...o.schema,
+          default: o.default,
+          description: o.description,
+        } as (typeof properties)[string];
+        break;
       default:
         properties[name] = {
           type: o.type,
@@ -81,12 +100,13 @@ export function readOptions<O extends Options>(options: O, raw: Record<string, u
   const out: Record<string, unknown> = {};
   for (const [name, o] of Object.entries(options)) {
     const v = raw?.[name];
-    out[name] = valid(o, v) ? v : o.default;
+    if (o.type === "structured") out[name] = o.read(v) ?? o.default;
+    else out[name] = valid(o, v) ? v : o.default;
   }
   return out as OptionValues<O>;
 }
 
-function valid(o: Option, v: unknown): boolean {
+function valid(o: Exclude<Option, StructuredOption<unknown>>, v: unknown): boolean {
   switch (o.type) {
     case "boolean":
       return typeof v === "boolean";

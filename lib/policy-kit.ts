@@ -10,7 +10,9 @@ import type {
   StackValidationArgs,
   StackValidationPolicy,
 } from "@pulumi/policy";
-import { analysisEpoch, engineObserved } from "./engine";
+import { analysisEpoch, engineConfigFor, engineObserved } from "./engine";
+import { LIVE_VERIFICATION_POLICY } from "./live/audit";
+import { sweepOf } from "./live/sweep";
 import { prefetchRound } from "./live/round";
 import { configSchema, type Options, type OptionValues, readOptions } from "./options";
 import { redact } from "./redact";
@@ -108,7 +110,11 @@ let analysisView: { epoch: number; view: StackView } | undefined;
 function viewOfAnalysis(resources: StackValidationArgs["resources"]): StackView {
   if (!engineObserved()) return viewOf(resources);
   const epoch = analysisEpoch();
-  if (analysisView?.epoch !== epoch) analysisView = { epoch, view: viewOf(resources) };
+  if (analysisView?.epoch !== epoch) {
+    // Coverage targets (org-wide sweeps) come from the engine's config of auditguard-live-verification, which
+    // every policy's view must agree on: the round serves one view per analysis.
+    analysisView = { epoch, view: viewOf(resources, sweepOf(engineConfigFor(LIVE_VERIFICATION_POLICY))) };
+  }
   return analysisView.view;
 }
 

@@ -56,12 +56,24 @@ export interface Footprint {
   alicloud: readonly ResourceView[];
 }
 
+/**
+ * Accounts and regions swept beyond the stack's own (auditguard-live-verification `coverageTargets`,
+ * lib/live/sweep.ts): their entries are in `footprint` already; `unreached` are targets no identity can reach.
+ */
+export interface SweepView {
+  aws: number;
+  alicloud: number;
+  unreached: readonly import("./live/sweep").UnreachedTargets[];
+}
+
 export interface StackView {
   resources: readonly ResourceView[];
   /** Absent in views built by hand (tests): then nothing is known about where the stack deploys. */
   footprint?: Footprint;
   /** The stack deploys resources of the package (provider resources themselves excluded); aws includes aws-native. */
   deploys: { aws: boolean; alicloud: boolean };
+  /** Coverage targets beyond the stack's own footprint (absent: none). */
+  sweep?: SweepView;
   /** Each distinct place the stack deploys AWS resources to (absent in hand-built views: not known). */
   awsSites?: readonly AwsSite[];
   dryRun: boolean;
@@ -69,7 +81,11 @@ export interface StackView {
   fingerprint: string;
 }
 
-export function viewOf(resources: readonly PolicyResource[]): StackView {
+/** `sweep`: coverage targets added to the footprint after the stack's own places (lib/live/sweep.ts sweepOf). */
+export function viewOf(
+  resources: readonly PolicyResource[],
+  sweep?: { aws: readonly ResourceView[]; alicloud: readonly ResourceView[]; unreached: SweepView["unreached"] },
+): StackView {
   const dryRun = isDryRun();
   const providers = new Map<string, ProviderView>();
   const out: ResourceView[] = [];
@@ -95,14 +111,23 @@ export function viewOf(resources: readonly PolicyResource[]): StackView {
       exists: existsInCloud(props, dryRun),
     });
   }
-  const footprint: Footprint = { aws: [...placements.aws.values()], alicloud: [...placements.alicloud.values()] };
+  const footprint: Footprint = {
+    aws: [...placements.aws.values(), ...(sweep?.aws ?? [])],
+    alicloud: [...placements.alicloud.values(), ...(sweep?.alicloud ?? [])],
+  };
+  const swept = sweep && (sweep.aws.length || sweep.alicloud.length || sweep.unreached.length);
   return {
     resources: out,
     footprint,
     deploys: { aws: sites.size > 0, alicloud },
+    ...(swept ? { sweep: { aws: sweep.aws.length, alicloud: sweep.alicloud.length, unreached: sweep.unreached } } : {}),
     awsSites: [...sites.values()],
     dryRun,
-    fingerprint: fingerprintOf([...out, ...footprint.aws, ...footprint.alicloud], dryRun),
+    fingerprint: fingerprintOf(
+      [...out, ...footprint.aws, ...footprint.alicloud],
+      dryRun,
+      sweep?.unreached.length ? JSON.stringify(sweep.unreached) : "",
+    ),
   };
 }
 
@@ -185,9 +210,10 @@ function existsInCloud(props: PlainObject, dryRun: boolean): boolean {
   return !dryRun;
 }
 
-function fingerprintOf(resources: readonly ResourceView[], dryRun: boolean): string {
+function fingerprintOf(resources: readonly ResourceView[], dryRun: boolean, extra = ""): string {
   const h = createHash("sha256");
   h.update(dryRun ? "preview" : "update");
+  h.update(extra);
   for (const r of resources) {
     h.update(r.urn);
     h.update(JSON.stringify(r.props, replacer));

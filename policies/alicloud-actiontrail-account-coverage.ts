@@ -32,7 +32,9 @@ export const policy = stackPolicy({
   url: "https://www.alibabacloud.com/help/en/actiontrail/developer-reference/api-actiontrail-2020-07-06-describetrails",
   options,
   async evaluate(view, _config, raw) {
-    if (!view.deploys.alicloud) return { notApplicable: "the stack deploys no Alibaba Cloud resources" };
+    // coverageTargets (lib/live/sweep.ts) add accounts and regions beyond the stack's own.
+    if (!view.deploys.alicloud && !view.sweep?.alicloud)
+      return { notApplicable: "the stack deploys no Alibaba Cloud resources and coverageTargets lists none" };
     const { facts } = await coverageFacts(name, aliTrailCoverageKind.id, view, raw);
     return uncoveredFindings(facts, aliTrailCoverageMessage);
   },

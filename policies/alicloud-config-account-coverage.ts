@@ -30,7 +30,9 @@ export const policy = stackPolicy({
   url: "https://www.alibabacloud.com/help/en/cloud-config/latest/api-config-2020-09-07-getconfigurationrecorder",
   options,
   async evaluate(view, _config, raw) {
-    if (!view.deploys.alicloud) return { notApplicable: "the stack deploys no Alibaba Cloud resources" };
+    // coverageTargets (lib/live/sweep.ts) add accounts and regions beyond the stack's own.
+    if (!view.deploys.alicloud && !view.sweep?.alicloud)
+      return { notApplicable: "the stack deploys no Alibaba Cloud resources and coverageTargets lists none" };
     const { facts } = await coverageFacts(name, aliConfigCoverageKind.id, view, raw);
     return uncoveredFindings(facts, aliConfigCoverageMessage);
   },

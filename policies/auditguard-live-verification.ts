@@ -4,12 +4,16 @@
 
 import { auditOptions, LIVE_VERIFICATION_POLICY } from "../lib/live/audit";
 import { liveEntries, type LiveEntry } from "../lib/live/round";
+import { coverageTargetsOption } from "../lib/live/sweep";
 import { type CallSpec, type CheckFailure, FAILURE_TEXT } from "../lib/live/outcome";
 import { DOCS_URL, type Finding, stackPolicy } from "../lib/policy-kit";
 
 export const name = LIVE_VERIFICATION_POLICY;
-/** The audit identity every live call is made as (docs/org-coverage.md: org-wide audit identity). */
-export const options = auditOptions;
+/**
+ * The audit identity every live call is made as (docs/org-coverage.md: org-wide audit identity), and the accounts and regions the
+ * coverage policies sweep through it (docs/sweeps.md): one place for both, since a target needs the role.
+ */
+export const options = { ...auditOptions, coverageTargets: coverageTargetsOption };
 
 /** Where each cloud's credentials can come from: the AWS SDK has a default chain, the Alibaba provider has none. */
 const NO_CREDENTIALS_HINT: Record<CallSpec["cloud"], string> = {

@@ -34,7 +34,9 @@ export const policy = stackPolicy({
   url: "https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_DescribeTrails.html",
   options,
   async evaluate(view, _config, raw) {
-    if (!view.deploys.aws) return { notApplicable: "the stack deploys no AWS resources" };
+    // coverageTargets (lib/live/sweep.ts) add accounts and regions beyond the stack's own.
+    if (!view.deploys.aws && !view.sweep?.aws)
+      return { notApplicable: "the stack deploys no AWS resources and coverageTargets lists none" };
     const { facts } = await coverageFacts(name, awsTrailCoverageKind.id, view, raw);
     return uncoveredFindings(facts, trailCoverageMessage);
   },

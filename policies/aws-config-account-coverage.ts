@@ -68,7 +68,9 @@ export const policy = stackPolicy({
   url: "https://docs.aws.amazon.com/config/latest/APIReference/API_ListConfigurationRecorders.html",
   options,
   async evaluate(view, config, raw) {
-    if (!view.deploys.aws) return { notApplicable: "the stack deploys no AWS resources" };
+    // coverageTargets (lib/live/sweep.ts) add accounts and regions beyond the stack's own.
+    if (!view.deploys.aws && !view.sweep?.aws)
+      return { notApplicable: "the stack deploys no AWS resources and coverageTargets lists none" };
     const { facts } = await coverageFacts(name, awsConfigCoverageKind.id, view, raw);
     return [
       ...uncoveredFindings(facts, configCoverageMessage),

@@ -4,6 +4,7 @@ import { aliConfigCoverageKind, aliTrailCoverageKind } from "../alicloud/coverag
 import { awsConfigCoverageKind, awsTrailCoverageKind } from "../aws/coverage";
 import { awsRecorderKind, awsTrailKind } from "../aws/kinds";
 import type { LiveKind } from "./round";
+import { sweepKind } from "./sweep";
 
 /** Checks of the recorders and trails a stack declares. */
 export const RESOURCE_KINDS: readonly LiveKind<unknown>[] = [
@@ -19,6 +20,8 @@ export const COVERAGE_KINDS: readonly LiveKind<unknown>[] = [
   awsConfigCoverageKind as LiveKind<unknown>,
   aliTrailCoverageKind as LiveKind<unknown>,
   aliConfigCoverageKind as LiveKind<unknown>,
+  // Coverage targets no identity reaches (auditguard-live-verification coverageTargets): one check per cloud.
+  sweepKind as LiveKind<unknown>,
 ];
 
 export const LIVE_KINDS: readonly LiveKind<unknown>[] = [...RESOURCE_KINDS, ...COVERAGE_KINDS];

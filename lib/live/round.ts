@@ -219,12 +219,15 @@ function startRound(
 export function runRound(
   view: StackView,
   configOf: (policyName: string) => Record<string, unknown> | undefined,
+  /** Told as each check settles (the operator's progress): how many of how many. */
+  onSettled?: (done: number, total: number) => void,
 ): Promise<LiveEntry<unknown>[]> {
-  return runAll(planKinds(view, configOf, configOf(LIVE_VERIFICATION_POLICY)), {
-    calls: 0,
-    attempts: 0,
-    deduplicated: 0,
-  }).all;
+  return runAll(
+    planKinds(view, configOf, configOf(LIVE_VERIFICATION_POLICY)),
+    { calls: 0, attempts: 0, deduplicated: 0 },
+    undefined,
+    onSettled,
+  ).all;
 }
 
 function planKinds(
@@ -304,6 +307,7 @@ function runAll(
   stats: RoundStats,
   /** Kept by the caller (not disposed here); otherwise this round's own. */
   kept?: RoundSession,
+  onSettled?: (done: number, total: number) => void,
 ): { all: Promise<LiveEntry<unknown>[]>; byKind: Map<string, Promise<LiveEntry<unknown>[]>> } {
   const byKind = new Map<string, Promise<LiveEntry<unknown>[]>>();
   if (planned.length === 0) return { all: Promise.resolve([]), byKind };
@@ -342,8 +346,14 @@ function runAll(
     return { kind: kind.id, label: kind.label, policyName: kind.policyName, urn: check.urn, spec, outcome };
   };
   const grouped = new Map<string, Promise<LiveEntry<unknown>>[]>();
+  let settled = 0;
   const entries = planned.map((p) => {
-    const entry = entryOf(p);
+    const entry = onSettled
+      ? entryOf(p).then((e) => {
+          onSettled(++settled, planned.length);
+          return e;
+        })
+      : entryOf(p);
     const list = grouped.get(p.kind.id);
     if (list) list.push(entry);
     else grouped.set(p.kind.id, [entry]);
