@@ -143,9 +143,12 @@ function awsStack(fake: FakeAws, trails: number, recorders: number, accounts = 1
   const out: ResourceSpec[] = [stackResource()];
   for (let a = 0; a < accounts; a++) {
     const account = String(111111111111 * (a + 1)).slice(0, 12);
+    const accessKey = `AKIABENCH${String(a).padStart(11, "0")}`;
+    // STS answers the account the trail ARNs name, as for any stack: its trails are its credentials' account's.
+    fake.accounts.set(accessKey, account);
     const provider = explicitProvider("aws", `acct-${a}`, {
       region: regions[0] ?? "us-east-1",
-      accessKey: `AKIABENCH${String(a).padStart(11, "0")}`,
+      accessKey,
       secretKey: `bench-secret-${a}`,
       // STS too: account coverage asks who the credentials are; nothing may leave the loopback fakes.
       endpoints: [{ cloudtrail: fake.url, configservice: fake.url, sts: fake.url }],
@@ -154,6 +157,7 @@ function awsStack(fake: FakeAws, trails: number, recorders: number, accounts = 1
       const region = regions[i % regions.length] ?? "us-east-1";
       const arn = `arn:aws:cloudtrail:${region}:${account}:trail/trail-${a}-${i}`;
       fake.trails.set(arn, { IsLogging: i % 10 !== 9, StartLoggingTime: Date.now() / 1000 - 600 });
+      fake.trailSetups.set(arn, { isMultiRegion: true }); // as declared: DescribeTrails agrees with the stack
       out.push(
         resource(
           "aws:cloudtrail/trail:Trail",
