@@ -10,6 +10,7 @@ import path from "node:path";
 import { type AwsRequest, FakeAws } from "../tests/fakes/aws";
 import { AnalyzerHarness, PACK_DIR, stackResource } from "../tests/harness/analyzer";
 import { awsEndpoints } from "../tests/harness/fixtures";
+import { mandatoryAwsCoverageConfig } from "../tests/harness/sweep";
 
 const ACCOUNT_COUNT = Number(process.env["SWEEP_ACCOUNTS"] ?? 100);
 const LATENCY_MS = Number(process.env["SWEEP_LATENCY_MS"] ?? 100);
@@ -163,14 +164,7 @@ async function pack(fake: FakeAws): Promise<void> {
 async function cli(fake: FakeAws): Promise<void> {
   const dir = mkdtempSync(path.join(os.tmpdir(), "ag-bench-sweep-"));
   const file = path.join(dir, "sweep.json");
-  writeFileSync(
-    file,
-    JSON.stringify({
-      "aws-cloudtrail-account-coverage": { enforcementLevel: "mandatory" },
-      "aws-config-account-coverage": { enforcementLevel: "mandatory" },
-      "auditguard-live-verification": live(true),
-    }),
-  );
+  writeFileSync(file, mandatoryAwsCoverageConfig(live(true)));
   fake.requests.length = 0;
   try {
     const t = process.hrtime.bigint();

@@ -7,8 +7,8 @@
 
 import assert from "node:assert/strict";
 import {
-  type AnalyzeResult,
   AnalyzerHarness,
+  brief,
   type ProviderRef,
   providerResource,
   resource,
@@ -29,14 +29,6 @@ const PROVIDER_KEY = "LTAI5tPACKPROVIDER01";
 const PROVIDER_SECRET = "ag-ali-provider-secret-01";
 const AMBIENT_KEY = "LTAI5tPACKAMBIENTHUB1";
 const AMBIENT_SECRET = "ag-ali-ambient-hub-secret";
-
-function brief(result: AnalyzeResult): string {
-  return JSON.stringify(
-    result.diagnostics.map((d) => ({ p: d.policyName, m: d.message })),
-    null,
-    1,
-  );
-}
 
 describe("Alibaba audit identity over the Analyzer protocol", function () {
   this.timeout(60_000);

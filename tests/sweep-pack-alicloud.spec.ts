@@ -4,8 +4,9 @@
 // ActionTrail and Cloud Config call signed by the key STS issued for that account's role.
 
 import assert from "node:assert/strict";
-import { type AnalyzeResult, AnalyzerHarness, stackResource } from "./harness/analyzer";
+import { type AnalyzeResult, AnalyzerHarness, brief, stackResource } from "./harness/analyzer";
 import { aliStatusCalls, alibabaWithStsFront, seedRecordingAccount } from "./harness/alibaba-sts-front";
+import { aliAssumedRoles } from "./harness/sweep";
 
 const LIVE = "auditguard-live-verification";
 const TRAIL_COVERAGE = "alicloud-actiontrail-account-coverage";
@@ -18,14 +19,6 @@ const HUB_SECRET = "ag-ali-sweep-hub-secret-01";
 
 const readerOf = (account: string): string => `acs:ram::${account}:role/auditguard-reader`;
 const readerKey = (account: string): string => `STS.NTsweepReader${account.slice(-4)}`;
-
-function brief(result: AnalyzeResult): string {
-  return JSON.stringify(
-    result.diagnostics.map((d) => ({ p: d.policyName, m: d.message })),
-    null,
-    1,
-  );
-}
 
 describe("org-wide sweep (coverageTargets) of Alibaba Cloud over the Analyzer protocol", function () {
   this.timeout(60_000);
@@ -81,10 +74,7 @@ describe("org-wide sweep (coverageTargets) of Alibaba Cloud over the Analyzer pr
     const result = await sweep(live);
     assert.deepEqual(result.diagnostics, [], brief(result));
     assert.deepEqual(
-      ali.fake
-        .calls("AssumeRole")
-        .map((r) => [r.form["RoleArn"], r.accessKeyId])
-        .sort(),
+      aliAssumedRoles(ali.fake),
       ACCOUNTS.map((a) => [readerOf(a), HUB_KEY]),
     );
     const status = aliStatusCalls(ali.fake.requests);
