@@ -6,7 +6,7 @@
 // cold-start A/B of this pack against another built checkout, run for run.
 
 import { execFileSync } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { FakeAlibaba } from "../tests/fakes/alibaba";
 import { type AwsRequest, FakeAws } from "../tests/fakes/aws";
@@ -19,6 +19,7 @@ import {
   type ResourceSpec,
   stackResource,
 } from "../tests/harness/analyzer";
+import { peakRssMb } from "./proc";
 import { coverageStack, SIXTEEN_REGIONS } from "./stacks";
 
 const OUT = path.join(PACK_DIR, ".bench-out");
@@ -92,16 +93,6 @@ function noopPack(policies: number): string {
     `const {PolicyPack}=require("@pulumi/policy");new PolicyPack("noop",{policies:[${list.join(",")}]});\n`,
   );
   return dir;
-}
-
-function peakRssMb(pid: number | undefined): number {
-  if (!pid) return NaN;
-  try {
-    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-    return m ? Number(m[1]) / 1024 : NaN;
-  } catch {
-    return NaN;
-  }
 }
 
 /** Runs both, swapping which goes first every other time (A,B, B,A, ...), so neither always follows the other. */
@@ -515,7 +506,7 @@ async function load(): Promise<void> {
       const base = await AnalyzerHarness.start({ dryRun: false, packDir: noop, rpcTimeoutMs: 120_000 });
       try {
         t.noop.push((await timed(() => base.analyzeStack(stack)))[1]);
-        rss.noop.push(peakRssMb(base.pid));
+        rss.noop.push(peakRssMb(base.pid) ?? NaN);
       } finally {
         await base.close();
       }
@@ -527,7 +518,7 @@ async function load(): Promise<void> {
         const [res, a] = await timed(() => h.analyzeStack(stack));
         calls = fake.requests.length;
         t.ours.push(a);
-        rss.ours.push(peakRssMb(h.pid));
+        rss.ours.push(peakRssMb(h.pid) ?? NaN);
         const stopped = res.diagnostics.filter((d) => d.policyName === "aws-cloudtrail-trail-logging").length;
         const unverified = res.diagnostics.filter((d) => d.policyName === "auditguard-live-verification").length;
         results.push(`${stopped}/${unverified}`);

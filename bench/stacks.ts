@@ -1,4 +1,4 @@
-// Stacks shared by the bench (run.ts) and the profiler (profile.ts).
+// Stacks and Regions shared by the bench (run.ts), the sweep bench (sweep.ts) and the profiler (profile.ts).
 
 import type { FakeAws } from "../tests/fakes/aws";
 import { explicitProvider, resource, type ResourceSpec, stackResource } from "../tests/harness/analyzer";

@@ -10,28 +10,14 @@ import path from "node:path";
 import { type AwsRequest, FakeAws } from "../tests/fakes/aws";
 import { AnalyzerHarness, PACK_DIR, stackResource } from "../tests/harness/analyzer";
 import { awsEndpoints } from "../tests/harness/fixtures";
+import { mandatoryAwsCoverageConfig } from "../tests/harness/sweep";
+import { peakRssMb } from "./proc";
+import { SIXTEEN_REGIONS } from "./stacks";
 
 const ACCOUNT_COUNT = Number(process.env["SWEEP_ACCOUNTS"] ?? 100);
 const LATENCY_MS = Number(process.env["SWEEP_LATENCY_MS"] ?? 100);
-const REGIONS = [
-  "us-east-1",
-  "us-east-2",
-  "us-west-1",
-  "us-west-2",
-  "ca-central-1",
-  "eu-west-1",
-  "eu-west-2",
-  "eu-west-3",
-  "eu-central-1",
-  "eu-north-1",
-  "ap-southeast-1",
-  "ap-southeast-2",
-  "ap-northeast-1",
-  "ap-northeast-2",
-  "ap-northeast-3",
-  "ap-south-1",
-  "sa-east-1",
-];
+/** The 16 Regions of the issue-9 bench and ap-northeast-3. */
+const REGIONS = [...SIXTEEN_REGIONS, "ap-northeast-3"];
 const ACCOUNTS = Array.from({ length: ACCOUNT_COUNT }, (_, i) => String(100000000000 + i * 1111));
 /** One account keeps a single-region trail per Region, the one in eu-west-1 stopped: exactly one violation. */
 const STOPPED = { account: ACCOUNTS[42] ?? ACCOUNTS[0] ?? "", region: "eu-west-1" };
@@ -88,16 +74,6 @@ function cpuSeconds(pid: number | undefined): number | undefined {
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
     return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ 100)
-  } catch {
-    return undefined;
-  }
-}
-
-function peakRssMb(pid: number | undefined): number | undefined {
-  if (!pid) return undefined;
-  try {
-    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-    return m ? Number(m[1]) / 1024 : undefined;
   } catch {
     return undefined;
   }
@@ -163,14 +139,7 @@ async function pack(fake: FakeAws): Promise<void> {
 async function cli(fake: FakeAws): Promise<void> {
   const dir = mkdtempSync(path.join(os.tmpdir(), "ag-bench-sweep-"));
   const file = path.join(dir, "sweep.json");
-  writeFileSync(
-    file,
-    JSON.stringify({
-      "aws-cloudtrail-account-coverage": { enforcementLevel: "mandatory" },
-      "aws-config-account-coverage": { enforcementLevel: "mandatory" },
-      "auditguard-live-verification": live(true),
-    }),
-  );
+  writeFileSync(file, mandatoryAwsCoverageConfig(live(true)));
   fake.requests.length = 0;
   try {
     const t = process.hrtime.bigint();

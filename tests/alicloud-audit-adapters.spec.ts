@@ -10,8 +10,13 @@ import assert from "node:assert/strict";
 import type { LiveEntry } from "../lib/live/round";
 import type { PlainObject } from "../lib/plain";
 import type { ProviderView, ResourceView, StackView } from "../lib/stack";
-import { ALI_ASSUME_ROLE_DENIED, type AliRequest, FakeAlibaba } from "./fakes/alibaba";
-import { type TestCertificate, type TlsFront, tlsFrontFor } from "./fakes/proxy";
+import { ALI_ASSUME_ROLE_DENIED, type AliRequest } from "./fakes/alibaba";
+import {
+  ALI_STATUS_ACTIONS,
+  aliStatusCalls,
+  alibabaWithStsFront,
+  seedRecordingAccount,
+} from "./harness/alibaba-sts-front";
 import { runRoundInProcess } from "./harness/round-process";
 
 const ACCOUNT = "1234567890123456";
@@ -32,7 +37,6 @@ const POLICIES = {
   "alicloud-actiontrail-account-coverage": TIMEOUT,
   "alicloud-config-account-coverage": TIMEOUT,
 };
-const STATUS_ACTIONS: ReadonlySet<string> = new Set(["GetTrailStatus", "DescribeTrails", "GetConfigurationRecorder"]);
 
 let seq = 0;
 
@@ -44,39 +48,24 @@ function brief(entries: readonly LiveEntry<unknown>[]): string {
   );
 }
 
-function statusCalls(requests: readonly AliRequest[]): AliRequest[] {
-  return requests.filter((r) => STATUS_ACTIONS.has(r.action));
-}
-
 describe("alicloud audit role (real @alicloud/credentials AssumeRole over HTTPS, loopback fake)", function () {
-  let fake: FakeAlibaba;
-  let cert: TestCertificate;
-  let front: TlsFront;
-  let closeFront: () => Promise<void>;
-
-  before(async () => {
-    fake = await FakeAlibaba.start();
-    ({ cert, front, close: closeFront } = await tlsFrontFor(fake.url));
-  });
-  after(async () => {
-    await closeFront();
-    await fake.close();
-  });
+  const ali = alibabaWithStsFront();
   beforeEach(() => {
-    fake.reset();
-    fake.account = ACCOUNT;
-    fake.secrets.set(PROVIDER_KEY, PROVIDER_SECRET);
-    fake.secrets.set(AMBIENT_KEY, AMBIENT_SECRET);
-    fake.recorder = { ConfigurationRecorderStatus: "REGISTERED", ResourceTypes: ["ACS::ECS::Instance"] };
-    const recent = new Date(Date.now() - 600_000).toISOString();
-    const started = new Date(Date.now() - 86_400_000).toISOString();
-    fake.trails.set("audit-trail", { IsLogging: true, StartLoggingTime: started, LatestDeliveryTime: recent });
-    fake.trailSetups.set("audit-trail", { HomeRegion: "cn-hangzhou" });
+    ali.fake.reset();
+    ali.fake.account = ACCOUNT;
+    ali.fake.secrets.set(PROVIDER_KEY, PROVIDER_SECRET);
+    ali.fake.secrets.set(AMBIENT_KEY, AMBIENT_SECRET);
+    seedRecordingAccount(ali.fake, {
+      trail: "audit-trail",
+      setup: { HomeRegion: "cn-hangzhou" },
+      resourceTypes: ["ACS::ECS::Instance"],
+      deliveredMsAgo: 600_000,
+    });
   });
 
   /** The provider: Config and ActionTrail at the fake (HTTP), STS behind the TLS front (HTTPS). */
   function provider(extra: PlainObject = {}): ProviderView {
-    const url = fake.url;
+    const url = ali.fake.url;
     return {
       urn: `urn:pulumi:test::auditguard::pulumi:providers:alicloud::p${++seq}`,
       name: `p${seq}`,
@@ -85,7 +74,7 @@ describe("alicloud audit role (real @alicloud/credentials AssumeRole over HTTPS,
         region: "cn-hangzhou",
         accessKey: PROVIDER_KEY,
         secretKey: PROVIDER_SECRET,
-        endpoints: JSON.stringify([{ config: url, actiontrail: url, sts: `https://127.0.0.1:${front.port}` }]),
+        endpoints: JSON.stringify([{ config: url, actiontrail: url, sts: `https://127.0.0.1:${ali.front.port}` }]),
         ...extra,
       },
     };
@@ -134,7 +123,7 @@ describe("alicloud audit role (real @alicloud/credentials AssumeRole over HTTPS,
   ): Promise<LiveEntry<unknown>[]> {
     return runRoundInProcess(
       { view: v, config: { ...POLICIES, [LIVE]: live } },
-      { NODE_EXTRA_CA_CERTS: cert.certFile, ...env },
+      { NODE_EXTRA_CA_CERTS: ali.cert.certFile, ...env },
     );
   }
 
@@ -145,40 +134,40 @@ describe("alicloud audit role (real @alicloud/credentials AssumeRole over HTTPS,
 
   /** Every status call was made as the audit role: its issued key, signed with its secret, with its token. */
   function assertAsAuditRole(requests: readonly AliRequest[]): void {
-    const status = statusCalls(requests);
+    const status = aliStatusCalls(requests);
     assert.ok(status.length > 0, "status calls were made");
     for (const r of status) {
       assert.equal(r.accessKeyId, AUDIT_KEY, `${r.action} as the audit role`);
-      assert.equal(fake.roleOf(r.accessKeyId), ROLE);
-      assert.equal(r.securityToken, fake.issued.get(AUDIT_KEY)?.securityToken);
+      assert.equal(ali.fake.roleOf(r.accessKeyId), ROLE);
+      assert.equal(r.securityToken, ali.fake.issued.get(AUDIT_KEY)?.securityToken);
     }
   }
 
   it("source provider: the provider's keys name the account (GetCallerIdentity over HTTPS) and assume the role once; every status and coverage call is signed by the role's STS key", async () => {
-    fake.roles.set(ROLE, AUDIT_KEY);
+    ali.fake.roles.set(ROLE, AUDIT_KEY);
     const entries = await round(view(provider()), { alicloudAuditRole: TEMPLATE });
     assertAllOk(entries);
     assert.deepEqual(
-      fake.calls("AssumeRole").map((r) => [r.form["RoleArn"], r.form["RoleSessionName"], r.accessKeyId]),
+      ali.fake.calls("AssumeRole").map((r) => [r.form["RoleArn"], r.form["RoleSessionName"], r.accessKeyId]),
       [[ROLE, "auditguard-audit", PROVIDER_KEY]],
       "assumed once, from the provider's credentials, for the account GetCallerIdentity named",
     );
     // Signature V1 in the query, the role in a form body, over the TLS front (the fake saw the front's Host).
-    const [assume] = fake.calls("AssumeRole");
+    const [assume] = ali.fake.calls("AssumeRole");
     assert.equal(assume?.query["SignatureMethod"], "HMAC-SHA1");
-    assert.equal(assume?.host, `127.0.0.1:${front.port}`);
+    assert.equal(assume?.host, `127.0.0.1:${ali.front.port}`);
     assert.deepEqual(
-      [...new Set(fake.calls("GetCallerIdentity").map((r) => [r.accessKeyId, r.host].join(" ")))],
-      [`${PROVIDER_KEY} 127.0.0.1:${front.port}`],
+      [...new Set(ali.fake.calls("GetCallerIdentity").map((r) => [r.accessKeyId, r.host].join(" ")))],
+      [`${PROVIDER_KEY} 127.0.0.1:${ali.front.port}`],
       "the account is asked of the provider's keys, at the provider's sts endpoint",
     );
     // Coverage (DescribeTrails, its GetTrailStatus, the account's recorder) and the per-resource trail alike.
-    assert.deepEqual([...new Set(statusCalls(fake.requests).map((r) => r.action))].sort(), [
+    assert.deepEqual([...new Set(aliStatusCalls(ali.fake.requests).map((r) => r.action))].sort(), [
       "DescribeTrails",
       "GetConfigurationRecorder",
       "GetTrailStatus",
     ]);
-    assertAsAuditRole(fake.requests);
+    assertAsAuditRole(ali.fake.requests);
     // Coverage names the account GetCallerIdentity gave (the per-resource trail's is not known at planning).
     const coverage = entries.filter((e) => e.kind.endsWith("-coverage"));
     assert.equal(coverage.length, 2, brief(entries));
@@ -186,14 +175,14 @@ describe("alicloud audit role (real @alicloud/credentials AssumeRole over HTTPS,
   });
 
   it("source provider with the recorder's id: the account is known at planning, and the role is still assumed once", async () => {
-    fake.roles.set(ROLE, AUDIT_KEY);
+    ali.fake.roles.set(ROLE, AUDIT_KEY);
     const entries = await round(view(provider(), { recorder: true }), { alicloudAuditRole: TEMPLATE });
     assertAllOk(entries);
     assert.deepEqual(
-      fake.calls("AssumeRole").map((r) => [r.form["RoleArn"], r.accessKeyId]),
+      ali.fake.calls("AssumeRole").map((r) => [r.form["RoleArn"], r.accessKeyId]),
       [[ROLE, PROVIDER_KEY]],
     );
-    assertAsAuditRole(fake.requests);
+    assertAsAuditRole(ali.fake.requests);
     assert.deepEqual(
       entries.filter((e) => e.kind === "alicloud-config-recorder").map((e) => e.spec.account),
       [ACCOUNT],
@@ -202,7 +191,7 @@ describe("alicloud audit role (real @alicloud/credentials AssumeRole over HTTPS,
   });
 
   it("source ambient: the pack's environment keys assume the role; the provider's keys only name the account", async () => {
-    fake.roles.set(ROLE, AUDIT_KEY);
+    ali.fake.roles.set(ROLE, AUDIT_KEY);
     const entries = await round(
       view(provider()),
       { alicloudAuditRole: TEMPLATE, auditRoleSource: "ambient" },
@@ -210,21 +199,21 @@ describe("alicloud audit role (real @alicloud/credentials AssumeRole over HTTPS,
     );
     assertAllOk(entries);
     assert.deepEqual(
-      fake.calls("AssumeRole").map((r) => [r.form["RoleArn"], r.form["RoleSessionName"], r.accessKeyId]),
+      ali.fake.calls("AssumeRole").map((r) => [r.form["RoleArn"], r.form["RoleSessionName"], r.accessKeyId]),
       [[ROLE, "auditguard-audit", AMBIENT_KEY]],
     );
-    assert.deepEqual([...new Set(fake.calls("GetCallerIdentity").map((r) => r.accessKeyId))], [PROVIDER_KEY]);
-    assertAsAuditRole(fake.requests);
-    assert.ok(!fake.requests.some((r) => STATUS_ACTIONS.has(r.action) && r.accessKeyId === PROVIDER_KEY));
+    assert.deepEqual([...new Set(ali.fake.calls("GetCallerIdentity").map((r) => r.accessKeyId))], [PROVIDER_KEY]);
+    assertAsAuditRole(ali.fake.requests);
+    assert.ok(!ali.fake.requests.some((r) => ALI_STATUS_ACTIONS.has(r.action) && r.accessKeyId === PROVIDER_KEY));
   });
 
   it("on top of the provider's own assumeRole: the audit role is assumed with the deployer role's STS key and token", async () => {
-    fake.roles.set(DEPLOYER_ROLE, DEPLOYER_KEY);
-    fake.roles.set(ROLE, AUDIT_KEY);
+    ali.fake.roles.set(DEPLOYER_ROLE, DEPLOYER_KEY);
+    ali.fake.roles.set(ROLE, AUDIT_KEY);
     const p = provider({ assumeRole: JSON.stringify([{ roleArn: DEPLOYER_ROLE, sessionName: "deploy" }]) });
     const entries = await round(view(p), { alicloudAuditRole: TEMPLATE });
     assertAllOk(entries);
-    const assumed = fake.calls("AssumeRole");
+    const assumed = ali.fake.calls("AssumeRole");
     assert.deepEqual(
       assumed.map((r) => [r.form["RoleArn"], r.accessKeyId]),
       [
@@ -232,16 +221,16 @@ describe("alicloud audit role (real @alicloud/credentials AssumeRole over HTTPS,
         [ROLE, DEPLOYER_KEY],
       ],
     );
-    assert.equal(assumed[1]?.securityToken, fake.issued.get(DEPLOYER_KEY)?.securityToken);
+    assert.equal(assumed[1]?.securityToken, ali.fake.issued.get(DEPLOYER_KEY)?.securityToken);
     // The deployer role's ARN names the account: no GetCallerIdentity is needed for the template.
-    assert.deepEqual(fake.calls("GetCallerIdentity"), []);
-    assertAsAuditRole(fake.requests);
+    assert.deepEqual(ali.fake.calls("GetCallerIdentity"), []);
+    assertAsAuditRole(ali.fake.requests);
   });
 
   it("a denied AssumeRole (NoPermission) is access-denied naming sts:AssumeRole on the audit role; no status call is made", async () => {
     const entries = await round(view(provider()), { alicloudAuditRole: TEMPLATE });
     assert.ok(entries.length >= 2, brief(entries));
-    const denied = fake.calls("AssumeRole");
+    const denied = ali.fake.calls("AssumeRole");
     assert.ok(denied.length >= 1);
     for (const r of denied) assert.equal(r.form["RoleArn"], ROLE);
     for (const e of entries) {
@@ -250,12 +239,12 @@ describe("alicloud audit role (real @alicloud/credentials AssumeRole over HTTPS,
       assert.equal(e.outcome.failure.permission, `sts:AssumeRole on ${ROLE}`);
       assert.match(e.outcome.failure.detail, new RegExp(ALI_ASSUME_ROLE_DENIED.slice(0, 30)));
     }
-    assert.deepEqual(statusCalls(fake.requests), [], "no status call without the audit role's credentials");
+    assert.deepEqual(aliStatusCalls(ali.fake.requests), [], "no status call without the audit role's credentials");
   });
 
   it("GetCallerIdentity failing while naming the account is that step's failure, not the status call's", async () => {
-    fake.roles.set(ROLE, AUDIT_KEY);
-    fake.fault = (req) =>
+    ali.fake.roles.set(ROLE, AUDIT_KEY);
+    ali.fake.fault = (req) =>
       req.action === "GetCallerIdentity"
         ? {
             kind: "error",
@@ -270,7 +259,7 @@ describe("alicloud audit role (real @alicloud/credentials AssumeRole over HTTPS,
       assert.ok(!e.outcome.ok, brief(entries));
       assert.equal(e.outcome.failure.reason, "invalid-credentials", brief(entries));
     }
-    assert.deepEqual(fake.calls("AssumeRole"), []);
-    assert.deepEqual(statusCalls(fake.requests), []);
+    assert.deepEqual(ali.fake.calls("AssumeRole"), []);
+    assert.deepEqual(aliStatusCalls(ali.fake.requests), []);
   });
 });

@@ -7,16 +7,16 @@
 
 import assert from "node:assert/strict";
 import {
-  type AnalyzeResult,
   AnalyzerHarness,
+  brief,
   type ProviderRef,
   providerResource,
   resource,
   type ResourceSpec,
   stackResource,
 } from "./harness/analyzer";
-import { ALI_ASSUME_ROLE_DENIED, type AliRequest, FakeAlibaba } from "./fakes/alibaba";
-import { type TestCertificate, type TlsFront, tlsFrontFor } from "./fakes/proxy";
+import { ALI_ASSUME_ROLE_DENIED } from "./fakes/alibaba";
+import { aliStatusCalls, alibabaWithStsFront, seedRecordingAccount } from "./harness/alibaba-sts-front";
 import { ALI_REGION, aliProvider, aliRecorder, aliTrail } from "./harness/fixtures";
 
 const LIVE = "auditguard-live-verification";
@@ -29,54 +29,24 @@ const PROVIDER_KEY = "LTAI5tPACKPROVIDER01";
 const PROVIDER_SECRET = "ag-ali-provider-secret-01";
 const AMBIENT_KEY = "LTAI5tPACKAMBIENTHUB1";
 const AMBIENT_SECRET = "ag-ali-ambient-hub-secret";
-const STATUS_ACTIONS: ReadonlySet<string> = new Set(["GetTrailStatus", "DescribeTrails", "GetConfigurationRecorder"]);
-
-function brief(result: AnalyzeResult): string {
-  return JSON.stringify(
-    result.diagnostics.map((d) => ({ p: d.policyName, m: d.message })),
-    null,
-    1,
-  );
-}
-
-/** The status, list and recorder calls the policies make (not STS). */
-function statusCalls(requests: readonly AliRequest[]): AliRequest[] {
-  return requests.filter((r) => STATUS_ACTIONS.has(r.action));
-}
 
 describe("Alibaba audit identity over the Analyzer protocol", function () {
   this.timeout(60_000);
-  let fake: FakeAlibaba;
-  let cert: TestCertificate;
-  let front: TlsFront;
-  let closeFront: () => Promise<void>;
-
-  before(async () => {
-    fake = await FakeAlibaba.start();
-    ({ cert, front, close: closeFront } = await tlsFrontFor(fake.url));
-  });
-  after(async () => {
-    await closeFront();
-    await fake.close();
-  });
+  const ali = alibabaWithStsFront();
   beforeEach(() => {
-    fake.reset();
-    fake.account = ACCOUNT;
-    fake.secrets.set(PROVIDER_KEY, PROVIDER_SECRET);
-    fake.secrets.set(AMBIENT_KEY, AMBIENT_SECRET);
-    fake.recorder = { ConfigurationRecorderStatus: "REGISTERED", ResourceTypes: [] };
-    const started = new Date(Date.now() - 86_400_000).toISOString();
-    const delivered = new Date(Date.now() - 300_000).toISOString();
-    fake.trails.set("org-audit", { IsLogging: true, StartLoggingTime: started, LatestDeliveryTime: delivered });
-    fake.trailSetups.set("org-audit", { HomeRegion: ALI_REGION });
+    ali.fake.reset();
+    ali.fake.account = ACCOUNT;
+    ali.fake.secrets.set(PROVIDER_KEY, PROVIDER_SECRET);
+    ali.fake.secrets.set(AMBIENT_KEY, AMBIENT_SECRET);
+    seedRecordingAccount(ali.fake, { trail: "org-audit", setup: { HomeRegion: ALI_REGION }, deliveredMsAgo: 300_000 });
   });
 
   /** The deployer's provider: its own keys; Config and ActionTrail at the fake, STS (HTTPS) at the TLS front. */
   const provider = (): ProviderRef =>
-    aliProvider("app", fake.url, {
+    aliProvider("app", ali.fake.url, {
       accessKey: PROVIDER_KEY,
       secretKey: PROVIDER_SECRET,
-      endpoints: [{ config: fake.url, actiontrail: fake.url, sts: `https://127.0.0.1:${front.port}` }],
+      endpoints: [{ config: ali.fake.url, actiontrail: ali.fake.url, sts: `https://127.0.0.1:${ali.front.port}` }],
     });
 
   /** An application stack: a bucket and an existing trail; with `recorder`, the account's recorder too. */
@@ -97,7 +67,7 @@ describe("Alibaba audit identity over the Analyzer protocol", function () {
   ): Promise<T> {
     const pack = await AnalyzerHarness.start({
       dryRun: true,
-      env: { NODE_EXTRA_CA_CERTS: cert.certFile, ...env },
+      env: { NODE_EXTRA_CA_CERTS: ali.cert.certFile, ...env },
       policies: { [LIVE]: live },
     });
     try {
@@ -109,7 +79,7 @@ describe("Alibaba audit identity over the Analyzer protocol", function () {
 
   /** Every status call was made as the audit role: its issued key, with its token (the fake checked the signature). */
   function assertAsAuditRole(): void {
-    const status = statusCalls(fake.requests);
+    const status = aliStatusCalls(ali.fake.requests);
     // Coverage (DescribeTrails and the trail's status, the account's recorder) and the per-resource trail alike.
     assert.deepEqual([...new Set(status.map((r) => r.action))].sort(), [
       "DescribeTrails",
@@ -117,25 +87,25 @@ describe("Alibaba audit identity over the Analyzer protocol", function () {
       "GetTrailStatus",
     ]);
     assert.deepEqual([...new Set(status.map((r) => r.accessKeyId))], [AUDIT_KEY], "every call as the audit role");
-    assert.equal(fake.roleOf(AUDIT_KEY), AUDIT_ROLE);
-    assert.ok(status.every((r) => r.securityToken === fake.issued.get(AUDIT_KEY)?.securityToken));
+    assert.equal(ali.fake.roleOf(AUDIT_KEY), AUDIT_ROLE);
+    assert.ok(status.every((r) => r.securityToken === ali.fake.issued.get(AUDIT_KEY)?.securityToken));
   }
 
   it("source provider: the provider's keys name the account (GetCallerIdentity) and assume the role; every status call is signed by the role's STS key", async () => {
-    fake.roles.set(AUDIT_ROLE, AUDIT_KEY);
+    ali.fake.roles.set(AUDIT_ROLE, AUDIT_KEY);
     const result = await withPack({ alicloudAuditRole: TEMPLATE }, (pack) => pack.analyzeStack(stackWith(provider())));
     assert.deepEqual(result.diagnostics, [], brief(result));
     assert.deepEqual(
-      fake.calls("AssumeRole").map((r) => [r.form["RoleArn"], r.form["RoleSessionName"], r.accessKeyId]),
+      ali.fake.calls("AssumeRole").map((r) => [r.form["RoleArn"], r.form["RoleSessionName"], r.accessKeyId]),
       [[AUDIT_ROLE, "auditguard-audit", PROVIDER_KEY]],
       "assumed once, from the provider's credentials, in the account GetCallerIdentity named",
     );
-    assert.deepEqual([...new Set(fake.calls("GetCallerIdentity").map((r) => r.accessKeyId))], [PROVIDER_KEY]);
+    assert.deepEqual([...new Set(ali.fake.calls("GetCallerIdentity").map((r) => r.accessKeyId))], [PROVIDER_KEY]);
     assertAsAuditRole();
   });
 
   it("source ambient: the pack's own ALIBABA_CLOUD_ACCESS_KEY_ID assumes the role; the provider's keys only name the account", async () => {
-    fake.roles.set(AUDIT_ROLE, AUDIT_KEY);
+    ali.fake.roles.set(AUDIT_ROLE, AUDIT_KEY);
     const result = await withPack(
       { alicloudAuditRole: TEMPLATE, auditRoleSource: "ambient" },
       (pack) => pack.analyzeStack(stackWith(provider(), { recorder: true })),
@@ -143,10 +113,10 @@ describe("Alibaba audit identity over the Analyzer protocol", function () {
     );
     assert.deepEqual(result.diagnostics, [], brief(result));
     assert.deepEqual(
-      fake.calls("AssumeRole").map((r) => [r.form["RoleArn"], r.form["RoleSessionName"], r.accessKeyId]),
+      ali.fake.calls("AssumeRole").map((r) => [r.form["RoleArn"], r.form["RoleSessionName"], r.accessKeyId]),
       [[AUDIT_ROLE, "auditguard-audit", AMBIENT_KEY]],
     );
-    assert.deepEqual([...new Set(fake.calls("GetCallerIdentity").map((r) => r.accessKeyId))], [PROVIDER_KEY]);
+    assert.deepEqual([...new Set(ali.fake.calls("GetCallerIdentity").map((r) => r.accessKeyId))], [PROVIDER_KEY]);
     assertAsAuditRole();
   });
 
@@ -154,11 +124,11 @@ describe("Alibaba audit identity over the Analyzer protocol", function () {
     const deployerKey = "LTAI5tPACKDEPLOYERENV";
     const hubKey = "STS.NUescAmbientSession1";
     const hubToken = "CAIS-esc-ambient-session-token";
-    fake.secrets.set(deployerKey, "ag-ali-deployer-env-secret");
-    fake.secrets.set(hubKey, "ag-ali-esc-session-secret");
-    fake.roles.set(AUDIT_ROLE, AUDIT_KEY);
-    const keyless = aliProvider("app", fake.url, {
-      endpoints: [{ config: fake.url, actiontrail: fake.url, sts: `https://127.0.0.1:${front.port}` }],
+    ali.fake.secrets.set(deployerKey, "ag-ali-deployer-env-secret");
+    ali.fake.secrets.set(hubKey, "ag-ali-esc-session-secret");
+    ali.fake.roles.set(AUDIT_ROLE, AUDIT_KEY);
+    const keyless = aliProvider("app", ali.fake.url, {
+      endpoints: [{ config: ali.fake.url, actiontrail: ali.fake.url, sts: `https://127.0.0.1:${ali.front.port}` }],
     });
     const result = await withPack(
       { alicloudAuditRole: TEMPLATE, auditRoleSource: "ambient" },
@@ -173,19 +143,19 @@ describe("Alibaba audit identity over the Analyzer protocol", function () {
     );
     assert.deepEqual(result.diagnostics, [], brief(result));
     assert.deepEqual(
-      fake.calls("AssumeRole").map((r) => [r.form["RoleArn"], r.accessKeyId, r.securityToken]),
+      ali.fake.calls("AssumeRole").map((r) => [r.form["RoleArn"], r.accessKeyId, r.securityToken]),
       [[AUDIT_ROLE, hubKey, hubToken]],
       "assumed once, with the session's key and its token",
     );
-    assert.deepEqual([...new Set(fake.calls("GetCallerIdentity").map((r) => r.accessKeyId))], [deployerKey]);
+    assert.deepEqual([...new Set(ali.fake.calls("GetCallerIdentity").map((r) => r.accessKeyId))], [deployerKey]);
     assertAsAuditRole();
   });
 
   it("without an audit role, the provider's own keys sign the calls (unchanged)", async () => {
     const result = await withPack({}, (pack) => pack.analyzeStack(stackWith(provider())));
     assert.deepEqual(result.diagnostics, [], brief(result));
-    assert.deepEqual(fake.calls("AssumeRole"), []);
-    assert.deepEqual([...new Set(statusCalls(fake.requests).map((r) => r.accessKeyId))], [PROVIDER_KEY]);
+    assert.deepEqual(ali.fake.calls("AssumeRole"), []);
+    assert.deepEqual([...new Set(aliStatusCalls(ali.fake.requests).map((r) => r.accessKeyId))], [PROVIDER_KEY]);
   });
 
   it("a denied AssumeRole (NoPermission) is undetermined and names sts:AssumeRole on the audit role", async () => {
@@ -211,7 +181,7 @@ describe("Alibaba audit identity over the Analyzer protocol", function () {
       [],
       brief(result),
     );
-    assert.ok(fake.calls("AssumeRole").every((r) => r.form["RoleArn"] === AUDIT_ROLE));
-    assert.deepEqual(statusCalls(fake.requests), [], "no status call without the audit role's credentials");
+    assert.ok(ali.fake.calls("AssumeRole").every((r) => r.form["RoleArn"] === AUDIT_ROLE));
+    assert.deepEqual(aliStatusCalls(ali.fake.requests), [], "no status call without the audit role's credentials");
   });
 });

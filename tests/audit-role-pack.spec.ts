@@ -5,8 +5,8 @@
 
 import assert from "node:assert/strict";
 import {
-  type AnalyzeResult,
   AnalyzerHarness,
+  brief,
   type ProviderRef,
   providerResource,
   resource,
@@ -30,14 +30,6 @@ const DECLARED_OFF = {
 };
 
 const nowSeconds = (): number => Math.floor(Date.now() / 1000);
-
-function brief(result: AnalyzeResult): string {
-  return JSON.stringify(
-    result.diagnostics.map((d) => ({ p: d.policyName, m: d.message })),
-    null,
-    1,
-  );
-}
 
 /** Calls other than STS: the status, list and describe calls the policies make. */
 function statusCalls(requests: readonly AwsRequest[]): AwsRequest[] {

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import {
   type AnalyzeResult,
   AnalyzerHarness,
+  brief,
   defaultProvider,
   type Diagnostic,
   type Props,
@@ -131,14 +132,6 @@ function assertNoLiveDiagnostics(result: AnalyzeResult): void {
   assert.deepEqual(
     result.diagnostics.filter((d) => LIVE_POLICIES.includes(d.policyName)),
     [],
-  );
-}
-
-function brief(result: AnalyzeResult): string {
-  return JSON.stringify(
-    result.diagnostics.map((d) => ({ p: d.policyName, m: d.message })),
-    null,
-    1,
   );
 }
 

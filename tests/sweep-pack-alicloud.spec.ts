@@ -4,9 +4,9 @@
 // ActionTrail and Cloud Config call signed by the key STS issued for that account's role.
 
 import assert from "node:assert/strict";
-import { type AnalyzeResult, AnalyzerHarness, stackResource } from "./harness/analyzer";
-import { FakeAlibaba } from "./fakes/alibaba";
-import { type TestCertificate, type TlsFront, tlsFrontFor } from "./fakes/proxy";
+import { type AnalyzeResult, AnalyzerHarness, brief, stackResource } from "./harness/analyzer";
+import { aliStatusCalls, alibabaWithStsFront, seedRecordingAccount } from "./harness/alibaba-sts-front";
+import { aliAssumedRoles } from "./harness/sweep";
 
 const LIVE = "auditguard-live-verification";
 const TRAIL_COVERAGE = "alicloud-actiontrail-account-coverage";
@@ -16,57 +16,36 @@ const ACCOUNTS = ["5550001112223331", "5550001112223332"] as const;
 const REGIONS = ["cn-hangzhou", "cn-shanghai", "ap-southeast-1"] as const;
 const HUB_KEY = "LTAI5tSWEEPHUBKEY0001";
 const HUB_SECRET = "ag-ali-sweep-hub-secret-01";
-const STATUS_ACTIONS: ReadonlySet<string> = new Set(["GetTrailStatus", "DescribeTrails", "GetConfigurationRecorder"]);
 
 const readerOf = (account: string): string => `acs:ram::${account}:role/auditguard-reader`;
 const readerKey = (account: string): string => `STS.NTsweepReader${account.slice(-4)}`;
 
-function brief(result: AnalyzeResult): string {
-  return JSON.stringify(
-    result.diagnostics.map((d) => ({ p: d.policyName, m: d.message })),
-    null,
-    1,
-  );
-}
-
 describe("org-wide sweep (coverageTargets) of Alibaba Cloud over the Analyzer protocol", function () {
   this.timeout(60_000);
-  let fake: FakeAlibaba;
-  let cert: TestCertificate;
-  let front: TlsFront;
-  let closeFront: () => Promise<void>;
-
-  before(async () => {
-    fake = await FakeAlibaba.start();
-    ({ cert, front, close: closeFront } = await tlsFrontFor(fake.url));
-  });
-  after(async () => {
-    await closeFront();
-    await fake.close();
-  });
+  const ali = alibabaWithStsFront();
   beforeEach(() => {
-    fake.reset();
-    fake.secrets.set(HUB_KEY, HUB_SECRET);
-    for (const a of ACCOUNTS) fake.roles.set(readerOf(a), readerKey(a));
-    fake.recorder = { ConfigurationRecorderStatus: "REGISTERED", ResourceTypes: [] };
-    const started = new Date(Date.now() - 86_400_000).toISOString();
-    const delivered = new Date(Date.now() - 300_000).toISOString();
-    fake.trails.set("baseline", { IsLogging: true, StartLoggingTime: started, LatestDeliveryTime: delivered });
-    fake.trailSetups.set("baseline", { HomeRegion: "cn-hangzhou", TrailRegion: "All" });
+    ali.fake.reset();
+    ali.fake.secrets.set(HUB_KEY, HUB_SECRET);
+    for (const a of ACCOUNTS) ali.fake.roles.set(readerOf(a), readerKey(a));
+    seedRecordingAccount(ali.fake, {
+      trail: "baseline",
+      setup: { HomeRegion: "cn-hangzhou", TrailRegion: "All" },
+      deliveredMsAgo: 300_000,
+    });
   });
 
   async function sweep(live: Record<string, unknown>): Promise<AnalyzeResult> {
     const pack = await AnalyzerHarness.start({
       dryRun: true,
       env: {
-        NODE_EXTRA_CA_CERTS: cert.certFile,
+        NODE_EXTRA_CA_CERTS: ali.cert.certFile,
         AUDITGUARD_ALIBABA_CLOUD_ACCESS_KEY_ID: HUB_KEY,
         AUDITGUARD_ALIBABA_CLOUD_ACCESS_KEY_SECRET: HUB_SECRET,
       },
       // The sweep stack's default provider: Config and ActionTrail at the fake, STS at the TLS front.
       config: {
         "alicloud:endpoints": JSON.stringify([
-          { config: fake.url, actiontrail: fake.url, sts: `https://127.0.0.1:${front.port}` },
+          { config: ali.fake.url, actiontrail: ali.fake.url, sts: `https://127.0.0.1:${ali.front.port}` },
         ]),
         "alicloud:accountType": "Domestic",
       },
@@ -95,33 +74,30 @@ describe("org-wide sweep (coverageTargets) of Alibaba Cloud over the Analyzer pr
     const result = await sweep(live);
     assert.deepEqual(result.diagnostics, [], brief(result));
     assert.deepEqual(
-      fake
-        .calls("AssumeRole")
-        .map((r) => [r.form["RoleArn"], r.accessKeyId])
-        .sort(),
+      aliAssumedRoles(ali.fake),
       ACCOUNTS.map((a) => [readerOf(a), HUB_KEY]),
     );
-    const status = fake.requests.filter((r) => STATUS_ACTIONS.has(r.action));
+    const status = aliStatusCalls(ali.fake.requests);
     const keys = new Set(status.map((r) => r.accessKeyId));
     assert.deepEqual([...keys].sort(), ACCOUNTS.map(readerKey).sort(), "every status call as a reader role");
     // ActionTrail calls are keyed by host: the stack config's one actiontrail endpoint serves every region, so the
     // listing is made once per account (regional hosts would make one per account and region). Cloud Config: one
     // recorder read per account (account-wide).
     assert.deepEqual(
-      fake
+      ali.fake
         .calls("DescribeTrails")
         .map((r) => r.accessKeyId)
         .sort(),
       ACCOUNTS.map(readerKey).sort(),
     );
-    assert.equal(fake.calls("GetConfigurationRecorder").length, ACCOUNTS.length);
+    assert.equal(ali.fake.calls("GetConfigurationRecorder").length, ACCOUNTS.length);
   });
 
   it("negative control: the all-region trail stopped, a cn-hangzhou-only trail logging: exactly the other regions of each account are violations", async () => {
     const started = new Date(Date.now() - 86_400_000).toISOString();
-    fake.trails.set("baseline", { IsLogging: false, StopLoggingTime: started });
-    fake.trails.set("hz-only", { IsLogging: true, StartLoggingTime: started, LatestDeliveryTime: started });
-    fake.trailSetups.set("hz-only", { HomeRegion: "cn-hangzhou", TrailRegion: "cn-hangzhou" });
+    ali.fake.trails.set("baseline", { IsLogging: false, StopLoggingTime: started });
+    ali.fake.trails.set("hz-only", { IsLogging: true, StartLoggingTime: started, LatestDeliveryTime: started });
+    ali.fake.trailSetups.set("hz-only", { HomeRegion: "cn-hangzhou", TrailRegion: "cn-hangzhou" });
     const result = await sweep(live);
     const violations = result.diagnostics.filter((d) => d.policyName === TRAIL_COVERAGE).map((d) => d.message);
     const expected = ACCOUNTS.flatMap((a) =>
@@ -146,7 +122,7 @@ describe("org-wide sweep (coverageTargets) of Alibaba Cloud over the Analyzer pr
 
   it("a reader role STS refuses in one account: that account is undetermined (sts:AssumeRole on its role), the other verified", async () => {
     const [ok, denied] = ACCOUNTS;
-    fake.roles.delete(readerOf(denied));
+    ali.fake.roles.delete(readerOf(denied));
     const result = await sweep(live);
     const livediag = result.diagnostics.filter((d) => d.policyName === LIVE);
     assert.ok(livediag.length > 0, brief(result));
@@ -156,7 +132,7 @@ describe("org-wide sweep (coverageTargets) of Alibaba Cloud over the Analyzer pr
       [],
       brief(result),
     );
-    const status = fake.requests.filter((r) => STATUS_ACTIONS.has(r.action));
+    const status = aliStatusCalls(ali.fake.requests);
     assert.ok(status.length > 0 && status.every((r) => r.accessKeyId === readerKey(ok)));
   });
 });

@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import {
   type AnalyzeResult,
   AnalyzerHarness,
+  brief,
   providerResource,
   resource,
   type ResourceSpec,
@@ -15,6 +16,7 @@ import {
 } from "./harness/analyzer";
 import { type AwsRequest, FakeAws } from "./fakes/aws";
 import { awsEndpoints, awsProvider } from "./harness/fixtures";
+import { awsAssumedRoles } from "./harness/sweep";
 
 const LIVE = "auditguard-live-verification";
 const TRAIL_COVERAGE = "aws-cloudtrail-account-coverage";
@@ -38,14 +40,6 @@ const DECLARED_OFF = {
 const readerOf = (account: string): string => `arn:aws:iam::${account}:role/auditguard-reader`;
 const readerKey = (account: string): string => `AGREADER${account}`;
 const nowSeconds = (): number => Math.floor(Date.now() / 1000);
-
-function brief(result: AnalyzeResult): string {
-  return JSON.stringify(
-    result.diagnostics.map((d) => ({ p: d.policyName, m: d.message })),
-    null,
-    1,
-  );
-}
 
 /** Every call by action, signing account (the key's) and region: a sweep repeats none. */
 function callKeys(fake: FakeAws, requests: readonly AwsRequest[]): string[] {
@@ -139,10 +133,7 @@ describe("org-wide sweep (coverageTargets) over the Analyzer protocol", function
     );
     // Each account's reader role, assumed once, by the hub's session.
     assert.deepEqual(
-      fake
-        .calls("AssumeRole")
-        .map((r) => [r.body["RoleArn"], r.accessKeyId])
-        .sort(),
+      awsAssumedRoles(fake),
       ACCOUNTS.map((a) => [readerOf(a), HUB_KEY]),
     );
     assert.deepEqual(fake.calls("GetCallerIdentity"), [], "the accounts come from coverageTargets, not from STS");

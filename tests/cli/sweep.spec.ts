@@ -8,6 +8,7 @@ import path from "node:path";
 import { resetEngineStateForTests } from "../../lib/engine";
 import { FakeAws } from "../fakes/aws";
 import { awsEndpoints } from "../harness/fixtures";
+import { awsAssumedRoles, mandatoryAwsCoverageConfig, seedRegionalTrailOrg } from "../harness/sweep";
 import { runCli } from "./fixtures";
 
 const ACCOUNTS = ["111111111111", "222222222222"] as const;
@@ -52,22 +53,7 @@ describe("auditguard status --sweep (against the loopback AWS fake)", function (
       saved[k] = process.env[k];
       process.env[k] = v;
     }
-    const t = Math.floor(Date.now() / 1000);
-    for (const account of ACCOUNTS) {
-      fake.roles.set(readerOf(account), readerKey(account));
-      for (const region of REGIONS) {
-        const arn = `arn:aws:cloudtrail:${region}:${account}:trail/regional`;
-        const stopped = account === STOPPED.account && region === STOPPED.region;
-        fake.trails.set(
-          arn,
-          stopped
-            ? { IsLogging: false, StopLoggingTime: t - 3600 }
-            : { IsLogging: true, StartLoggingTime: t - 86_400, LatestDeliveryTime: t - 300 },
-        );
-        fake.trailSetups.set(arn, { isMultiRegion: false });
-      }
-    }
-    for (const region of REGIONS) fake.recorders.set(`${region}/default`, { recording: true, lastStatus: "SUCCESS" });
+    seedRegionalTrailOrg(fake, { accounts: ACCOUNTS, regions: REGIONS, stopped: STOPPED, readerKey });
   });
   afterEach(() => {
     for (const [k, v] of Object.entries(saved)) {
@@ -78,14 +64,7 @@ describe("auditguard status --sweep (against the loopback AWS fake)", function (
 
   function config(live: Record<string, unknown>): string {
     const file = path.join(dir, "sweep.json");
-    fs.writeFileSync(
-      file,
-      JSON.stringify({
-        "aws-cloudtrail-account-coverage": { enforcementLevel: "mandatory" },
-        "aws-config-account-coverage": { enforcementLevel: "mandatory" },
-        "auditguard-live-verification": live,
-      }),
-    );
+    fs.writeFileSync(file, mandatoryAwsCoverageConfig(live));
     return file;
   }
 
@@ -119,10 +98,7 @@ describe("auditguard status --sweep (against the loopback AWS fake)", function (
     );
     // Each account's reader role assumed once, by the hub.
     assert.deepEqual(
-      fake
-        .calls("AssumeRole")
-        .map((x) => [x.body["RoleArn"], x.accessKeyId])
-        .sort(),
+      awsAssumedRoles(fake),
       ACCOUNTS.map((a) => [readerOf(a), HUB_KEY]),
     );
     // Plain progress (not a terminal): a line per tenth at most, then the outcome.

@@ -22,12 +22,14 @@ import {
   workDir,
 } from "./cli";
 import { StateFile } from "./state";
+import { awsAssumedRoles, mandatoryAwsCoverageConfig, seedRegionalTrailOrg } from "../harness/sweep";
 
 const ACCOUNTS = ["111111111111", "222222222222"];
 const REGIONS = ["us-east-1", "eu-west-1"];
 const STOPPED = { account: "222222222222", region: "eu-west-1" };
 const HUB_KEY = "ASIAE2ESWEEPHUBKEY01";
 const readerOf = (account: string): string => `arn:aws:iam::${account}:role/auditguard-reader`;
+const readerKey = (account: string): string => `AGE2EREADER${account}`;
 
 describe("e2e: an org-wide sweep through pulumi policy analyze --policy-pack-config (real CLI)", function () {
   this.timeout(180_000);
@@ -56,35 +58,16 @@ describe("e2e: an org-wide sweep through pulumi policy analyze --policy-pack-con
   });
 
   it("verifies 2 accounts × 2 regions through their reader roles: the stopped trail's (account, region) is the one mandatory violation", async () => {
-    const t = Math.floor(Date.now() / 1000);
-    for (const account of ACCOUNTS) {
-      fake.roles.set(readerOf(account), `AGE2EREADER${account}`);
-      for (const region of REGIONS) {
-        const arn = `arn:aws:cloudtrail:${region}:${account}:trail/regional`;
-        const stopped = account === STOPPED.account && region === STOPPED.region;
-        fake.trails.set(
-          arn,
-          stopped
-            ? { IsLogging: false, StopLoggingTime: t - 3600 }
-            : { IsLogging: true, StartLoggingTime: t - 86_400, LatestDeliveryTime: t - 300 },
-        );
-        fake.trailSetups.set(arn, { isMultiRegion: false });
-      }
-    }
-    for (const region of REGIONS) fake.recorders.set(`${region}/default`, { recording: true, lastStatus: "SUCCESS" });
+    seedRegionalTrailOrg(fake, { accounts: ACCOUNTS, regions: REGIONS, stopped: STOPPED, readerKey });
     const state = path.join(work, "sweep-state.json");
     fs.writeFileSync(state, JSON.stringify(new StateFile("org-sweep", "org-sweep").toJSON(), null, 2));
     const config = path.join(work, "sweep.json");
     fs.writeFileSync(
       config,
-      JSON.stringify({
-        "aws-cloudtrail-account-coverage": { enforcementLevel: "mandatory" },
-        "aws-config-account-coverage": { enforcementLevel: "mandatory" },
-        "auditguard-live-verification": {
-          awsAuditRole: "arn:aws:iam::{account}:role/auditguard-reader",
-          auditRoleSource: "ambient",
-          coverageTargets: [{ cloud: "aws", accounts: ACCOUNTS, regions: REGIONS }],
-        },
+      mandatoryAwsCoverageConfig({
+        awsAuditRole: "arn:aws:iam::{account}:role/auditguard-reader",
+        auditRoleSource: "ambient",
+        coverageTargets: [{ cloud: "aws", accounts: ACCOUNTS, regions: REGIONS }],
       }),
     );
     const r = await run(
@@ -107,10 +90,7 @@ describe("e2e: an org-wide sweep through pulumi policy analyze --policy-pack-con
     );
     assert.equal(events[0]?.enforcementLevel, "mandatory");
     assert.deepEqual(
-      fake
-        .calls("AssumeRole")
-        .map((x) => [x.body["RoleArn"], x.accessKeyId])
-        .sort(),
+      awsAssumedRoles(fake),
       ACCOUNTS.map((a) => [readerOf(a), HUB_KEY]),
     );
   });

@@ -187,6 +187,15 @@ export interface AnalyzeResult {
   notApplicable: NotApplicable[];
 }
 
+/** The diagnostics' policies and messages, for an assertion's message. */
+export function brief(result: AnalyzeResult): string {
+  return JSON.stringify(
+    result.diagnostics.map((d) => ({ p: d.policyName, m: d.message })),
+    null,
+    1,
+  );
+}
+
 export interface PolicyInfo {
   name: string;
   description: string;
