@@ -148,7 +148,6 @@ function awsStack(fake: FakeAws, trails: number, recorders: number, accounts = 1
       const region = regions[i % regions.length] ?? "us-east-1";
       const arn = `arn:aws:cloudtrail:${region}:${account}:trail/trail-${a}-${i}`;
       fake.trails.set(arn, { IsLogging: i % 10 !== 9, StartLoggingTime: Date.now() / 1000 - 600 });
-      fake.trailSetups.set(arn, { isMultiRegion: true }); // as declared: DescribeTrails agrees with the stack
       out.push(
         resource(
           "aws:cloudtrail/trail:Trail",
