@@ -379,6 +379,8 @@ interface DeclaredTrail {
   arn: string;
   home: string;
   multiRegion: boolean;
+  /** Declared (or read with `Trail.get`) as an organization trail: a member account's stack may hold it. */
+  organization: boolean;
   via: ResourceView;
 }
 
@@ -392,7 +394,13 @@ function declaredTrails(view: StackView): DeclaredTrail[] {
     if (!arn || [...UNKNOWN_SENTINELS].some((u) => arn.includes(u))) continue;
     const home = knownStr(field(r.props, "homeRegion")) ?? regionOfArn(arn);
     if (!home) continue;
-    out.push({ arn, home, multiRegion: bool(field(r.props, "isMultiRegionTrail")) === true, via: r });
+    out.push({
+      arn,
+      home,
+      multiRegion: bool(field(r.props, "isMultiRegionTrail")) === true,
+      organization: bool(field(r.props, "isOrganizationTrail")) === true,
+      via: r,
+    });
   }
   return out;
 }
@@ -428,12 +436,25 @@ function prefetchTrails(run: RunCall, p: Placement, declared: readonly DeclaredT
   if (!("failure" in list)) void run(list);
   for (const d of declared) {
     // Another account's trail answers GetEventSelectors only to its owner: not asked (see evaluateTrails).
-    const owner = accountOfArn(d.arn);
-    const calls = trailCalls(p, account, d.arn, d.home, account === undefined || owner === account, timeoutMs);
+    const calls = trailCalls(p, account, d.arn, d.home, mayBeOwn(p, d), timeoutMs);
     if ("failure" in calls.status) continue;
     void run(calls.status);
     if (calls.selectors && !("failure" in calls.selectors)) void run(calls.selectors);
   }
+}
+
+/**
+ * Whether the placement's credentials may own a declared trail, before the identity call answers: with the
+ * account known, exactly when the ARN names it; unknown, unless the trail is an organization trail (a member
+ * account's stack reads it with `Trail.get`; the management account's own stack, which could ask, asks after the
+ * identity call) or the provider's accounts (allowedAccountIds, the role it assumes) do not include the ARN's.
+ */
+function mayBeOwn(p: Placement, d: DeclaredTrail): boolean {
+  const owner = accountOfArn(d.arn);
+  if (p.target.account !== undefined) return owner === p.target.account;
+  if (d.organization) return false;
+  const hinted = p.target.expectedAccounts?.accounts;
+  return owner === undefined || hinted === undefined || hinted.includes(owner);
 }
 
 function trailListCall(

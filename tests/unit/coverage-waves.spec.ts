@@ -161,6 +161,32 @@ function awsStack(providerProps: PlainObject, declare: boolean): StackView {
   };
 }
 
+/** A member account's stack that reads a trail of another account with `Trail.get` (state as the provider reads it). */
+function memberStack(providerProps: PlainObject, arn: string, organization: boolean): StackView {
+  const prov = provider({ region: REGION, accessKey: "AKIAWAVESWAVES", secretKey: "waves-secret", ...providerProps });
+  const bucket = resource("aws:s3/bucketV2:BucketV2", "data", {}, { provider: prov });
+  const trail = resource(
+    TYPES.awsTrail,
+    "org",
+    {
+      name: "org-trail",
+      arn,
+      id: arn,
+      homeRegion: REGION,
+      isMultiRegionTrail: true,
+      isOrganizationTrail: organization,
+    },
+    { provider: prov },
+  );
+  return {
+    resources: [bucket, trail],
+    footprint: { aws: [bucket, trail], alicloud: [] },
+    deploys: { aws: true, alicloud: false },
+    dryRun: false,
+    fingerprint: `fp-waves-member-${JSON.stringify(providerProps)}-${arn}-${organization}`,
+  };
+}
+
 function planAll(view: StackView, kinds: readonly LiveKind<unknown>[]): PlannedCheck<unknown>[] {
   return kinds.flatMap((k) => k.plan(view, {}));
 }
@@ -231,6 +257,25 @@ describe("account coverage: dependent waves (issue 17)", () => {
     );
     assert.deepEqual(waves, [{ actions: ["DescribeTrails", "GetCallerIdentity"] }, { actions: ["GetTrailStatus"] }]);
     covered(outcomes);
+  });
+
+  it("a member account's stack declaring the organization trail (Trail.get) whose account only STS names: one wave, never its selectors", async () => {
+    const view = memberStack({}, ORG_ARN, true);
+    const { waves, outcomes } = await inWaves(
+      planAll(view, [awsTrailCoverageKind, awsTrailKind] as LiveKind<unknown>[]),
+      awsAnswer([listedTrail(ORG_ARN, true)]),
+    );
+    assert.deepEqual(waves, [{ actions: ["DescribeTrails", "GetCallerIdentity", "GetTrailStatus"] }]);
+    covered(outcomes);
+  });
+
+  it("a declared trail whose ARN names none of the provider's allowedAccountIds: its selectors are never asked", async () => {
+    const view = memberStack({ allowedAccountIds: [ACCOUNT, "111122223333"] }, ORG_ARN, false);
+    const { waves } = await inWaves(
+      planAll(view, [awsTrailCoverageKind] as LiveKind<unknown>[]),
+      awsAnswer([listedTrail(ORG_ARN, true)]),
+    );
+    assert.ok(!waves.some((w) => w.actions.includes("GetEventSelectors")), JSON.stringify(waves));
   });
 });
 
