@@ -717,26 +717,31 @@ async function evaluateRecorders(
       status: st.value.find((s) => s.name === r.name) ?? (st.value.length === 1 ? st.value[0] : undefined),
     }));
   const linked = l.value.filter((s): s is RecorderSummary & { servicePrincipal: string } => !!s.servicePrincipal);
-  // Only a PAID service-linked recorder records for the account: read its group and status by service principal.
+  // Only a PAID service-linked recorder of AWS resources records for the account: read its group and status by
+  // ARN (ServicePrincipal is "only supported for Amazon Web Services service principals": botocore
+  // config/2014-11-12). One with a `provider` records another cloud's (AZURE, GCP) resources: never read.
   const paid = await Promise.all(
     linked.map(async (s): Promise<{ e: RecorderEvidence; failure?: Composed }> => {
       const e: RecorderEvidence = {
         name: s.name,
         servicePrincipal: s.servicePrincipal,
+        ...(s.provider !== undefined ? { provider: s.provider } : {}),
         recordingScope: s.recordingScope,
         recordingGroup: undefined,
         status: undefined,
       };
-      if (s.recordingScope !== "PAID") return { e };
+      if (s.recordingScope !== "PAID" || s.provider !== undefined) return { e };
+      const selector = s.arn ? { arn: s.arn } : { servicePrincipal: s.servicePrincipal };
+      const id = s.arn || s.servicePrincipal;
       const dc = call(
         COVERAGE_ACTIONS.describeRecorders,
-        s.servicePrincipal,
-        (t) => (ctx, sig) => sdk().describeRecorders(ctx, t, s.servicePrincipal, timeoutMs, sig),
+        id,
+        (t) => (ctx, sig) => sdk().describeRecorders(ctx, t, selector, timeoutMs, sig),
       );
       const sc = call(
         COVERAGE_ACTIONS.recorderStatus,
-        s.servicePrincipal,
-        (t) => (ctx, sig) => sdk().describeRecorderStatuses(ctx, t, s.servicePrincipal, timeoutMs, sig),
+        id,
+        (t) => (ctx, sig) => sdk().describeRecorderStatuses(ctx, t, selector, timeoutMs, sig),
       );
       const [rd, rs] = await Promise.all([run(dc), run(sc)]);
       if (!rd.ok) return { e, failure: failed(rd.failure, dc.spec) };
