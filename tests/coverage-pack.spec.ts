@@ -748,6 +748,27 @@ describe("Alibaba Cloud account coverage over the Analyzer protocol", function (
     assert.match(c[0]?.message ?? "", new RegExp(`account ${ALI_ACCOUNT} .*Cloud Config is not enabled`));
   });
 
+  it("a declared recorder of another account (id X) read with credentials of account Y, Cloud Config not enabled: Y is not covered, X's check is undetermined", async () => {
+    ali.recorder = undefined;
+    const p = provider("cn-hangzhou", "LTAI5tCOVERAGEKEY09");
+    const result = await h().analyzeStack([
+      ...appStack([p]),
+      aliRecorder("other-account", { provider: p, props: { id: "9999888877776666" } }),
+    ]);
+    const c = of(result, ALI_CONFIG_COVERAGE);
+    assert.equal(c.length, 1, brief(result));
+    assert.match(c[0]?.message ?? "", new RegExp(`account ${ALI_ACCOUNT} .*Cloud Config is not enabled`));
+    const live = of(result, LIVE);
+    assert.ok(
+      live.every((d) => !/account coverage/.test(d.message)),
+      `coverage is not undetermined: ${brief(result)}`,
+    );
+    assert.ok(
+      live.some((d) => /called as 1234567890123456; the recorder belongs to 9999888877776666/.test(d.message)),
+      brief(result),
+    );
+  });
+
   it("delivery health, one destination at a time: an unavailable OSS bucket (its only destination) does not cover", async () => {
     trail("oss-only", { HomeRegion: "cn-hangzhou" });
     Object.assign(ali.trails.get("oss-only") ?? {}, { OssBucketStatus: false });

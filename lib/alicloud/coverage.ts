@@ -486,11 +486,15 @@ export const aliConfigCoverageKind: LiveKind<CoverageFacts> = {
         seen.add(key);
         const placement = { ...p, region: site.region };
         // The call needs no account (it answers for the caller's): keyed by the account where it is known, the
-        // one the stack's own recorder names, so that the per-resource check shares it.
+        // one the stack's own recorder names, so that the per-resource check shares it. That check believes "not
+        // enabled" only from the recorder's own account (wrong-account otherwise): the declared id is a guess
+        // until the identity call answers, so a wrong-account answer is asked again, keyed by the credentials.
         const known = p.sts.account ?? declared.get(placementKey(p));
         const callId = known ? `account ${known}` : "account recorder";
         const call = (account: string | undefined): Call<AliRecorder | AliNotFound> | { failure: string } =>
           recorderCall(placement, endpoint, account, callId, probe, timeoutMs);
+        const own = (account: string): Call<AliRecorder | AliNotFound> | { failure: string } =>
+          recorderCall(placement, endpoint, account, "account of the credentials", probe, timeoutMs);
         return [
           aliCoverageCheck(
             CONFIG_KIND,
@@ -501,7 +505,7 @@ export const aliConfigCoverageKind: LiveKind<CoverageFacts> = {
               const c = call(p.sts.account);
               if (!("failure" in c)) void run(c);
             },
-            (run, account) => evaluateRecorder(run, placement, call(account), account, o),
+            (run, account) => evaluateRecorder(run, placement, call(account), own(account), account, o),
           ),
         ];
       },
@@ -569,16 +573,25 @@ function recorderCallOf(
 async function evaluateRecorder(
   run: RunCall,
   p: Placement,
-  c: Call<AliRecorder | AliNotFound> | { failure: string },
+  shared: Call<AliRecorder | AliNotFound> | { failure: string },
+  /** The same read keyed by the credentials alone: never carries the per-resource check's account condition. */
+  own: Call<AliRecorder | AliNotFound> | { failure: string },
   account: string,
   rules: { pendingGraceMinutes: number; requiredResourceTypes: readonly string[] },
 ): Promise<Composed> {
+  let c = shared;
   if ("failure" in c)
     return failed(
       { reason: "bad-target", detail: c.failure },
       spec(ALI_COVERAGE_ACTIONS.recorder, p.region, account, "account recorder"),
     );
-  const rec = await run(c);
+  let rec = await run(c);
+  // Shared with the check of a declared recorder of another account: its "not enabled" was not believed there,
+  // but it is this account's answer.
+  if (!rec.ok && rec.failure.reason === "wrong-account" && !("failure" in own)) {
+    c = own;
+    rec = await run(c);
+  }
   if (!rec.ok) return failed(rec.failure, c.spec);
   const now = Date.now();
   // The API gives no timestamp: a transitional state is timed from when this machine first saw it.
