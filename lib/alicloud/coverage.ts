@@ -25,7 +25,7 @@ import { type CallSpec, failure, type FailureReason, type Outcome, success } fro
 import type { Call, LiveKind, PlannedCheck, RoundContext, RunCall } from "../live/round";
 import { ofType, type ResourceView, type StackView, TYPES } from "../stack";
 import { aliServiceHost } from "./endpoints";
-import { configSiteOption } from "./kinds";
+import { aliTrailStatusKey, configSiteOption } from "./kinds";
 import { aliRecorderCovers, aliTrailCovers, TRANSITIONAL, trailRegionsOf } from "./coverage-rules";
 import type { AliListedTrail, AliNotFound, AliRecorder, AliTrailStatus } from "./sdk";
 
@@ -201,7 +201,8 @@ function aliCall<T>(
   /** Undefined before the identity call answers (a call of the first wave): the credentials stand for it. */
   account: string | undefined,
   api: { action: string; permission: string },
-  id: string,
+  /** What the call reads: its round key's last part and, unless given apart, its spec's target. */
+  id: string | { key: string; target: string },
   attempt: (t: AliTarget) => Call<T>["attempt"],
   timeoutMs: number,
   rateRegion = region,
@@ -209,9 +210,10 @@ function aliCall<T>(
   const routed = aliResolveTarget(p.via, endpoint, undefined, p.audit);
   if (!routed.ok) return { failure: routed.why };
   const t = { ...routed.value, account };
+  const [key, target] = typeof id === "string" ? [id, id] : [id.key, id.target];
   return {
-    spec: spec(api, region, account, id, endpoint),
-    key: ["alicloud", api.action, endpoint.protocol, endpoint.host, t.credentialsId, id].join("|"),
+    spec: spec(api, region, account, target, endpoint),
+    key: ["alicloud", api.action, endpoint.protocol, endpoint.host, t.credentialsId, key].join("|"),
     rateKey: ["alicloud", account ?? t.credentialsId, rateRegion, api.action].join("|"),
     timeoutMs,
     attempt: attempt(t),
@@ -415,7 +417,7 @@ async function evaluateTrails(
           home,
           account,
           ALI_COVERAGE_ACTIONS.trailStatus,
-          trail.name,
+          { key: aliTrailStatusKey(trail.name, trail.isOrganizationTrail, home), target: trail.name },
           (t) => (ctx, signal) =>
             (require("./sdk") as Sdk).getTrailStatus(ctx, t, trail.name, trail.isOrganizationTrail, timeoutMs, signal),
           timeoutMs,

@@ -339,4 +339,25 @@ describe("Alibaba Cloud account coverage: dependent waves (issue 17)", () => {
     ]);
     covered(outcomes);
   });
+
+  it("a member's own trail and the organization trail of the same name: each status asked for its own IsOrganizationTrail", async () => {
+    const orgTrail: AliListedTrail = { ...aliTrail, isOrganizationTrail: true };
+    const statuses: string[] = [];
+    const { waves, outcomes } = await inWaves(
+      aliTrailCoverageKind.plan(aliStack(), { configSite: "china" }) as PlannedCheck<unknown>[],
+      (call) => {
+        if (call.spec.action === "DescribeTrails") return [aliTrail, orgTrail];
+        if (call.spec.action !== "GetTrailStatus") return aliAnswer(call);
+        // Only the organization trail logs (the member's own one is stopped): told apart by the call's key alone.
+        statuses.push(call.key);
+        return { found: true, isLogging: call.key.includes(",true,") } as AliTrailStatus;
+      },
+    );
+    assert.deepEqual(waves, [
+      { actions: ["DescribeTrails", "GetCallerIdentity"] },
+      { actions: ["GetTrailStatus", "GetTrailStatus"] },
+    ]);
+    assert.equal(new Set(statuses).size, 2);
+    covered(outcomes);
+  });
 });
