@@ -13,6 +13,7 @@ import {
   byIntent,
   type Composed,
   coverageCheck,
+  evaluatedOnce,
   failed,
   type GlobalTypesFacts,
   planCoverage,
@@ -809,7 +810,9 @@ function globalTypesCheck(
         group.map(async ({ p, intent }) => {
           if (intent)
             return { region: p.region, covered: true, global: intent.global && canRecordGlobalIamTypes(p.region) };
-          const r = await ctx.memo(regionMemoKey(CONFIG_KIND_ID, account, p), () => evaluate(run, p, account));
+          const r = await evaluatedOnce(ctx, regionMemoKey(CONFIG_KIND_ID, account, p), () =>
+            evaluate(run, p, account),
+          );
           if (!r.outcome.ok) return undefined;
           const f = r.outcome.value;
           return { region: p.region, covered: f.coveredBy !== undefined, global: f.recordsGlobalTypes === true };
