@@ -19,7 +19,7 @@ import type { Outcome } from "../lib/live/outcome";
 import { RoundContext } from "../lib/live/round";
 import type { PlainObject } from "../lib/plain";
 import type { ResourceView } from "../lib/stack";
-import { FakeAws } from "./fakes/aws";
+import { FAKE_ACCOUNT, FakeAws } from "./fakes/aws";
 
 const ACCOUNT = "123456789012";
 const KEY = "AKIACOVERAGEADAPTER1";
@@ -190,9 +190,26 @@ describe("coverage adapters (real SDK clients, loopback fake)", function () {
       own.map((r) => [r.name, r.servicePrincipal]),
       [["default", undefined]],
     );
-    const linked = value(await describeRecorders(ctx, target("config"), "securityhub.amazonaws.com", TIMEOUT, signal));
+    const linked = value(
+      await describeRecorders(
+        ctx,
+        target("config"),
+        { servicePrincipal: "securityhub.amazonaws.com" },
+        TIMEOUT,
+        signal,
+      ),
+    );
     assert.equal(linked[0]?.recordingScope, "PAID");
     assert.deepEqual(linked[0]?.recordingGroup?.["resourceTypes"], ["AWS::IAM::Role"]);
+    // By ARN, as the listing names it: the request carries Arn alone.
+    const arn = `arn:aws:config:eu-west-1:${FAKE_ACCOUNT}:config-recorder/AWSConfigurationRecorderForSecurityHub/abc`;
+    const byArn = value(await describeRecorders(ctx, target("config"), { arn }, TIMEOUT, signal));
+    assert.deepEqual(
+      byArn.map((r) => r.servicePrincipal),
+      ["securityhub.amazonaws.com"],
+    );
+    const sent = fake.calls("DescribeConfigurationRecorders").at(-1);
+    assert.deepEqual(sent?.body, { Arn: arn });
     // An empty region: no recorder, not an error.
     assert.deepEqual(
       value(await describeRecorders(ctx, target("config", "ap-south-1"), undefined, TIMEOUT, signal)),
@@ -212,6 +229,10 @@ describe("coverage adapters (real SDK clients, loopback fake)", function () {
     const all = value(await listRecorders(ctx, target("config"), TIMEOUT, signal));
     assert.deepEqual(all.map((r) => r.name).sort(), ["linked-0", "linked-1", "linked-2", "linked-3", "linked-4"]);
     assert.equal(all.find((r) => r.name === "linked-3")?.recordingScope, "PAID");
+    assert.deepEqual(
+      all.map((r) => r.provider),
+      [undefined, undefined, undefined, undefined, undefined],
+    );
     const pages = fake.calls("ListConfigurationRecorders");
     assert.equal(pages.length, 3);
     assert.deepEqual(

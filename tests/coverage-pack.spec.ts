@@ -302,8 +302,41 @@ describe("account coverage over the Analyzer protocol", function () {
       bucket("extra", appStack(["eu-west-1"]).providers[0] as ProviderRef),
     ]);
     assert.deepEqual(of(paid, CONFIG_COVERAGE), [], brief(paid));
-    const byPrincipal = fake.calls("DescribeConfigurationRecorderStatus").filter((r) => r.body["ServicePrincipal"]);
-    assert.equal(byPrincipal.length, 1);
+    // Read by the ARN the listing gave (ServicePrincipal is only for AWS principals: botocore config 2014-11-12).
+    const linkedArn = `arn:aws:config:eu-west-1:${ACCOUNT}:config-recorder/AWSConfigurationRecorderForSecurityHub/abc`;
+    for (const action of ["DescribeConfigurationRecorders", "DescribeConfigurationRecorderStatus"]) {
+      const selected = fake.calls(action).filter((r) => Object.keys(r.body).length > 0);
+      assert.deepEqual(
+        selected.map((r) => r.body),
+        [{ Arn: linkedArn }],
+        action,
+      );
+    }
+  });
+
+  it("a PAID service-linked recorder of another cloud's resources (provider AZURE): never covers, never read further", async () => {
+    trailIn(fake, "t", "eu-west-1");
+    recorderIn(fake, "eu-west-1", "AWSConfigurationRecorderForAzure");
+    fake.recorderSetups.set("eu-west-1/AWSConfigurationRecorderForAzure", {
+      servicePrincipal: "config-multicloud.amazonaws.com",
+      recordingScope: "PAID",
+      provider: "AZURE",
+    });
+    const result = await h().analyzeStack(appStack(["eu-west-1"]).resources);
+    const d = of(result, CONFIG_COVERAGE);
+    assert.equal(d.length, 1, brief(result));
+    assert.match(
+      d[0]?.message ?? "",
+      /service-linked recorder 'AWSConfigurationRecorderForAzure' records AZURE resources/,
+    );
+    assert.deepEqual(of(result, LIVE), [], brief(result));
+    for (const action of ["DescribeConfigurationRecorders", "DescribeConfigurationRecorderStatus"]) {
+      assert.deepEqual(
+        fake.calls(action).filter((r) => Object.keys(r.body).length > 0),
+        [],
+        action,
+      );
+    }
   });
 
   it("a stack creating its own recorder in preview: its region counts as covered by intent, no Config call there", async () => {
@@ -713,6 +746,27 @@ describe("Alibaba Cloud account coverage over the Analyzer protocol", function (
     const c = of(result, ALI_CONFIG_COVERAGE);
     assert.equal(c.length, 1, brief(result));
     assert.match(c[0]?.message ?? "", new RegExp(`account ${ALI_ACCOUNT} .*Cloud Config is not enabled`));
+  });
+
+  it("a declared recorder of another account (id X) read with credentials of account Y, Cloud Config not enabled: Y is not covered, X's check is undetermined", async () => {
+    ali.recorder = undefined;
+    const p = provider("cn-hangzhou", "LTAI5tCOVERAGEKEY09");
+    const result = await h().analyzeStack([
+      ...appStack([p]),
+      aliRecorder("other-account", { provider: p, props: { id: "9999888877776666" } }),
+    ]);
+    const c = of(result, ALI_CONFIG_COVERAGE);
+    assert.equal(c.length, 1, brief(result));
+    assert.match(c[0]?.message ?? "", new RegExp(`account ${ALI_ACCOUNT} .*Cloud Config is not enabled`));
+    const live = of(result, LIVE);
+    assert.ok(
+      live.every((d) => !/account coverage/.test(d.message)),
+      `coverage is not undetermined: ${brief(result)}`,
+    );
+    assert.ok(
+      live.some((d) => /called as 1234567890123456; the recorder belongs to 9999888877776666/.test(d.message)),
+      brief(result),
+    );
   });
 
   it("delivery health, one destination at a time: an unavailable OSS bucket (its only destination) does not cover", async () => {

@@ -25,7 +25,7 @@ import { type CallSpec, failure, type FailureReason, type Outcome, success } fro
 import type { Call, LiveKind, PlannedCheck, RoundContext, RunCall } from "../live/round";
 import { ofType, type ResourceView, type StackView, TYPES } from "../stack";
 import { aliServiceHost } from "./endpoints";
-import { configSiteOption } from "./kinds";
+import { aliTrailStatusKey, configSiteOption } from "./kinds";
 import { aliRecorderCovers, aliTrailCovers, TRANSITIONAL, trailRegionsOf } from "./coverage-rules";
 import type { AliListedTrail, AliNotFound, AliRecorder, AliTrailStatus } from "./sdk";
 
@@ -201,7 +201,8 @@ function aliCall<T>(
   /** Undefined before the identity call answers (a call of the first wave): the credentials stand for it. */
   account: string | undefined,
   api: { action: string; permission: string },
-  id: string,
+  /** What the call reads: its round key's last part and, unless given apart, its spec's target. */
+  id: string | { key: string; target: string },
   attempt: (t: AliTarget) => Call<T>["attempt"],
   timeoutMs: number,
   rateRegion = region,
@@ -209,9 +210,10 @@ function aliCall<T>(
   const routed = aliResolveTarget(p.via, endpoint, undefined, p.audit);
   if (!routed.ok) return { failure: routed.why };
   const t = { ...routed.value, account };
+  const [key, target] = typeof id === "string" ? [id, id] : [id.key, id.target];
   return {
-    spec: spec(api, region, account, id, endpoint),
-    key: ["alicloud", api.action, endpoint.protocol, endpoint.host, t.credentialsId, id].join("|"),
+    spec: spec(api, region, account, target, endpoint),
+    key: ["alicloud", api.action, endpoint.protocol, endpoint.host, t.credentialsId, key].join("|"),
     rateKey: ["alicloud", account ?? t.credentialsId, rateRegion, api.action].join("|"),
     timeoutMs,
     attempt: attempt(t),
@@ -415,7 +417,7 @@ async function evaluateTrails(
           home,
           account,
           ALI_COVERAGE_ACTIONS.trailStatus,
-          trail.name,
+          { key: aliTrailStatusKey(trail.name, trail.isOrganizationTrail, home), target: trail.name },
           (t) => (ctx, signal) =>
             (require("./sdk") as Sdk).getTrailStatus(ctx, t, trail.name, trail.isOrganizationTrail, timeoutMs, signal),
           timeoutMs,
@@ -486,11 +488,15 @@ export const aliConfigCoverageKind: LiveKind<CoverageFacts> = {
         seen.add(key);
         const placement = { ...p, region: site.region };
         // The call needs no account (it answers for the caller's): keyed by the account where it is known, the
-        // one the stack's own recorder names, so that the per-resource check shares it.
+        // one the stack's own recorder names, so that the per-resource check shares it. That check believes "not
+        // enabled" only from the recorder's own account (wrong-account otherwise): the declared id is a guess
+        // until the identity call answers, so a wrong-account answer is asked again, keyed by the credentials.
         const known = p.sts.account ?? declared.get(placementKey(p));
         const callId = known ? `account ${known}` : "account recorder";
         const call = (account: string | undefined): Call<AliRecorder | AliNotFound> | { failure: string } =>
           recorderCall(placement, endpoint, account, callId, probe, timeoutMs);
+        const own = (account: string): Call<AliRecorder | AliNotFound> | { failure: string } =>
+          recorderCall(placement, endpoint, account, "account of the credentials", probe, timeoutMs);
         return [
           aliCoverageCheck(
             CONFIG_KIND,
@@ -501,7 +507,7 @@ export const aliConfigCoverageKind: LiveKind<CoverageFacts> = {
               const c = call(p.sts.account);
               if (!("failure" in c)) void run(c);
             },
-            (run, account) => evaluateRecorder(run, placement, call(account), account, o),
+            (run, account) => evaluateRecorder(run, placement, call(account), own(account), account, o),
           ),
         ];
       },
@@ -569,16 +575,25 @@ function recorderCallOf(
 async function evaluateRecorder(
   run: RunCall,
   p: Placement,
-  c: Call<AliRecorder | AliNotFound> | { failure: string },
+  shared: Call<AliRecorder | AliNotFound> | { failure: string },
+  /** The same read keyed by the credentials alone: never carries the per-resource check's account condition. */
+  own: Call<AliRecorder | AliNotFound> | { failure: string },
   account: string,
   rules: { pendingGraceMinutes: number; requiredResourceTypes: readonly string[] },
 ): Promise<Composed> {
+  let c = shared;
   if ("failure" in c)
     return failed(
       { reason: "bad-target", detail: c.failure },
       spec(ALI_COVERAGE_ACTIONS.recorder, p.region, account, "account recorder"),
     );
-  const rec = await run(c);
+  let rec = await run(c);
+  // Shared with the check of a declared recorder of another account: its "not enabled" was not believed there,
+  // but it is this account's answer.
+  if (!rec.ok && rec.failure.reason === "wrong-account" && !("failure" in own)) {
+    c = own;
+    rec = await run(c);
+  }
   if (!rec.ok) return failed(rec.failure, c.spec);
   const now = Date.now();
   // The API gives no timestamp: a transitional state is timed from when this machine first saw it.

@@ -115,6 +115,15 @@ export const aliRecorderKind: LiveKind<AliRecorder | AliNotFound> = {
   },
 };
 
+/**
+ * The round key of a trail's GetTrailStatus: the call sends IsOrganizationTrail, and a member's own trail and the
+ * organization trail (listed with IncludeOrganizationTrail=true) may share a name; the home region too, for an
+ * endpoint override that serves every region from one host.
+ */
+export function aliTrailStatusKey(name: string, organizationTrail: boolean, home: string): string {
+  return JSON.stringify(["trail", name, organizationTrail, home]);
+}
+
 export const aliTrailKind: LiveKind<AliTrailStatus | AliNotFound> = {
   id: "alicloud-actiontrail-trail",
   label: "ActionTrail trail",
@@ -154,7 +163,7 @@ export const aliTrailKind: LiveKind<AliTrailStatus | AliNotFound> = {
           aliServiceHost("actiontrail", region),
           region,
           undefined,
-          name,
+          { key: aliTrailStatusKey(name, org, region), target: name },
           timeoutMs,
           async (sdk, ctx, t, signal) => {
             const s = await sdk.getTrailStatus(ctx, t, name, org, timeoutMs, signal);
@@ -176,7 +185,8 @@ function planAli<T>(
   defaultHost: string,
   region: string | undefined,
   apiRegion: string | undefined,
-  id: string,
+  /** What the call reads: its round key's last part and, unless given apart, its spec's target. */
+  id: string | { key: string; target: string },
   timeoutMs: number,
   call: (sdk: Sdk, ctx: RoundContext, target: AliTarget, signal: AbortSignal) => Promise<Outcome<T>>,
   /** The account the call acts on where the resource tells it (a recorder's id). */
@@ -188,7 +198,7 @@ function planAli<T>(
     region,
     ...(apiRegion ? { apiRegion } : {}),
     account: undefined,
-    target: id,
+    target: typeof id === "string" ? id : id.target,
   };
   const override = endpointOverride(r, service);
   // An endpoint override not known until the update: the call must not go to the default host instead.
@@ -214,7 +224,14 @@ function planAli<T>(
     {
       urn: r.urn,
       spec,
-      key: ["alicloud", api.action, endpoint.protocol, endpoint.host, t.credentialsId, id].join("|"),
+      key: [
+        "alicloud",
+        api.action,
+        endpoint.protocol,
+        endpoint.host,
+        t.credentialsId,
+        typeof id === "string" ? id : id.key,
+      ].join("|"),
       // Limits are per account, region and action: Config's central region, else the trail's home region.
       rateKey: ["alicloud", t.account ?? t.credentialsId, apiRegion ?? region ?? endpoint.host, api.action].join("|"),
       timeoutMs,

@@ -17,7 +17,7 @@ interface Modules {
   dara: typeof Dara;
 }
 let loaded: Modules | undefined;
-/** Loaded on first use and kept: a require() of a package name resolves it again on every call. */
+/** Loaded on first use (a stack with nothing to check never loads them), then kept in one object. */
 export function modules(): Modules {
   loaded ??= {
     core: require("@alicloud/openapi-core") as typeof OpenApiCore,

@@ -34,6 +34,11 @@ export interface RecorderEvidence {
   name: string;
   /** Undefined for the customer-managed recorder. */
   servicePrincipal: string | undefined;
+  /**
+   * A service-linked recorder's third-party cloud (ListConfigurationRecorders' `provider`: AZURE, GCP): it records
+   * that cloud's resources, never an AWS Region's.
+   */
+  provider?: string;
   recordingScope: string | undefined;
   recordingGroup: PlainObject | undefined;
   status: RecorderStatus | undefined;
@@ -141,6 +146,9 @@ function recordingNow(
   const label = e.servicePrincipal
     ? `service-linked recorder '${e.name}' (${e.servicePrincipal}, ${e.recordingScope ?? "scope unknown"})`
     : `recorder '${e.name}'`;
+  if (e.provider !== undefined) {
+    return { recording: false, why: `service-linked recorder '${e.name}' records ${e.provider} resources` };
+  }
   if (e.servicePrincipal && e.recordingScope !== "PAID") {
     return {
       recording: false,

@@ -13,6 +13,7 @@ import {
   byIntent,
   type Composed,
   coverageCheck,
+  evaluatedOnce,
   failed,
   type GlobalTypesFacts,
   planCoverage,
@@ -379,6 +380,8 @@ interface DeclaredTrail {
   arn: string;
   home: string;
   multiRegion: boolean;
+  /** Declared (or read with `Trail.get`) as an organization trail: a member account's stack may hold it. */
+  organization: boolean;
   via: ResourceView;
 }
 
@@ -392,7 +395,13 @@ function declaredTrails(view: StackView): DeclaredTrail[] {
     if (!arn || [...UNKNOWN_SENTINELS].some((u) => arn.includes(u))) continue;
     const home = knownStr(field(r.props, "homeRegion")) ?? regionOfArn(arn);
     if (!home) continue;
-    out.push({ arn, home, multiRegion: bool(field(r.props, "isMultiRegionTrail")) === true, via: r });
+    out.push({
+      arn,
+      home,
+      multiRegion: bool(field(r.props, "isMultiRegionTrail")) === true,
+      organization: bool(field(r.props, "isOrganizationTrail")) === true,
+      via: r,
+    });
   }
   return out;
 }
@@ -428,12 +437,25 @@ function prefetchTrails(run: RunCall, p: Placement, declared: readonly DeclaredT
   if (!("failure" in list)) void run(list);
   for (const d of declared) {
     // Another account's trail answers GetEventSelectors only to its owner: not asked (see evaluateTrails).
-    const owner = accountOfArn(d.arn);
-    const calls = trailCalls(p, account, d.arn, d.home, account === undefined || owner === account, timeoutMs);
+    const calls = trailCalls(p, account, d.arn, d.home, mayBeOwn(p, d), timeoutMs);
     if ("failure" in calls.status) continue;
     void run(calls.status);
     if (calls.selectors && !("failure" in calls.selectors)) void run(calls.selectors);
   }
+}
+
+/**
+ * Whether the placement's credentials may own a declared trail, before the identity call answers: with the
+ * account known, exactly when the ARN names it; unknown, unless the trail is an organization trail (a member
+ * account's stack reads it with `Trail.get`; the management account's own stack, which could ask, asks after the
+ * identity call) or the provider's accounts (allowedAccountIds, the role it assumes) do not include the ARN's.
+ */
+function mayBeOwn(p: Placement, d: DeclaredTrail): boolean {
+  const owner = accountOfArn(d.arn);
+  if (p.target.account !== undefined) return owner === p.target.account;
+  if (d.organization) return false;
+  const hinted = p.target.expectedAccounts?.accounts;
+  return owner === undefined || hinted === undefined || hinted.includes(owner);
 }
 
 function trailListCall(
@@ -696,26 +718,31 @@ async function evaluateRecorders(
       status: st.value.find((s) => s.name === r.name) ?? (st.value.length === 1 ? st.value[0] : undefined),
     }));
   const linked = l.value.filter((s): s is RecorderSummary & { servicePrincipal: string } => !!s.servicePrincipal);
-  // Only a PAID service-linked recorder records for the account: read its group and status by service principal.
+  // Only a PAID service-linked recorder of AWS resources records for the account: read its group and status by
+  // ARN (ServicePrincipal is "only supported for Amazon Web Services service principals": botocore
+  // config/2014-11-12). One with a `provider` records another cloud's (AZURE, GCP) resources: never read.
   const paid = await Promise.all(
     linked.map(async (s): Promise<{ e: RecorderEvidence; failure?: Composed }> => {
       const e: RecorderEvidence = {
         name: s.name,
         servicePrincipal: s.servicePrincipal,
+        ...(s.provider !== undefined ? { provider: s.provider } : {}),
         recordingScope: s.recordingScope,
         recordingGroup: undefined,
         status: undefined,
       };
-      if (s.recordingScope !== "PAID") return { e };
+      if (s.recordingScope !== "PAID" || s.provider !== undefined) return { e };
+      const selector = s.arn ? { arn: s.arn } : { servicePrincipal: s.servicePrincipal };
+      const id = s.arn || s.servicePrincipal;
       const dc = call(
         COVERAGE_ACTIONS.describeRecorders,
-        s.servicePrincipal,
-        (t) => (ctx, sig) => sdk().describeRecorders(ctx, t, s.servicePrincipal, timeoutMs, sig),
+        id,
+        (t) => (ctx, sig) => sdk().describeRecorders(ctx, t, selector, timeoutMs, sig),
       );
       const sc = call(
         COVERAGE_ACTIONS.recorderStatus,
-        s.servicePrincipal,
-        (t) => (ctx, sig) => sdk().describeRecorderStatuses(ctx, t, s.servicePrincipal, timeoutMs, sig),
+        id,
+        (t) => (ctx, sig) => sdk().describeRecorderStatuses(ctx, t, selector, timeoutMs, sig),
       );
       const [rd, rs] = await Promise.all([run(dc), run(sc)]);
       if (!rd.ok) return { e, failure: failed(rd.failure, dc.spec) };
@@ -783,7 +810,9 @@ function globalTypesCheck(
         group.map(async ({ p, intent }) => {
           if (intent)
             return { region: p.region, covered: true, global: intent.global && canRecordGlobalIamTypes(p.region) };
-          const r = await ctx.memo(regionMemoKey(CONFIG_KIND_ID, account, p), () => evaluate(run, p, account));
+          const r = await evaluatedOnce(ctx, regionMemoKey(CONFIG_KIND_ID, account, p), () =>
+            evaluate(run, p, account),
+          );
           if (!r.outcome.ok) return undefined;
           const f = r.outcome.value;
           return { region: p.region, covered: f.coveredBy !== undefined, global: f.recordsGlobalTypes === true };

@@ -246,10 +246,25 @@ export interface DescribedRecorder {
 
 /** A recorder as ListConfigurationRecorders summarises it. */
 export interface RecorderSummary {
+  /** Required by the model (botocore config/2014-11-12 ConfigurationRecorderSummary); "" if a reply lacks it. */
   arn: string;
   name: string;
   servicePrincipal: string | undefined;
   recordingScope: string | undefined;
+  /** A third-party cloud (AZURE, GCP) whose resources a service-linked recorder records. */
+  provider: string | undefined;
+}
+
+/**
+ * Which recorder a Describe… call reads: none, the customer-managed one; else a service-linked one by ARN (both
+ * requests accept `Arn` for any recorder, while `ServicePrincipal` is "only supported for Amazon Web Services
+ * service principals": botocore config/2014-11-12), or by service principal when the listing gave no ARN.
+ */
+export type RecorderSelector = { arn: string } | { servicePrincipal: string } | undefined;
+
+function selectorParams(selector: RecorderSelector): { Arn?: string; ServicePrincipal?: string } {
+  if (selector === undefined) return {};
+  return "arn" in selector ? { Arn: selector.arn } : { ServicePrincipal: selector.servicePrincipal };
 }
 
 /** Every trail that applies to the target's region, its shadow and organization trails included. */
@@ -347,14 +362,14 @@ export async function getEventSelectors(
 export async function describeRecorders(
   ctx: RoundContext,
   target: AwsTarget,
-  servicePrincipal: string | undefined,
+  selector: RecorderSelector,
   timeoutMs: number,
   signal: AbortSignal,
 ): Promise<Outcome<DescribedRecorder[]>> {
   try {
     const { config } = sdk();
     const out = await configClient(ctx, target, timeoutMs).send(
-      new config.DescribeConfigurationRecordersCommand(servicePrincipal ? { ServicePrincipal: servicePrincipal } : {}),
+      new config.DescribeConfigurationRecordersCommand(selectorParams(selector)),
       { abortSignal: signal },
     );
     const list: unknown = out.ConfigurationRecorders;
@@ -380,16 +395,14 @@ export async function describeRecorders(
 export async function describeRecorderStatuses(
   ctx: RoundContext,
   target: AwsTarget,
-  servicePrincipal: string | undefined,
+  selector: RecorderSelector,
   timeoutMs: number,
   signal: AbortSignal,
 ): Promise<Outcome<RecorderStatus[]>> {
   try {
     const { config } = sdk();
     const out = await configClient(ctx, target, timeoutMs).send(
-      new config.DescribeConfigurationRecorderStatusCommand(
-        servicePrincipal ? { ServicePrincipal: servicePrincipal } : {},
-      ),
+      new config.DescribeConfigurationRecorderStatusCommand(selectorParams(selector)),
       { abortSignal: signal },
     );
     const list: unknown = out.ConfigurationRecordersStatus;
@@ -447,6 +460,7 @@ export async function listRecorders(
           name: optionalString(r["name"]) ?? "",
           servicePrincipal: optionalString(r["servicePrincipal"]),
           recordingScope: optionalString(r["recordingScope"])?.toUpperCase(),
+          provider: optionalString(r["provider"]),
         });
       }
       const next = optionalString(out.NextToken);

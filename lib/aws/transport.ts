@@ -30,8 +30,8 @@ interface SdkModules {
 let sdkModules: SdkModules | undefined;
 
 /**
- * The SDK modules, loaded on first use. Kept once loaded: every call asks for them, and a require() of a
- * package name resolves it again each time (a package.json lookup up the tree), about 0.2 ms a call.
+ * The SDK modules, loaded on first use (a stack with nothing to check never loads them), then kept in one object
+ * (a repeated require() is cheap, Node caching it by parent path and request: about 0.3 µs on Node 20).
  */
 export function sdk(): SdkModules {
   if (sdkModules) return sdkModules;

@@ -6,6 +6,7 @@
 
 import type { Finding } from "../policy-kit";
 import type { StackView } from "../stack";
+import { sharedSuccess } from "./memo";
 import { type CallSpec, type CheckFailure, failure, type FailureReason, type Outcome, success } from "./outcome";
 import {
   type Call,
@@ -187,8 +188,8 @@ export interface CoverageCheck {
 /**
  * One check per placement. The identity call (when the provider's settings do not name the account) goes
  * out with the calls that need no account; the account's region is then evaluated once, whichever credential
- * set gets there first (a per-round memo keyed by account, region and endpoint), and every entry for it
- * carries the same facts. Two credential sets of one account whose account only STS names each send their
+ * set gets there first (a per-round memo keyed by account, region and endpoint, evaluatedOnce: a failed
+ * evaluation is made again by the next credential set), and every entry for it carries the same facts. Two credential sets of one account whose account only STS names each send their
  * own first wave (the account is not known before it answers); everything after it is made once.
  */
 export function coverageCheck(c: CoverageCheck): ComposedCheck<CoverageFacts> {
@@ -206,13 +207,22 @@ export function coverageCheck(c: CoverageCheck): ComposedCheck<CoverageFacts> {
         account = who.value.account;
       }
       const known = account;
-      const result = await ctx.memo(c.memoKey(known), () => {
+      const result = await evaluatedOnce(ctx, c.memoKey(known), () => {
         if (c.account !== undefined) c.prefetch(run);
         return c.evaluate(run, ctx, known);
       });
       return { outcome: result.outcome, spec: result.spec ?? { ...c.base, account: known } };
     },
   };
+}
+
+/**
+ * The round's evaluation of one account's region under `key`, shared once it succeeds: a failed one (a permission
+ * the first credential set lacks) is made again by the next credential set of the account, whose calls are its
+ * own; a successful one is never repeated.
+ */
+export function evaluatedOnce(ctx: RoundContext, key: string, evaluate: () => Promise<Composed>): Promise<Composed> {
+  return sharedSuccess(ctx, key, evaluate, (r) => r.outcome.ok);
 }
 
 // ---- planning ------------------------------------------------------------------------------------------

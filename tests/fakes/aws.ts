@@ -45,6 +45,8 @@ export interface RecorderSetup {
   /** Set for a service-linked recorder. */
   servicePrincipal?: string;
   recordingScope?: "INTERNAL" | "PAID";
+  /** A service-linked recorder of a third-party cloud's resources (ConfigurationRecorderSummary `provider`). */
+  provider?: "AZURE" | "GCP";
 }
 
 export const FAKE_ACCOUNT = "123456789012";
@@ -237,17 +239,28 @@ export class FakeAws extends LoopbackFake<AwsRequest, Fault> {
     return out;
   }
 
-  /** Without a selector, only the customer-managed recorder; with ServicePrincipal, that service's. */
+  private recorderArn(r: AwsRequest, name: string): string {
+    return `arn:aws:config:${r.region}:${this.accountOf(r)}:config-recorder/${name}/abc`;
+  }
+
+  /**
+   * Without a selector, only the customer-managed recorder; with Arn, that recorder; with ServicePrincipal, that
+   * AWS service's ("only supported for Amazon Web Services service principals. For third-party service-linked
+   * configuration recorders, use Arn instead": botocore config/2014-11-12), so never a third-party recorder.
+   */
   private selectRecorders(r: AwsRequest): { name: string; state: RecorderState; setup: RecorderSetup }[] {
+    const arn = r.body["Arn"];
     const principal = r.body["ServicePrincipal"];
-    return this.recordersIn(r.region).filter((x) =>
-      typeof principal === "string" ? x.setup.servicePrincipal === principal : !x.setup.servicePrincipal,
-    );
+    return this.recordersIn(r.region).filter((x) => {
+      if (typeof arn === "string") return this.recorderArn(r, x.name) === arn;
+      if (typeof principal === "string") return x.setup.servicePrincipal === principal && !x.setup.provider;
+      return !x.setup.servicePrincipal;
+    });
   }
 
   private describeRecorders(r: AwsRequest, res: http.ServerResponse): void {
     const list = this.selectRecorders(r).map((x) => ({
-      arn: `arn:aws:config:${r.region}:${this.accountOf(r)}:config-recorder/${x.name}/abc`,
+      arn: this.recorderArn(r, x.name),
       name: x.name,
       roleARN: `arn:aws:iam::${this.accountOf(r)}:role/config`,
       recordingGroup: x.setup.recordingGroup ?? {
@@ -267,10 +280,11 @@ export class FakeAws extends LoopbackFake<AwsRequest, Fault> {
 
   private listRecorders(r: AwsRequest, res: http.ServerResponse): void {
     const list = this.recordersIn(r.region).map((x) => ({
-      arn: `arn:aws:config:${r.region}:${this.accountOf(r)}:config-recorder/${x.name}/abc`,
+      arn: this.recorderArn(r, x.name),
       name: x.name,
       ...(x.setup.servicePrincipal ? { servicePrincipal: x.setup.servicePrincipal } : {}),
       recordingScope: x.setup.servicePrincipal ? (x.setup.recordingScope ?? "INTERNAL") : "PAID",
+      ...(x.setup.provider ? { provider: x.setup.provider } : {}),
     }));
     // Pages of at most MaxResults (and of `recorderPageSize`), continued by an opaque NextToken, as the API does.
     const size = Math.min(Number(r.body["MaxResults"] ?? 20) || 20, this.recorderPageSize);
@@ -343,7 +357,7 @@ export class FakeAws extends LoopbackFake<AwsRequest, Fault> {
     if (!Array.isArray(names) || names.length === 0) {
       const list = this.selectRecorders(r).map((x) => ({
         name: x.name,
-        arn: `arn:aws:config:${r.region}:${this.accountOf(r)}:config-recorder/${x.name}/abc`,
+        arn: this.recorderArn(r, x.name),
         ...(x.setup.servicePrincipal ? { servicePrincipal: x.setup.servicePrincipal } : {}),
         ...x.state,
       }));

@@ -16,7 +16,7 @@ import type {
   TrailStatus,
 } from "../../lib/aws/sdk";
 import type { CoverageFacts } from "../../lib/live/coverage";
-import type { Outcome } from "../../lib/live/outcome";
+import type { CheckFailure, Outcome } from "../../lib/live/outcome";
 import { type Call, type LiveKind, type PlannedCheck, RoundContext } from "../../lib/live/round";
 import type { PlainObject } from "../../lib/plain";
 import type { ResourceView, StackView } from "../../lib/stack";
@@ -27,6 +27,11 @@ const ORG_ACCOUNT = "999988887777";
 const REGION = "us-east-1";
 const OWN_ARN = `arn:aws:cloudtrail:${REGION}:${ACCOUNT}:trail/audit`;
 const ORG_ARN = `arn:aws:cloudtrail:${REGION}:${ORG_ACCOUNT}:trail/org-trail`;
+
+/** An answer that is a failed call (the fake round releases it as the call's failure). */
+class Refused {
+  constructor(readonly failure: CheckFailure) {}
+}
 
 interface Wave {
   /** The actions asked in this wave, sorted. */
@@ -71,7 +76,10 @@ async function inWaves(
       const wave = held;
       held = [];
       waves.push({ actions: wave.map((h) => h.call.spec.action).sort() });
-      for (const h of wave) h.release({ ok: true, value: answer(h.call) });
+      for (const h of wave) {
+        const value = answer(h.call);
+        h.release(value instanceof Refused ? { ok: false, failure: value.failure } : { ok: true, value });
+      }
     }
     assert.ok(finished, "every check ended once nothing more was asked");
     return { waves, outcomes: await done };
@@ -161,6 +169,32 @@ function awsStack(providerProps: PlainObject, declare: boolean): StackView {
   };
 }
 
+/** A member account's stack that reads a trail of another account with `Trail.get` (state as the provider reads it). */
+function memberStack(providerProps: PlainObject, arn: string, organization: boolean): StackView {
+  const prov = provider({ region: REGION, accessKey: "AKIAWAVESWAVES", secretKey: "waves-secret", ...providerProps });
+  const bucket = resource("aws:s3/bucketV2:BucketV2", "data", {}, { provider: prov });
+  const trail = resource(
+    TYPES.awsTrail,
+    "org",
+    {
+      name: "org-trail",
+      arn,
+      id: arn,
+      homeRegion: REGION,
+      isMultiRegionTrail: true,
+      isOrganizationTrail: organization,
+    },
+    { provider: prov },
+  );
+  return {
+    resources: [bucket, trail],
+    footprint: { aws: [bucket, trail], alicloud: [] },
+    deploys: { aws: true, alicloud: false },
+    dryRun: false,
+    fingerprint: `fp-waves-member-${JSON.stringify(providerProps)}-${arn}-${organization}`,
+  };
+}
+
 function planAll(view: StackView, kinds: readonly LiveKind<unknown>[]): PlannedCheck<unknown>[] {
   return kinds.flatMap((k) => k.plan(view, {}));
 }
@@ -232,6 +266,61 @@ describe("account coverage: dependent waves (issue 17)", () => {
     assert.deepEqual(waves, [{ actions: ["DescribeTrails", "GetCallerIdentity"] }, { actions: ["GetTrailStatus"] }]);
     covered(outcomes);
   });
+
+  it("two credential sets of one account: one evaluation when it succeeds; the first denied DescribeTrails, the second makes its own, not the first's failure", async () => {
+    const provs = ["AKIAWAVESFIRST", "AKIAWAVESSECOND"].map((key) =>
+      provider({ region: REGION, accessKey: key, secretKey: "waves-secret" }),
+    );
+    const buckets = provs.map((prov, i) => resource("aws:s3/bucketV2:BucketV2", `data-${i}`, {}, { provider: prov }));
+    const view: StackView = {
+      resources: buckets,
+      footprint: { aws: buckets, alicloud: [] },
+      deploys: { aws: true, alicloud: false },
+      dryRun: false,
+      fingerprint: "fp-waves-two-credential-sets",
+    };
+    const ok = awsAnswer([listedTrail(OWN_ARN, false)]);
+    // Both can read: one evaluation for the account's region, its trail's status and selectors asked once.
+    const shared = await inWaves(planAll(view, [awsTrailCoverageKind] as LiveKind<unknown>[]), ok);
+    assert.deepEqual(shared.waves[1], { actions: ["GetEventSelectors", "GetTrailStatus"] });
+    covered(shared.outcomes);
+    const listings: string[] = [];
+    const { waves, outcomes } = await inWaves(planAll(view, [awsTrailCoverageKind] as LiveKind<unknown>[]), (call) => {
+      if (call.spec.action !== "DescribeTrails") return ok(call);
+      listings.push(call.key);
+      return listings.length === 1
+        ? new Refused({ reason: "access-denied", detail: "not authorized to perform cloudtrail:DescribeTrails" })
+        : ok(call);
+    });
+    assert.equal(outcomes.length, 2);
+    const failed = outcomes.filter((o) => !o.ok);
+    assert.equal(failed.length, 1, JSON.stringify(outcomes));
+    assert.equal(failed[0]?.ok === false ? failed[0].failure.reason : undefined, "access-denied");
+    covered(outcomes.filter((o) => o.ok));
+    // Each credential set listed once; the successful evaluation's calls were made once.
+    assert.equal(new Set(listings).size, 2);
+    assert.equal(listings.length, 2);
+    assert.deepEqual(waves[1], { actions: ["GetEventSelectors", "GetTrailStatus"] });
+  });
+
+  it("a member account's stack declaring the organization trail (Trail.get) whose account only STS names: one wave, never its selectors", async () => {
+    const view = memberStack({}, ORG_ARN, true);
+    const { waves, outcomes } = await inWaves(
+      planAll(view, [awsTrailCoverageKind, awsTrailKind] as LiveKind<unknown>[]),
+      awsAnswer([listedTrail(ORG_ARN, true)]),
+    );
+    assert.deepEqual(waves, [{ actions: ["DescribeTrails", "GetCallerIdentity", "GetTrailStatus"] }]);
+    covered(outcomes);
+  });
+
+  it("a declared trail whose ARN names none of the provider's allowedAccountIds: its selectors are never asked", async () => {
+    const view = memberStack({ allowedAccountIds: [ACCOUNT, "111122223333"] }, ORG_ARN, false);
+    const { waves } = await inWaves(
+      planAll(view, [awsTrailCoverageKind] as LiveKind<unknown>[]),
+      awsAnswer([listedTrail(ORG_ARN, true)]),
+    );
+    assert.ok(!waves.some((w) => w.actions.includes("GetEventSelectors")), JSON.stringify(waves));
+  });
 });
 
 // ---- Alibaba Cloud ---------------------------------------------------------------------------------------
@@ -292,6 +381,27 @@ describe("Alibaba Cloud account coverage: dependent waves (issue 17)", () => {
       { actions: ["DescribeTrails", "GetCallerIdentity", "GetConfigurationRecorder"] },
       { actions: ["GetTrailStatus"] },
     ]);
+    covered(outcomes);
+  });
+
+  it("a member's own trail and the organization trail of the same name: each status asked for its own IsOrganizationTrail", async () => {
+    const orgTrail: AliListedTrail = { ...aliTrail, isOrganizationTrail: true };
+    const statuses: string[] = [];
+    const { waves, outcomes } = await inWaves(
+      aliTrailCoverageKind.plan(aliStack(), { configSite: "china" }) as PlannedCheck<unknown>[],
+      (call) => {
+        if (call.spec.action === "DescribeTrails") return [aliTrail, orgTrail];
+        if (call.spec.action !== "GetTrailStatus") return aliAnswer(call);
+        // Only the organization trail logs (the member's own one is stopped): told apart by the call's key alone.
+        statuses.push(call.key);
+        return { found: true, isLogging: call.key.includes(",true,") } as AliTrailStatus;
+      },
+    );
+    assert.deepEqual(waves, [
+      { actions: ["DescribeTrails", "GetCallerIdentity"] },
+      { actions: ["GetTrailStatus", "GetTrailStatus"] },
+    ]);
+    assert.equal(new Set(statuses).size, 2);
     covered(outcomes);
   });
 });
