@@ -236,7 +236,7 @@ function misroutedTargets(
         reason: "bad-target",
         why: `coverageTargets cannot be checked as their own account${g.accounts.length > 1 ? "s" : ""}: ${why}`,
         action: "AssumeRole",
-        permission: `${cloud === "aws" ? "sts:AssumeRole" : "sts:AssumeRole (RAM)"} on ${role}`,
+        permission: `${cloud === "aws" ? "sts:AssumeRole" : "sts:AssumeRole (RAM)"} on the reader role of each listed account (${ROLE_KEY[cloud]} resolves to ${role})`,
       });
     }
   }
