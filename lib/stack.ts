@@ -37,6 +37,11 @@ export interface ResourceView {
   provider: ProviderView | undefined;
   /** Exists in the cloud (not a resource still to be created in this preview). */
   exists: boolean;
+  /**
+   * The account the entry stands for when the pack decides it (a coverage target, lib/live/sweep.ts): the audit
+   * role is built for it and its calls are about it, whatever account the provider's own credentials name.
+   */
+  account?: string;
 }
 
 /** Where the stack deploys AWS resources: a package and the region its resources name, if they name one. */

@@ -135,4 +135,31 @@ describe("org-wide sweep (coverageTargets) of Alibaba Cloud over the Analyzer pr
     const status = aliStatusCalls(ali.fake.requests);
     assert.ok(status.length > 0 && status.every((r) => r.accessKeyId === readerKey(ok)));
   });
+
+  it("an alicloudAuditRole naming one fixed account: that account is checked, the other is undetermined (bad-target, naming it), never checked as the role's account", async () => {
+    const [fixed, other] = ACCOUNTS;
+    const result = await sweep({ ...live, alicloudAuditRole: readerOf(fixed) });
+    const livediag = result.diagnostics.filter((d) => d.policyName === LIVE);
+    assert.equal(livediag.length, 1, brief(result));
+    const message = livediag[0]?.message ?? "";
+    assert.match(message, /coverageTargets: 1 Alibaba Cloud account\(s\) × 3 region\(s\)/);
+    assert.match(message, new RegExp(other));
+    assert.match(
+      message,
+      new RegExp(
+        `alicloudAuditRole names one account \\(${fixed}\\); a sweep of other accounts needs \`\\{account\\}\``,
+      ),
+    );
+    assert.deepEqual(
+      result.diagnostics.filter((d) => d.policyName !== LIVE),
+      [],
+      brief(result),
+    );
+    assert.deepEqual(aliAssumedRoles(ali.fake), [[readerOf(fixed), HUB_KEY]]);
+    const status = aliStatusCalls(ali.fake.requests);
+    assert.ok(
+      status.length > 0 && status.every((r) => r.accessKeyId === readerKey(fixed)),
+      "only the role's own account",
+    );
+  });
 });

@@ -5,6 +5,9 @@
 // audit role are one undetermined diagnostic, never a pass nor a violation.
 
 import assert from "node:assert/strict";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import {
   type AnalyzeResult,
   AnalyzerHarness,
@@ -92,13 +95,14 @@ describe("org-wide sweep (coverageTargets) over the Analyzer protocol", function
     live: Record<string, unknown>,
     stack: ResourceSpec[] = [stackResource()],
     env: Record<string, string> = HUB_ENV,
+    stackConfig: Record<string, string> = {},
   ): Promise<AnalyzeResult> {
     const pack = await AnalyzerHarness.start({
       dryRun: true,
       env,
       // The sweep stack's default provider: every endpoint at the fake (as a CI runner's stack config would set a
       // proxy or a profile); the targets take their region and account from coverageTargets.
-      config: { "aws:endpoints": JSON.stringify(awsEndpoints(fake.url)) },
+      config: { "aws:endpoints": JSON.stringify(awsEndpoints(fake.url)), ...stackConfig },
       policies: {
         ...DECLARED_OFF,
         [TRAIL_COVERAGE]: "mandatory",
@@ -188,6 +192,96 @@ describe("org-wide sweep (coverageTargets) over the Analyzer protocol", function
       assert.match(d.message, new RegExp(`sts:AssumeRole on arn:aws:iam::${denied}:role/auditguard-reader`));
     }
     assert.ok(!result.diagnostics.some((d) => d.policyName !== LIVE && d.message.includes(denied)), brief(result));
+  });
+
+  it("the stack config's aws:assumeRoleWithWebIdentity (another account's CI role) does not redirect the targets: each account is checked through its own reader role", async () => {
+    organisation(fake);
+    const ci = "arn:aws:iam::999999999999:role/ci";
+    fake.roles.set(readerOf("999999999999"), readerKey("999999999999"));
+    const dir = mkdtempSync(path.join(os.tmpdir(), "ag-sweep-webid-"));
+    const tokenFile = path.join(dir, "token");
+    writeFileSync(tokenFile, "ci-oidc-token");
+    const result = await sweep(
+      { awsAuditRole: TEMPLATE, auditRoleSource: "ambient", coverageTargets: targets },
+      [stackResource()],
+      HUB_ENV,
+      { "aws:assumeRoleWithWebIdentity": JSON.stringify({ roleArn: ci, webIdentityTokenFile: tokenFile }) },
+    );
+    const violations = result.diagnostics.filter((d) => d.policyName === TRAIL_COVERAGE);
+    assert.equal(violations.length, 1, brief(result));
+    assert.match(violations[0]?.message ?? "", new RegExp(`AWS account ${STOPPED.account}, region ${STOPPED.region}`));
+    assert.deepEqual(
+      awsAssumedRoles(fake),
+      ACCOUNTS.map((a) => [readerOf(a), HUB_KEY]),
+    );
+    const described = new Set(fake.calls("DescribeTrails").map((r) => `${fake.accountOf(r)}|${r.region}`));
+    assert.deepEqual(described, new Set(ACCOUNTS.flatMap((a) => REGIONS.map((g) => `${a}|${g}`))));
+  });
+
+  it("an awsAuditRole naming one fixed account: targets in that account are checked, every other account is undetermined (bad-target, naming it), none merged into the role's account", async () => {
+    organisation(fake);
+    const [fixed] = ACCOUNTS;
+    const others = ACCOUNTS.filter((a) => a !== fixed);
+    const result = await sweep({
+      awsAuditRole: readerOf(fixed),
+      auditRoleSource: "ambient",
+      coverageTargets: targets,
+    });
+    assert.deepEqual(
+      result.diagnostics.filter((d) => d.policyName !== LIVE),
+      [],
+      "account B's stopped trail is neither reported as account A's nor passed",
+    );
+    const live = result.diagnostics.filter((d) => d.policyName === LIVE);
+    assert.equal(live.length, 1, brief(result));
+    const message = live[0]?.message ?? "";
+    assert.match(message, /coverageTargets: 2 AWS account\(s\) × 3 region\(s\)/);
+    for (const a of others) assert.match(message, new RegExp(a));
+    assert.match(
+      message,
+      /awsAuditRole names one account \(111111111111\); a sweep of other accounts needs `\{account\}` in the template/,
+    );
+    assert.deepEqual(awsAssumedRoles(fake), [[readerOf(fixed), HUB_KEY]]);
+    const described = new Set(fake.calls("DescribeTrails").map((r) => `${fake.accountOf(r)}|${r.region}`));
+    assert.deepEqual(described, new Set(REGIONS.map((g) => `${fixed}|${g}`)), "only the role's own account is called");
+  });
+
+  it("auditRoleSource provider with the stack config's aws:assumeRoles [deployer]: each reader role is assumed by the deployer role's session, as for stack resources", async () => {
+    organisation(fake);
+    const deployer = "arn:aws:iam::555555555555:role/deployer";
+    fake.roles.set(deployer, "AGDEPLOYERSESSION");
+    const result = await sweep(
+      { awsAuditRole: TEMPLATE, auditRoleSource: "provider", coverageTargets: targets },
+      [stackResource()],
+      {},
+      {
+        "aws:accessKey": "AKIADEPLOYERBASE",
+        "aws:secretKey": "deployer-base-secret",
+        "aws:assumeRoles": JSON.stringify([{ roleArn: deployer }]),
+      },
+    );
+    const violations = result.diagnostics.filter((d) => d.policyName === TRAIL_COVERAGE);
+    assert.equal(violations.length, 1, brief(result));
+    assert.match(violations[0]?.message ?? "", new RegExp(`AWS account ${STOPPED.account}, region ${STOPPED.region}`));
+    assert.deepEqual(
+      result.diagnostics.filter((d) => d.policyName !== TRAIL_COVERAGE),
+      [],
+      brief(result),
+    );
+    const assumed = awsAssumedRoles(fake);
+    for (const a of ACCOUNTS) {
+      assert.deepEqual(
+        assumed.filter((x) => x[0] === readerOf(a)),
+        [[readerOf(a), "AGDEPLOYERSESSION"]],
+        `reader role of ${a} assumed once, by the deployer's session`,
+      );
+    }
+    assert.ok(
+      assumed.filter((x) => x[0] === deployer).every((x) => x[1] === "AKIADEPLOYERBASE"),
+      JSON.stringify(assumed),
+    );
+    const described = new Set(fake.calls("DescribeTrails").map((r) => `${fake.accountOf(r)}|${r.region}`));
+    assert.deepEqual(described, new Set(ACCOUNTS.flatMap((a) => REGIONS.map((g) => `${a}|${g}`))));
   });
 
   it("targets without awsAuditRole: one undetermined diagnostic naming the missing role, no call, no violation", async () => {

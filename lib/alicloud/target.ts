@@ -445,6 +445,7 @@ function assumeRoleOf(p: PlainObject, profile: PlainObject | undefined): AliReso
  * (acs:ram::<uid>:role/…); without resolved credentials (the provider's are unusable), only the former.
  */
 export function aliAccountHint(r: ResourceView, creds: AliCredentialSpec | undefined): string | undefined {
+  if (r.account) return r.account;
   const explicit = setting(providerProps(r), "accountId", PROVIDER_ENV.accountId);
   if (typeof explicit === "string") return explicit;
   if (!creds) return undefined;

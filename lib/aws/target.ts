@@ -389,6 +389,9 @@ function allowedAccounts(r: ResourceView): string[] {
 export function accountHint(r: ResourceView, creds: AwsCredentialSpec | undefined, arn?: string): string | undefined {
   const fromArn = accountOfArn(arn);
   if (fromArn) return fromArn;
+  // A coverage target's account is decided by the sweep: a role the stack config's provider assumes names the
+  // deployer's account, not the target's.
+  if (r.account) return r.account;
   const fromRole = creds ? assumedAccount(creds) : undefined;
   if (fromRole) return fromRole;
   const allowed = allowedAccounts(r);
@@ -396,8 +399,8 @@ export function accountHint(r: ResourceView, creds: AwsCredentialSpec | undefine
 }
 
 /**
- * The account(s) a "not found" must come from to be believed: the resource ARN's account, else the
- * provider's allowedAccountIds (the provider refuses any other), else the account of the last role
+ * The account(s) a "not found" must come from to be believed: the resource ARN's account, else a coverage
+ * target's account, else the provider's allowedAccountIds (the provider refuses any other), else the account of the last role
  * the provider assumes.
  */
 export function expectedAccountsOf(
@@ -407,6 +410,7 @@ export function expectedAccountsOf(
 ): ExpectedAccounts | undefined {
   const fromArn = accountOfArn(arn);
   if (fromArn) return { accounts: [fromArn], kind: "arn" };
+  if (r.account) return { accounts: [r.account], kind: "allowed" };
   const allowed = allowedAccounts(r);
   if (allowed.length) return { accounts: allowed, kind: "allowed" };
   const fromRole = assumedAccount(creds);
@@ -502,7 +506,7 @@ export const AUDIT_SESSION_NAME = "auditguard-audit";
  * The target acting as the audit role (auditguard-live-verification awsAuditRole), if one is configured:
  * the role appended to the provider's chain (source `provider`), or assumed from the pack's own default
  * chain (source `ambient`). The role's `{account}` is the target's account where the planner can tell it
- * (ARN, the provider's role, a single allowed account); else it is left in place and filled at call time
+ * (ARN, a coverage target's account, the provider's role, a single allowed account); else it is left in place and filled at call time
  * from sts:GetCallerIdentity of the provider's credentials (`accountFrom`). The credentials id covers the
  * role, so de-duplication keys and clients never mix the audit role with the provider's own identity.
  */

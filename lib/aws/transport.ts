@@ -200,7 +200,9 @@ export const OPT_IN_REGIONS: ReadonlySet<string> = new Set([
   "il-central-1",
   "me-central-1",
   "me-south-1",
+  "me-west-1",
   "mx-central-1",
+  "sa-west-1",
 ]);
 const TOKEN_REFUSED = new Set(["InvalidClientTokenId", "UnrecognizedClientException"]);
 

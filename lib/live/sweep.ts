@@ -6,12 +6,12 @@
 // A target no audit identity can reach is one undetermined check per cloud, never a pass nor a violation.
 
 import { aliResolveTarget } from "../alicloud/target";
-import { resolveTarget } from "../aws/target";
+import { accountOfArn, resolveTarget } from "../aws/target";
 import { packageConfig } from "../engine";
 import type { StructuredOption } from "../options";
 import type { PlainObject } from "../plain";
 import type { ProviderView, ResourceView } from "../stack";
-import { ambientKeys, type AuditIdentity, auditIdentityOf, LIVE_VERIFICATION_POLICY } from "./audit";
+import { ambientKeys, type AuditIdentity, auditIdentityOf, LIVE_VERIFICATION_POLICY, needsAccount } from "./audit";
 import { type CallSpec, failure, type FailureReason } from "./outcome";
 import type { LiveKind, PlannedCheck } from "./round";
 
@@ -117,7 +117,19 @@ export function sweepOf(liveConfig: Record<string, unknown> | undefined): Sweep 
       out.unreached.push({ cloud, accounts, regions, ...blocked });
       continue;
     }
-    out[cloud] = entries;
+    const misrouted = new Map<string, { why: string; role: string; regions: Map<string, string[]> }>();
+    for (const entry of entries) {
+      const wrong = misroute(cloud, entry, audit);
+      if (!wrong) {
+        out[cloud].push(entry);
+        continue;
+      }
+      const account = entry.account ?? "";
+      const group = misrouted.get(wrong.why) ?? { ...wrong, regions: new Map<string, string[]>() };
+      group.regions.set(account, [...(group.regions.get(account) ?? []), regionOfEntry(cloud, entry)]);
+      misrouted.set(wrong.why, group);
+    }
+    out.unreached.push(...misroutedTargets(cloud, misrouted));
   }
   return out;
 }
@@ -157,11 +169,87 @@ function unreachable(
   };
 }
 
+function regionOfEntry(cloud: SweepCloud, entry: ResourceView): string {
+  return String(entry.props[cloud === "aws" ? "region" : "regionId"]);
+}
+
+/**
+ * Why an entry's calls would not be about its own account, if they would not: the role its calls are made as (the
+ * audit role, last of its credentials) names another account. A target checked as another account would report
+ * that account's trails and recorders as its own, or be merged with it and never checked: it is undetermined.
+ */
+function misroute(
+  cloud: SweepCloud,
+  entry: ResourceView,
+  audit: AuditIdentity | undefined,
+): { why: string; role: string } | undefined {
+  const account = entry.account ?? "";
+  const region = regionOfEntry(cloud, entry);
+  let resolved: { account: string | undefined; role: string | undefined };
+  if (cloud === "aws") {
+    const t = resolveTarget(entry, "cloudtrail", region, undefined, audit);
+    if (!t.ok) return undefined; // reported by the coverage planners as for any footprint entry
+    const roles = t.value.credentials.assumeRoles;
+    resolved = { account: t.value.account, role: roles[roles.length - 1]?.roleArn };
+  } else {
+    const t = aliResolveTarget(entry, { protocol: "HTTPS", host: "unused" }, account, audit);
+    if (!t.ok) return undefined;
+    resolved = { account: t.value.account, role: t.value.credentials.auditRole?.roleArn };
+  }
+  const roleAccount =
+    cloud === "aws" ? accountOfArn(resolved.role) : /^acs:ram::(\d+):role\//i.exec(resolved.role ?? "")?.[1];
+  const template = (cloud === "aws" ? audit?.awsRole : audit?.alicloudRole) ?? "";
+  if (roleAccount !== undefined && roleAccount !== account) {
+    const why = needsAccount(template)
+      ? `the role its calls would be made as (${resolved.role ?? ""}) is in account ${roleAccount}, not in the target's account`
+      : `${ROLE_KEY[cloud]} names one account (${roleAccount}); a sweep of other accounts needs \`{account}\` in the template (e.g. ${cloud === "aws" ? "arn:aws:iam::{account}:role/auditguard-reader" : "acs:ram::{account}:role/auditguard-reader"})`;
+    return { why, role: resolved.role ?? template };
+  }
+  if (resolved.account !== account) {
+    return {
+      why: `its calls would be about account ${resolved.account ?? "(unknown)"}, not the target's account`,
+      role: resolved.role ?? template,
+    };
+  }
+  return undefined;
+}
+
+/** Misrouted targets, one undetermined check per reason and set of regions (each an exact accounts × regions). */
+function misroutedTargets(
+  cloud: SweepCloud,
+  misrouted: Map<string, { why: string; role: string; regions: Map<string, string[]> }>,
+): UnreachedTargets[] {
+  const out: UnreachedTargets[] = [];
+  for (const { why, role, regions } of misrouted.values()) {
+    const byRegions = new Map<string, { accounts: string[]; regions: string[] }>();
+    for (const [account, list] of regions) {
+      const key = list.join(",");
+      const group = byRegions.get(key) ?? { accounts: [], regions: list };
+      group.accounts.push(account);
+      byRegions.set(key, group);
+    }
+    for (const g of byRegions.values()) {
+      out.push({
+        cloud,
+        accounts: g.accounts,
+        regions: g.regions,
+        reason: "bad-target",
+        why: `coverageTargets cannot be checked as their own account${g.accounts.length > 1 ? "s" : ""}: ${why}`,
+        action: "AssumeRole",
+        permission: `${cloud === "aws" ? "sts:AssumeRole" : "sts:AssumeRole (RAM)"} on the reader role of each listed account (${ROLE_KEY[cloud]} resolves to ${role})`,
+      });
+    }
+  }
+  return out;
+}
+
 /**
  * One target as a footprint entry. Its provider is the stack's default provider for the cloud (its stack config:
  * endpoints, proxy, credentials) placed in the target's region and account: AWS `allowedAccountIds`, Alibaba
- * `accountId`, which the audit-role template turns into the account's reader role. AWS role chains
- * (`assumeRoles`) are left out: the account of the last role would name the account instead of the target.
+ * `accountId`, which the audit-role template turns into the account's reader role; the entry's `account` makes that
+ * account authoritative over any role the stack config's provider assumes (AWS `assumeRoles`, web identity), so the
+ * provider's role chain is kept: under the `provider` source the reader role is assumed by its last role, as for
+ * the stack's own resources (under `ambient` the chain is not used).
  * Under the ambient source, the Alibaba provider carries the hub keys so its resolution has a source at all (the
  * audit role replaces it with those same keys).
  */
@@ -172,10 +260,8 @@ function targetEntry(
   audit: AuditIdentity | undefined,
 ): ResourceView {
   const base: PlainObject = { ...packageConfig(cloud) };
-  for (const key of ["region", "allowedAccountIds", "forbiddenAccountIds", "accountId", "assumeRoles", "assumeRole"]) {
-    if (cloud === "alicloud" && key === "assumeRole") continue;
+  for (const key of ["region", "allowedAccountIds", "forbiddenAccountIds", "accountId"])
     Reflect.deleteProperty(base, key);
-  }
   let props: PlainObject;
   if (cloud === "aws") {
     // One STS region per partition (unless the stack config sets stsRegion): the pack assumes a role once per
@@ -206,6 +292,7 @@ function targetEntry(
     props: cloud === "aws" ? { region } : { regionId: region },
     provider,
     exists: true,
+    account,
   };
 }
 

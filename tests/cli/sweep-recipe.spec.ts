@@ -99,6 +99,13 @@ describe("sweep recipe (docs/sweeps.md)", () => {
     const hub = steps.find((s) => s.id === "hub");
     assert.match(hub?.uses ?? "", /^aws-actions\/configure-aws-credentials@/);
     assert.equal(hub?.with?.["output-credentials"], true);
+    // The action exports the session as AWS_* to every later step unless told not to (its default is true without
+    // aws-profile); the input exists from v4.3.0.
+    assert.equal(hub?.with?.["output-env-credentials"], false);
+    assert.ok(Number(/@v(\d+)/.exec(hub?.uses ?? "")?.[1]) >= 4 && !/@v4\.[0-2]\b/.test(hub?.uses ?? ""), hub?.uses);
+    // Dependency install scripts run before any credentials are in the job.
+    const install = steps.findIndex((s) => /\bnpm (ci|install)\b/.test(s.run ?? ""));
+    assert.ok(install >= 0 && install < steps.indexOf(hub ?? {}), "npm ci runs before the hub credentials step");
     const preview = steps.find((s) => s.run?.includes("pulumi preview"));
     assert.match(preview?.run ?? "", /--policy-pack "\$AUDITGUARD_PACK"/);
     assert.match(preview?.run ?? "", /--policy-pack-config sweep\.json/);
