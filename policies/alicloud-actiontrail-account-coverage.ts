@@ -3,7 +3,7 @@
 // organization trail counts). Live: DescribeTrails → GetTrailStatus, in one round.
 
 import { ALI_TRAIL_COVERAGE_POLICY, aliTrailCoverageKind, aliTrailCoverageOptions } from "../lib/alicloud/coverage";
-import { type CoverageFacts, coverageFacts, uncoveredFindings } from "../lib/live/coverage";
+import { type CoverageFacts, coverageFacts, coverageNotApplicable, uncoveredFindings } from "../lib/live/coverage";
 import { stackPolicy } from "../lib/policy-kit";
 import { FRAMEWORKS } from "../lib/frameworks";
 
@@ -32,9 +32,8 @@ export const policy = stackPolicy({
   url: "https://www.alibabacloud.com/help/en/actiontrail/developer-reference/api-actiontrail-2020-07-06-describetrails",
   options,
   async evaluate(view, _config, raw) {
-    // coverageTargets (lib/live/sweep.ts) add accounts and regions beyond the stack's own.
-    if (!view.deploys.alicloud && !view.sweep?.alicloud)
-      return { notApplicable: "the stack deploys no Alibaba Cloud resources and coverageTargets lists none" };
+    const notApplicable = coverageNotApplicable(view, "alicloud");
+    if (notApplicable) return { notApplicable };
     const { facts } = await coverageFacts(name, aliTrailCoverageKind.id, view, raw);
     return uncoveredFindings(facts, aliTrailCoverageMessage);
   },

@@ -3,7 +3,7 @@
 // monitoring those types, whoever enabled it. Cloud Config is account-wide: one check per account (central site).
 
 import { ALI_CONFIG_COVERAGE_POLICY, aliConfigCoverageKind, aliConfigCoverageOptions } from "../lib/alicloud/coverage";
-import { type CoverageFacts, coverageFacts, uncoveredFindings } from "../lib/live/coverage";
+import { type CoverageFacts, coverageFacts, coverageNotApplicable, uncoveredFindings } from "../lib/live/coverage";
 import { stackPolicy } from "../lib/policy-kit";
 
 export const name = ALI_CONFIG_COVERAGE_POLICY;
@@ -30,9 +30,8 @@ export const policy = stackPolicy({
   url: "https://www.alibabacloud.com/help/en/cloud-config/latest/api-config-2020-09-07-getconfigurationrecorder",
   options,
   async evaluate(view, _config, raw) {
-    // coverageTargets (lib/live/sweep.ts) add accounts and regions beyond the stack's own.
-    if (!view.deploys.alicloud && !view.sweep?.alicloud)
-      return { notApplicable: "the stack deploys no Alibaba Cloud resources and coverageTargets lists none" };
+    const notApplicable = coverageNotApplicable(view, "alicloud");
+    if (notApplicable) return { notApplicable };
     const { facts } = await coverageFacts(name, aliConfigCoverageKind.id, view, raw);
     return uncoveredFindings(facts, aliConfigCoverageMessage);
   },

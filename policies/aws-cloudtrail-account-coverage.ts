@@ -3,7 +3,7 @@
 // trail of another account counts). Live: DescribeTrails → GetTrailStatus + GetEventSelectors, in one round.
 
 import { AWS_TRAIL_COVERAGE_POLICY, awsTrailCoverageKind, trailCoverageOptions } from "../lib/aws/coverage";
-import { type CoverageFacts, coverageFacts, uncoveredFindings } from "../lib/live/coverage";
+import { type CoverageFacts, coverageFacts, coverageNotApplicable, uncoveredFindings } from "../lib/live/coverage";
 import { stackPolicy } from "../lib/policy-kit";
 import { FRAMEWORKS } from "../lib/frameworks";
 
@@ -34,9 +34,8 @@ export const policy = stackPolicy({
   url: "https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_DescribeTrails.html",
   options,
   async evaluate(view, _config, raw) {
-    // coverageTargets (lib/live/sweep.ts) add accounts and regions beyond the stack's own.
-    if (!view.deploys.aws && !view.sweep?.aws)
-      return { notApplicable: "the stack deploys no AWS resources and coverageTargets lists none" };
+    const notApplicable = coverageNotApplicable(view, "aws");
+    if (notApplicable) return { notApplicable };
     const { facts } = await coverageFacts(name, awsTrailCoverageKind.id, view, raw);
     return uncoveredFindings(facts, trailCoverageMessage);
   },

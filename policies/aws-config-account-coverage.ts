@@ -4,7 +4,7 @@
 
 import { AWS_CONFIG_COVERAGE_POLICY, awsConfigCoverageKind, configCoverageOptions } from "../lib/aws/coverage";
 import { canRecordGlobalIamTypes } from "../lib/aws/coverage-rules";
-import { type CoverageFacts, coverageFacts, uncoveredFindings } from "../lib/live/coverage";
+import { type CoverageFacts, coverageFacts, coverageNotApplicable, uncoveredFindings } from "../lib/live/coverage";
 import type { Finding } from "../lib/policy-kit";
 import { stackPolicy } from "../lib/policy-kit";
 import { FRAMEWORKS } from "../lib/frameworks";
@@ -68,9 +68,8 @@ export const policy = stackPolicy({
   url: "https://docs.aws.amazon.com/config/latest/APIReference/API_ListConfigurationRecorders.html",
   options,
   async evaluate(view, config, raw) {
-    // coverageTargets (lib/live/sweep.ts) add accounts and regions beyond the stack's own.
-    if (!view.deploys.aws && !view.sweep?.aws)
-      return { notApplicable: "the stack deploys no AWS resources and coverageTargets lists none" };
+    const notApplicable = coverageNotApplicable(view, "aws");
+    if (notApplicable) return { notApplicable };
     const { facts } = await coverageFacts(name, awsConfigCoverageKind.id, view, raw);
     return [
       ...uncoveredFindings(facts, configCoverageMessage),

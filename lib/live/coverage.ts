@@ -76,6 +76,16 @@ export function isAccountWide(value: unknown): boolean {
   return typeof value === "object" && value !== null && (value as CoverageFacts).accountWide === true;
 }
 
+/**
+ * Why a cloud's coverage policy has nothing to judge, or undefined when it has: the stack deploys none of the
+ * cloud's resources and coverageTargets (lib/live/sweep.ts) lists none of its accounts and regions.
+ */
+export function coverageNotApplicable(view: StackView, cloud: "aws" | "alicloud"): string | undefined {
+  if (view.deploys[cloud] || view.sweep?.[cloud]) return undefined;
+  const label = cloud === "aws" ? "AWS" : "Alibaba Cloud";
+  return `the stack deploys no ${label} resources and coverageTargets lists none`;
+}
+
 /** One finding per uncovered (account, region), on the stack. */
 export function uncoveredFindings(facts: CoverageFacts[], message: (f: CoverageFacts) => string): Finding[] {
   return facts
